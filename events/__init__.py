@@ -1,0 +1,54 @@
+"""Event contracts shared by every service. Each class names its NATS subject and version."""
+
+from events.base import Event, derived_id
+from events.history import CustomerIdentified
+from events.interactions import Channel, InteractionReceived, Sender, contact_id_for
+from events.routing import (
+    AgentOffered,
+    AgentStatusChanged,
+    ContactCompleted,
+    ContactEscalated,
+    ContactEvent,
+    ContactQueued,
+    OfferAccepted,
+    OfferDeadline,
+    OfferDeclined,
+    OfferExpired,
+)
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    InteractionReceived,
+    ContactQueued,
+    AgentOffered,
+    OfferAccepted,
+    OfferDeclined,
+    OfferExpired,
+    ContactEscalated,
+    ContactCompleted,
+    AgentStatusChanged,
+    CustomerIdentified,
+    OfferDeadline,
+)
+EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
+
+__all__ = [
+    "ALL_EVENTS",
+    "EVENTS_BY_NAME",
+    "AgentOffered",
+    "AgentStatusChanged",
+    "Channel",
+    "ContactCompleted",
+    "ContactEscalated",
+    "ContactEvent",
+    "ContactQueued",
+    "CustomerIdentified",
+    "Event",
+    "InteractionReceived",
+    "OfferAccepted",
+    "OfferDeadline",
+    "OfferDeclined",
+    "OfferExpired",
+    "Sender",
+    "contact_id_for",
+    "derived_id",
+]

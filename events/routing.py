@@ -1,0 +1,87 @@
+"""Contracts published by the routing service (sb.events.routing.<Event>)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar
+
+from events.base import Event
+from events.interactions import Channel
+
+PREFIX = "sb.events.routing"
+
+
+class ContactEvent(Event):
+    contact_id: uuid.UUID
+
+
+class ContactQueued(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.ContactQueued"
+    interaction_id: uuid.UUID
+    channel: Channel
+    queue: str
+    priority: int
+
+
+class AgentOffered(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.AgentOffered"
+    offer_id: uuid.UUID
+    agent_id: str
+    expires_at: datetime | None
+    escalation_level: int = 0
+
+
+class OfferAccepted(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.OfferAccepted"
+    offer_id: uuid.UUID
+    agent_id: str
+    waited_seconds: float
+
+
+class OfferDeclined(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.OfferDeclined"
+    offer_id: uuid.UUID
+    agent_id: str
+
+
+class OfferExpired(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.OfferExpired"
+    offer_id: uuid.UUID
+    agent_id: str
+
+
+class ContactEscalated(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.ContactEscalated"
+    level: int
+    to_person_id: str
+    from_agent_id: str | None
+    reason: str
+    channel: Channel
+    summary: str
+
+
+class ContactCompleted(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.ContactCompleted"
+    agent_id: str
+    disposition: str
+
+
+class AgentStatusChanged(Event):
+    subject: ClassVar[str] = f"{PREFIX}.AgentStatusChanged"
+    agent_id: str
+    status: str
+
+
+class OfferDeadline(Event):
+    """Fired by a NATS message schedule when an offer's time is up."""
+
+    subject: ClassVar[str] = "sb.timers.fired.offer.*"
+    contact_id: uuid.UUID
+    offer_id: uuid.UUID
+
+    def schedule_subject(self) -> str:
+        return f"sb.timers.offer.{self.offer_id}"
+
+    def fire_subject(self) -> str:
+        return f"sb.timers.fired.offer.{self.offer_id}"

@@ -1,0 +1,1 @@
+"""API and configuration models shared by the services."""

@@ -1,0 +1,86 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AgentStatus = Literal["available", "away", "offline"]
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class IngestAccepted(BaseModel):
+    interaction_id: uuid.UUID
+    duplicate: bool
+
+
+class AgentStatusRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: AgentStatus
+
+
+class AgentView(BaseModel):
+    agent_id: str
+    name: str
+    role: str
+    status: str
+    supervisor: str | None
+    pending_offers: int
+    active_contacts: int
+
+
+class OfferView(BaseModel):
+    offer_id: uuid.UUID
+    contact_id: uuid.UUID
+    agent_id: str
+    channel: str
+    summary: str
+    escalation_level: int
+    offered_at: datetime
+    expires_at: datetime | None
+
+
+class ContactView(BaseModel):
+    contact_id: uuid.UUID
+    status: str
+    channel: str
+    agent_id: str | None
+    escalation_level: int
+
+
+class CompleteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    disposition: str = Field(default="resolved", min_length=1, max_length=100)
+
+
+class TimelineEntry(BaseModel):
+    position: int
+    at: datetime
+    kind: str
+    channel: str | None
+    contact_id: uuid.UUID | None
+    summary: str
+    data: dict[str, Any]
+
+
+class CustomerView(BaseModel):
+    customer_id: uuid.UUID
+    name: str | None
+    identities: list[str]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    checks: dict[str, str]

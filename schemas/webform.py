@@ -1,0 +1,27 @@
+"""What a web form may submit."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+
+class WebFormSubmission(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    message: str = Field(min_length=1, max_length=20_000)
+    name: str | None = Field(default=None, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    subject: str | None = Field(default=None, max_length=300)
+    submission_id: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Client-chosen id; a retry with the same id is the same submission",
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> WebFormSubmission:
+        if not self.email and not self.phone:
+            raise ValueError("email or phone is required so we can answer")
+        return self

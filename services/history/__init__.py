@@ -1,0 +1,1 @@
+"""History: one customer behind many identities, and their timeline across channels."""

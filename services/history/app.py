@@ -1,0 +1,75 @@
+"""Composition root of the history service."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from schemas.config import SwitchboardConfig
+from services.history.api import history_router
+from services.history.application import HistoryApplication
+from services.history.contracts import to_contract
+from services.history.handlers import HistoryHandlers
+from services.history.projector import TimelineProjector, open_timeline_view
+from switchboard.inbox import subscribe
+from switchboard.jetstream import EVENTS, INBOUND
+from switchboard.outbox import OutboxRelay
+from switchboard.serial import SerialExecutor
+from switchboard.service import Service
+from switchboard.settings import Settings
+from switchboard.store import event_store_env
+
+
+def build_history_core(settings: Settings) -> TimelineProjector:
+    """The store and the read model, without NATS (also used by `switchboard history`)."""
+    app = HistoryApplication(env=event_store_env(settings, "history"))
+    view = open_timeline_view(event_store_env(settings, "timeline"))
+    return TimelineProjector(app, view, SerialExecutor("timeline"))
+
+
+def build_history(
+    settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
+) -> Service:
+    projector = build_history_core(settings)
+    app = projector.app
+    run = SerialExecutor("history")
+    relay = OutboxRelay("history", app, js, to_contract, run)
+    handlers = HistoryHandlers(app, run)
+    subscribe(
+        broker,
+        stream=INBOUND,
+        durable="history",
+        subject="sb.inbound.>",
+        handler=handlers.interaction_received,
+        description="Resolves who sent each interaction and records it on their timeline",
+    )
+    subscribe(
+        broker,
+        stream=EVENTS,
+        durable="history-routing",
+        subject="sb.events.routing.>",
+        handler=handlers.contact_event,
+        description="Records what happened to each contact on its customer's timeline",
+    )
+
+    async def health() -> str:
+        await run(app.ping)
+        for loop in (relay.follower, projector.follower):
+            if loop.last_error:
+                return f"{loop.name}: {loop.last_error}"
+        return "ok"
+
+    def close() -> None:
+        run.shutdown()
+        projector.run.shutdown()
+        app.close()
+
+    return Service(
+        name="history",
+        routers=[
+            history_router(app, projector.view, run, projector.run, config.ingest.default_region)
+        ],
+        loops=[relay.follower.run, projector.follower.run],
+        health=health,
+        close=close,
+    )

@@ -1,0 +1,26 @@
+"""History's message handlers, keyed by the event they handle."""
+
+from __future__ import annotations
+
+from eventsourcing.persistence import Tracking
+
+from events import ContactEvent, Event, InteractionReceived
+from services.history.application import HistoryApplication
+from switchboard.serial import SerialExecutor
+
+
+class HistoryHandlers:
+    def __init__(self, app: HistoryApplication, run: SerialExecutor) -> None:
+        self.app = app
+        self.run = run
+
+    async def interaction_received(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, InteractionReceived)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.record_interaction, event, tracking)
+
+    async def contact_event(self, event: Event, tracking: Tracking) -> None:
+        if not isinstance(event, ContactEvent):
+            return
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.record_contact_event, event, tracking)

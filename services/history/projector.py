@@ -1,0 +1,63 @@
+"""Keeps the timeline read model up to date with the history store, exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import Environment
+
+from services.history.adapters.timeline_postgres import PostgresTimelineView
+from services.history.adapters.timeline_sqlite import SQLiteTimelineView
+from services.history.application import HistoryApplication
+from services.history.timeline import PROJECTED_FROM, TimelineRow, TimelineView, timeline_row
+from switchboard.log_follower import LogFollower, select_after
+from switchboard.serial import SerialExecutor
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def open_timeline_view(env: dict[str, str]) -> TimelineView:
+    factory = InfrastructureFactory.construct(Environment("timeline", env))
+    if isinstance(factory, PostgresFactory):
+        return factory.tracking_recorder(PostgresTimelineView)
+    return factory.tracking_recorder(SQLiteTimelineView)  # type: ignore[arg-type, return-value]
+
+
+class TimelineProjector:
+    def __init__(self, app: HistoryApplication, view: TimelineView, run: SerialExecutor) -> None:
+        self.app = app
+        self.view = view
+        self.run = run
+        self.follower = LogFollower(
+            "projection:timeline", select_after(app.recorder), self._position, self._project, run
+        )
+
+    async def _position(self) -> int:
+        return await self.run(self.view.position)
+
+    def project(self, notifications: Sequence[Notification]) -> None:
+        """The rows of a batch and the tracking of its last notification, in one transaction."""
+        rows: list[TimelineRow] = []
+        for n in notifications:
+            row = timeline_row(n.id, self.app.mapper.to_domain_event(n))
+            if row is not None:
+                rows.append(row)
+        self.view.add(rows, Tracking(PROJECTED_FROM, notifications[-1].id))
+
+    async def _project(self, notifications: Sequence[Notification]) -> None:
+        await self.run(self.project, notifications)
+
+    def rebuild(self, progress: ProgressCallback | None = None) -> int:
+        """Drops the read model and projects the whole history store again."""
+        self.view.clear()
+        total = self.app.recorder.max_notification_id() or 0
+        position = 0
+        select = select_after(self.app.recorder)
+        while batch := select(position, 500):
+            self.project(batch)
+            position = batch[-1].id
+            if progress:
+                progress(position, total)
+        return position

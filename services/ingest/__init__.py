@@ -1,0 +1,1 @@
+"""Ingest: channel adapters that turn inbound contacts into InteractionReceived events."""

@@ -1,0 +1,37 @@
+"""Publishing interactions to JetStream: the channel is answered only after the ack."""
+
+from __future__ import annotations
+
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+
+from events import InteractionReceived
+from switchboard.errors import ChannelUnavailable
+from switchboard.jetstream import INBOUND, envelope
+
+
+class InboundPublisher:
+    def __init__(self, js: JetStreamContext, timeout: float = 5.0) -> None:
+        self._js = js
+        self._timeout = timeout
+        self.published = 0
+        self.duplicates = 0
+
+    async def publish(self, interaction: InteractionReceived) -> bool:
+        """Returns whether JetStream already had it (a retry); raises ChannelUnavailable."""
+        key = InteractionReceived.dedupe_key(
+            interaction.channel, interaction.source, interaction.external_id
+        )
+        env = envelope(interaction, subject=interaction.publish_subject(), **{"Nats-Msg-Id": key})
+        try:
+            ack = await self._js.publish(
+                env.subject, env.body, headers=env.headers, stream=INBOUND, timeout=self._timeout
+            )
+        except (TimeoutError, NatsError, OSError) as exc:
+            raise ChannelUnavailable(f"event stream unavailable: {type(exc).__name__}") from exc
+        duplicate = bool(ack.duplicate)
+        if duplicate:
+            self.duplicates += 1
+        else:
+            self.published += 1
+        return duplicate

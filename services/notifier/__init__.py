@@ -1,0 +1,1 @@
+"""Notifier: tells agents and supervisors what they must act on."""

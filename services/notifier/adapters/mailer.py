@@ -1,0 +1,54 @@
+"""Sending e-mail: aiosmtplib to the configured server, or the log when there is none."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from typing import Protocol
+from urllib.parse import unquote, urlparse
+
+import aiosmtplib
+
+log = logging.getLogger(__name__)
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> str:
+        """Sends; returns how ('smtp', 'log'); raises when the message may not have gone."""
+        ...
+
+
+class SmtpMailer:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("smtp", "smtps"):
+            raise ValueError(f"SWITCHBOARD_SMTP_URL: unsupported scheme {parsed.scheme!r}")
+        self.host = parsed.hostname or "127.0.0.1"
+        self.port = parsed.port or (465 if parsed.scheme == "smtps" else 25)
+        self.use_tls = parsed.scheme == "smtps"
+        self.username = unquote(parsed.username) if parsed.username else None
+        self.password = unquote(parsed.password) if parsed.password else None
+        self.timeout = timeout
+
+    async def send(self, message: EmailMessage) -> str:
+        await aiosmtplib.send(
+            message,
+            hostname=self.host,
+            port=self.port,
+            use_tls=self.use_tls,
+            start_tls=False if self.use_tls else None,
+            username=self.username,
+            password=self.password,
+            timeout=self.timeout,
+        )
+        return "smtp"
+
+
+class LogMailer:
+    """Used when no SMTP server is configured, so a demo still shows what would be sent."""
+
+    async def send(self, message: EmailMessage) -> str:
+        log.warning(
+            "no SWITCHBOARD_SMTP_URL: e-mail to %s not sent: %s", message["To"], message["Subject"]
+        )
+        return "log"

@@ -1,0 +1,44 @@
+"""Composition root of the notifier service."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from schemas.config import SwitchboardConfig
+from services.notifier.adapters.mailer import LogMailer, Mailer, SmtpMailer
+from services.notifier.application import NotifierApplication
+from services.notifier.handlers import NotifierHandlers
+from switchboard.inbox import subscribe
+from switchboard.jetstream import EVENTS
+from switchboard.serial import SerialExecutor
+from switchboard.service import Service
+from switchboard.settings import Settings
+from switchboard.store import event_store_env
+
+
+def build_notifier(
+    settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
+) -> Service:
+    app = NotifierApplication(env=event_store_env(settings, "notifier"))
+    run = SerialExecutor("notifier")
+    mailer: Mailer = SmtpMailer(settings.smtp_url) if settings.smtp_url else LogMailer()
+    handlers = NotifierHandlers(app, run, mailer, config, settings)
+    inbox = subscribe(
+        broker,
+        stream=EVENTS,
+        durable="notifier-escalations",
+        subject="sb.events.routing.ContactEscalated",
+        handler=handlers.contact_escalated,
+        description="E-mails the person a contact was escalated to",
+    )
+
+    async def health() -> str:
+        await run(app.ping)
+        return "ok" if not inbox.dead_lettered else f"ok ({inbox.dead_lettered} dead-lettered)"
+
+    def close() -> None:
+        run.shutdown()
+        app.close()
+
+    return Service(name="notifier", health=health, close=close)

@@ -1,0 +1,53 @@
+"""Notifier's message handlers, keyed by the event they handle."""
+
+from __future__ import annotations
+
+from eventsourcing.persistence import Tracking
+
+from events import ContactEscalated, Event
+from events.base import utcnow
+from schemas.config import SwitchboardConfig
+from services.notifier.adapters.mailer import Mailer
+from services.notifier.application import NotifierApplication
+from services.notifier.notification import Notification
+from services.notifier.templates import escalation_email
+from switchboard.serial import SerialExecutor
+from switchboard.settings import Settings
+
+
+class NotifierHandlers:
+    def __init__(
+        self,
+        app: NotifierApplication,
+        run: SerialExecutor,
+        mailer: Mailer,
+        config: SwitchboardConfig,
+        settings: Settings,
+    ) -> None:
+        self.app = app
+        self.run = run
+        self.mailer = mailer
+        self.config = config
+        self.settings = settings
+
+    async def contact_escalated(self, event: Event, tracking: Tracking) -> None:
+        """Sends, then records with tracking. A crash between the two sends again on
+        redelivery (at least once); the stable Message-ID lets mail systems drop it."""
+        assert isinstance(event, ContactEscalated)
+        if await self.run(self.app.is_processed, tracking):
+            return
+        person = self.config.person(event.to_person_id)
+        if not person.email:
+            await self.run(self.app.record, None, tracking)
+            return
+        message = escalation_email(event, person, self.settings.smtp_from, self.settings.public_url)
+        how = await self.mailer.send(message)
+        notification = Notification(
+            event_id=event.event_id,
+            recipient=person.id,
+            channel=f"email:{how}",
+            address=person.email,
+            subject=str(message["Subject"]),
+            sent_at=utcnow(),
+        )
+        await self.run(self.app.record, notification, tracking)

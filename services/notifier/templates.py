@@ -1,0 +1,31 @@
+"""What people are told, as plain functions of the event (no I/O)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from events import ContactEscalated
+from schemas.config import Person
+
+
+def escalation_email(
+    event: ContactEscalated, person: Person, sender: str, public_url: str
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = person.email or ""
+    msg["Subject"] = f"[Switchboard] Escalation level {event.level}: {event.channel} contact"
+    # A stable Message-ID lets mail systems drop the copy a crash-retry might send.
+    msg["Message-ID"] = f"<{event.event_id}.escalation@switchboard>"
+    link = f"{public_url.rstrip('/')}/api/contacts/{event.contact_id}"
+    offers = f"{public_url.rstrip('/')}/api/agents/{person.id}/offers"
+    came_from = f" from {event.from_agent_id}" if event.from_agent_id else ""
+    msg.set_content(
+        f"Hello {person.name},\n\n"
+        f"A {event.channel} contact was escalated to you{came_from}.\n"
+        f"Reason: {event.reason}\n"
+        f"Customer wrote: {event.summary}\n\n"
+        f"Contact: {link}\n"
+        f"Your pending offers: {offers}\n"
+    )
+    return msg

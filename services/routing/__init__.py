@@ -1,0 +1,1 @@
+"""Routing: interactions become contacts offered to the right agent, escalating when unanswered."""

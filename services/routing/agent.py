@@ -1,0 +1,64 @@
+"""The Agent aggregate: what routing knows of one person's availability and load."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from events import derived_id
+
+STATUSES = ("available", "away", "offline", "not_responding")
+
+
+class Agent(Aggregate):
+    @staticmethod
+    def create_id(agent_id: str, **_: Any) -> uuid.UUID:
+        return derived_id("agent", agent_id)
+
+    @event("Registered")
+    def __init__(self, agent_id: str, at: datetime) -> None:
+        self.agent_id = agent_id
+        self.status = "offline"
+        self.status_since = at
+        self.idle_since = at
+        self.offers: dict[str, str] = {}  # offer id -> contact id
+        self.contacts: list[str] = []
+
+    def change_status(self, status: str, at: datetime) -> bool:
+        """Returns whether anything changed."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        if status == self.status:
+            return False
+        self._status_changed(status, at)
+        return True
+
+    @event("StatusChanged")
+    def _status_changed(self, status: str, at: datetime) -> None:
+        if status == "available" and not self.contacts:
+            self.idle_since = at
+        self.status = status
+        self.status_since = at
+
+    @event("OfferReserved")
+    def reserve(self, offer_id: str, contact_id: str) -> None:
+        self.offers[offer_id] = contact_id
+
+    @event("OfferReleased")
+    def release(self, offer_id: str, reason: str) -> None:
+        self.offers.pop(offer_id, None)
+
+    @event("ContactTaken")
+    def take(self, offer_id: str, contact_id: str) -> None:
+        self.offers.pop(offer_id, None)
+        self.contacts.append(contact_id)
+
+    @event("ContactFinished")
+    def finish(self, contact_id: str, at: datetime) -> None:
+        if contact_id in self.contacts:
+            self.contacts.remove(contact_id)
+        if not self.contacts:
+            self.idle_since = at

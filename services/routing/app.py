@@ -1,0 +1,75 @@
+"""Composition root of the routing service."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from schemas.config import SwitchboardConfig
+from services.routing.api import routing_router
+from services.routing.application import RoutingApplication
+from services.routing.contracts import to_contract
+from services.routing.handlers import RoutingHandlers
+from switchboard.inbox import subscribe
+from switchboard.jetstream import EVENTS, INBOUND, TIMERS
+from switchboard.outbox import OutboxRelay
+from switchboard.serial import SerialExecutor
+from switchboard.service import Service
+from switchboard.settings import Settings
+from switchboard.store import event_store_env
+
+
+def build_routing(
+    settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
+) -> Service:
+    app = RoutingApplication(
+        config.people, config.routing, env=event_store_env(settings, "routing")
+    )
+    run = SerialExecutor("routing")
+    relay = OutboxRelay("routing", app, js, to_contract, run)
+    handlers = RoutingHandlers(app, run, broker)
+    inboxes = [
+        subscribe(
+            broker,
+            stream=INBOUND,
+            durable="routing",
+            subject="sb.inbound.>",
+            handler=handlers.interaction_received,
+            description="Opens a contact for each interaction and offers it",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="routing-deadlines",
+            subject="sb.timers.fired.offer.>",
+            handler=handlers.offer_deadline,
+            description="Expires offers nobody accepted in time",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-scheduler",
+            subject="sb.events.routing.AgentOffered",
+            handler=handlers.agent_offered,
+            description="Schedules each offer's deadline as a NATS message schedule",
+        ),
+    ]
+
+    async def health() -> str:
+        await run(app.ping)
+        if relay.follower.last_error:
+            return f"relay: {relay.follower.last_error}"
+        dead = sum(i.dead_lettered for i in inboxes)
+        return "ok" if not dead else f"ok ({dead} dead-lettered)"
+
+    def close() -> None:
+        run.shutdown()
+        app.close()
+
+    return Service(
+        name="routing",
+        routers=[routing_router(app, run, relay.follower.wake)],
+        loops=[relay.follower.run],
+        health=health,
+        close=close,
+    )

@@ -1,0 +1,280 @@
+"""The routing application: commands that change contacts and agents, one transaction each."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import EnvType
+
+from events import InteractionReceived, contact_id_for, derived_id
+from events.base import utcnow
+from schemas.api import AgentView, ContactView, OfferView
+from schemas.config import Person, RoutingConfig
+from services.routing.agent import Agent
+from services.routing.contact import Contact, ContactError
+from services.routing.offer_ref import OfferRef
+from services.routing.policy import Candidate, EscalateTo, OfferTo, Timeouts, next_step
+from services.routing.waiting_line import WaitingLine
+from switchboard.store import TrackedApplication
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Unit:
+    """The aggregates one command touches, loaded once and saved together."""
+
+    def __init__(self, app: RoutingApplication) -> None:
+        self.app = app
+        self.touched: dict[uuid.UUID, Aggregate] = {}
+
+    def get(self, cls: type[A], aggregate_id: uuid.UUID) -> A | None:
+        if aggregate_id in self.touched:
+            return self.touched[aggregate_id]  # type: ignore[return-value]
+        try:
+            aggregate: A = self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        self.touched[aggregate_id] = aggregate
+        return aggregate
+
+    def add(self, aggregate: A) -> A:
+        self.touched[aggregate.id] = aggregate
+        return aggregate
+
+    def agent(self, agent_id: str, at: datetime) -> Agent:
+        agent = self.get(Agent, Agent.create_id(agent_id))
+        return agent or self.add(Agent(agent_id=agent_id, at=at))
+
+    def line(self, queue: str) -> WaitingLine:
+        line = self.get(WaitingLine, WaitingLine.create_id(queue))
+        return line or self.add(WaitingLine(queue=queue))
+
+    def contact(self, contact_id: uuid.UUID) -> Contact:
+        contact = self.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"contact {contact_id} not found")
+        return contact
+
+
+class RoutingApplication(TrackedApplication):
+    name = "routing"
+    snapshotting_intervals = {WaitingLine: 50, Agent: 50}
+
+    def __init__(
+        self,
+        people: list[Person],
+        config: RoutingConfig,
+        clock: Callable[[], datetime] = utcnow,
+        env: EnvType | None = None,
+    ) -> None:
+        super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+        self.people = {p.id: p for p in people}
+        self.config = config
+        self.clock = clock
+        self.timeouts = Timeouts(config.offer_timeout_seconds, config.escalation_timeout_seconds)
+        self.supervisors = {p.id: p.supervisor for p in people}
+
+    @contextmanager
+    def unit(self, tracking: Tracking | None = None) -> Iterator[Unit]:
+        unit = Unit(self)
+        yield unit
+        self.commit(*unit.touched.values(), tracking=tracking)
+
+    # Commands from consumers (tracked) ----------------------------------------------
+
+    def receive(self, interaction: InteractionReceived, tracking: Tracking) -> None:
+        now = self.clock()
+        with self.unit(tracking) as unit:
+            if unit.get(Contact, contact_id_for(interaction.interaction_id)) is not None:
+                return  # a channel retry outside the stream's dedupe window
+            contact = unit.add(
+                Contact(
+                    interaction_id=interaction.interaction_id,
+                    channel=interaction.channel,
+                    summary=(interaction.subject_line or interaction.text)[:200],
+                    queue=self.config.queue,
+                    priority=0,
+                    queued_at=now,
+                )
+            )
+            unit.line(self.config.queue).join(str(contact.id), contact.priority, now)
+            self._dispatch(unit, now)
+
+    def expire(self, contact_id: uuid.UUID, offer_id: uuid.UUID, tracking: Tracking) -> None:
+        now = self.clock()
+        with self.unit(tracking) as unit:
+            contact = unit.get(Contact, contact_id)
+            if contact is None or contact.pending_offer_id() != offer_id:
+                return  # accepted or declined before the deadline
+            agent = unit.agent(contact.expire(offer_id, now), now)
+            agent.release(str(offer_id), "expired")
+            if self._is_agent(agent.agent_id):
+                # An agent who lets an offer lapse has likely walked away.
+                agent.change_status("not_responding", now)
+            self._dispatch(unit, now)
+
+    # Commands from people ------------------------------------------------------------
+
+    def set_status(self, agent_id: str, status: str) -> AgentView:
+        person = self._person(agent_id)
+        now = self.clock()
+        with self.unit() as unit:
+            agent = unit.agent(person.id, now)
+            agent.change_status(status, now)
+            if status != "available":
+                for offer_id in list(agent.offers):
+                    self._withdraw(unit, uuid.UUID(offer_id), now)
+            self._dispatch(unit, now)
+        return self._agent_view(agent)
+
+    def accept(self, offer_id: uuid.UUID) -> ContactView:
+        now = self.clock()
+        with self.unit() as unit:
+            contact = self._contact_of_offer(unit, offer_id)
+            agent = unit.agent(contact.accept(offer_id, now), now)
+            agent.take(str(offer_id), str(contact.id))
+            unit.line(contact.queue).leave(str(contact.id), "accepted")
+        return self._contact_view(contact)
+
+    def decline(self, offer_id: uuid.UUID) -> ContactView:
+        now = self.clock()
+        with self.unit() as unit:
+            contact = self._contact_of_offer(unit, offer_id)
+            self._withdraw(unit, offer_id, now)
+            self._dispatch(unit, now)
+        return self._contact_view(contact)
+
+    def complete(self, contact_id: uuid.UUID, disposition: str) -> ContactView:
+        now = self.clock()
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            agent = unit.agent(contact.complete(disposition, now), now)
+            agent.finish(str(contact.id), now)
+            self._dispatch(unit, now)
+        return self._contact_view(contact)
+
+    # Queries -------------------------------------------------------------------------
+
+    def offers_for(self, agent_id: str) -> list[OfferView]:
+        self._person(agent_id)
+        unit = Unit(self)
+        agent = unit.get(Agent, Agent.create_id(agent_id))
+        views = []
+        for offer_id, contact_id in (agent.offers if agent else {}).items():
+            contact = unit.contact(uuid.UUID(contact_id))
+            if contact.offer is None or contact.offer["offer_id"] != offer_id:
+                continue
+            views.append(
+                OfferView(
+                    offer_id=uuid.UUID(offer_id),
+                    contact_id=contact.id,
+                    agent_id=agent_id,
+                    channel=contact.channel,
+                    summary=contact.summary,
+                    escalation_level=contact.offer["level"],
+                    offered_at=contact.offer["offered_at"],
+                    expires_at=contact.offer["expires_at"],
+                )
+            )
+        return views
+
+    def agents(self) -> list[AgentView]:
+        unit = Unit(self)
+        now = self.clock()
+        return [self._agent_view(unit.agent(pid, now)) for pid in self.people]
+
+    def contact(self, contact_id: uuid.UUID) -> ContactView:
+        return self._contact_view(Unit(self).contact(contact_id))
+
+    # Internals -----------------------------------------------------------------------
+
+    def _person(self, person_id: str) -> Person:
+        try:
+            return self.people[person_id]
+        except KeyError:
+            raise NotFound(f"agent {person_id!r} not found") from None
+
+    def _is_agent(self, person_id: str) -> bool:
+        person = self.people.get(person_id)
+        return person is not None and person.role == "agent"
+
+    def _contact_of_offer(self, unit: Unit, offer_id: uuid.UUID) -> Contact:
+        ref = unit.get(OfferRef, offer_id)
+        if ref is None:
+            raise NotFound(f"offer {offer_id} not found")
+        return unit.contact(ref.contact_id)
+
+    def _withdraw(self, unit: Unit, offer_id: uuid.UUID, now: datetime) -> None:
+        contact = self._contact_of_offer(unit, offer_id)
+        unit.agent(contact.decline(offer_id, now), now).release(str(offer_id), "declined")
+
+    def _dispatch(self, unit: Unit, now: datetime) -> None:
+        """Gives every waiting contact its next step, best-placed contacts first."""
+        agents = [unit.agent(pid, now) for pid in self.people if self._is_agent(pid)]
+        free = {a.agent_id: a for a in agents}
+        for contact_id in unit.line(self.config.queue).in_order():
+            contact = unit.contact(uuid.UUID(contact_id))
+            if contact.status != "waiting":
+                continue
+            candidates = [
+                Candidate(a.agent_id, a.status, a.idle_since, not a.offers and not a.contacts)
+                for a in free.values()
+            ]
+            step = next_step(
+                contact.tried_agents,
+                contact.escalation_level,
+                candidates,
+                self.supervisors,
+                self.timeouts,
+            )
+            if isinstance(step, OfferTo):
+                self._offer(unit, contact, step.agent_id, step.timeout, now)
+                free.pop(step.agent_id, None)
+            elif isinstance(step, EscalateTo):
+                contact.escalate(step.person_id, step.from_person_id, step.reason)
+                self._offer(unit, contact, step.person_id, step.timeout, now)
+
+    def _offer(
+        self, unit: Unit, contact: Contact, person_id: str, timeout: float | None, now: datetime
+    ) -> None:
+        offer_id = derived_id("offer", str(contact.id), str(contact.version))
+        expires_at = now + timedelta(seconds=timeout) if timeout is not None else None
+        contact.offer_to(offer_id, person_id, now, expires_at)
+        unit.agent(person_id, now).reserve(str(offer_id), str(contact.id))
+        unit.add(OfferRef(offer_id=offer_id, contact_id=contact.id))
+
+    def _agent_view(self, agent: Agent) -> AgentView:
+        person = self.people[agent.agent_id]
+        return AgentView(
+            agent_id=agent.agent_id,
+            name=person.name,
+            role=person.role,
+            status=agent.status,
+            supervisor=person.supervisor,
+            pending_offers=len(agent.offers),
+            active_contacts=len(agent.contacts),
+        )
+
+    @staticmethod
+    def _contact_view(contact: Contact) -> ContactView:
+        return ContactView(
+            contact_id=contact.id,
+            status=contact.status,
+            channel=contact.channel,
+            agent_id=contact.agent_id or (contact.offer or {}).get("agent_id"),
+            escalation_level=contact.escalation_level,
+        )
+
+
+__all__ = ["ContactError", "NotFound", "RoutingApplication"]

@@ -1,0 +1,149 @@
+"""The Contact aggregate: one customer request from queued to completed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from events import contact_id_for
+
+
+class ContactError(Exception):
+    """A command that the contact's current state does not allow."""
+
+
+class Contact(Aggregate):
+    @staticmethod
+    def create_id(interaction_id: uuid.UUID, **_: Any) -> uuid.UUID:
+        return contact_id_for(interaction_id)
+
+    @event("Queued")
+    def __init__(
+        self,
+        interaction_id: uuid.UUID,
+        channel: str,
+        summary: str,
+        queue: str,
+        priority: int,
+        queued_at: datetime,
+    ) -> None:
+        self.interaction_id = interaction_id
+        self.channel = channel
+        self.summary = summary
+        self.queue = queue
+        self.priority = priority
+        self.queued_at = queued_at
+        self.status = "waiting"
+        self.offer: dict[str, Any] | None = None
+        self.tried_agents: list[str] = []
+        self.escalation_level = 0
+        self.agent_id: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("waiting", "offered")
+
+    def pending_offer_id(self) -> uuid.UUID | None:
+        return uuid.UUID(self.offer["offer_id"]) if self.offer else None
+
+    def _require_offer(self, offer_id: uuid.UUID) -> dict[str, Any]:
+        if self.offer is None or self.offer["offer_id"] != str(offer_id):
+            raise ContactError(f"offer {offer_id} is not pending on contact {self.id}")
+        return self.offer
+
+    def offer_to(
+        self, offer_id: uuid.UUID, agent_id: str, at: datetime, expires_at: datetime | None
+    ) -> None:
+        if self.status != "waiting":
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be offered")
+        self._offered(str(offer_id), agent_id, self.escalation_level, at, expires_at)
+
+    @event("Offered")
+    def _offered(
+        self,
+        offer_id: str,
+        agent_id: str,
+        level: int,
+        offered_at: datetime,
+        expires_at: datetime | None,
+    ) -> None:
+        self.status = "offered"
+        self.offer = {
+            "offer_id": offer_id,
+            "agent_id": agent_id,
+            "level": level,
+            "offered_at": offered_at,
+            "expires_at": expires_at,
+        }
+        if agent_id not in self.tried_agents:
+            self.tried_agents.append(agent_id)
+
+    def accept(self, offer_id: uuid.UUID, at: datetime) -> str:
+        offer = self._require_offer(offer_id)
+        waited = (at - self.queued_at).total_seconds()
+        self._accepted(str(offer_id), offer["agent_id"], at, waited)
+        return str(offer["agent_id"])
+
+    @event("OfferAccepted")
+    def _accepted(self, offer_id: str, agent_id: str, at: datetime, waited_seconds: float) -> None:
+        self.status = "accepted"
+        self.agent_id = agent_id
+        self.offer = None
+
+    def decline(self, offer_id: uuid.UUID, at: datetime) -> str:
+        offer = self._require_offer(offer_id)
+        self._declined(str(offer_id), offer["agent_id"], at)
+        return str(offer["agent_id"])
+
+    @event("OfferDeclined")
+    def _declined(self, offer_id: str, agent_id: str, at: datetime) -> None:
+        self.status = "waiting"
+        self.offer = None
+
+    def expire(self, offer_id: uuid.UUID, at: datetime) -> str:
+        offer = self._require_offer(offer_id)
+        self._expired(str(offer_id), offer["agent_id"], at)
+        return str(offer["agent_id"])
+
+    @event("OfferExpired")
+    def _expired(self, offer_id: str, agent_id: str, at: datetime) -> None:
+        self.status = "waiting"
+        self.offer = None
+
+    def escalate(self, to_person_id: str, from_agent_id: str | None, reason: str) -> None:
+        if self.status != "waiting":
+            raise ContactError(f"contact {self.id} is {self.status}, cannot escalate")
+        self._escalated(
+            self.escalation_level + 1,
+            to_person_id,
+            from_agent_id,
+            reason,
+            self.channel,
+            self.summary,
+        )
+
+    # channel and summary travel with the event so whoever is told has the key facts.
+    @event("Escalated")
+    def _escalated(
+        self,
+        level: int,
+        to_person_id: str,
+        from_agent_id: str | None,
+        reason: str,
+        channel: str,
+        summary: str,
+    ) -> None:
+        self.escalation_level = level
+
+    def complete(self, disposition: str, at: datetime) -> str:
+        if self.status != "accepted" or self.agent_id is None:
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be completed")
+        self._completed(self.agent_id, disposition, at)
+        return self.agent_id
+
+    @event("Completed")
+    def _completed(self, agent_id: str, disposition: str, at: datetime) -> None:
+        self.status = "completed"

@@ -1,0 +1,112 @@
+"""What of the routing store is published, and as which contract."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from events import (
+    AgentOffered,
+    ContactCompleted,
+    ContactEscalated,
+    ContactQueued,
+    Event,
+    OfferAccepted,
+    OfferDeclined,
+    OfferExpired,
+)
+
+
+def _queued(e: Any) -> Event:
+    return ContactQueued(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        interaction_id=e.interaction_id,
+        channel=e.channel,
+        queue=e.queue,
+        priority=e.priority,
+    )
+
+
+def _offered(e: Any) -> Event:
+    return AgentOffered(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        offer_id=uuid.UUID(e.offer_id),
+        agent_id=e.agent_id,
+        expires_at=e.expires_at,
+        escalation_level=e.level,
+    )
+
+
+def _accepted(e: Any) -> Event:
+    return OfferAccepted(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        offer_id=uuid.UUID(e.offer_id),
+        agent_id=e.agent_id,
+        waited_seconds=e.waited_seconds,
+    )
+
+
+def _declined(e: Any) -> Event:
+    return OfferDeclined(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        offer_id=uuid.UUID(e.offer_id),
+        agent_id=e.agent_id,
+    )
+
+
+def _expired(e: Any) -> Event:
+    return OfferExpired(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        offer_id=uuid.UUID(e.offer_id),
+        agent_id=e.agent_id,
+    )
+
+
+def _escalated(e: Any) -> Event:
+    return ContactEscalated(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        level=e.level,
+        to_person_id=e.to_person_id,
+        from_agent_id=e.from_agent_id,
+        reason=e.reason,
+        channel=e.channel,
+        summary=e.summary,
+    )
+
+
+def _completed(e: Any) -> Event:
+    return ContactCompleted(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        agent_id=e.agent_id,
+        disposition=e.disposition,
+    )
+
+
+# Stored event class (by qualified name) -> contract. The event id is derived from the
+# stored event so that a re-published contract is recognisably the same event.
+CONTRACTS: dict[str, Callable[[Any], Event]] = {
+    "Contact.Queued": _queued,
+    "Contact.Offered": _offered,
+    "Contact.OfferAccepted": _accepted,
+    "Contact.OfferDeclined": _declined,
+    "Contact.OfferExpired": _expired,
+    "Contact.Escalated": _escalated,
+    "Contact.Completed": _completed,
+}
+
+
+def to_contract(domain_event: Any) -> Event | None:
+    build = CONTRACTS.get(type(domain_event).__qualname__)
+    if build is None:
+        return None
+    contract = build(domain_event)
+    stable_id = uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version))
+    return contract.model_copy(update={"event_id": stable_id})

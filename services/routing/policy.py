@@ -1,0 +1,101 @@
+"""Routing policy: pure functions over plain data, no I/O, no clock.
+
+Who gets a contact next, and where it climbs when nobody takes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    agent_id: str
+    status: str
+    idle_since: datetime
+    has_capacity: bool
+
+
+@dataclass(frozen=True)
+class OfferTo:
+    agent_id: str
+    timeout: float | None
+
+
+@dataclass(frozen=True)
+class EscalateTo:
+    person_id: str
+    from_person_id: str
+    reason: str
+    timeout: float | None
+
+
+@dataclass(frozen=True)
+class Wait:
+    reason: str
+
+
+Step = OfferTo | EscalateTo | Wait
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    offer: float
+    escalation: float
+
+
+def longest_idle(candidates: Iterable[Candidate], excluded: Sequence[str]) -> str | None:
+    """The available agent with free capacity who has waited longest for work."""
+    eligible = [
+        c
+        for c in candidates
+        if c.status == "available" and c.has_capacity and c.agent_id not in excluded
+    ]
+    if not eligible:
+        return None
+    return min(eligible, key=lambda c: (c.idle_since, c.agent_id)).agent_id
+
+
+def escalation_step(
+    from_person: str, supervisors: Mapping[str, str | None], timeouts: Timeouts, reason: str
+) -> Step:
+    """One rung up from `from_person`; the top of the hierarchy keeps it without a deadline."""
+    target = supervisors.get(from_person)
+    if target is None:
+        return Wait(f"{from_person} has nobody above to escalate to")
+    above = supervisors.get(target)
+    return EscalateTo(
+        person_id=target,
+        from_person_id=from_person,
+        reason=reason,
+        timeout=timeouts.escalation if above is not None else None,
+    )
+
+
+def next_step(
+    tried: Sequence[str],
+    escalation_level: int,
+    candidates: Iterable[Candidate],
+    supervisors: Mapping[str, str | None],
+    timeouts: Timeouts,
+) -> Step:
+    """What to do with a contact that is waiting (not offered, not taken).
+
+    Agents are offered in longest-idle order, each at most once. When no untried agent is
+    available after at least one offer, the contact climbs to the supervisor of the last
+    person who had it, then to theirs, one rung per unanswered escalation.
+    """
+    if escalation_level == 0:
+        agent = longest_idle(candidates, excluded=tried)
+        if agent is not None:
+            return OfferTo(agent, timeouts.offer)
+        if not tried:
+            return Wait("no agent available")
+        return escalation_step(
+            tried[-1], supervisors, timeouts, f"not accepted by {len(tried)} agent(s)"
+        )
+    return escalation_step(
+        tried[-1], supervisors, timeouts, f"escalation level {escalation_level} not taken"
+    )

@@ -1,0 +1,1 @@
+"""Runtime shared by the services: settings, event store, JetStream, relay, CLI."""

@@ -1,0 +1,132 @@
+"""The `switchboard` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from schemas.config import SwitchboardConfig
+from switchboard.settings import Settings
+
+SERVICES = ("ingest", "routing", "history", "notifier")
+
+
+def _config(settings: Settings) -> SwitchboardConfig:
+    return SwitchboardConfig.load(settings.config_file)
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.runtime import up
+
+    up(settings, _config(settings), list(args.services))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.runtime import serve
+
+    if not settings.nats_url:
+        print("serve needs SWITCHBOARD_NATS_URL (use `up` for the embedded mode)", file=sys.stderr)
+        return 2
+    asyncio.run(serve(settings, _config(settings), list(args.services), settings.nats_url))
+    return 0
+
+
+def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
+    config = _config(settings)
+    print(f"{'id':<12} {'role':<11} {'supervisor':<12} {'email':<28} name")
+    for p in config.people:
+        print(f"{p.id:<12} {p.role:<11} {p.supervisor or '-':<12} {p.email or '-':<28} {p.name}")
+    return 0
+
+
+def cmd_history_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from services.history.app import build_history_core
+
+    projector = build_history_core(settings)
+
+    def progress(position: int, total: int) -> None:
+        width = 40
+        done = int(width * position / total) if total else width
+        print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="", flush=True)
+
+    last = projector.rebuild(progress)
+    print(f"\ntimeline rebuilt up to notification {last}")
+    projector.app.close()
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.contracts_doc import asyncapi_document, json_schemas
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "events.schema.json").write_text(json.dumps(json_schemas(), indent=2, default=str))
+    (out / "asyncapi.json").write_text(json.dumps(asyncapi_document(), indent=2))
+    print(f"wrote {out}/events.schema.json and {out}/asyncapi.json")
+    return 0
+
+
+def cmd_mailbox(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.mailbox import run_mailbox
+
+    run_mailbox(args.host, args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="switchboard", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def services_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "services",
+            nargs="*",
+            metavar="SERVICE",
+            help=f"which of {', '.join(SERVICES)} to run (default: all)",
+        )
+
+    up = sub.add_parser("up", help="run everything here: child nats-server, SQLite, HTTP")
+    services_arg(up)
+    up.set_defaults(run=cmd_up)
+    serve = sub.add_parser("serve", help="run services against SWITCHBOARD_NATS_URL")
+    services_arg(serve)
+    serve.set_defaults(run=cmd_serve)
+    sub.add_parser("agents", help="list agents and supervisors").set_defaults(run=cmd_agents)
+    history = sub.add_parser("history", help="history read model tools")
+    hsub = history.add_subparsers(dest="history_command", required=True)
+    hsub.add_parser("rebuild", help="drop and rebuild the timeline").set_defaults(
+        run=cmd_history_rebuild
+    )
+    schema = sub.add_parser("schema", help="export event JSON Schemas and AsyncAPI")
+    schema.add_argument("--out", default="docs/contracts")
+    schema.set_defaults(run=cmd_schema)
+    mailbox = sub.add_parser("mailbox", help="a local SMTP server that prints what it gets")
+    mailbox.add_argument("--host", default="127.0.0.1")
+    mailbox.add_argument("--port", type=int, default=2526)
+    mailbox.set_defaults(run=cmd_mailbox)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    p = parser()
+    args = p.parse_args(argv)
+    if hasattr(args, "services"):
+        unknown = set(args.services) - set(SERVICES)
+        if unknown:
+            p.error(f"unknown service(s): {', '.join(sorted(unknown))}")
+        args.services = args.services or list(SERVICES)
+    settings = Settings()
+    code: int = args.run(args, settings)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Boundary errors as values: the HTTP layer turns each into a clear 4xx or 503."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from schemas.api import ErrorDetail
+
+
+class BadInput(Exception):
+    """400: the request is malformed; `details` name each field at fault."""
+
+    def __init__(self, message: str, details: list[ErrorDetail] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    @classmethod
+    def field(cls, field: str, problem: str) -> BadInput:
+        return cls(f"{field}: {problem}", [ErrorDetail(field=field, problem=problem)])
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> BadInput:
+        details = [
+            ErrorDetail(field=".".join(str(p) for p in e["loc"]) or "body", problem=e["msg"])
+            for e in exc.errors()
+        ]
+        return cls(
+            "invalid input: " + "; ".join(f"{d.field}: {d.problem}" for d in details), details
+        )
+
+
+class TooLarge(Exception):
+    """413: the body is over the configured limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"body larger than {limit} bytes")
+        self.limit = limit
+
+
+class ChannelUnavailable(Exception):
+    """503: JetStream did not confirm; the channel must retry (nothing was accepted)."""

@@ -1,0 +1,83 @@
+"""The HTTP application: services' routers, clear errors, health."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schemas.api import ErrorDetail, ErrorResponse, Health
+from switchboard.errors import BadInput, ChannelUnavailable, TooLarge
+from switchboard.service import Service
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, error: str, details: list[ErrorDetail] | None = None) -> JSONResponse:
+    body = ErrorResponse(error=error, details=details or [])
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BadInput)
+    async def bad_input(_: Request, exc: BadInput) -> JSONResponse:
+        log.info("rejected input: %s", exc.message)
+        return _error(400, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            ErrorDetail(field=".".join(str(p) for p in e["loc"]), problem=e["msg"])
+            for e in exc.errors()
+        ]
+        return _error(400, "invalid request", details)
+
+    @app.exception_handler(TooLarge)
+    async def too_large(_: Request, exc: TooLarge) -> JSONResponse:
+        return _error(413, str(exc))
+
+    @app.exception_handler(ChannelUnavailable)
+    async def unavailable(_: Request, exc: ChannelUnavailable) -> JSONResponse:
+        response = _error(503, str(exc))
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return _error(500, "internal error")
+
+
+def http_app(services: list[Service], nats_ok: Callable[[], Awaitable[str]]) -> FastAPI:
+    app = FastAPI(title="Switchboard", version="0.1.0")
+    install_error_handlers(app)
+    for service in services:
+        for router in service.routers:
+            app.include_router(router)
+
+    @app.get("/healthz", response_model=Health, tags=["ops"])
+    async def healthz() -> JSONResponse:
+        checks = {"nats": await _check(nats_ok)}
+        for service in services:
+            if service.health is not None:
+                checks[service.name] = await _check(service.health)
+        ok = all(v.startswith("ok") for v in checks.values())
+        health = Health(status="ok" if ok else "degraded", checks=checks)
+        return JSONResponse(health.model_dump(), status_code=200 if ok else 503)
+
+    return app
+
+
+async def _check(probe: Callable[[], Awaitable[str]]) -> str:
+    try:
+        return await probe()
+    except Exception as exc:
+        return f"error: {type(exc).__name__}: {exc}"

@@ -1,0 +1,135 @@
+"""Consuming JetStream exactly once in effect.
+
+Each message gets a tracking position. Messages relayed from another service's event
+store carry that store's notification id (so a relay that publishes twice is harmless);
+others use the stream sequence. A handler records its new events together with the
+tracking record, so a redelivered message is skipped and a concurrent duplicate fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.aio.msg import Msg
+
+from events import Event
+from switchboard.jetstream import (
+    ORIGIN_APP_HEADER,
+    ORIGIN_POSITION_HEADER,
+    consumer_config,
+    decode_event,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_DELIVERIES = 8
+
+
+class NotYet(Exception):
+    """The message cannot be handled yet (e.g. it refers to something another stream
+    has not delivered); it is redelivered after `delay` seconds, holding back the rest."""
+
+    def __init__(self, reason: str, delay: float = 0.5) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+def tracking_of(raw: Msg) -> Tracking:
+    headers = raw.headers or {}
+    origin = headers.get(ORIGIN_APP_HEADER)
+    if origin is not None:
+        return Tracking(origin, int(headers[ORIGIN_POSITION_HEADER]))
+    meta = raw.metadata
+    return Tracking(f"stream:{meta.stream}", meta.sequence.stream)
+
+
+Handler = Callable[[Event, Tracking], Awaitable[None]]
+
+
+class Inbox:
+    """Runs handlers for decoded events with acks only after the handler committed."""
+
+    def __init__(self, broker: NatsBroker, consumer: str) -> None:
+        self._broker = broker
+        self.consumer = consumer
+        self.handled = 0
+        self.dead_lettered = 0
+
+    async def deliver(self, msg: NatsMessage, handler: Handler) -> None:
+        raw: Msg = msg.raw_message
+        deliveries = raw.metadata.num_delivered
+        try:
+            event = decode_event(raw.headers, raw.data)
+        except ValueError as exc:
+            await self._dead_letter(raw, f"undecodable: {exc}")
+            return
+        try:
+            await handler(event, tracking_of(raw))
+        except NotYet as wait:
+            log.info("%s: %s; retry in %.1fs", self.consumer, wait, wait.delay)
+            await raw.nak(delay=wait.delay)
+            return
+        except IntegrityError:
+            # A concurrent writer got there first (another replica, or a command on the
+            # same aggregate). Redelivery re-reads the store and decides again.
+            await raw.nak(delay=0.05)
+            return
+        except Exception as exc:
+            if deliveries >= MAX_DELIVERIES:
+                await self._dead_letter(raw, f"{type(exc).__name__}: {exc}")
+                return
+            log.exception("%s: handler failed (delivery %d)", self.consumer, deliveries)
+            await raw.nak(delay=min(0.2 * 2**deliveries, 10.0))
+            return
+        self.handled += 1
+        await raw.ack()
+
+    async def _dead_letter(self, raw: Msg, reason: str) -> None:
+        log.error("%s: dead-lettering %s: %s", self.consumer, raw.subject, reason)
+        headers = dict(raw.headers or {})
+        headers.update({"Sb-Dead-Reason": reason[:500], "Sb-Dead-Subject": raw.subject})
+        await self._broker.publish(
+            raw.data, f"sb.deadletter.{self.consumer}", headers=headers, stream="DEADLETTERS"
+        )
+        self.dead_lettered += 1
+        await raw.term()
+
+
+async def _raw_body(msg: NatsMessage) -> bytes:
+    # Decoding is the Inbox's job: a body that is not a valid contract must be
+    # dead-lettered, not crash the subscriber before our code runs.
+    body: bytes = msg.body
+    return body
+
+
+def subscribe(
+    broker: NatsBroker,
+    *,
+    stream: str,
+    durable: str,
+    subject: str,
+    handler: Handler,
+    description: str,
+) -> Inbox:
+    """A durable, ordered JetStream consumer feeding `handler` through an Inbox."""
+    inbox = Inbox(broker, durable)
+
+    @broker.subscriber(
+        subject,
+        stream=JStream(name=stream, declare=False),
+        durable=durable,
+        config=consumer_config(durable, subject),
+        pull_sub=PullSub(batch_size=1, timeout=1.0),
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_raw_body,
+        title=durable,
+        description=description,
+    )
+    async def consume(body: bytes, msg: NatsMessage) -> None:
+        await inbox.deliver(msg, handler)
+
+    return inbox

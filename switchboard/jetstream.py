@@ -1,0 +1,111 @@
+"""The JetStream layout every service relies on, and how events travel on it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+from events import EVENTS_BY_NAME, Event
+from events.base import TYPE_HEADER, VERSION_HEADER
+
+INBOUND = "INBOUND"
+EVENTS = "EVENTS"
+TIMERS = "TIMERS"
+DEAD_LETTERS = "DEADLETTERS"
+
+ORIGIN_APP_HEADER = "Sb-Origin-App"
+ORIGIN_POSITION_HEADER = "Sb-Origin-Position"
+RELAY_BUCKET = "sb_relay"
+
+
+def stream_configs(inbound_dedupe_window: float) -> list[StreamConfig]:
+    return [
+        StreamConfig(
+            name=INBOUND,
+            subjects=["sb.inbound.>"],
+            duplicate_window=inbound_dedupe_window,
+            description="Interactions as the channel adapters received them",
+        ),
+        StreamConfig(
+            name=EVENTS,
+            subjects=["sb.events.>"],
+            duplicate_window=120.0,
+            description="Domain events relayed from each service's event store",
+        ),
+        StreamConfig(
+            name=TIMERS,
+            subjects=["sb.timers.>"],
+            allow_msg_schedules=True,
+            description="Offer and escalation deadlines as NATS message schedules",
+        ),
+        StreamConfig(
+            name=DEAD_LETTERS,
+            subjects=["sb.deadletter.>"],
+            description="Messages a consumer could not process after repeated attempts",
+        ),
+    ]
+
+
+async def ensure_streams(js: JetStreamContext, inbound_dedupe_window: float) -> None:
+    for config in stream_configs(inbound_dedupe_window):
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            await js.update_stream(config)
+    try:
+        await js.key_value(RELAY_BUCKET)
+    except NotFoundError:
+        from nats.js.api import KeyValueConfig
+
+        await js.create_key_value(KeyValueConfig(bucket=RELAY_BUCKET, history=1))
+
+
+def consumer_config(durable: str, *filters: str) -> ConsumerConfig:
+    """One message in flight per consumer: tracking positions then only ever grow, and a
+    message that must wait (e.g. for another stream to catch up) holds back the ones after it."""
+    return ConsumerConfig(
+        durable_name=durable,
+        ack_policy=JsAckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        max_ack_pending=1,
+        ack_wait=30.0,
+        filter_subjects=list(filters) if len(filters) > 1 else None,
+        filter_subject=filters[0] if len(filters) == 1 else None,
+    )
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """An event as it travels: subject, body and headers."""
+
+    subject: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def envelope(event: Event, subject: str | None = None, **headers: str) -> Envelope:
+    return Envelope(
+        subject=subject or event.subject,
+        body=event.model_dump_json().encode(),
+        headers={TYPE_HEADER: event.type_name(), VERSION_HEADER: str(event.version), **headers},
+    )
+
+
+class UnknownEvent(ValueError):
+    pass
+
+
+def decode_event(headers: dict[str, str] | None, body: bytes) -> Event:
+    """Turns a message back into its contract; raises ValueError when it is not one."""
+    name = (headers or {}).get(TYPE_HEADER)
+    cls = EVENTS_BY_NAME.get(name or "")
+    if cls is None:
+        raise UnknownEvent(f"unknown event type {name!r}")
+    data: Any = json.loads(body)
+    return cls.model_validate(data)

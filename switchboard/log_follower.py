@@ -1,0 +1,89 @@
+"""Following an application's notification log: the outbox relay and the read-model
+projections both do this, so one loop serves them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from eventsourcing.persistence import Notification
+
+from switchboard.serial import SerialExecutor
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+class LogFollower:
+    """Reads notifications after a position, hands each to `process`, and polls when idle.
+
+    `position` says where the follower stands (read from wherever the consumer keeps it),
+    so after a crash it resumes there; `process` must be idempotent for the last batch.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        select: Callable[[int, int], Sequence[Notification]],
+        position: Callable[[], Awaitable[int]],
+        process: Callable[[Sequence[Notification]], Awaitable[None]],
+        executor: SerialExecutor,
+        idle_poll: float = 0.05,
+    ) -> None:
+        self.name = name
+        self._select = select
+        self._position = position
+        self._process = process
+        self._executor = executor
+        self._idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self.processed = 0
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                caught_up = await self.step()
+                self.last_error = None
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("%s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if caught_up:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+                except TimeoutError:
+                    pass
+
+    async def step(self) -> bool:
+        """Processes one batch; True when there was nothing left to do."""
+        start = await self._position()
+        batch = await self._executor(self._select, start, BATCH)
+        if not batch:
+            return True
+        await self._process(batch)
+        self.processed += len(batch)
+        return len(batch) < BATCH
+
+
+def select_after(recorder: object) -> Callable[[int, int], Sequence[Notification]]:
+    """Notifications with ids greater than `start` from an eventsourcing recorder."""
+
+    def select(start: int, limit: int) -> Sequence[Notification]:
+        return recorder.select_notifications(  # type: ignore[attr-defined, no-any-return]
+            start=start, limit=limit, inclusive_of_start=False
+        )
+
+    return select

@@ -1,0 +1,80 @@
+"""The outbox relay: publishes what an application stored, never a dual write.
+
+It follows the application's notification log and publishes each contract event with
+`Nats-Msg-Id = <app>:<notification id>`, so the EVENTS stream drops a re-publish inside
+its window, and consumers (which track the origin position) drop it after that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
+from nats.js import JetStreamContext
+from nats.js.errors import KeyNotFoundError
+
+from events import Event
+from switchboard.jetstream import (
+    EVENTS,
+    ORIGIN_APP_HEADER,
+    ORIGIN_POSITION_HEADER,
+    RELAY_BUCKET,
+    envelope,
+)
+from switchboard.log_follower import LogFollower, select_after
+from switchboard.serial import SerialExecutor
+
+# One stored event maps to at most one contract, so the origin position stays unique.
+ToContract = Callable[[Any], Event | None]
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        app_name: str,
+        app: Application[Any],
+        js: JetStreamContext,
+        to_contract: ToContract,
+        executor: SerialExecutor,
+    ) -> None:
+        self.app_name = app_name
+        self._app = app
+        self._js = js
+        self._to_contract = to_contract
+        self.follower = LogFollower(
+            f"relay:{app_name}",
+            select_after(app.recorder),
+            self._position,
+            self._publish,
+            executor,
+        )
+        self.published = 0
+
+    async def _position(self) -> int:
+        kv = await self._js.key_value(RELAY_BUCKET)
+        try:
+            entry = await kv.get(self.app_name)
+        except KeyNotFoundError:
+            return 0
+        return int(entry.value or b"0")
+
+    async def _publish(self, notifications: Sequence[Notification]) -> None:
+        for notification in notifications:
+            domain_event = self._app.mapper.to_domain_event(notification)
+            contract = self._to_contract(domain_event)
+            if contract is None:
+                continue
+            env = envelope(
+                contract,
+                **{
+                    "Nats-Msg-Id": f"{self.app_name}:{notification.id}",
+                    ORIGIN_APP_HEADER: self.app_name,
+                    ORIGIN_POSITION_HEADER: str(notification.id),
+                },
+            )
+            await self._js.publish(env.subject, env.body, headers=env.headers, stream=EVENTS)
+            self.published += 1
+        kv = await self._js.key_value(RELAY_BUCKET)
+        await kv.put(self.app_name, str(notifications[-1].id).encode())

@@ -1,0 +1,19 @@
+"""What a composition root hands to the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+
+
+@dataclass
+class Service:
+    name: str
+    routers: list[APIRouter] = field(default_factory=list)
+    # Long-running loops (relays, projections); restarted by nothing: they retry inside.
+    loops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Returns "ok" or what is wrong; shown by GET /healthz.
+    health: Callable[[], Awaitable[str]] | None = None
+    close: Callable[[], None] | None = None

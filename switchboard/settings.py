@@ -1,0 +1,26 @@
+"""Process settings from the environment (SWITCHBOARD_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    config_file: Path = Path("switchboard.toml")
+    # Unset: `switchboard up` runs its own nats-server under data_dir.
+    nats_url: str | None = None
+    nats_port: int = 4222
+    # Unset: SQLite files under data_dir (unless eventsourcing's POSTGRES_* env is set).
+    database_url: str | None = None
+    smtp_url: str | None = None
+    smtp_from: str = "switchboard@localhost"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    # How long JetStream remembers a channel's message id to drop its retries.
+    inbound_dedupe_window_seconds: float = 3600.0
