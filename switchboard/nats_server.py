@@ -96,6 +96,8 @@ class NatsServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
+            # Ctrl-C must reach us first: services stop, then we stop the server.
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while not port_open(self.host, self.port):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import nats
 import uvicorn
 from faststream.nats import NatsBroker
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
@@ -34,38 +35,92 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-async def serve(settings: Settings, config: SwitchboardConfig, names: list[str], url: str) -> None:
-    nc = await nats.connect(url, name="switchboard", max_reconnect_attempts=-1)
-    js = nc.jetstream()
-    await ensure_streams(js, settings.inbound_dedupe_window_seconds)
-    broker = NatsBroker(url, max_reconnect_attempts=-1)
-    services = [BUILDERS[name](settings, config, broker, js) for name in names]
+class Runtime:
+    """Some or all services sharing one NATS connection, one broker and one HTTP port."""
 
-    async def nats_ok() -> str:
-        return "ok" if nc.is_connected else "disconnected"
+    def __init__(
+        self, settings: Settings, config: SwitchboardConfig, names: list[str], nats_url: str
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.names = names
+        self.nats_url = nats_url
+        self.services: list[Service] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._nc: Client | None = None
+        self._broker: NatsBroker | None = None
+        self._server: uvicorn.Server | None = None
 
-    app = http_app(services, nats_ok)
-    await broker.start()
-    loops = [asyncio.create_task(loop()) for s in services for loop in s.loops]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host=settings.http_host, port=settings.http_port, log_level="info", lifespan="off"
+    async def start(self) -> None:
+        self._nc = nc = await nats.connect(
+            self.nats_url, name="switchboard", max_reconnect_attempts=-1
         )
-    )
-    log.info("services %s on http://%s:%d", names, settings.http_host, settings.http_port)
-    try:
-        await server.serve()
-    finally:
-        for task in loops:
-            task.cancel()
-        for task in loops:
+        js = nc.jetstream()
+        await ensure_streams(js, self.settings.inbound_dedupe_window_seconds)
+        self._broker = broker = NatsBroker(self.nats_url, max_reconnect_attempts=-1)
+        self.services = [
+            BUILDERS[name](self.settings, self.config, broker, js) for name in self.names
+        ]
+
+        async def nats_ok() -> str:
+            return "ok" if nc.is_connected else "disconnected"
+
+        app = http_app(self.services, nats_ok)
+        await broker.start()
+        self._tasks = [asyncio.create_task(loop()) for s in self.services for loop in s.loops]
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=self.settings.http_host,
+                port=self.settings.http_port,
+                log_level="warning",
+                lifespan="off",
+            )
+        )
+        self._tasks.append(asyncio.create_task(self._server.serve()))
+        while not self._server.started:
+            if self._tasks[-1].done():
+                self._tasks[-1].result()  # raises why the server could not start
+            await asyncio.sleep(0.02)
+        log.info(
+            "services %s on http://%s:%d",
+            self.names,
+            self.settings.http_host,
+            self.settings.http_port,
+        )
+
+    async def wait(self) -> None:
+        """Until the HTTP server exits (SIGINT/SIGTERM)."""
+        if self._tasks:
+            await self._tasks[-1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        for task in self._tasks:
+            if task is not self._tasks[-1]:
+                task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await broker.stop()
-        await nc.close()
-        for s in services:
+        if self._broker is not None:
+            await self._broker.stop()
+        if self._nc is not None:
+            await self._nc.close()
+        for s in self.services:
             if s.close:
                 s.close()
+
+
+async def serve(
+    settings: Settings, config: SwitchboardConfig, names: list[str], nats_url: str
+) -> None:
+    runtime = Runtime(settings, config, names, nats_url)
+    await runtime.start()
+    try:
+        await runtime.wait()
+    finally:
+        await runtime.stop()
 
 
 def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
