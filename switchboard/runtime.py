@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import nats
 import uvicorn
@@ -75,6 +74,7 @@ class Runtime:
                 port=self.settings.http_port,
                 log_level="warning",
                 lifespan="off",
+                timeout_graceful_shutdown=5,
             )
         )
         self._tasks.append(asyncio.create_task(self._server.serve()))
@@ -95,21 +95,30 @@ class Runtime:
             await self._tasks[-1]
 
     async def stop(self) -> None:
+        """Each step is bounded: a stop must finish even when NATS is unreachable."""
         if self._server is not None:
             self._server.should_exit = True
         for task in self._tasks:
             if task is not self._tasks[-1]:
                 task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _bounded(task, "task")
         if self._broker is not None:
-            await self._broker.stop()
+            await _bounded(self._broker.stop(), "broker")
         if self._nc is not None:
-            await self._nc.close()
+            await _bounded(self._nc.close(), "nats connection")
         for s in self.services:
             if s.close:
                 s.close()
+
+
+async def _bounded(step: Awaitable[object], what: str, timeout: float = 10.0) -> None:
+    try:
+        await asyncio.wait_for(step, timeout)
+    except (asyncio.CancelledError, TimeoutError):
+        log.warning("stopping %s: gave up after %.0fs", what, timeout)
+    except Exception as exc:
+        log.warning("stopping %s: %s", what, exc)
 
 
 async def serve(

@@ -1,0 +1,50 @@
+"""Real servers for the integration and end-to-end tests: nats-server and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from switchboard.nats_server import NatsServerProcess
+from tests.support.mailbox import Mailbox
+from tests.support.ports import free_port
+from tests.support.postgres import ThrowawayPostgres
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServerProcess]:
+    """A fresh nats-server with JetStream per test: tests never see each other's streams."""
+    server = NatsServerProcess(tmp_path / "nats", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[ThrowawayPostgres]:
+    # Not under pytest's tmp dir: that is private to root, and the server runs as postgres.
+    base = Path(tempfile.mkdtemp(prefix="switchboard-pg-"))
+    cluster = ThrowawayPostgres(base)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: ThrowawayPostgres) -> str:
+    """A new empty database per test on the session's cluster."""
+    return postgres_cluster.create_database(f"sb_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()

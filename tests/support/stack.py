@@ -1,0 +1,148 @@
+"""All four services in this process (the same Runtime `switchboard up` uses), driven over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from nats.js.api import ConsumerInfo
+from nats.js.errors import KeyNotFoundError
+
+from schemas.config import FormConfig, Person, RoutingConfig, SwitchboardConfig
+from switchboard.jetstream import RELAY_BUCKET
+from switchboard.nats_server import NatsServerProcess
+from switchboard.runtime import Runtime
+from switchboard.settings import Settings
+from tests.support.ports import free_port
+
+CONSUMERS = {
+    "INBOUND": ["routing", "history"],
+    "EVENTS": ["routing-scheduler", "history-routing", "notifier-escalations"],
+    "TIMERS": ["routing-deadlines"],
+}
+
+
+def test_config(offer_timeout: float = 1.5, escalation_timeout: float = 2.0) -> SwitchboardConfig:
+    return SwitchboardConfig(
+        routing=RoutingConfig(
+            offer_timeout_seconds=offer_timeout, escalation_timeout_seconds=escalation_timeout
+        ),
+        forms=[FormConfig(id="contact-us")],
+        people=[
+            Person(id="alice", name="Alice", email="alice@example.com", supervisor="sam"),
+            Person(id="bob", name="Bob", email="bob@example.com", supervisor="sam"),
+            Person(id="sam", name="Sam", role="supervisor", email="sam@example.com",
+                   supervisor="hana"),
+            Person(id="hana", name="Hana", role="supervisor", email="hana@example.com"),
+        ],
+    )
+
+
+class Stack:
+    def __init__(
+        self,
+        data_dir: Path,
+        nats_server: NatsServerProcess,
+        database_url: str | None = None,
+        smtp_url: str | None = None,
+        config: SwitchboardConfig | None = None,
+    ) -> None:
+        self.nats_server = nats_server
+        self.config = config or test_config()
+        self.settings = Settings(
+            data_dir=data_dir,
+            database_url=database_url,
+            smtp_url=smtp_url,
+            http_port=free_port(),
+            nats_url=nats_server.url,
+        )
+        self.base_url = f"http://127.0.0.1:{self.settings.http_port}"
+        self.runtime: Runtime | None = None
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=15.0)
+
+    async def start(self) -> None:
+        self.runtime = Runtime(
+            self.settings, self.config, ["ingest", "routing", "history", "notifier"],
+            self.nats_server.url,
+        )
+        await self.runtime.start()
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.http.aclose()
+
+    # Driving it the way an agent or a channel would --------------------------------
+
+    async def status(self, agent_id: str, status: str) -> dict[str, Any]:
+        r = await self.http.post(f"/api/agents/{agent_id}/status", json={"status": status})
+        assert r.status_code == 200, r.text
+        result: dict[str, Any] = r.json()
+        return result
+
+    async def post_form(self, **fields: Any) -> httpx.Response:
+        return await self.http.post("/channels/webform/contact-us", json=fields)
+
+    async def offers(self, agent_id: str) -> list[dict[str, Any]]:
+        r = await self.http.get(f"/api/agents/{agent_id}/offers")
+        assert r.status_code == 200, r.text
+        result: list[dict[str, Any]] = r.json()
+        return result
+
+    async def customer(self, email: str) -> dict[str, Any] | None:
+        r = await self.http.get("/api/customers", params={"email": email})
+        assert r.status_code == 200, r.text
+        found: list[dict[str, Any]] = r.json()
+        return found[0] if found else None
+
+    async def timeline(self, customer_id: uuid.UUID | str) -> list[dict[str, Any]]:
+        r = await self.http.get(f"/api/customers/{customer_id}/timeline", params={"limit": 500})
+        assert r.status_code == 200, r.text
+        entries: list[dict[str, Any]] = r.json()
+        return sorted(entries, key=lambda e: e["position"])
+
+    # Looking at NATS directly ------------------------------------------------------
+
+    async def consumers(self) -> dict[str, ConsumerInfo]:
+        nc = await nats.connect(self.nats_server.url)
+        try:
+            js = nc.jetstream()
+            return {
+                name: await js.consumer_info(stream, name)
+                for stream, names in CONSUMERS.items()
+                for name in names
+            }
+        finally:
+            await nc.close()
+
+    async def settled(self) -> bool:
+        """Nothing in flight: relays have published their whole store, every consumer is
+        idle and the timeline has projected the whole history store."""
+        from tests.support.stores import stored_events, timeline_position
+
+        nc = await nats.connect(self.nats_server.url)
+        try:
+            kv = await nc.jetstream().key_value(RELAY_BUCKET)
+            for app in ("routing", "history"):
+                try:
+                    relayed = int((await kv.get(app)).value or b"0")
+                except KeyNotFoundError:
+                    relayed = 0
+                if relayed != stored_events(self.settings, app):
+                    return False
+        finally:
+            await nc.close()
+        if timeline_position(self.settings) != stored_events(self.settings, "history"):
+            return False
+        return await self.all_consumed()
+
+    async def all_consumed(self) -> bool:
+        infos = await self.consumers()
+        return all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos.values())

@@ -1,0 +1,23 @@
+"""Reading a service's event store directly, to count what was recorded."""
+
+from __future__ import annotations
+
+from switchboard.settings import Settings
+from switchboard.store import TrackedApplication, event_store_env
+
+
+def stored_events(settings: Settings, app_name: str) -> int:
+    """The highest notification id of a service's store (= events recorded, no gaps here)."""
+    reader = type(app_name, (TrackedApplication,), {"name": app_name})(
+        event_store_env(settings, app_name)
+    )
+    try:
+        return reader.recorder.max_notification_id() or 0
+    finally:
+        reader.close()
+
+
+def timeline_position(settings: Settings) -> int:
+    from services.history.projector import open_timeline_view
+
+    return open_timeline_view(event_store_env(settings, "timeline")).position()
