@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import nats
 import uvicorn
@@ -32,6 +34,15 @@ BUILDERS: dict[str, Builder] = {
     "history": build_history,
     "notifier": build_notifier,
 }
+
+
+class _Server(uvicorn.Server):
+    """Uvicorn without its own signal handling: it would re-raise SIGTERM when it is done
+    serving, killing the process before the broker, relays and stores are stopped."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class Runtime:
@@ -67,7 +78,7 @@ class Runtime:
         app = http_app(self.services, nats_ok)
         await broker.start()
         self._tasks = [asyncio.create_task(loop()) for s in self.services for loop in s.loops]
-        self._server = uvicorn.Server(
+        self._server = _Server(
             uvicorn.Config(
                 app,
                 host=self.settings.http_host,
@@ -88,6 +99,10 @@ class Runtime:
             self.settings.http_host,
             self.settings.http_port,
         )
+
+    def request_stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
 
     async def wait(self) -> None:
         """Until the HTTP server exits (SIGINT/SIGTERM)."""
@@ -125,6 +140,9 @@ async def serve(
     settings: Settings, config: SwitchboardConfig, names: list[str], nats_url: str
 ) -> None:
     runtime = Runtime(settings, config, names, nats_url)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, runtime.request_stop)
     await runtime.start()
     try:
         await runtime.wait()
