@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Iterator
 
 import nats

@@ -22,7 +22,7 @@ def open_timeline_view(env: dict[str, str]) -> TimelineView:
     factory = InfrastructureFactory.construct(Environment("timeline", env))
     if isinstance(factory, PostgresFactory):
         return factory.tracking_recorder(PostgresTimelineView)
-    return factory.tracking_recorder(SQLiteTimelineView)  # type: ignore[arg-type, return-value]
+    return factory.tracking_recorder(SQLiteTimelineView)  # type: ignore[return-value]
 
 
 class TimelineProjector:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -13,7 +13,7 @@ from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
 from schemas.webform import WebFormSubmission
 from switchboard.errors import BadInput
 
-CHANNEL = "webform"
+CHANNEL: Literal["webform"] = "webform"
 
 
 def parse_submission(fields: dict[str, Any], default_region: str) -> WebFormSubmission:

@@ -132,14 +132,22 @@ async def test_bad_input_gets_a_clear_4xx_never_a_5xx(client: httpx.AsyncClient)
         ({"json": {"message": "hi", "email": "not-an-email"}}, 400, "email"),
         ({"json": {"message": "hi", "phone": "call me"}}, 400, "phone"),
         ({"json": ["message", "hi"]}, 400, "body"),
-        ({"content": b"\xff\xfe\xfd", "headers": {"content-type": "application/json"}}, 400,
-         "UTF-8"),
-        ({"content": b'{"message": ', "headers": {"content-type": "application/json"}}, 400,
-         "JSON"),
-        ({"content": b"message=hi", "headers": {"content-type": "text/csv"}}, 400,
-         "content-type"),
-        ({"content": b"x" * 2_000_000, "headers": {"content-type": "application/json"}}, 413,
-         "larger"),
+        (
+            {"content": b"\xff\xfe\xfd", "headers": {"content-type": "application/json"}},
+            400,
+            "UTF-8",
+        ),
+        (
+            {"content": b'{"message": ', "headers": {"content-type": "application/json"}},
+            400,
+            "JSON",
+        ),
+        ({"content": b"message=hi", "headers": {"content-type": "text/csv"}}, 400, "content-type"),
+        (
+            {"content": b"x" * 2_000_000, "headers": {"content-type": "application/json"}},
+            413,
+            "larger",
+        ),
     ]
     for kwargs, status, mention in cases:
         r = await client.post(url, **kwargs)
@@ -152,7 +160,9 @@ async def test_bad_input_gets_a_clear_4xx_never_a_5xx(client: httpx.AsyncClient)
     assert (await client.post("/channels/webform/nope", json={"message": "x"})).status_code == 404
     r = await client.post("/api/agents/alice/status", json={"status": "sleeping"})
     assert r.status_code == 400 and r.json()["details"][0]["field"] == "body.status"
-    assert (await client.post("/api/agents/nobody/status", json={"status": "away"})).status_code == 404
+    assert (
+        await client.post("/api/agents/nobody/status", json={"status": "away"})
+    ).status_code == 404
     assert (await client.post(f"/api/offers/{uuid.uuid4()}/accept")).status_code == 404
     assert (await client.post("/api/offers/not-a-uuid/accept")).status_code == 400
     assert (await client.get(f"/api/customers/{uuid.uuid4()}")).status_code == 404

@@ -107,6 +107,7 @@ async def test_nats_outage_answers_503_then_recovers(stack: Stack) -> None:
     assert r.json()["error"].startswith("event stream unavailable")
 
     stack.nats_server.start()
+
     # The channel retries, as Twilio or a browser would, until it gets its 2xx.
     async def retried() -> bool:
         answer = await stack.post_form(email="outage@example.com", message="are you there?")

@@ -20,7 +20,9 @@ async def test_unanswered_contact_climbs_the_ladder_and_is_told(
     await stack.status("alice", "available")
     await stack.status("bob", "available")
     r = await stack.post_form(
-        name="Ana Lima", email="Ana@Example.com", phone="+49 151 23456789",
+        name="Ana Lima",
+        email="Ana@Example.com",
+        phone="+49 151 23456789",
         message="My router keeps dropping the line",
     )
     assert r.status_code == 202, r.text

@@ -48,8 +48,15 @@ class ThrowawayPostgres:
             os.chown(self.base, user.pw_uid, user.pw_gid)
         if not self.data.exists():
             self._run(
-                str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                "--auth=trust", "-E", "UTF8", "--no-sync",
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
             )
         self.pg_ctl("start")
 

@@ -34,8 +34,9 @@ def test_config(offer_timeout: float = 1.5, escalation_timeout: float = 2.0) -> 
         people=[
             Person(id="alice", name="Alice", email="alice@example.com", supervisor="sam"),
             Person(id="bob", name="Bob", email="bob@example.com", supervisor="sam"),
-            Person(id="sam", name="Sam", role="supervisor", email="sam@example.com",
-                   supervisor="hana"),
+            Person(
+                id="sam", name="Sam", role="supervisor", email="sam@example.com", supervisor="hana"
+            ),
             Person(id="hana", name="Hana", role="supervisor", email="hana@example.com"),
         ],
     )
@@ -65,7 +66,9 @@ class Stack:
 
     async def start(self) -> None:
         self.runtime = Runtime(
-            self.settings, self.config, ["ingest", "routing", "history", "notifier"],
+            self.settings,
+            self.config,
+            ["ingest", "routing", "history", "notifier"],
             self.nats_server.url,
         )
         await self.runtime.start()
