@@ -2,7 +2,15 @@
 
 from events.base import Event, derived_id
 from events.history import CustomerIdentified
-from events.interactions import Channel, InteractionReceived, Sender, contact_id_for
+from events.interactions import (
+    Attachment,
+    Channel,
+    InboundEvent,
+    InteractionReceived,
+    InteractionUpdated,
+    Sender,
+    contact_id_for,
+)
 from events.routing import (
     AgentOffered,
     AgentStatusChanged,
@@ -18,6 +26,7 @@ from events.routing import (
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     InteractionReceived,
+    InteractionUpdated,
     ContactQueued,
     AgentOffered,
     OfferAccepted,
@@ -36,6 +45,7 @@ __all__ = [
     "EVENTS_BY_NAME",
     "AgentOffered",
     "AgentStatusChanged",
+    "Attachment",
     "Channel",
     "ContactCompleted",
     "ContactEscalated",
@@ -43,7 +53,9 @@ __all__ = [
     "ContactQueued",
     "CustomerIdentified",
     "Event",
+    "InboundEvent",
     "InteractionReceived",
+    "InteractionUpdated",
     "OfferAccepted",
     "OfferDeadline",
     "OfferDeclined",

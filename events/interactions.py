@@ -24,17 +24,27 @@ class Sender(BaseModel):
     handle: str | None = None  # namespaced messenger id, e.g. "telegram:1234"
 
 
-class InteractionReceived(Event):
+class Attachment(BaseModel):
+    """A file that came with an interaction: metadata and where to fetch it, not its bytes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    content_type: str
+    size: int | None = None
+    url: str | None = None
+
+
+class InboundEvent(Event):
+    """Anything a channel tells us. `external_id` is the channel's own id for this delivery,
+    so a channel retrying the same webhook maps to the same Nats-Msg-Id and is dropped."""
+
     subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*"
 
     interaction_id: uuid.UUID
     channel: Channel
     source: str = Field(description="Adapter instance, e.g. the form id or the bot name")
-    external_id: str = Field(description="The channel's own id for this interaction")
-    sender: Sender
-    subject_line: str | None = None
-    text: str = ""
-    attributes: dict[str, str] = Field(default_factory=dict)
+    external_id: str = Field(description="The channel's own id for this delivery")
 
     @staticmethod
     def dedupe_key(channel: str, source: str, external_id: str) -> str:
@@ -43,10 +53,40 @@ class InteractionReceived(Event):
 
     @classmethod
     def id_for(cls, channel: str, source: str, external_id: str) -> uuid.UUID:
+        """The interaction behind a channel's own message or call id."""
         return derived_id("interaction", cls.dedupe_key(channel, source, external_id))
+
+    def msg_id(self) -> str:
+        return self.dedupe_key(self.channel, self.source, self.external_id)
 
     def publish_subject(self) -> str:
         return f"{INBOUND_SUBJECT_PREFIX}.{self.channel}"
+
+
+class InteractionReceived(InboundEvent):
+    """A customer reached us: a call, a message, an e-mail, a form."""
+
+    sender: Sender
+    subject_line: str | None = None
+    text: str = ""
+    attributes: dict[str, str] = Field(default_factory=dict)
+    attachments: list[Attachment] = Field(default_factory=list)
+    conversation_key: str | None = Field(
+        default=None, description="Groups interactions of one conversation (e-mail thread, chat)"
+    )
+
+
+UpdateKind = Literal["status", "recording", "edited"]
+
+
+class InteractionUpdated(InboundEvent):
+    """Something changed on an interaction we already have: a call's status, a recording,
+    an edited message."""
+
+    kind: UpdateKind
+    status: str | None = None
+    text: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
 
 
 def contact_id_for(interaction_id: uuid.UUID) -> uuid.UUID:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["agent", "supervisor"]
 
@@ -46,6 +47,68 @@ class IngestConfig(BaseModel):
     default_region: str = "US"
 
 
+def _secret(value: str) -> str:
+    """`env:NAME` reads the secret from the environment, so it need not sit in the file."""
+    if value.startswith("env:"):
+        name = value[4:]
+        if name not in os.environ:
+            raise ValueError(f"environment variable {name} is not set")
+        return os.environ[name]
+    return value
+
+
+Secret = Annotated[str, AfterValidator(_secret), Field(repr=False)]
+
+
+class TwilioConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account_sid: str = ""
+    auth_token: Secret = ""
+    # Only for local demos without Twilio: requests are then accepted unsigned.
+    verify_signatures: bool = True
+    # Tests point the REST client at a local server speaking Twilio's API.
+    api_base_url: str | None = None
+    from_number: str | None = None
+    greeting: str = "Thank you for calling. Please hold while we connect you to an agent."
+    queue_name: str = "support"
+    hold_music_url: str | None = None
+
+
+class TelegramBot(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    secret_token: Secret  # checked against X-Telegram-Bot-Api-Secret-Token
+    bot_token: Secret = ""
+    api_base_url: str = "https://api.telegram.org"
+
+
+class ApiChannel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    secret: Secret  # HMAC-SHA256 key for X-Switchboard-Signature
+
+
+class EmailChannel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 2525
+    max_message_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
+
+class ChannelsConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    twilio: TwilioConfig | None = None
+    telegram: list[TelegramBot] = Field(default_factory=list)
+    api: list[ApiChannel] = Field(default_factory=list)
+    email: EmailChannel = EmailChannel()
+
+
 class SwitchboardConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -53,6 +116,7 @@ class SwitchboardConfig(BaseModel):
     routing: RoutingConfig = RoutingConfig()
     ingest: IngestConfig = IngestConfig()
     forms: list[FormConfig] = Field(default_factory=list)
+    channels: ChannelsConfig = ChannelsConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

@@ -40,3 +40,11 @@ class TooLarge(Exception):
 
 class ChannelUnavailable(Exception):
     """503: JetStream did not confirm; the channel must retry (nothing was accepted)."""
+
+
+class BadSignature(Exception):
+    """403: the request is not signed by who it claims to come from."""
+
+
+class UnknownSource(Exception):
+    """404: no such form, bot or API channel is configured."""

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.api import ErrorDetail, ErrorResponse, Health
-from switchboard.errors import BadInput, ChannelUnavailable, TooLarge
+from switchboard.errors import BadInput, BadSignature, ChannelUnavailable, TooLarge, UnknownSource
 from switchboard.service import Service
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,15 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return _error(400, "invalid request", details)
+
+    @app.exception_handler(BadSignature)
+    async def bad_signature(_: Request, exc: BadSignature) -> JSONResponse:
+        log.warning("rejected signature: %s", exc)
+        return _error(403, str(exc) or "bad signature")
+
+    @app.exception_handler(UnknownSource)
+    async def unknown_source(_: Request, exc: UnknownSource) -> JSONResponse:
+        return _error(404, str(exc))
 
     @app.exception_handler(TooLarge)
     async def too_large(_: Request, exc: TooLarge) -> JSONResponse:

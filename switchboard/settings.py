@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     smtp_from: str = "switchboard@localhost"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    public_url: str = "http://127.0.0.1:8000"
+    # Where people and channels reach us; unset: the HTTP address we listen on.
+    public_url: str | None = None
     # How long JetStream remembers a channel's message id to drop its retries.
     inbound_dedupe_window_seconds: float = 3600.0
+
+    def link_base(self) -> str:
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"

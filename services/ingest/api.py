@@ -1,39 +1,69 @@
-"""Ingest's HTTP endpoints (one per channel adapter)."""
+"""Ingest's HTTP surface: one route per adapter, one code path for all of them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from collections.abc import Sequence
 
-from schemas.api import ErrorResponse, IngestAccepted
+from fastapi import APIRouter, Request, Response
+
+from schemas.api import ErrorResponse
 from schemas.config import SwitchboardConfig
+from services.ingest.adapter import Accepted, ChannelAdapter, InboundRequest
 from services.ingest.adapters.inbound_publisher import InboundPublisher
-from services.ingest.body import decode_fields, read_bounded
-from services.ingest.webform import parse_submission, to_interaction
+from services.ingest.body import read_bounded
 
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Malformed input; `details` name the fields"},
-    404: {"model": ErrorResponse, "description": "Unknown form"},
+    403: {"model": ErrorResponse, "description": "Signature missing or wrong"},
+    404: {"model": ErrorResponse, "description": "Unknown form, bot or channel"},
     413: {"model": ErrorResponse, "description": "Body over the configured limit"},
     503: {"model": ErrorResponse, "description": "Event stream unavailable; retry"},
 }
 
 
-def ingest_router(config: SwitchboardConfig, publisher: InboundPublisher) -> APIRouter:
+def public_url(request: Request, base: str | None) -> str:
+    """The URL the channel called. Behind a proxy it differs from what we see, and Twilio
+    signs the URL it called, so SWITCHBOARD_PUBLIC_URL wins when set."""
+    if not base:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{base.rstrip('/')}{request.url.path}{query}"
+
+
+def ingest_router(
+    config: SwitchboardConfig,
+    publisher: InboundPublisher,
+    adapters: Sequence[ChannelAdapter],
+    public_base_url: str | None = None,
+) -> APIRouter:
     router = APIRouter(prefix="/channels", tags=["channels"])
-
-    @router.post(
-        "/webform/{form_id}", status_code=202, response_model=IngestAccepted, responses=ERRORS
-    )
-    async def webform(form_id: str, request: Request) -> IngestAccepted:
-        """A web-form submission, JSON or form-encoded. 202 once JetStream has it."""
-        if config.form(form_id) is None:
-            raise HTTPException(404, f"unknown form {form_id!r}")
-        body = await read_bounded(request, config.ingest.max_body_bytes)
-        fields = decode_fields(body, request.headers.get("content-type", ""))
-        interaction = to_interaction(
-            form_id, parse_submission(fields, config.ingest.default_region)
+    for adapter in adapters:
+        router.add_api_route(
+            adapter.path,
+            _endpoint(adapter, publisher, config.ingest.max_body_bytes, public_base_url),
+            methods=["POST"],
+            name=adapter.name,
+            summary=f"Inbound {adapter.name}",
+            responses=ERRORS,
+            status_code=202,
         )
-        duplicate = await publisher.publish(interaction)
-        return IngestAccepted(interaction_id=interaction.interaction_id, duplicate=duplicate)
-
     return router
+
+
+def _endpoint(adapter: ChannelAdapter, publisher: InboundPublisher, limit: int, base: str | None):  # type: ignore[no-untyped-def]
+    async def receive(request: Request) -> Response:
+        inbound = InboundRequest(
+            url=public_url(request, base),
+            body=await read_bounded(request, limit),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            path_params=dict(request.path_params),
+        )
+        adapter.verify(inbound)
+        accepted = [
+            Accepted(event, await publisher.publish(event)) for event in adapter.parse(inbound)
+        ]
+        reply = adapter.reply(inbound, accepted)
+        return Response(reply.content, status_code=reply.status, media_type=reply.media_type)
+
+    receive.__doc__ = (adapter.__doc__ or "").strip() or None
+    return receive

@@ -8,6 +8,7 @@ from nats.js import JetStreamContext
 from schemas.config import SwitchboardConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.api import ingest_router
+from services.ingest.registry import load_adapters
 from switchboard.service import Service
 from switchboard.settings import Settings
 
@@ -16,4 +17,6 @@ def build_ingest(
     settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
 ) -> Service:
     publisher = InboundPublisher(js)
-    return Service(name="ingest", routers=[ingest_router(config, publisher)])
+    adapters = load_adapters(config)
+    router = ingest_router(config, publisher, adapters, settings.public_url)
+    return Service(name="ingest", routers=[router])

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from events import InteractionReceived, Sender
+from events import InboundEvent, InteractionReceived, Sender
+from schemas.api import IngestAccepted
+from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
 from schemas.webform import WebFormSubmission
-from switchboard.errors import BadInput
+from services.ingest.adapter import Accepted, InboundRequest, Reply
+from switchboard.errors import BadInput, UnknownSource
 
 CHANNEL: Literal["webform"] = "webform"
 
@@ -51,3 +55,30 @@ def to_interaction(form_id: str, submission: WebFormSubmission) -> InteractionRe
         subject_line=submission.subject,
         text=submission.message,
     )
+
+
+class WebFormAdapter:
+    name = "webform"
+    path = "/webform/{form_id}"
+
+    def __init__(self, config: SwitchboardConfig) -> None:
+        self.config = config
+
+    def verify(self, request: InboundRequest) -> None:
+        # Forms are public; what we check is that the form exists.
+        form_id = request.path_params.get("form_id", "")
+        if self.config.form(form_id) is None:
+            raise UnknownSource(f"unknown form {form_id!r}")
+
+    def parse(self, request: InboundRequest) -> Sequence[InboundEvent]:
+        submission = parse_submission(request.fields(), self.config.ingest.default_region)
+        return [to_interaction(request.path_params["form_id"], submission)]
+
+    def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
+        [first] = accepted
+        body = IngestAccepted(interaction_id=first.event.interaction_id, duplicate=first.duplicate)
+        return Reply(body.model_dump_json().encode())
+
+
+def create(config: SwitchboardConfig) -> WebFormAdapter | None:
+    return WebFormAdapter(config) if config.forms else None

@@ -40,7 +40,9 @@ class NotifierHandlers:
         if not person.email:
             await self.run(self.app.record, None, tracking)
             return
-        message = escalation_email(event, person, self.settings.smtp_from, self.settings.public_url)
+        message = escalation_email(
+            event, person, self.settings.smtp_from, self.settings.link_base()
+        )
         how = await self.mailer.send(message)
         notification = Notification(
             event_id=event.event_id,

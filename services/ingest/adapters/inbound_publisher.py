@@ -5,7 +5,7 @@ from __future__ import annotations
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 
-from events import InteractionReceived
+from events import InboundEvent
 from switchboard.errors import ChannelUnavailable
 from switchboard.jetstream import INBOUND, envelope
 
@@ -17,12 +17,9 @@ class InboundPublisher:
         self.published = 0
         self.duplicates = 0
 
-    async def publish(self, interaction: InteractionReceived) -> bool:
+    async def publish(self, event: InboundEvent) -> bool:
         """Returns whether JetStream already had it (a retry); raises ChannelUnavailable."""
-        key = InteractionReceived.dedupe_key(
-            interaction.channel, interaction.source, interaction.external_id
-        )
-        env = envelope(interaction, subject=interaction.publish_subject(), **{"Nats-Msg-Id": key})
+        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
         try:
             ack = await self._js.publish(
                 env.subject, env.body, headers=env.headers, stream=INBOUND, timeout=self._timeout
