@@ -14,6 +14,7 @@ from events.interactions import (
 from events.routing import (
     AgentOffered,
     AgentStatusChanged,
+    ContactAbandoned,
     ContactCompleted,
     ContactEscalated,
     ContactEvent,
@@ -34,6 +35,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OfferExpired,
     ContactEscalated,
     ContactCompleted,
+    ContactAbandoned,
     AgentStatusChanged,
     CustomerIdentified,
     OfferDeadline,
@@ -47,6 +49,7 @@ __all__ = [
     "AgentStatusChanged",
     "Attachment",
     "Channel",
+    "ContactAbandoned",
     "ContactCompleted",
     "ContactEscalated",
     "ContactEvent",

@@ -67,6 +67,13 @@ class ContactCompleted(ContactEvent):
     disposition: str
 
 
+class ContactAbandoned(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.ContactAbandoned"
+    reason: str
+    agent_id: str | None
+    waited_seconds: float
+
+
 class AgentStatusChanged(Event):
     subject: ClassVar[str] = f"{PREFIX}.AgentStatusChanged"
     agent_id: str

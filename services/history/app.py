@@ -40,7 +40,7 @@ def build_history(
         stream=INBOUND,
         durable="history",
         subject="sb.inbound.>",
-        handler=handlers.interaction_received,
+        handler=handlers.inbound,
         description="Resolves who sent each interaction and records it on their timeline",
     )
     subscribe(

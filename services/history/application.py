@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -10,13 +11,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import EnvType
 
-from events import ContactEvent, InteractionReceived, contact_id_for
+from events import ContactEvent, InteractionReceived, InteractionUpdated, contact_id_for
 from schemas.api import CustomerView
 from schemas.identity import identities
 from services.history.contact_link import ContactLink
 from services.history.customer import Customer
 from services.history.identity_claim import IdentityClaim
-from services.history.summaries import summarize
+from services.history.summaries import describe_update, summarize
 from switchboard.inbox import NotYet
 from switchboard.store import TrackedApplication
 
@@ -72,17 +73,41 @@ class HistoryApplication(TrackedApplication):
         link = ContactLink(contact_id=contact_id, customer_id=customer.id)
         self.commit(customer, link, *new, tracking=tracking)
 
+    def record_update(self, update: InteractionUpdated, tracking: Tracking) -> None:
+        self._record_on_contact(
+            contact_id_for(update.interaction_id),
+            kind="InteractionUpdated",
+            at=update.occurred_at,
+            summary=describe_update(update),
+            data=update.model_dump(mode="json", include={"kind", "status", "text", "attributes"}),
+            tracking=tracking,
+        )
+
     def record_contact_event(self, event: ContactEvent, tracking: Tracking) -> None:
-        link = self._get(event.contact_id)
-        if link is None:
-            raise NotYet(f"contact {event.contact_id} not yet linked to a customer")
-        customer: Customer = self.repository.get(link.customer_id)
-        customer.record_contact_event(
+        self._record_on_contact(
+            event.contact_id,
             kind=event.type_name(),
-            contact_id=event.contact_id,
             at=event.occurred_at,
             summary=summarize(event),
             data=event.model_dump(mode="json", exclude={"contact_id", "occurred_at"}),
+            tracking=tracking,
+        )
+
+    def _record_on_contact(
+        self,
+        contact_id: uuid.UUID,
+        kind: str,
+        at: datetime,
+        summary: str,
+        data: dict[str, Any],
+        tracking: Tracking,
+    ) -> None:
+        link = self._get(contact_id)
+        if link is None:
+            raise NotYet(f"contact {contact_id} not yet linked to a customer")
+        customer: Customer = self.repository.get(link.customer_id)
+        customer.record_contact_event(
+            kind=kind, contact_id=contact_id, at=at, summary=summary, data=data
         )
         self.commit(customer, tracking=tracking)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Tracking
 
-from events import ContactEvent, Event, InteractionReceived
+from events import ContactEvent, Event, InteractionReceived, InteractionUpdated
 from services.history.application import HistoryApplication
 from switchboard.serial import SerialExecutor
 
@@ -14,10 +14,15 @@ class HistoryHandlers:
         self.app = app
         self.run = run
 
-    async def interaction_received(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, InteractionReceived)
-        if not await self.run(self.app.is_processed, tracking):
+    async def inbound(self, event: Event, tracking: Tracking) -> None:
+        if await self.run(self.app.is_processed, tracking):
+            return
+        if isinstance(event, InteractionReceived):
             await self.run(self.app.record_interaction, event, tracking)
+        elif isinstance(event, InteractionUpdated):
+            await self.run(self.app.record_update, event, tracking)
+        else:
+            await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 
     async def contact_event(self, event: Event, tracking: Tracking) -> None:
         if not isinstance(event, ContactEvent):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from events import (
     AgentOffered,
+    ContactAbandoned,
     ContactCompleted,
     ContactEscalated,
     ContactEvent,
     ContactQueued,
+    InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
@@ -32,4 +34,18 @@ def summarize(event: ContactEvent) -> str:
             return f"Escalated to {event.to_person_id} (level {event.level}): {event.reason}"
         case ContactCompleted():
             return f"Completed by {event.agent_id}: {event.disposition}"
+        case ContactAbandoned():
+            return f"Abandoned after {event.waited_seconds:.0f}s: {event.reason}"
     return event.type_name()
+
+
+def describe_update(update: InteractionUpdated) -> str:
+    match update.kind:
+        case "status":
+            duration = update.attributes.get("duration")
+            return f"Call {update.status}" + (f" ({duration} s)" if duration else "")
+        case "recording":
+            return "Recording available"
+        case "edited":
+            return f"Message edited: {(update.text or '')[:150]}"
+    return f"Updated: {update.kind}"

@@ -34,8 +34,8 @@ def build_routing(
             stream=INBOUND,
             durable="routing",
             subject="sb.inbound.>",
-            handler=handlers.interaction_received,
-            description="Opens a contact for each interaction and offers it",
+            handler=handlers.inbound,
+            description="Opens a contact for each interaction and offers it; ends abandoned calls",
         ),
         subscribe(
             broker,

@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import EnvType
 
-from events import InteractionReceived, contact_id_for, derived_id
+from events import InteractionReceived, InteractionUpdated, contact_id_for, derived_id
 from events.base import utcnow
 from schemas.api import AgentView, ContactView, OfferView
 from schemas.config import Person, RoutingConfig
@@ -25,6 +25,9 @@ from services.routing.waiting_line import WaitingLine
 from switchboard.store import TrackedApplication
 
 A = TypeVar("A", bound=Aggregate)
+
+# Twilio's final call statuses: the caller is gone.
+CALL_ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 
 
 class NotFound(LookupError):
@@ -109,6 +112,22 @@ class RoutingApplication(TrackedApplication):
                 )
             )
             unit.line(self.config.queue).join(str(contact.id), contact.priority, now)
+            self._dispatch(unit, now)
+
+    def update(self, update: InteractionUpdated, tracking: Tracking) -> None:
+        """A caller who hangs up before an agent took the call abandons the contact."""
+        now = self.clock()
+        with self.unit(tracking) as unit:
+            if update.kind != "status" or update.status not in CALL_ENDED:
+                return
+            contact = unit.get(Contact, contact_id_for(update.interaction_id))
+            if contact is None or not contact.is_open:
+                return  # unknown to routing yet, or already taken/finished
+            offer_id = contact.pending_offer_id()
+            had_offer = contact.abandon(f"call {update.status}", now)
+            if had_offer is not None and offer_id is not None:
+                unit.agent(had_offer, now).release(str(offer_id), "abandoned")
+            unit.line(contact.queue).leave(str(contact.id), "abandoned")
             self._dispatch(unit, now)
 
     def expire(self, contact_id: uuid.UUID, offer_id: uuid.UUID, tracking: Tracking) -> None:

@@ -147,3 +147,24 @@ class Contact(Aggregate):
     @event("Completed")
     def _completed(self, agent_id: str, disposition: str, at: datetime) -> None:
         self.status = "completed"
+
+    def abandon(self, reason: str, at: datetime) -> str | None:
+        """The customer left before anyone took the contact. Returns who had the offer."""
+        if not self.is_open:
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be abandoned")
+        had_offer = self.offer["agent_id"] if self.offer else None
+        offer_id = self.offer["offer_id"] if self.offer else None
+        self._abandoned(reason, offer_id, had_offer, at, (at - self.queued_at).total_seconds())
+        return had_offer
+
+    @event("Abandoned")
+    def _abandoned(
+        self,
+        reason: str,
+        offer_id: str | None,
+        agent_id: str | None,
+        at: datetime,
+        waited_seconds: float,
+    ) -> None:
+        self.status = "abandoned"
+        self.offer = None

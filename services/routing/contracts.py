@@ -8,6 +8,7 @@ from typing import Any
 
 from events import (
     AgentOffered,
+    ContactAbandoned,
     ContactCompleted,
     ContactEscalated,
     ContactQueued,
@@ -90,6 +91,16 @@ def _completed(e: Any) -> Event:
     )
 
 
+def _abandoned(e: Any) -> Event:
+    return ContactAbandoned(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        reason=e.reason,
+        agent_id=e.agent_id,
+        waited_seconds=e.waited_seconds,
+    )
+
+
 # Stored event class (by qualified name) -> contract. The event id is derived from the
 # stored event so that a re-published contract is recognisably the same event.
 CONTRACTS: dict[str, Callable[[Any], Event]] = {
@@ -100,6 +111,7 @@ CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Contact.OfferExpired": _expired,
     "Contact.Escalated": _escalated,
     "Contact.Completed": _completed,
+    "Contact.Abandoned": _abandoned,
 }
 
 

@@ -7,7 +7,7 @@ from datetime import UTC
 from eventsourcing.persistence import Tracking
 from faststream.nats import NatsBroker
 
-from events import AgentOffered, Event, InteractionReceived, OfferDeadline
+from events import AgentOffered, Event, InteractionReceived, InteractionUpdated, OfferDeadline
 from services.routing.application import RoutingApplication
 from switchboard.jetstream import TIMERS, envelope
 from switchboard.serial import SerialExecutor
@@ -19,10 +19,15 @@ class RoutingHandlers:
         self.run = run
         self.broker = broker
 
-    async def interaction_received(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, InteractionReceived)
-        if not await self.run(self.app.is_processed, tracking):
+    async def inbound(self, event: Event, tracking: Tracking) -> None:
+        if await self.run(self.app.is_processed, tracking):
+            return
+        if isinstance(event, InteractionReceived):
             await self.run(self.app.receive, event, tracking)
+        elif isinstance(event, InteractionUpdated):
+            await self.run(self.app.update, event, tracking)
+        else:
+            await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 
     async def offer_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, OfferDeadline)
