@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from events.base import Event, derived_id
 
-Channel = Literal["webform", "voice", "sms", "whatsapp", "telegram", "email", "api"]
+# Open on purpose: an integrator's adapter brings its own channel name. The pattern keeps
+# it a single NATS subject token. Built in: webform, voice, sms, whatsapp, telegram, email, api.
+Channel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 INBOUND_SUBJECT_PREFIX = "sb.inbound"
 
 
