@@ -8,6 +8,7 @@ from events.interactions import (
     InboundEvent,
     InteractionReceived,
     InteractionUpdated,
+    ReplyStatusChanged,
     Sender,
     contact_id_for,
 )
@@ -23,6 +24,7 @@ from events.routing import (
     OfferDeadline,
     OfferDeclined,
     OfferExpired,
+    ReplyRequested,
 )
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -39,6 +41,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     AgentStatusChanged,
     CustomerIdentified,
     OfferDeadline,
+    ReplyRequested,
+    ReplyStatusChanged,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
 
@@ -63,6 +67,8 @@ __all__ = [
     "OfferDeadline",
     "OfferDeclined",
     "OfferExpired",
+    "ReplyRequested",
+    "ReplyStatusChanged",
     "Sender",
     "contact_id_for",
     "derived_id",

@@ -37,7 +37,17 @@ class Attachment(BaseModel):
     url: str | None = None
 
 
-class InboundEvent(Event):
+class InboundMessage(Event):
+    """Anything published to the INBOUND stream: it names its subject and its dedupe id."""
+
+    def msg_id(self) -> str:
+        raise NotImplementedError
+
+    def publish_subject(self) -> str:
+        raise NotImplementedError
+
+
+class InboundEvent(InboundMessage):
     """Anything a channel tells us. `external_id` is the channel's own id for this delivery,
     so a channel retrying the same webhook maps to the same Nats-Msg-Id and is dropped."""
 
@@ -94,3 +104,26 @@ class InteractionUpdated(InboundEvent):
 def contact_id_for(interaction_id: uuid.UUID) -> uuid.UUID:
     """One interaction opens one contact; every service can compute which."""
     return derived_id("contact", str(interaction_id))
+
+
+ReplyState = Literal["sent", "delivered", "failed", "uncertain"]
+
+
+class ReplyStatusChanged(InboundMessage):
+    """What became of an agent's reply: sent by us, delivered or failed per the channel, or
+    uncertain when a crash interrupted the send (an agent should check)."""
+
+    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.replies"
+
+    contact_id: uuid.UUID
+    reply_id: uuid.UUID
+    channel: Channel
+    status: ReplyState
+    provider_id: str | None = None
+    detail: str | None = None
+
+    def msg_id(self) -> str:
+        return f"reply:{self.reply_id}:{self.status}:{self.provider_id or ''}"
+
+    def publish_subject(self) -> str:
+        return self.subject

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from events.base import Event
 from events.interactions import Channel
@@ -72,6 +72,17 @@ class ContactAbandoned(ContactEvent):
     reason: str
     agent_id: str | None
     waited_seconds: float
+
+
+class ReplyRequested(ContactEvent):
+    """An agent answers the customer; ingest sends it through the customer's channel."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ReplyRequested"
+    reply_id: uuid.UUID
+    agent_id: str
+    text: str
+    channel: Channel
+    origin: dict[str, Any]
 
 
 class AgentStatusChanged(Event):

@@ -65,6 +65,15 @@ class CompleteRequest(BaseModel):
     disposition: str = Field(default="resolved", min_length=1, max_length=100)
 
 
+class ReplyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ReplyAccepted(BaseModel):
+    reply_id: uuid.UUID
+
+
 class TimelineEntry(BaseModel):
     position: int
     at: datetime

@@ -8,7 +8,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.api import ConsumerConfig, DeliverPolicy, KeyValueConfig, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from events import EVENTS_BY_NAME, Event
@@ -21,7 +21,8 @@ DEAD_LETTERS = "DEADLETTERS"
 
 ORIGIN_APP_HEADER = "Sb-Origin-App"
 ORIGIN_POSITION_HEADER = "Sb-Origin-Position"
-RELAY_BUCKET = "sb_relay"
+RELAY_BUCKET = "sb_relay"  # outbox relay positions
+REPLIES_BUCKET = "sb_replies"  # claims on agents' replies, so none is sent twice
 
 
 def stream_configs(inbound_dedupe_window: float) -> list[StreamConfig]:
@@ -58,12 +59,11 @@ async def ensure_streams(js: JetStreamContext, inbound_dedupe_window: float) -> 
             await js.add_stream(config)
         except BadRequestError:
             await js.update_stream(config)
-    try:
-        await js.key_value(RELAY_BUCKET)
-    except NotFoundError:
-        from nats.js.api import KeyValueConfig
-
-        await js.create_key_value(KeyValueConfig(bucket=RELAY_BUCKET, history=1))
+    for bucket in (RELAY_BUCKET, REPLIES_BUCKET):
+        try:
+            await js.key_value(bucket)
+        except NotFoundError:
+            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1))
 
 
 def consumer_config(durable: str, *filters: str) -> ConsumerConfig:

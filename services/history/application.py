@@ -11,7 +11,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import EnvType
 
-from events import ContactEvent, InteractionReceived, InteractionUpdated, contact_id_for
+from events import (
+    ContactEvent,
+    InteractionReceived,
+    InteractionUpdated,
+    ReplyStatusChanged,
+    contact_id_for,
+)
 from schemas.api import CustomerView
 from schemas.identity import identities
 from services.history.contact_link import ContactLink
@@ -80,6 +86,17 @@ class HistoryApplication(TrackedApplication):
             at=update.occurred_at,
             summary=describe_update(update),
             data=update.model_dump(mode="json", include={"kind", "status", "text", "attributes"}),
+            tracking=tracking,
+        )
+
+    def record_reply_status(self, status: ReplyStatusChanged, tracking: Tracking) -> None:
+        detail = f": {status.detail}" if status.detail else ""
+        self._record_on_contact(
+            status.contact_id,
+            kind="ReplyStatusChanged",
+            at=status.occurred_at,
+            summary=f"Reply {status.status} via {status.channel}{detail}",
+            data=status.model_dump(mode="json", exclude={"contact_id", "occurred_at"}),
             tracking=tracking,
         )
 

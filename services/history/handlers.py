@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Tracking
 
-from events import ContactEvent, Event, InteractionReceived, InteractionUpdated
+from events import (
+    ContactEvent,
+    Event,
+    InteractionReceived,
+    InteractionUpdated,
+    ReplyStatusChanged,
+)
 from services.history.application import HistoryApplication
 from switchboard.serial import SerialExecutor
 
@@ -21,6 +27,8 @@ class HistoryHandlers:
             await self.run(self.app.record_interaction, event, tracking)
         elif isinstance(event, InteractionUpdated):
             await self.run(self.app.record_update, event, tracking)
+        elif isinstance(event, ReplyStatusChanged):
+            await self.run(self.app.record_reply_status, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 

@@ -13,6 +13,7 @@ from events import (
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
+    ReplyRequested,
 )
 
 
@@ -34,6 +35,8 @@ def summarize(event: ContactEvent) -> str:
             return f"Escalated to {event.to_person_id} (level {event.level}): {event.reason}"
         case ContactCompleted():
             return f"Completed by {event.agent_id}: {event.disposition}"
+        case ReplyRequested():
+            return f"Reply by {event.agent_id}: {event.text[:150]}"
         case ContactAbandoned():
             return f"Abandoned after {event.waited_seconds:.0f}s: {event.reason}"
     return event.type_name()

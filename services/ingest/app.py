@@ -8,9 +8,14 @@ from nats.js import JetStreamContext
 from schemas.config import SwitchboardConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.api import ingest_router
+from services.ingest.email_reply import EmailReplySender
 from services.ingest.registry import load_adapters
+from services.ingest.replies import ReplyDispatcher, ReplySender
+from switchboard.inbox import subscribe
+from switchboard.jetstream import EVENTS
 from switchboard.service import Service
 from switchboard.settings import Settings
+from switchboard.smtp import SmtpMailer
 
 
 def build_ingest(
@@ -19,4 +24,16 @@ def build_ingest(
     publisher = InboundPublisher(js)
     adapters = load_adapters(config)
     router = ingest_router(config, publisher, adapters, settings.public_url)
+    senders: list[ReplySender] = [a for a in adapters if isinstance(a, ReplySender)]
+    if settings.smtp_url:
+        senders.append(EmailReplySender(SmtpMailer(settings.smtp_url), settings.smtp_from))
+    replies = ReplyDispatcher(senders, publisher, js)
+    subscribe(
+        broker,
+        stream=EVENTS,
+        durable="ingest-replies",
+        subject="sb.events.routing.ReplyRequested",
+        handler=replies.reply_requested,
+        description="Sends agents' replies through the customer's channel, each at most once",
+    )
     return Service(name="ingest", routers=[router])

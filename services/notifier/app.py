@@ -6,7 +6,6 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
-from services.notifier.adapters.mailer import LogMailer, Mailer, SmtpMailer
 from services.notifier.application import NotifierApplication
 from services.notifier.handlers import NotifierHandlers
 from switchboard.inbox import subscribe
@@ -14,6 +13,7 @@ from switchboard.jetstream import EVENTS
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
+from switchboard.smtp import mailer_for
 from switchboard.store import event_store_env
 
 
@@ -22,7 +22,7 @@ def build_notifier(
 ) -> Service:
     app = NotifierApplication(env=event_store_env(settings, "notifier"))
     run = SerialExecutor("notifier")
-    mailer: Mailer = SmtpMailer(settings.smtp_url) if settings.smtp_url else LogMailer()
+    mailer = mailer_for(settings.smtp_url)
     handlers = NotifierHandlers(app, run, mailer, config, settings)
     inbox = subscribe(
         broker,

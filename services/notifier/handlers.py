@@ -7,12 +7,12 @@ from eventsourcing.persistence import Tracking
 from events import ContactEscalated, Event
 from events.base import utcnow
 from schemas.config import SwitchboardConfig
-from services.notifier.adapters.mailer import Mailer
 from services.notifier.application import NotifierApplication
 from services.notifier.notification import Notification
 from services.notifier.templates import escalation_email
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
+from switchboard.smtp import Mailer
 
 
 class NotifierHandlers:

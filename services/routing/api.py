@@ -9,7 +9,15 @@ from typing import TypeVar
 from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, HTTPException
 
-from schemas.api import AgentStatusRequest, AgentView, CompleteRequest, ContactView, OfferView
+from schemas.api import (
+    AgentStatusRequest,
+    AgentView,
+    CompleteRequest,
+    ContactView,
+    OfferView,
+    ReplyAccepted,
+    ReplyRequest,
+)
 from services.routing.application import NotFound, RoutingApplication
 from services.routing.contact import ContactError
 from switchboard.serial import SerialExecutor
@@ -67,6 +75,12 @@ def routing_router(
     @router.post("/contacts/{contact_id}/complete", response_model=ContactView)
     async def complete(contact_id: uuid.UUID, body: CompleteRequest) -> ContactView:
         return await command(lambda: app.complete(contact_id, body.disposition))
+
+    @router.post("/contacts/{contact_id}/replies", status_code=202, response_model=ReplyAccepted)
+    async def reply(contact_id: uuid.UUID, body: ReplyRequest) -> ReplyAccepted:
+        """Queues the agent's answer; it goes out through the customer's channel."""
+        reply_id = await command(lambda: app.reply(contact_id, body.text))
+        return ReplyAccepted(reply_id=reply_id)
 
     @router.get("/contacts/{contact_id}", response_model=ContactView)
     async def contact(contact_id: uuid.UUID) -> ContactView:

@@ -109,6 +109,18 @@ class RoutingApplication(TrackedApplication):
                     queue=self.config.queue,
                     priority=0,
                     queued_at=now,
+                    origin=interaction.model_dump(
+                        mode="json",
+                        include={
+                            "channel",
+                            "source",
+                            "external_id",
+                            "sender",
+                            "subject_line",
+                            "conversation_key",
+                            "attributes",
+                        },
+                    ),
                 )
             )
             unit.line(self.config.queue).join(str(contact.id), contact.priority, now)
@@ -182,6 +194,14 @@ class RoutingApplication(TrackedApplication):
             agent.finish(str(contact.id), now)
             self._dispatch(unit, now)
         return self._contact_view(contact)
+
+    def reply(self, contact_id: uuid.UUID, text: str) -> uuid.UUID:
+        now = self.clock()
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            reply_id = derived_id("reply", str(contact.id), str(contact.version))
+            contact.reply(reply_id, text, now)
+        return reply_id
 
     # Queries -------------------------------------------------------------------------
 

@@ -29,8 +29,11 @@ class Contact(Aggregate):
         queue: str,
         priority: int,
         queued_at: datetime,
+        origin: dict[str, Any] | None = None,
     ) -> None:
         self.interaction_id = interaction_id
+        # How the customer reached us (channel, source, sender, thread): replies go back there.
+        self.origin = origin or {}
         self.channel = channel
         self.summary = summary
         self.queue = queue
@@ -168,3 +171,16 @@ class Contact(Aggregate):
     ) -> None:
         self.status = "abandoned"
         self.offer = None
+
+    def reply(self, reply_id: uuid.UUID, text: str, at: datetime) -> str:
+        """The agent who has the contact answers the customer on their channel."""
+        if self.status != "accepted" or self.agent_id is None:
+            raise ContactError(f"contact {self.id} is {self.status}: only its agent can reply")
+        self._replied(str(reply_id), self.agent_id, text, self.origin, at)
+        return self.agent_id
+
+    @event("ReplyRequested")
+    def _replied(
+        self, reply_id: str, agent_id: str, text: str, origin: dict[str, Any], at: datetime
+    ) -> None:
+        pass

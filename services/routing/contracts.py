@@ -16,6 +16,7 @@ from events import (
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
+    ReplyRequested,
 )
 
 
@@ -101,6 +102,18 @@ def _abandoned(e: Any) -> Event:
     )
 
 
+def _reply(e: Any) -> Event:
+    return ReplyRequested(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        reply_id=uuid.UUID(e.reply_id),
+        agent_id=e.agent_id,
+        text=e.text,
+        channel=e.origin.get("channel", "unknown"),
+        origin=e.origin,
+    )
+
+
 # Stored event class (by qualified name) -> contract. The event id is derived from the
 # stored event so that a re-published contract is recognisably the same event.
 CONTRACTS: dict[str, Callable[[Any], Event]] = {
@@ -112,6 +125,7 @@ CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Contact.Escalated": _escalated,
     "Contact.Completed": _completed,
     "Contact.Abandoned": _abandoned,
+    "Contact.ReplyRequested": _reply,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 
-from events import InboundEvent
+from events.interactions import InboundMessage
 from switchboard.errors import ChannelUnavailable
 from switchboard.jetstream import INBOUND, envelope
 
@@ -17,7 +17,7 @@ class InboundPublisher:
         self.published = 0
         self.duplicates = 0
 
-    async def publish(self, event: InboundEvent) -> bool:
+    async def publish(self, event: InboundMessage) -> bool:
         """Returns whether JetStream already had it (a retry); raises ChannelUnavailable."""
         env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
         try:

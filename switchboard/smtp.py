@@ -1,4 +1,6 @@
-"""Sending e-mail: aiosmtplib to the configured server, or the log when there is none."""
+"""Sending e-mail: aiosmtplib to the configured server, or the log when there is none.
+
+Shared by the notifier (escalations) and ingest (agents' replies on the e-mail channel)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,10 @@ class SmtpMailer:
             timeout=self.timeout,
         )
         return "smtp"
+
+
+def mailer_for(url: str | None) -> Mailer:
+    return SmtpMailer(url) if url else LogMailer()
 
 
 class LogMailer:

@@ -1,0 +1,49 @@
+"""Agents' replies on the e-mail channel: threaded answers through aiosmtplib."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from events import ReplyRequested
+from services.ingest.replies import SendFailed
+from switchboard.smtp import SmtpMailer
+
+
+def reply_email(reply: ReplyRequested, default_from: str) -> EmailMessage:
+    origin = reply.origin
+    sender = origin.get("sender") or {}
+    if not sender.get("email"):
+        raise SendFailed("the customer left no e-mail address")
+    msg = EmailMessage()
+    msg["From"] = origin.get("source") if "@" in str(origin.get("source")) else default_from
+    msg["To"] = sender["email"]
+    subject = origin.get("subject_line") or "Your message"
+    msg["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    # A stable id: a resend after a crash is recognisably the same message.
+    msg["Message-ID"] = f"<{reply.reply_id}@switchboard>"
+    original = origin.get("external_id")
+    if original and str(original).startswith("<"):
+        msg["In-Reply-To"] = original
+        msg["References"] = original
+    msg.set_content(reply.text)
+    return msg
+
+
+class EmailReplySender:
+    reply_channels = frozenset({"email"})
+
+    def __init__(self, mailer: SmtpMailer, default_from: str) -> None:
+        self.mailer = mailer
+        self.default_from = default_from
+
+    async def send(self, reply: ReplyRequested) -> str | None:
+        message = reply_email(reply, self.default_from)
+        try:
+            await self.mailer.send(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise SendFailed(f"recipient refused: {exc}") from exc
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError) as exc:
+            raise SendFailed(f"mail server unreachable: {exc}", retry=True) from exc
+        return str(message["Message-ID"])
