@@ -11,6 +11,8 @@ from services.ingest.api import ingest_router
 from services.ingest.email_reply import EmailReplySender
 from services.ingest.registry import load_adapters
 from services.ingest.replies import ReplyDispatcher, ReplySender
+from services.ingest.telegram_sender import TelegramSender
+from services.ingest.twilio_sender import TwilioMessagingSender
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.service import Service
@@ -27,6 +29,10 @@ def build_ingest(
     senders: list[ReplySender] = [a for a in adapters if isinstance(a, ReplySender)]
     if settings.smtp_url:
         senders.append(EmailReplySender(SmtpMailer(settings.smtp_url), settings.smtp_from))
+    if config.channels.twilio is not None:
+        senders.append(TwilioMessagingSender(config.channels.twilio, settings.link_base()))
+    if config.channels.telegram:
+        senders.append(TelegramSender(config.channels.telegram))
     replies = ReplyDispatcher(senders, publisher, js)
     subscribe(
         broker,

@@ -1,0 +1,49 @@
+"""Agents' replies on Telegram, through the Bot API's sendMessage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from events import ReplyRequested
+from schemas.config import TelegramBot
+from services.ingest.replies import SendFailed
+
+
+class TelegramSender:
+    reply_channels = frozenset({"telegram"})
+
+    def __init__(self, bots: list[TelegramBot], timeout: float = 10.0) -> None:
+        self.bots = {b.name: b for b in bots}
+        self.timeout = timeout
+
+    def request(self, reply: ReplyRequested) -> tuple[str, dict[str, Any]]:
+        """(URL, JSON body) for sendMessage, answering in the chat the customer wrote in."""
+        origin = reply.origin
+        bot = self.bots.get(str(origin.get("source")))
+        if bot is None or not bot.bot_token:
+            raise SendFailed(f"no bot token for {origin.get('source')!r}")
+        conversation = str(origin.get("conversation_key") or "")
+        if not conversation.startswith("telegram:"):
+            raise SendFailed("no Telegram chat to answer in")
+        body: dict[str, Any] = {"chat_id": int(conversation.split(":", 1)[1]), "text": reply.text}
+        url = f"{bot.api_base_url.rstrip('/')}/bot{bot.bot_token}/sendMessage"
+        return url, body
+
+    async def send(self, reply: ReplyRequested) -> str | None:
+        url, body = self.request(reply)
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.post(url, json=body)
+        except httpx.HTTPError as exc:
+            raise SendFailed(f"Telegram unreachable: {exc}", retry=True) from exc
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        if response.status_code >= 500 or response.status_code == 429:
+            raise SendFailed(f"Telegram {response.status_code}", retry=True)
+        if not answer.get("ok"):
+            raise SendFailed(f"Telegram refused: {answer.get('description', response.status_code)}")
+        return str(answer["result"]["message_id"])
