@@ -42,4 +42,9 @@ def build_ingest(
         handler=replies.reply_requested,
         description="Sends agents' replies through the customer's channel, each at most once",
     )
-    return Service(name="ingest", routers=[router])
+    async def health() -> str:
+        # Ingest holds no store: it is healthy when it can reach JetStream.
+        await js.account_info()
+        return f"ok ({len(adapters)} adapters, {publisher.published} accepted)"
+
+    return Service(name="ingest", routers=[router], health=health)
