@@ -20,11 +20,13 @@ from events.routing import (
     ContactEscalated,
     ContactEvent,
     ContactQueued,
+    Deadline,
     OfferAccepted,
     OfferDeadline,
     OfferDeclined,
     OfferExpired,
     ReplyRequested,
+    WaitDeadline,
 )
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -41,6 +43,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     AgentStatusChanged,
     CustomerIdentified,
     OfferDeadline,
+    WaitDeadline,
     ReplyRequested,
     ReplyStatusChanged,
 )
@@ -59,6 +62,7 @@ __all__ = [
     "ContactEvent",
     "ContactQueued",
     "CustomerIdentified",
+    "Deadline",
     "Event",
     "InboundEvent",
     "InteractionReceived",
@@ -70,6 +74,7 @@ __all__ = [
     "ReplyRequested",
     "ReplyStatusChanged",
     "Sender",
+    "WaitDeadline",
     "contact_id_for",
     "derived_id",
 ]

@@ -91,15 +91,40 @@ class AgentStatusChanged(Event):
     status: str
 
 
-class OfferDeadline(Event):
-    """Fired by a NATS message schedule when an offer's time is up."""
+class Deadline(Event):
+    """Fired by a NATS message schedule. One schedule subject per deadline: publishing it
+    again replaces it, so (re)scheduling is idempotent."""
+
+    kind: ClassVar[str]
+
+    def key(self) -> str:
+        raise NotImplementedError
+
+    def schedule_subject(self) -> str:
+        return f"sb.timers.{self.kind}.{self.key()}"
+
+    def fire_subject(self) -> str:
+        return f"sb.timers.fired.{self.kind}.{self.key()}"
+
+
+class OfferDeadline(Deadline):
+    """An offer's time is up."""
 
     subject: ClassVar[str] = "sb.timers.fired.offer.*"
+    kind: ClassVar[str] = "offer"
     contact_id: uuid.UUID
     offer_id: uuid.UUID
 
-    def schedule_subject(self) -> str:
-        return f"sb.timers.offer.{self.offer_id}"
+    def key(self) -> str:
+        return str(self.offer_id)
 
-    def fire_subject(self) -> str:
-        return f"sb.timers.fired.offer.{self.offer_id}"
+
+class WaitDeadline(Deadline):
+    """A queued contact has waited as long as the queue allows without any agent free."""
+
+    subject: ClassVar[str] = "sb.timers.fired.wait.*"
+    kind: ClassVar[str] = "wait"
+    contact_id: uuid.UUID
+
+    def key(self) -> str:
+        return str(self.contact_id)

@@ -31,6 +31,10 @@ class RoutingConfig(BaseModel):
     queue: str = "default"
     offer_timeout_seconds: float = Field(default=20, gt=0)
     escalation_timeout_seconds: float = Field(default=300, gt=0)
+    # A contact nobody could be offered escalates to the queue's supervisor after this.
+    max_wait_seconds: float = Field(default=120, gt=0)
+    # Who that is; unset: the first supervisor in `people`.
+    supervisor: str | None = None
 
 
 class FormConfig(BaseModel):
@@ -127,6 +131,8 @@ class SwitchboardConfig(BaseModel):
         for p in self.people:
             if p.supervisor is not None and p.supervisor not in known:
                 raise ValueError(f"people.{p.id}.supervisor: unknown person {p.supervisor!r}")
+        if self.routing.supervisor is not None and self.routing.supervisor not in known:
+            raise ValueError(f"routing.supervisor: unknown person {self.routing.supervisor!r}")
         for p in self.people:  # a cycle would make escalation climb forever
             seen: set[str] = set()
             cur: str | None = p.id
@@ -142,6 +148,11 @@ class SwitchboardConfig(BaseModel):
             if p.id == person_id:
                 return p
         raise KeyError(person_id)
+
+    def queue_supervisor(self) -> str | None:
+        if self.routing.supervisor is not None:
+            return self.routing.supervisor
+        return next((p.id for p in self.people if p.role == "supervisor"), None)
 
     def form(self, form_id: str) -> FormConfig | None:
         return next((f for f in self.forms if f.id == form_id), None)

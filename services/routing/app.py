@@ -23,7 +23,10 @@ def build_routing(
     settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
 ) -> Service:
     app = RoutingApplication(
-        config.people, config.routing, env=event_store_env(settings, "routing")
+        config.people,
+        config.routing,
+        queue_supervisor=config.queue_supervisor(),
+        env=event_store_env(settings, "routing"),
     )
     run = SerialExecutor("routing")
     relay = OutboxRelay("routing", app, js, to_contract, run)
@@ -44,6 +47,22 @@ def build_routing(
             subject="sb.timers.fired.offer.>",
             handler=handlers.offer_deadline,
             description="Expires offers nobody accepted in time",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="routing-wait-deadlines",
+            subject="sb.timers.fired.wait.>",
+            handler=handlers.wait_deadline,
+            description="Escalates contacts that waited too long with nobody free",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-wait-scheduler",
+            subject="sb.events.routing.ContactQueued",
+            handler=handlers.contact_queued,
+            description="Schedules each queued contact's maximum wait",
         ),
         subscribe(
             broker,

@@ -20,7 +20,14 @@ from schemas.config import Person, RoutingConfig
 from services.routing.agent import Agent
 from services.routing.contact import Contact, ContactError
 from services.routing.offer_ref import OfferRef
-from services.routing.policy import Candidate, EscalateTo, OfferTo, Timeouts, next_step
+from services.routing.policy import (
+    Candidate,
+    EscalateTo,
+    OfferTo,
+    Timeouts,
+    escalation_step,
+    next_step,
+)
 from services.routing.waiting_line import WaitingLine
 from switchboard.store import TrackedApplication
 
@@ -78,6 +85,7 @@ class RoutingApplication(TrackedApplication):
         self,
         people: list[Person],
         config: RoutingConfig,
+        queue_supervisor: str | None = None,
         clock: Callable[[], datetime] = utcnow,
         env: EnvType | None = None,
     ) -> None:
@@ -87,6 +95,7 @@ class RoutingApplication(TrackedApplication):
         self.clock = clock
         self.timeouts = Timeouts(config.offer_timeout_seconds, config.escalation_timeout_seconds)
         self.supervisors = {p.id: p.supervisor for p in people}
+        self.queue_supervisor = queue_supervisor
 
     @contextmanager
     def unit(self, tracking: Tracking | None = None) -> Iterator[Unit]:
@@ -141,6 +150,26 @@ class RoutingApplication(TrackedApplication):
                 unit.agent(had_offer, now).release(str(offer_id), "abandoned")
             unit.line(contact.queue).leave(str(contact.id), "abandoned")
             self._dispatch(unit, now)
+
+    def wait_expired(self, contact_id: uuid.UUID, tracking: Tracking) -> None:
+        """Nobody could be offered the contact in time: the queue's supervisor gets it."""
+        now = self.clock()
+        with self.unit(tracking) as unit:
+            contact = unit.get(Contact, contact_id)
+            if contact is None or contact.status != "waiting" or contact.tried_agents:
+                return  # offered, taken or already climbing: other deadlines rule it
+            if self.queue_supervisor is None:
+                return
+            waited = (now - contact.queued_at).total_seconds()
+            step = escalation_step(
+                "",
+                {"": self.queue_supervisor, **self.supervisors},
+                self.timeouts,
+                f"waited {waited:.0f}s with no agent available",
+            )
+            if isinstance(step, EscalateTo):
+                contact.escalate(step.person_id, None, step.reason)
+                self._offer(unit, contact, step.person_id, step.timeout, now)
 
     def expire(self, contact_id: uuid.UUID, offer_id: uuid.UUID, tracking: Tracking) -> None:
         now = self.clock()

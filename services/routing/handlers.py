@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from eventsourcing.persistence import Tracking
 from faststream.nats import NatsBroker
 
-from events import AgentOffered, Event, InteractionReceived, InteractionUpdated, OfferDeadline
+from events import (
+    AgentOffered,
+    ContactQueued,
+    Deadline,
+    Event,
+    InteractionReceived,
+    InteractionUpdated,
+    OfferDeadline,
+    WaitDeadline,
+)
 from services.routing.application import RoutingApplication
 from switchboard.jetstream import TIMERS, envelope
 from switchboard.serial import SerialExecutor
@@ -34,16 +43,30 @@ class RoutingHandlers:
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.expire, event.contact_id, event.offer_id, tracking)
 
+    async def wait_deadline(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, WaitDeadline)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.wait_expired, event.contact_id, tracking)
+
+    # Scheduling follows the relayed events (never a dual write with the store). The
+    # deadline is derived from the event, so scheduling again after a redelivery replaces
+    # the schedule with the same time: no tracking needed.
+
     async def agent_offered(self, event: Event, tracking: Tracking) -> None:
-        """Schedules the offer's deadline in NATS. Publishing it again replaces the same
-        schedule with the same time, so this needs no tracking of its own."""
         assert isinstance(event, AgentOffered)
-        if event.expires_at is None:
-            return
-        deadline = OfferDeadline(contact_id=event.contact_id, offer_id=event.offer_id)
+        if event.expires_at is not None:
+            deadline = OfferDeadline(contact_id=event.contact_id, offer_id=event.offer_id)
+            await self._schedule(deadline, event.expires_at)
+
+    async def contact_queued(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, ContactQueued)
+        limit = timedelta(seconds=self.app.config.max_wait_seconds)
+        await self._schedule(WaitDeadline(contact_id=event.contact_id), event.occurred_at + limit)
+
+    async def _schedule(self, deadline: Deadline, at: datetime) -> None:
         env = envelope(deadline, subject=deadline.schedule_subject())
-        at = event.expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        when = at.astimezone(UTC).isoformat().replace("+00:00", "Z")
         env.headers.update(
-            {"Nats-Schedule": f"@at {at}", "Nats-Schedule-Target": deadline.fire_subject()}
+            {"Nats-Schedule": f"@at {when}", "Nats-Schedule-Target": deadline.fire_subject()}
         )
         await self.broker.publish(env.body, env.subject, headers=env.headers, stream=TIMERS)

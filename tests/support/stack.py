@@ -20,15 +20,25 @@ from tests.support.ports import free_port
 
 CONSUMERS = {
     "INBOUND": ["routing", "history"],
-    "EVENTS": ["routing-scheduler", "history-routing", "notifier-escalations"],
-    "TIMERS": ["routing-deadlines"],
+    "EVENTS": [
+        "routing-scheduler",
+        "routing-wait-scheduler",
+        "history-routing",
+        "notifier-escalations",
+        "ingest-replies",
+    ],
+    "TIMERS": ["routing-deadlines", "routing-wait-deadlines"],
 }
 
 
-def test_config(offer_timeout: float = 1.5, escalation_timeout: float = 2.0) -> SwitchboardConfig:
+def test_config(
+    offer_timeout: float = 1.5, escalation_timeout: float = 2.0, max_wait: float = 120.0
+) -> SwitchboardConfig:
     return SwitchboardConfig(
         routing=RoutingConfig(
-            offer_timeout_seconds=offer_timeout, escalation_timeout_seconds=escalation_timeout
+            offer_timeout_seconds=offer_timeout,
+            escalation_timeout_seconds=escalation_timeout,
+            max_wait_seconds=max_wait,
         ),
         forms=[FormConfig(id="contact-us")],
         people=[
