@@ -83,7 +83,8 @@ class TelegramBot(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    secret_token: Secret  # checked against X-Telegram-Bot-Api-Secret-Token
+    # Checked against X-Telegram-Bot-Api-Secret-Token; Telegram allows 1-256 of [A-Za-z0-9_-].
+    secret_token: Annotated[Secret, Field(pattern=r"^[A-Za-z0-9_-]{1,256}$")]
     bot_token: Secret = ""
     api_base_url: str = "https://api.telegram.org"
 
@@ -92,7 +93,8 @@ class ApiChannel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    secret: Secret  # HMAC-SHA256 key for X-Switchboard-Signature
+    # HMAC-SHA256 key for X-Switchboard-Signature; an empty key would let anyone sign.
+    secret: Annotated[Secret, Field(min_length=12)]
 
 
 class EmailChannel(BaseModel):

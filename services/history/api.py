@@ -24,8 +24,18 @@ def history_router(
     router = APIRouter(prefix="/api/customers", tags=["history"])
 
     @router.get("", response_model=list[CustomerView])
-    async def search(email: str | None = None, phone: str | None = None) -> list[CustomerView]:
-        wanted: list[str] = []
+    async def search(
+        email: str | None = None,
+        phone: str | None = None,
+        handle: Annotated[
+            str | None,
+            Query(
+                pattern=r"^[a-z][a-z0-9_]*:.+$",
+                description="a namespaced messenger identity, e.g. telegram:12345",
+            ),
+        ] = None,
+    ) -> list[CustomerView]:
+        wanted: list[str] = [handle] if handle else []
         try:
             if email:
                 wanted.append(f"email:{normalize_email(email)}")
@@ -34,7 +44,7 @@ def history_router(
         except InvalidIdentity as exc:
             raise HTTPException(400, str(exc)) from exc
         if not wanted:
-            raise HTTPException(400, "give email or phone")
+            raise HTTPException(400, "give email, phone or handle")
         found: dict[uuid.UUID, CustomerView] = {}
         for identity in wanted:
             card = await run(app.find, identity)

@@ -24,7 +24,7 @@ def build_ingest(
     settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
 ) -> Service:
     publisher = InboundPublisher(js)
-    adapters = load_adapters(config)
+    adapters, failed = load_adapters(config)
     router = ingest_router(config, publisher, adapters, settings.public_url)
     senders: list[ReplySender] = [a for a in adapters if isinstance(a, ReplySender)]
     if settings.smtp_url:
@@ -42,9 +42,12 @@ def build_ingest(
         handler=replies.reply_requested,
         description="Sends agents' replies through the customer's channel, each at most once",
     )
+
     async def health() -> str:
         # Ingest holds no store: it is healthy when it can reach JetStream.
         await js.account_info()
+        if failed:
+            return "degraded: " + "; ".join(f"adapter {n}: {e}" for n, e in failed.items())
         return f"ok ({len(adapters)} adapters, {publisher.published} accepted)"
 
     return Service(name="ingest", routers=[router], health=health)

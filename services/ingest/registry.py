@@ -31,11 +31,21 @@ def _as_list(made: Any) -> list[ChannelAdapter]:
     return adapters
 
 
-def load_adapters(config: SwitchboardConfig) -> list[ChannelAdapter]:
+def load_adapters(config: SwitchboardConfig) -> tuple[list[ChannelAdapter], dict[str, str]]:
+    """The adapters, and the entry points that failed to load with why.
+
+    One broken plugin must not silence every channel: it is left out, logged, and shown on
+    /healthz (which then reports degraded) while the other channels keep working."""
     adapters: list[ChannelAdapter] = []
+    failed: dict[str, str] = {}
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        factory: AdapterFactory = ep.load()
-        made = _as_list(factory(config))
+        try:
+            factory: AdapterFactory = ep.load()
+            made = _as_list(factory(config))
+        except Exception as exc:
+            log.exception("adapter entry point %s failed to load", ep.name)
+            failed[ep.name] = f"{type(exc).__name__}: {exc}"
+            continue
         log.info("adapter entry point %s: %s", ep.name, [a.name for a in made])
         adapters.extend(made)
     names = [a.name for a in adapters]
@@ -44,4 +54,4 @@ def load_adapters(config: SwitchboardConfig) -> list[ChannelAdapter]:
         dupes = {v for v in values if values.count(v) > 1}
         if dupes:
             raise ValueError(f"two adapters share the {what} {sorted(dupes)}")
-    return adapters
+    return adapters, failed

@@ -11,7 +11,7 @@ import pytest
 from switchboard.nats_server import NatsServerProcess
 from tests.support.mailbox import Mailbox
 from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack, test_config
+from tests.support.stack import Stack, stack_config
 from tests.support.waiting import eventually
 
 
@@ -24,7 +24,7 @@ async def impatient(
         cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
         database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
     stack = Stack(
-        tmp_path / "data", nats_server, database_url, mailbox.url, test_config(max_wait=2)
+        tmp_path / "data", nats_server, database_url, mailbox.url, stack_config(max_wait=2)
     )
     await stack.start()
     yield stack

@@ -31,7 +31,7 @@ CONSUMERS = {
 }
 
 
-def test_config(
+def stack_config(
     offer_timeout: float = 1.5, escalation_timeout: float = 2.0, max_wait: float = 120.0
 ) -> SwitchboardConfig:
     return SwitchboardConfig(
@@ -62,7 +62,7 @@ class Stack:
         config: SwitchboardConfig | None = None,
     ) -> None:
         self.nats_server = nats_server
-        self.config = config or test_config()
+        self.config = config or stack_config()
         self.settings = Settings(
             data_dir=data_dir,
             database_url=database_url,
