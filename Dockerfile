@@ -1,0 +1,21 @@
+# One image for every Switchboard service; compose.yaml picks the service with `serve <name>`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY events ./events
+COPY schemas ./schemas
+COPY services ./services
+COPY switchboard ./switchboard
+RUN pip install . && useradd --create-home --uid 10001 switchboard
+COPY switchboard.toml /etc/switchboard/switchboard.toml
+
+USER switchboard
+ENV SWITCHBOARD_CONFIG_FILE=/etc/switchboard/switchboard.toml \
+    SWITCHBOARD_DATA_DIR=/home/switchboard/data \
+    SWITCHBOARD_HTTP_HOST=0.0.0.0 \
+    SWITCHBOARD_HTTP_PORT=8000
+EXPOSE 8000
+ENTRYPOINT ["switchboard"]
+CMD ["serve"]
