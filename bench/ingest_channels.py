@@ -1,0 +1,286 @@
+"""Ingest throughput per channel, as a ratio to raw JetStream publishing in the same run.
+
+    python -m bench.ingest_channels [--seconds 4] [--concurrency 16]
+
+The baseline is nats-py publishing to a JetStream stream like INBOUND (same duplicate
+window, a unique Nats-Msg-Id each, the same concurrency). Each channel is then driven over
+HTTP against `switchboard serve ingest` in its own process: the channel's real payload,
+signed as the channel signs it, answered after the JetStream ack. Afterwards the INBOUND
+stream must hold exactly as many messages per channel as were accepted: lost and doubled
+are counted, not assumed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import nats
+from nats.js.api import StreamConfig
+
+from services.ingest.api_channel import sign
+from switchboard.nats_server import NatsServerProcess
+from tests.support.ports import free_port
+
+BOT_SECRET = "bench-telegram-secret"
+API_SECRET = "bench-api-secret-0123"
+CONFIG = f"""
+[[forms]]
+id = "contact-us"
+
+[[channels.telegram]]
+name = "benchbot"
+secret_token = "{BOT_SECRET}"
+
+[[channels.api]]
+id = "shop"
+secret = "{API_SECRET}"
+
+[channels.email]
+enabled = false
+"""
+
+Request = tuple[str, bytes, dict[str, str]]  # path, body, headers
+
+
+@dataclass
+class Result:
+    name: str
+    ok: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    accepted: int = 0  # including the warm-up: what the stream must hold
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def webform(n: int) -> Request:
+    body = {"email": f"b{n}@example.com", "message": f"bench {n}", "submission_id": f"b-{n}"}
+    return (
+        "/channels/webform/contact-us",
+        json.dumps(body).encode(),
+        {"content-type": "application/json"},
+    )
+
+
+def telegram(n: int) -> Request:
+    update = {
+        "update_id": n,
+        "message": {
+            "message_id": n,
+            "date": 1700000000,
+            "chat": {"id": 1000 + n % 50, "type": "private"},
+            "from": {"id": 1000 + n % 50, "is_bot": False, "first_name": "Ana"},
+            "text": f"bench {n}",
+        },
+    }
+    headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": BOT_SECRET}
+    return "/channels/telegram/benchbot", json.dumps(update).encode(), headers
+
+
+def api(n: int) -> Request:
+    message = {
+        "message_id": f"m-{n}",
+        "sender": {"email": f"a{n % 50}@example.com"},
+        "text": f"bench {n}",
+    }
+    body = json.dumps(message).encode()
+    headers = {
+        "content-type": "application/json",
+        "x-switchboard-signature": sign(API_SECRET, body),
+    }
+    return "/channels/api/shop/messages", body, headers
+
+
+CHANNELS: dict[str, tuple[str, Callable[[int], Request]]] = {
+    "webform": ("sb.inbound.webform", webform),
+    "telegram": ("sb.inbound.telegram", telegram),
+    "api": ("sb.inbound.api", api),
+}
+
+
+async def drive(
+    name: str, seconds: float, concurrency: int, attempt: Callable[[int], object]
+) -> Result:
+    """`attempt(n)` is awaited by `concurrency` workers until time is up."""
+    result = Result(name)
+    counter = itertools.count(1)
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            n = next(counter)
+            start = time.perf_counter()
+            try:
+                await attempt(n)  # type: ignore[misc]
+            except Exception:
+                result.errors += 1
+                continue
+            result.latencies.append(time.perf_counter() - start)
+            result.ok += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def baseline(url: str, seconds: float, concurrency: int) -> Result:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await js.add_stream(StreamConfig(name="BENCH", subjects=["bench.>"], duplicate_window=3600))
+    payload = json.dumps(webform(0)[1].decode()).encode() * 2  # about an event's size
+    run = uuid.uuid4().hex
+
+    async def publish(n: int) -> None:
+        await js.publish("bench.raw", payload, headers={"Nats-Msg-Id": f"{run}:{n}"})
+
+    await drive("warm-up", 0.5, concurrency, publish)
+    result = await drive("raw JetStream publish", seconds, concurrency, publish)
+    await nc.close()
+    return result
+
+
+async def channel(
+    base: str, name: str, build: Callable[[int], Request], seconds: float, concurrency: int
+) -> Result:
+    offset = itertools.count(10_000_000 * (1 + list(CHANNELS).index(name)))
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+        async def post(_: int) -> None:
+            path, body, headers = build(next(offset))
+            r = await client.post(path, content=body, headers=headers)
+            if r.status_code >= 300:
+                raise RuntimeError(f"{r.status_code} {r.text[:200]}")
+
+        warm = await drive("warm-up", 0.5, concurrency, post)
+        result = await drive(name, seconds, concurrency, post)
+        result.accepted = warm.ok + result.ok
+        return result
+
+
+def start_ingest(workdir: Path, nats_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    (workdir / "switchboard.toml").write_text(CONFIG)
+    port = free_port()
+    env = {
+        **os.environ,
+        "SWITCHBOARD_NATS_URL": nats_url,
+        "SWITCHBOARD_HTTP_PORT": str(port),
+        "SWITCHBOARD_DATA_DIR": str(workdir / "data"),
+        "SWITCHBOARD_CONFIG_FILE": str(workdir / "switchboard.toml"),
+    }
+    exe = Path(sys.executable).parent / "switchboard"
+    proc = subprocess.Popen(
+        [str(exe), "serve", "ingest"],
+        env=env,
+        stdout=(workdir / "ingest.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)  # answering at all: ready to serve
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError((workdir / "ingest.log").read_text()[-2000:])
+
+
+async def http_reference(base: str, seconds: float, concurrency: int) -> Result:
+    """An HTTP round trip with one NATS request behind it and no adapter work: separates
+    what HTTP in Python costs from what our channel code adds."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+        async def get(_: int) -> None:
+            r = await client.get("/healthz")
+            if r.status_code >= 500 and r.status_code != 503:
+                raise RuntimeError(r.text)
+
+        await drive("warm-up", 0.5, concurrency, get)
+        return await drive("HTTP GET /healthz", seconds, concurrency, get)
+
+
+async def stream_counts(url: str) -> dict[str, int]:
+    nc = await nats.connect(url)
+    info = await nc.jetstream().stream_info("INBOUND", subjects_filter="sb.inbound.>")
+    await nc.close()
+    return dict(info.state.subjects or {})
+
+
+async def main(seconds: float, concurrency: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = NatsServerProcess(Path(tmp) / "nats", free_port())
+        server.start()
+        proc, base = start_ingest(Path(tmp), server.url)
+        try:
+            raw = await baseline(server.url, seconds, concurrency)
+            http = await http_reference(base, seconds, concurrency)
+            results = [
+                await channel(base, name, build, seconds, concurrency)
+                for name, (_, build) in CHANNELS.items()
+            ]
+            counts = await stream_counts(server.url)
+        finally:
+            proc.terminate()
+            proc.wait(15)
+            server.stop()
+
+    print(f"{'measure':<24}{'ok':>9}{'err':>6}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
+    summary: dict[str, object] = {
+        "bench": "ingest_channels",
+        "seconds": seconds,
+        "concurrency": concurrency,
+        "baseline_js_publish_per_s": round(raw.rate, 1),
+    }
+    summary["http_reference_per_s"] = round(http.rate, 1)
+    for r in [raw, http, *results]:
+        ratio = r.rate / raw.rate if raw.rate else 0.0
+        print(
+            f"{r.name:<24}{r.ok:>9}{r.errors:>6}{r.rate:>10.1f}"
+            f"{r.percentile(0.5):>9.2f}{r.percentile(0.99):>9.2f}{ratio:>8.3f}"
+        )
+    for r in results:
+        subject = CHANNELS[r.name][0]
+        summary[r.name] = {
+            "per_s": round(r.rate, 1),
+            "ratio_to_baseline": round(r.rate / raw.rate, 4) if raw.rate else None,
+            "ratio_to_http_reference": round(r.rate / http.rate, 3) if http.rate else None,
+            "p50_ms": round(r.percentile(0.5), 2),
+            "p99_ms": round(r.percentile(0.99), 2),
+            "errors": r.errors,
+            "accepted": r.accepted,
+            "lost": max(0, r.accepted - counts.get(subject, 0)),
+            "doubled": max(0, counts.get(subject, 0) - r.accepted),
+        }
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    asyncio.run(main(args.seconds, args.concurrency))
