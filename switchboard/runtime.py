@@ -123,6 +123,8 @@ class Runtime:
         if self._nc is not None:
             await _bounded(self._nc.close(), "nats connection")
         for s in self.services:
+            if s.aclose:
+                await _bounded(s.aclose(), f"{s.name} resources")
             if s.close:
                 s.close()
 

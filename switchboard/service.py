@@ -18,3 +18,5 @@ class Service:
     # Returns "ok" or what is wrong; shown by GET /healthz.
     health: Callable[[], Awaitable[str]] | None = None
     close: Callable[[], None] | None = None
+    # Async resources (HTTP clients) closed while the event loop still runs.
+    aclose: Callable[[], Awaitable[None]] | None = None

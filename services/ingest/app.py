@@ -29,8 +29,10 @@ def build_ingest(
     senders: list[ReplySender] = [a for a in adapters if isinstance(a, ReplySender)]
     if settings.smtp_url:
         senders.append(EmailReplySender(SmtpMailer(settings.smtp_url), settings.smtp_from))
+    twilio = None
     if config.channels.twilio is not None:
-        senders.append(TwilioMessagingSender(config.channels.twilio, settings.link_base()))
+        twilio = TwilioMessagingSender(config.channels.twilio, settings.link_base())
+        senders.append(twilio)
     if config.channels.telegram:
         senders.append(TelegramSender(config.channels.telegram))
     replies = ReplyDispatcher(senders, publisher, js)
@@ -50,4 +52,8 @@ def build_ingest(
             return "degraded: " + "; ".join(f"adapter {n}: {e}" for n, e in failed.items())
         return f"ok ({len(adapters)} adapters, {publisher.published} accepted)"
 
-    return Service(name="ingest", routers=[router], health=health)
+    async def aclose() -> None:
+        if twilio is not None:
+            await twilio.close()
+
+    return Service(name="ingest", routers=[router], health=health, aclose=aclose)

@@ -32,6 +32,11 @@ class TwilioMessagingSender:
         if config.api_base_url:
             self.client.api.base_url = config.api_base_url
 
+    async def close(self) -> None:
+        http_client = self.client.http_client
+        if isinstance(http_client, AsyncTwilioHttpClient):
+            await http_client.close()
+
     def addresses(self, reply: ReplyRequested) -> tuple[str, str]:
         """(to, from): back to the customer, from the number they wrote to."""
         origin = reply.origin

@@ -33,13 +33,25 @@ def reply(channel: str, sender: dict[str, str], to: str = "+4930555000") -> Repl
     )
 
 
-def sender_for(fake: FakeTwilio) -> TwilioMessagingSender:
+@pytest.fixture
+async def senders() -> AsyncIterator[list[TwilioMessagingSender]]:
+    made: list[TwilioMessagingSender] = []
+    yield made
+    for sender in made:
+        await sender.close()
+
+
+def sender_for(fake: FakeTwilio, made: list[TwilioMessagingSender]) -> TwilioMessagingSender:
     config = TwilioConfig(account_sid=fake.account_sid, auth_token="secret", api_base_url=fake.url)
-    return TwilioMessagingSender(config, "https://sb.example")
+    sender = TwilioMessagingSender(config, "https://sb.example")
+    made.append(sender)
+    return sender
 
 
-async def test_sms_and_whatsapp_replies_reach_twilio(twilio: FakeTwilio) -> None:
-    sender = sender_for(twilio)
+async def test_sms_and_whatsapp_replies_reach_twilio(
+    twilio: FakeTwilio, senders: list[TwilioMessagingSender]
+) -> None:
+    sender = sender_for(twilio, senders)
     sms = reply("sms", {"phone": "+4915112345678"})
     sid = await sender.send(sms)
     assert sid is not None and sid.startswith("SM")
@@ -58,8 +70,10 @@ async def test_sms_and_whatsapp_replies_reach_twilio(twilio: FakeTwilio) -> None
     assert (second["To"], second["From"]) == ("whatsapp:+4915112345678", "whatsapp:+4930555000")
 
 
-async def test_refused_number_fails_for_good_and_outage_is_retried(twilio: FakeTwilio) -> None:
-    sender = sender_for(twilio)
+async def test_refused_number_fails_for_good_and_outage_is_retried(
+    twilio: FakeTwilio, senders: list[TwilioMessagingSender]
+) -> None:
+    sender = sender_for(twilio, senders)
     twilio.refuse.add("+4915100000000")
     with pytest.raises(SendFailed) as refused:
         await sender.send(reply("sms", {"phone": "+4915100000000"}))

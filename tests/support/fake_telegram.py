@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from typing import Any
 
-import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from tests.support.ports import free_port
+from tests.support.local_server import LocalServer
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     def __init__(self, token: str = "123456:TEST-token") -> None:
+        super().__init__()
         self.token = token
-        self.port = free_port()
         self.sent: list[dict[str, Any]] = []
         self.blocked_chats: set[int] = set()
         self._ids = itertools.count(100)
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.app = FastAPI()
         self.app.post("/bot{token}/sendMessage")(self._send_message)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     async def _send_message(self, token: str, request: Request) -> JSONResponse:
         if token != self.token:
@@ -52,15 +43,3 @@ class FakeTelegram:
             "text": body["text"],
         }
         return JSONResponse({"ok": True, "result": message})
-
-    async def start(self) -> None:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            await asyncio.sleep(0.02)
-
-    async def stop(self) -> None:
-        if self._server and self._task:
-            self._server.should_exit = True
-            await self._task

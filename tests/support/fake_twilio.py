@@ -5,32 +5,23 @@ Not a mock of our code: the real twilio client talks HTTP to it, as it would to 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from typing import Any
 
-import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from tests.support.ports import free_port
+from tests.support.local_server import LocalServer
 
 
-class FakeTwilio:
+class FakeTwilio(LocalServer):
     def __init__(self, account_sid: str = "AC" + "0" * 32) -> None:
+        super().__init__()
         self.account_sid = account_sid
-        self.port = free_port()
         self.messages: list[dict[str, str]] = []
         self.refuse: set[str] = set()  # numbers answered with Twilio's 21211
         self._ids = itertools.count(1)
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.app = FastAPI()
         self.app.post("/2010-04-01/Accounts/{sid}/Messages.json")(self._create_message)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     async def _create_message(self, sid: str, request: Request) -> JSONResponse:
         form = {k: str(v) for k, v in (await request.form()).items()}
@@ -60,15 +51,3 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{sid}/Messages.json",
         }
         return JSONResponse(body, status_code=201)
-
-    async def start(self) -> None:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            await asyncio.sleep(0.02)
-
-    async def stop(self) -> None:
-        if self._server and self._task:
-            self._server.should_exit = True
-            await self._task
