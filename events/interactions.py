@@ -95,6 +95,11 @@ class InteractionUpdated(InboundEvent):
     """Something changed on an interaction we already have: a call's status, a recording,
     an edited message."""
 
+    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*.updated"
+
+    def publish_subject(self) -> str:
+        return f"{INBOUND_SUBJECT_PREFIX}.{self.channel}.updated"
+
     kind: UpdateKind
     status: str | None = None
     text: str | None = None

@@ -20,8 +20,9 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
         number = phonenumbers.parse(raw, None if raw.strip().startswith("+") else default_region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidIdentity(f"not a phone number: {exc}") from None
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidIdentity("not a possible phone number")
+    # Valid, not merely possible: a short or unassigned number would join unrelated people.
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentity("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

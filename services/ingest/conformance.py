@@ -28,6 +28,12 @@ from switchboard.errors import BadInput, BadSignature
 from switchboard.jetstream import decode_event, envelope
 
 
+def _matches(pattern: str, subject: str) -> bool:
+    """NATS wildcard match of one `*` token per position."""
+    want, got = pattern.split("."), subject.split(".")
+    return len(want) == len(got) and all(w in ("*", g) for w, g in zip(want, got, strict=True))
+
+
 class AdapterConformance(ABC):
     @abstractmethod
     def make_adapter(self) -> ChannelAdapter: ...
@@ -58,7 +64,9 @@ class AdapterConformance(ABC):
         assert events, "a valid request must carry at least one event"
         for event in events:
             assert isinstance(event, InboundEvent)
-            assert event.publish_subject() == f"sb.inbound.{event.channel}"
+            subject = event.publish_subject()
+            assert subject.startswith(f"sb.inbound.{event.channel}")
+            assert _matches(type(event).subject, subject), (type(event).subject, subject)
             env = envelope(event, subject=event.publish_subject())
             assert decode_event(env.headers, env.body) == event
 

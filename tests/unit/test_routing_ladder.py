@@ -1,0 +1,243 @@
+"""The routing application driven with plain calls: in-memory store, controllable clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from events import InboundEvent, InteractionReceived, InteractionUpdated, Sender, contact_id_for
+from schemas.config import Person, RoutingConfig
+from services.routing.application import NotFound, RoutingApplication
+from services.routing.contact import ContactError
+from services.routing.contracts import to_contract
+
+PEOPLE = [
+    Person(id="alice", name="Alice", supervisor="sam"),
+    Person(id="bob", name="Bob", supervisor="sam"),
+    Person(id="sam", name="Sam", role="supervisor", supervisor="hana"),
+    Person(id="hana", name="Hana", role="supervisor"),
+]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(clock: Clock) -> RoutingApplication:
+    return RoutingApplication(
+        PEOPLE,
+        RoutingConfig(offer_timeout_seconds=20, escalation_timeout_seconds=60),
+        queue_supervisor="sam",
+        clock=clock,
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+    )
+
+
+positions = iter(range(1, 10_000))
+
+
+def track() -> Tracking:
+    return Tracking("stream:INBOUND", next(positions))
+
+
+def interaction(n: int, channel: str = "webform") -> InteractionReceived:
+    return InteractionReceived(
+        interaction_id=InboundEvent.id_for(channel, "src", f"x{n}"),
+        channel=channel,
+        source="src",
+        external_id=f"x{n}",
+        sender=Sender(email=f"c{n}@example.com"),
+        text=f"question {n}",
+    )
+
+
+def offer_of(app: RoutingApplication, agent: str) -> uuid.UUID:
+    [offer] = app.offers_for(agent)
+    return offer.offer_id
+
+
+def available(app: RoutingApplication, clock: Clock, *agents: str) -> None:
+    for a in agents:
+        app.set_status(a, "available")
+        clock.advance(1)
+
+
+def test_offers_move_on_then_climb_the_hierarchy(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice", "bob")
+    app.receive(interaction(1), track())
+    contact_id = contact_id_for(interaction(1).interaction_id)
+    first = offer_of(app, "alice")
+    assert app.offers_for("bob") == []
+
+    clock.advance(20)
+    app.expire(contact_id, first, Tracking("stream:TIMERS", 1))
+    assert {a.agent_id: a.status for a in app.agents()}["alice"] == "not_responding"
+    second = offer_of(app, "bob")
+
+    app.expire(contact_id, second, Tracking("stream:TIMERS", 2))
+    [to_sam] = app.offers_for("sam")
+    assert to_sam.escalation_level == 1
+    assert to_sam.expires_at == clock.now + timedelta(seconds=60)
+
+    app.expire(contact_id, to_sam.offer_id, Tracking("stream:TIMERS", 3))
+    [to_hana] = app.offers_for("hana")
+    assert (to_hana.escalation_level, to_hana.expires_at) == (2, None)
+    assert app.contact(contact_id).escalation_level == 2
+
+
+def test_declining_excludes_that_agent(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice", "bob")
+    app.receive(interaction(1), track())
+    app.decline(offer_of(app, "alice"))
+    second = offer_of(app, "bob")
+    app.decline(second)
+    assert app.offers_for("alice") == []  # never offered the same contact twice
+    assert app.offers_for("sam")  # escalated instead
+
+
+def test_completing_frees_the_agent_for_the_next_waiting_contact(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    available(app, clock, "alice")
+    app.receive(interaction(1), track())
+    app.receive(interaction(2), track())
+    first = offer_of(app, "alice")
+    contact = app.accept(first)
+    assert contact.status == "accepted"
+    assert app.offers_for("alice") == []  # busy: capacity one
+    clock.advance(30)
+    app.complete(contact.contact_id, "solved")
+    [offer] = app.offers_for("alice")
+    assert offer.contact_id == contact_id_for(interaction(2).interaction_id)
+
+
+def test_going_away_withdraws_pending_offers(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice", "bob")
+    app.receive(interaction(1), track())
+    offer_of(app, "alice")
+    app.set_status("alice", "away")
+    assert app.offers_for("alice") == []
+    assert offer_of(app, "bob")
+
+
+def test_contact_waits_until_someone_is_available(app: RoutingApplication, clock: Clock) -> None:
+    app.receive(interaction(1), track())
+    assert app.offers_for("alice") == []
+    assert app.contact(contact_id_for(interaction(1).interaction_id)).status == "waiting"
+    available(app, clock, "alice")
+    assert offer_of(app, "alice")
+
+
+def test_waiting_too_long_goes_to_the_queue_supervisor(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    app.receive(interaction(1), track())
+    contact_id = contact_id_for(interaction(1).interaction_id)
+    clock.advance(120)
+    app.wait_expired(contact_id, Tracking("stream:TIMERS", 1))
+    [offer] = app.offers_for("sam")
+    assert offer.escalation_level == 1
+
+
+def test_the_same_message_twice_is_recognised(app: RoutingApplication) -> None:
+    t = track()
+    assert not app.is_processed(t)
+    app.receive(interaction(1), t)
+    assert app.is_processed(t)
+    with pytest.raises(IntegrityError):
+        app.receive(interaction(1), t)
+
+
+def test_a_channel_retry_after_the_dedupe_window_opens_no_second_contact(
+    app: RoutingApplication,
+) -> None:
+    app.receive(interaction(1), track())
+    before = app.recorder.max_notification_id()
+    app.receive(interaction(1), track())
+    assert app.recorder.max_notification_id() == before
+
+
+def test_late_deadline_and_bad_commands(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice")
+    app.receive(interaction(1), track())
+    contact_id = contact_id_for(interaction(1).interaction_id)
+    offer = offer_of(app, "alice")
+    app.accept(offer)
+    before = app.recorder.max_notification_id()
+    app.expire(contact_id, offer, Tracking("stream:TIMERS", 9))  # fired after the accept
+    assert app.recorder.max_notification_id() == before
+    with pytest.raises(ContactError):
+        app.accept(offer)
+    with pytest.raises(NotFound):
+        app.accept(uuid.uuid4())
+    with pytest.raises(NotFound):
+        app.set_status("nobody", "available")
+    app.receive(interaction(2), track())
+    with pytest.raises(ContactError):  # not accepted by anyone
+        app.complete(contact_id_for(interaction(2).interaction_id), "done")
+
+
+def test_caller_hanging_up_abandons_the_contact(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice")
+    call = interaction(1, channel="voice")
+    app.receive(call, track())
+    offer_of(app, "alice")
+    hung_up = InteractionUpdated(
+        interaction_id=call.interaction_id,
+        channel="voice",
+        source="src",
+        external_id="x1:canceled",
+        kind="status",
+        status="canceled",
+    )
+    app.update(hung_up, track())
+    contact_id = contact_id_for(call.interaction_id)
+    assert app.contact(contact_id).status == "abandoned"
+    assert app.offers_for("alice") == []
+
+
+def test_every_contact_event_has_a_contract_with_a_stable_id(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    available(app, clock, "alice", "bob")
+    app.receive(interaction(1), track())
+    app.decline(offer_of(app, "alice"))
+    contact = app.accept(offer_of(app, "bob"))
+    app.reply(contact.contact_id, "hello")
+    app.complete(contact.contact_id, "solved")
+    notifications = app.recorder.select_notifications(start=None, limit=100)
+    kinds = []
+    for n in notifications:
+        event = app.mapper.to_domain_event(n)
+        contract = to_contract(event)
+        if type(event).__qualname__.startswith("Contact."):
+            assert contract is not None
+            assert contract == to_contract(app.mapper.to_domain_event(n))  # same id each time
+            kinds.append(contract.type_name())
+        else:
+            assert contract is None
+    assert kinds == [
+        "ContactQueued",
+        "AgentOffered",
+        "OfferDeclined",
+        "AgentOffered",
+        "OfferAccepted",
+        "ReplyRequested",
+        "ContactCompleted",
+    ]
