@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+# A field people never see (hidden by the embed snippet) but form-filling bots complete.
+HONEYPOT_FIELD = "website"
+
 
 class WebFormSubmission(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)

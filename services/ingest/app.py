@@ -13,6 +13,7 @@ from services.ingest.registry import load_adapters
 from services.ingest.replies import ReplyDispatcher, ReplySender
 from services.ingest.telegram_sender import TelegramSender
 from services.ingest.twilio_sender import TwilioMessagingSender
+from services.ingest.webform_embed import embed_router
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.service import Service
@@ -56,4 +57,6 @@ def build_ingest(
         if twilio is not None:
             await twilio.close()
 
-    return Service(name="ingest", routers=[router], health=health, aclose=aclose)
+    return Service(
+        name="ingest", routers=[router, embed_router(config)], health=health, aclose=aclose
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -13,9 +14,11 @@ from events import InboundEvent, InteractionReceived, Sender
 from schemas.api import IngestAccepted
 from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
-from schemas.webform import WebFormSubmission
+from schemas.webform import HONEYPOT_FIELD, WebFormSubmission
 from services.ingest.adapter import Accepted, InboundRequest, Reply
 from switchboard.errors import BadInput, UnknownSource
+
+log = logging.getLogger(__name__)
 
 CHANNEL: Literal["webform"] = "webform"
 
@@ -63,6 +66,7 @@ class WebFormAdapter:
 
     def __init__(self, config: SwitchboardConfig) -> None:
         self.config = config
+        self.dropped_by_honeypot = 0
 
     def verify(self, request: InboundRequest) -> None:
         # Forms are public; what we check is that the form exists.
@@ -71,12 +75,24 @@ class WebFormAdapter:
             raise UnknownSource(f"unknown form {form_id!r}")
 
     def parse(self, request: InboundRequest) -> Sequence[InboundEvent]:
-        submission = parse_submission(request.fields(), self.config.ingest.default_region)
+        fields = request.fields()
+        submission = parse_submission(fields, self.config.ingest.default_region)
+        if str(fields.get(HONEYPOT_FIELD) or "").strip():
+            log.info("web form %s: honeypot filled, dropped", request.path_params["form_id"])
+            self.dropped_by_honeypot += 1
+            return []
         return [to_interaction(request.path_params["form_id"], submission)]
 
     def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
-        [first] = accepted
-        body = IngestAccepted(interaction_id=first.event.interaction_id, duplicate=first.duplicate)
+        if accepted:
+            [first] = accepted
+            event_id, duplicate = first.event.interaction_id, first.duplicate
+        else:
+            # A bot gets the answer a person would, so it learns nothing from it.
+            submission = parse_submission(request.fields(), self.config.ingest.default_region)
+            event_id = to_interaction(request.path_params["form_id"], submission).interaction_id
+            duplicate = False
+        body = IngestAccepted(interaction_id=event_id, duplicate=duplicate)
         return Reply(body.model_dump_json().encode())
 
 
