@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 # A field people never see (hidden by the embed snippet) but form-filling bots complete.
 HONEYPOT_FIELD = "website"
@@ -22,6 +22,12 @@ class WebFormSubmission(BaseModel):
         pattern=r"^[A-Za-z0-9._:-]+$",
         description="Client-chosen id; a retry with the same id is the same submission",
     )
+
+    @field_validator("name", "email", "phone", "subject", "submission_id", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: object) -> object:
+        # A browser sends `email=` for a field left empty.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _reachable(self) -> WebFormSubmission:

@@ -27,6 +27,9 @@ from switchboard.jetstream import (
 log = logging.getLogger(__name__)
 
 MAX_DELIVERIES = 8
+# A message still waiting for its prerequisite after this many tries (~1 min at the default
+# delay) refers to something that will never come; it must not hold the consumer forever.
+MAX_NOT_YET = 120
 
 
 class NotYet(Exception):
@@ -70,6 +73,9 @@ class Inbox:
         try:
             await handler(event, tracking_of(raw))
         except NotYet as wait:
+            if deliveries >= MAX_NOT_YET:
+                await self._dead_letter(raw, f"gave up waiting: {wait}")
+                return
             log.info("%s: %s; retry in %.1fs", self.consumer, wait, wait.delay)
             await raw.nak(delay=wait.delay)
             return

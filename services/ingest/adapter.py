@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from events import InboundEvent
+from events.interactions import InboundMessage
+from schemas.api import IngestAccepted
 from services.ingest.body import decode_fields
 
 
@@ -37,7 +38,7 @@ class InboundRequest:
 
 @dataclass(frozen=True)
 class Accepted:
-    event: InboundEvent
+    event: InboundMessage
     duplicate: bool
 
 
@@ -56,8 +57,17 @@ class ChannelAdapter(Protocol):
     def verify(self, request: InboundRequest) -> None:
         """Raises BadSignature (403) or UnknownSource (404)."""
 
-    def parse(self, request: InboundRequest) -> Sequence[InboundEvent]:
+    def parse(self, request: InboundRequest) -> Sequence[InboundMessage]:
         """The events this request carries; BadInput (400) naming the field at fault."""
 
     def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
         """What the channel expects back once JetStream has every event."""
+
+
+def interaction_reply(event: InboundMessage, duplicate: bool) -> Reply:
+    """202 with the interaction's id: what API-style channels (web form, API) answer."""
+    interaction_id = getattr(event, "interaction_id", None)
+    if interaction_id is None:
+        raise TypeError(f"{type(event).__name__} names no interaction")
+    body = IngestAccepted(interaction_id=interaction_id, duplicate=duplicate)
+    return Reply(body.model_dump_json().encode())

@@ -17,11 +17,10 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from events import Attachment, InboundEvent, InteractionReceived, Sender
-from schemas.api import IngestAccepted
 from schemas.api_channel import ApiMessage, ApiSender
 from schemas.config import ApiChannel, SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
-from services.ingest.adapter import Accepted, InboundRequest, Reply
+from services.ingest.adapter import Accepted, InboundRequest, Reply, interaction_reply
 from switchboard.errors import BadInput, BadSignature, UnknownSource
 
 CHANNEL: Literal["api"] = "api"
@@ -119,8 +118,7 @@ class ApiChannelAdapter:
 
     def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
         [first] = accepted
-        body = IngestAccepted(interaction_id=first.event.interaction_id, duplicate=first.duplicate)
-        return Reply(body.model_dump_json().encode())
+        return interaction_reply(first.event, first.duplicate)
 
 
 def create(config: SwitchboardConfig) -> ApiChannelAdapter | None:

@@ -42,7 +42,8 @@ def decode_fields(body: bytes, content_type: str) -> dict[str, Any]:
         return data
     if media_type == "application/x-www-form-urlencoded":
         try:
-            pairs = parse_qsl(text, keep_blank_values=False, strict_parsing=bool(text))
+            # Blank fields are kept: Twilio signs them, and dropping one breaks the signature.
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
         except ValueError as exc:
             raise BadInput.field("body", f"malformed form encoding: {exc}") from None
         return dict(pairs)

@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 
 import pytest
 
-from events import InboundEvent
+from events.interactions import InboundMessage
 from services.ingest.adapter import Accepted, ChannelAdapter, InboundRequest
 from switchboard.errors import BadInput, BadSignature
 from switchboard.jetstream import decode_event, envelope
@@ -51,7 +51,7 @@ class AdapterConformance(ABC):
     def adapter(self) -> ChannelAdapter:
         return self.make_adapter()
 
-    def _events(self, adapter: ChannelAdapter, request: InboundRequest) -> list[InboundEvent]:
+    def _events(self, adapter: ChannelAdapter, request: InboundRequest) -> list[InboundMessage]:
         adapter.verify(request)
         return list(adapter.parse(request))
 
@@ -63,9 +63,9 @@ class AdapterConformance(ABC):
         events = self._events(adapter, self.valid_request(1))
         assert events, "a valid request must carry at least one event"
         for event in events:
-            assert isinstance(event, InboundEvent)
+            assert isinstance(event, InboundMessage)
             subject = event.publish_subject()
-            assert subject.startswith(f"sb.inbound.{event.channel}")
+            assert subject.startswith("sb.inbound.")
             assert _matches(type(event).subject, subject), (type(event).subject, subject)
             env = envelope(event, subject=event.publish_subject())
             assert decode_event(env.headers, env.body) == event
@@ -74,7 +74,8 @@ class AdapterConformance(ABC):
         first = self._events(adapter, self.valid_request(1))
         again = self._events(adapter, self.valid_request(1))
         assert [e.msg_id() for e in first] == [e.msg_id() for e in again]
-        assert [e.interaction_id for e in first] == [e.interaction_id for e in again]
+        ids = [getattr(e, "interaction_id", None) for e in first]
+        assert ids == [getattr(e, "interaction_id", None) for e in again]
 
     def test_distinct_requests_have_distinct_ids(self, adapter: ChannelAdapter) -> None:
         ids = [e.msg_id() for n in (1, 2, 3) for e in self._events(adapter, self.valid_request(n))]

@@ -11,11 +11,10 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from events import InboundEvent, InteractionReceived, Sender
-from schemas.api import IngestAccepted
 from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
 from schemas.webform import HONEYPOT_FIELD, WebFormSubmission
-from services.ingest.adapter import Accepted, InboundRequest, Reply
+from services.ingest.adapter import Accepted, InboundRequest, Reply, interaction_reply
 from switchboard.errors import BadInput, UnknownSource
 
 log = logging.getLogger(__name__)
@@ -86,14 +85,10 @@ class WebFormAdapter:
     def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
         if accepted:
             [first] = accepted
-            event_id, duplicate = first.event.interaction_id, first.duplicate
-        else:
-            # A bot gets the answer a person would, so it learns nothing from it.
-            submission = parse_submission(request.fields(), self.config.ingest.default_region)
-            event_id = to_interaction(request.path_params["form_id"], submission).interaction_id
-            duplicate = False
-        body = IngestAccepted(interaction_id=event_id, duplicate=duplicate)
-        return Reply(body.model_dump_json().encode())
+            return interaction_reply(first.event, first.duplicate)
+        # A bot gets the answer a person would, so it learns nothing from it.
+        submission = parse_submission(request.fields(), self.config.ingest.default_region)
+        return interaction_reply(to_interaction(request.path_params["form_id"], submission), False)
 
 
 def create(config: SwitchboardConfig) -> WebFormAdapter | None:

@@ -42,3 +42,12 @@ class TestWebFormAdapter(AdapterConformance):
                 b"message=hi&phone=nope", {"content-type": "application/x-www-form-urlencoded"}
             ),
         ]
+
+
+def test_fields_left_empty_in_a_browser_are_absent() -> None:
+    adapter = WebFormAdapter(SwitchboardConfig(forms=[FormConfig(id="contact-us")]))
+    form = b"name=&email=&phone=%2B4915112345678&subject=&message=call+me"
+    request = _request(form, {"content-type": "application/x-www-form-urlencoded"})
+    [event] = adapter.parse(request)
+    assert event.sender.phone == "+4915112345678"  # type: ignore[attr-defined]
+    assert event.sender.email is None  # type: ignore[attr-defined]
