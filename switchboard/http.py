@@ -65,7 +65,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal error")
 
 
-def http_app(services: list[Service], nats_ok: Callable[[], Awaitable[str]]) -> FastAPI:
+def http_app(
+    services: list[Service], runtime_checks: dict[str, Callable[[], Awaitable[str]]]
+) -> FastAPI:
     app = FastAPI(title="Switchboard", version="0.1.0")
     install_error_handlers(app)
     for service in services:
@@ -74,7 +76,7 @@ def http_app(services: list[Service], nats_ok: Callable[[], Awaitable[str]]) -> 
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> JSONResponse:
-        checks = {"nats": await _check(nats_ok)}
+        checks = {name: await _check(probe) for name, probe in runtime_checks.items()}
         for service in services:
             if service.health is not None:
                 checks[service.name] = await _check(service.health)

@@ -57,6 +57,7 @@ class Runtime:
         self.nats_url = nats_url
         self.services: list[Service] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.dead_loops: list[str] = []
         self._nc: Client | None = None
         self._broker: NatsBroker | None = None
         self._server: uvicorn.Server | None = None
@@ -75,9 +76,17 @@ class Runtime:
         async def nats_ok() -> str:
             return "ok" if nc.is_connected else "disconnected"
 
-        app = http_app(self.services, nats_ok)
+        async def loops_ok() -> str:
+            return "ok" if not self.dead_loops else "; ".join(self.dead_loops)
+
+        app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok})
         await broker.start()
-        self._tasks = [asyncio.create_task(loop()) for s in self.services for loop in s.loops]
+        self._tasks = []
+        for s in self.services:
+            for loop in s.loops:
+                task = asyncio.create_task(loop(), name=f"{s.name}:{loop}")
+                task.add_done_callback(self._loop_ended)
+                self._tasks.append(task)
         self._server = _Server(
             uvicorn.Config(
                 app,
@@ -99,6 +108,15 @@ class Runtime:
             self.settings.http_host,
             self.settings.http_port,
         )
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        # Loops retry inside; one that ends anyway (e.g. its port is taken) must be seen.
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("loop %s died: %r", task.get_name(), error)
+            self.dead_loops.append(f"{task.get_name().split(':')[0]}: {error!r}")
 
     def request_stop(self) -> None:
         if self._server is not None:

@@ -9,6 +9,7 @@ from schemas.config import SwitchboardConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.api import ingest_router
 from services.ingest.email_reply import EmailReplySender
+from services.ingest.email_server import InboundMailHandler, RawStore, serve_smtp
 from services.ingest.registry import load_adapters
 from services.ingest.replies import ReplyDispatcher, ReplySender
 from services.ingest.telegram_sender import TelegramSender
@@ -57,6 +58,14 @@ def build_ingest(
         if twilio is not None:
             await twilio.close()
 
+    loops = []
+    if config.channels.email.enabled:
+        mail = InboundMailHandler(publisher, RawStore(js))
+        loops.append(lambda: serve_smtp(config.channels.email, mail))
     return Service(
-        name="ingest", routers=[router, embed_router(config)], health=health, aclose=aclose
+        name="ingest",
+        routers=[router, embed_router(config)],
+        loops=loops,
+        health=health,
+        aclose=aclose,
     )

@@ -14,6 +14,7 @@ import pytest
 
 from switchboard.nats_server import port_open
 from tests.support.mailbox import Mailbox
+from tests.support.ports import free_port
 from tests.support.process import SwitchboardProcess
 from tests.support.waiting import eventually
 
@@ -45,7 +46,8 @@ email = "sam@example.com"
 
 @pytest.fixture
 def system(tmp_path: Path, mailbox: Mailbox) -> Iterator[SwitchboardProcess]:
-    proc = SwitchboardProcess(tmp_path / "sb", CONFIG, mailbox.url)
+    config = CONFIG + f"\n[channels.email]\nport = {free_port()}\n"
+    proc = SwitchboardProcess(tmp_path / "sb", config, mailbox.url)
     proc.start()
     yield proc
     if proc.proc and proc.proc.poll() is None:

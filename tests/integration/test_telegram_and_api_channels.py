@@ -17,6 +17,7 @@ from events import InboundEvent, contact_id_for
 from schemas.config import (
     ApiChannel,
     ChannelsConfig,
+    EmailChannel,
     IngestConfig,
     SwitchboardConfig,
     TelegramBot,
@@ -41,6 +42,7 @@ def channels_config() -> SwitchboardConfig:
             "channels": ChannelsConfig(
                 telegram=[TelegramBot(name="shopbot", secret_token=BOT_SECRET)],
                 api=[ApiChannel(id="shop", secret=API_SECRET)],
+                email=EmailChannel(enabled=False),
             ),
         }
     )

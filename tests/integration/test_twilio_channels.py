@@ -13,7 +13,7 @@ import httpx
 import nats
 import pytest
 
-from schemas.config import ChannelsConfig, TwilioConfig
+from schemas.config import ChannelsConfig, EmailChannel, TwilioConfig
 from switchboard.jetstream import INBOUND
 from switchboard.nats_server import NatsServerProcess
 from tests.support.fake_twilio import FakeTwilio
@@ -43,7 +43,8 @@ async def stack(
         cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
         database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
     twilio = TwilioConfig(account_sid=ACCOUNT, auth_token=AUTH_TOKEN, api_base_url=fake_twilio.url)
-    config = stack_config().model_copy(update={"channels": ChannelsConfig(twilio=twilio)})
+    channels = ChannelsConfig(twilio=twilio, email=EmailChannel(enabled=False))
+    config = stack_config().model_copy(update={"channels": channels})
     s = Stack(tmp_path / "data", nats_server, database_url, config=config)
     await s.start()
     yield s

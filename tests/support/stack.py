@@ -11,7 +11,14 @@ import nats
 from nats.js.api import ConsumerInfo
 from nats.js.errors import KeyNotFoundError
 
-from schemas.config import FormConfig, Person, RoutingConfig, SwitchboardConfig
+from schemas.config import (
+    ChannelsConfig,
+    EmailChannel,
+    FormConfig,
+    Person,
+    RoutingConfig,
+    SwitchboardConfig,
+)
 from switchboard.jetstream import RELAY_BUCKET
 from switchboard.nats_server import NatsServerProcess
 from switchboard.runtime import Runtime
@@ -41,6 +48,8 @@ def stack_config(
             max_wait_seconds=max_wait,
         ),
         forms=[FormConfig(id="contact-us")],
+        # Tests that want inbound e-mail turn it on with a free port.
+        channels=ChannelsConfig(email=EmailChannel(enabled=False)),
         people=[
             Person(id="alice", name="Alice", email="alice@example.com", supervisor="sam"),
             Person(id="bob", name="Bob", email="bob@example.com", supervisor="sam"),

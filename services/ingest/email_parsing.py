@@ -1,0 +1,168 @@
+"""Inbound e-mail as plain data: MIME parsed with the standard library, replies threaded.
+
+Never raises on what a sender sends: a message we cannot make sense of is still recorded,
+marked unparseable, with its raw bytes kept, so nobody's e-mail is silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+from events import Attachment, InboundEvent, InteractionReceived, Sender
+from schemas.identity import InvalidIdentity, normalize_email
+
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+@dataclass(frozen=True)
+class ParsedEmail:
+    message_id: str  # "<...>"; a hash of the bytes when the message has none
+    sender_email: str | None
+    sender_name: str | None
+    subject: str | None
+    text: str
+    html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    conversation_key: str = ""
+    unparseable: str | None = None
+    raw_sha256: str = ""
+
+
+class _TextOfHtml(HTMLParser):
+    SKIP = frozenset({"script", "style", "head"})
+    BREAK = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self._skipping += 1
+        elif tag in self.BREAK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextOfHtml()
+    parser.feed(html)
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _content(part: Message) -> str:
+    try:
+        content = part.get_content()  # type: ignore[attr-defined]
+    except (LookupError, UnicodeError, AttributeError):
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+    return content if isinstance(content, str) else ""
+
+
+def _ids(value: str | None) -> list[str]:
+    return MESSAGE_ID.findall(str(value or ""))
+
+
+def _sender(msg: EmailMessage, mail_from: str) -> tuple[str | None, str | None]:
+    for raw_name, raw_address in (getaddresses([str(msg.get("From", ""))]) or []) + [
+        parseaddr(mail_from)
+    ]:
+        try:
+            return normalize_email(raw_address), raw_name or None
+        except InvalidIdentity:
+            continue
+    return None, None
+
+
+def parse_email(raw: bytes, mail_from: str = "") -> ParsedEmail:
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        msg = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        return _parse(msg, mail_from, digest)
+    except Exception as exc:  # whatever the bytes, the mail is recorded
+        address, _ = _safe_envelope(mail_from)
+        return ParsedEmail(
+            message_id=f"<sha256-{digest[:40]}@switchboard>",
+            sender_email=address,
+            sender_name=None,
+            subject=None,
+            text="(an e-mail that could not be read; the raw message is kept)",
+            conversation_key=f"email:<sha256-{digest[:40]}@switchboard>",
+            unparseable=f"{type(exc).__name__}: {exc}"[:300],
+            raw_sha256=digest,
+        )
+
+
+def _safe_envelope(mail_from: str) -> tuple[str | None, None]:
+    try:
+        return normalize_email(parseaddr(mail_from)[1]), None
+    except InvalidIdentity:
+        return None, None
+
+
+def _parse(msg: EmailMessage, mail_from: str, digest: str) -> ParsedEmail:
+    own = _ids(msg.get("Message-ID"))
+    message_id = own[0] if own else f"<sha256-{digest[:40]}@switchboard>"
+    references = _ids(msg.get("References"))
+    in_reply_to = _ids(msg.get("In-Reply-To"))
+    # The thread's first message names the conversation, so every reply joins it.
+    root = (references or in_reply_to or [message_id])[0]
+    address, name = _sender(msg, mail_from)
+    plain = msg.get_body(preferencelist=("plain",))
+    rich = msg.get_body(preferencelist=("html",))
+    html = _content(rich) if rich is not None else None
+    text = _content(plain) if plain is not None else html_to_text(html or "")
+    attachments = [
+        Attachment(
+            name=part.get_filename(),
+            content_type=part.get_content_type(),
+            size=len(part.get_payload(decode=True) or b""),
+        )
+        for part in msg.iter_attachments()
+    ]
+    return ParsedEmail(
+        message_id=message_id,
+        sender_email=address,
+        sender_name=name,
+        subject=str(msg.get("Subject", "")).strip() or None,
+        text=text.strip(),
+        html=html,
+        attachments=attachments,
+        conversation_key=f"email:{root}",
+        unparseable=None if address else "no usable sender address",
+        raw_sha256=digest,
+    )
+
+
+def to_interaction(parsed: ParsedEmail, mailbox: str, raw_ref: str) -> InteractionReceived:
+    attributes = {"raw_ref": raw_ref}
+    if parsed.unparseable:
+        attributes["unparseable"] = parsed.unparseable
+    return InteractionReceived(
+        interaction_id=InboundEvent.id_for("email", mailbox, parsed.message_id),
+        channel="email",
+        source=mailbox,
+        external_id=parsed.message_id,
+        sender=Sender(email=parsed.sender_email, name=parsed.sender_name),
+        subject_line=parsed.subject,
+        text=parsed.text[:100_000],
+        attachments=parsed.attachments,
+        conversation_key=parsed.conversation_key,
+        attributes=attributes,
+    )

@@ -1,0 +1,88 @@
+"""Inbound e-mail over SMTP (aiosmtpd): 250 only once JetStream has the message.
+
+The raw message goes to a JetStream object store first (keyed by its hash, so a resend is
+harmless), then the interaction is published; if either fails the sender gets a 451 and its
+mail server retries later, as SMTP intends. Nothing is accepted that was not recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.api import ObjectStoreConfig
+from nats.js.errors import BucketNotFoundError
+
+from schemas.config import EmailChannel
+from services.ingest.adapters.inbound_publisher import InboundPublisher
+from services.ingest.email_parsing import parse_email, to_interaction
+from switchboard.errors import ChannelUnavailable
+
+log = logging.getLogger(__name__)
+
+RAW_BUCKET = "sb_raw_email"
+
+
+class RawStore:
+    def __init__(self, js: JetStreamContext) -> None:
+        self.js = js
+
+    async def put(self, name: str, raw: bytes) -> str:
+        try:
+            store = await self.js.object_store(RAW_BUCKET)
+        except BucketNotFoundError:
+            store = await self.js.create_object_store(RAW_BUCKET, ObjectStoreConfig())
+        await store.put(name, raw)
+        return f"{RAW_BUCKET}/{name}"
+
+    async def get(self, ref: str) -> bytes:
+        bucket, name = ref.split("/", 1)
+        result = await (await self.js.object_store(bucket)).get(name)
+        return bytes(result.data or b"")
+
+
+class InboundMailHandler:
+    def __init__(self, publisher: InboundPublisher, raw: RawStore) -> None:
+        self.publisher = publisher
+        self.raw = raw
+        self.accepted = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        parsed = parse_email(raw, str(envelope.mail_from or ""))
+        mailbox = (envelope.rcpt_tos or ["unknown@switchboard"])[0].lower()
+        try:
+            ref = await self.raw.put(f"{parsed.raw_sha256}.eml", raw)
+            await self.publisher.publish(to_interaction(parsed, mailbox, ref))
+        except (ChannelUnavailable, NatsError, TimeoutError, OSError) as exc:
+            log.warning("mail from %s not recorded, sender will retry: %s", envelope.mail_from, exc)
+            return "451 4.3.0 Temporary failure, please try again later"
+        self.accepted += 1
+        return "250 OK: recorded"
+
+
+async def serve_smtp(config: EmailChannel, handler: InboundMailHandler) -> None:
+    """Runs until cancelled."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(
+            handler,
+            data_size_limit=config.max_message_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname="switchboard",
+        ),
+        host=config.host,
+        port=config.port,
+    )
+    log.info("SMTP on %s:%d", config.host, config.port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        server.close()
+        await server.wait_closed()
