@@ -24,16 +24,22 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlencode
 
+import aiosmtplib
 import httpx
 import nats
 from nats.js.api import StreamConfig
+from twilio.request_validator import RequestValidator
 
 from services.ingest.api_channel import sign
 from switchboard.nats_server import NatsServerProcess
 from tests.support.ports import free_port
 
+TWILIO_TOKEN = "bench-twilio-token"
+TWILIO_ACCOUNT = "AC" + "7" * 32
 BOT_SECRET = "bench-telegram-secret"
 API_SECRET = "bench-api-secret-0123"
 CONFIG = f"""
@@ -48,8 +54,12 @@ secret_token = "{BOT_SECRET}"
 id = "shop"
 secret = "{API_SECRET}"
 
+[channels.twilio]
+account_sid = "{TWILIO_ACCOUNT}"
+auth_token = "{TWILIO_TOKEN}"
+
 [channels.email]
-enabled = false
+port = {{smtp_port}}
 """
 
 Request = tuple[str, bytes, dict[str, str]]  # path, body, headers
@@ -113,10 +123,26 @@ def api(n: int) -> Request:
     return "/channels/api/shop/messages", body, headers
 
 
-CHANNELS: dict[str, tuple[str, Callable[[int], Request]]] = {
-    "webform": ("sb.inbound.webform", webform),
-    "telegram": ("sb.inbound.telegram", telegram),
-    "api": ("sb.inbound.api", api),
+def twilio_sms(n: int, base: str) -> Request:
+    params = {
+        "MessageSid": f"SM{n:032d}",
+        "AccountSid": TWILIO_ACCOUNT,
+        "From": "+4915112345678",
+        "To": "+4930123456",
+        "Body": f"bench {n}",
+        "NumMedia": "0",
+    }
+    path = "/channels/twilio/messaging"
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(base + path, params)
+    headers = {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature}
+    return path, urlencode(params).encode(), headers
+
+
+CHANNELS: dict[str, tuple[str, Callable[[int, str], Request]]] = {
+    "webform": ("sb.inbound.webform", lambda n, _: webform(n)),
+    "telegram": ("sb.inbound.telegram", lambda n, _: telegram(n)),
+    "api": ("sb.inbound.api", lambda n, _: api(n)),
+    "twilio-sms": ("sb.inbound.sms", twilio_sms),
 }
 
 
@@ -163,13 +189,13 @@ async def baseline(url: str, seconds: float, concurrency: int) -> Result:
 
 
 async def channel(
-    base: str, name: str, build: Callable[[int], Request], seconds: float, concurrency: int
+    base: str, name: str, build: Callable[[int, str], Request], seconds: float, concurrency: int
 ) -> Result:
     offset = itertools.count(10_000_000 * (1 + list(CHANNELS).index(name)))
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
 
         async def post(_: int) -> None:
-            path, body, headers = build(next(offset))
+            path, body, headers = build(next(offset), base)
             r = await client.post(path, content=body, headers=headers)
             if r.status_code >= 300:
                 raise RuntimeError(f"{r.status_code} {r.text[:200]}")
@@ -180,8 +206,10 @@ async def channel(
         return result
 
 
-def start_ingest(workdir: Path, nats_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    (workdir / "switchboard.toml").write_text(CONFIG)
+def start_ingest(
+    workdir: Path, nats_url: str, smtp_port: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    (workdir / "switchboard.toml").write_text(CONFIG.replace("{smtp_port}", str(smtp_port)))
     port = free_port()
     env = {
         **os.environ,
@@ -206,6 +234,26 @@ def start_ingest(workdir: Path, nats_url: str) -> tuple[subprocess.Popen[bytes],
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError((workdir / "ingest.log").read_text()[-2000:])
+
+
+async def email(port: int, seconds: float, concurrency: int) -> Result:
+    """One SMTP session per message, as sending servers mostly do."""
+    offset = itertools.count(1)
+
+    async def send(_: int) -> None:
+        n = next(offset)
+        msg = EmailMessage()
+        msg["From"] = f"c{n % 50}@example.com"
+        msg["To"] = "support@shop.example"
+        msg["Subject"] = f"bench {n}"
+        msg["Message-ID"] = f"<bench-{n}@mail.example>"
+        msg.set_content(f"bench {n}")
+        await aiosmtplib.send(msg, hostname="127.0.0.1", port=port)
+
+    warm = await drive("warm-up", 0.5, concurrency, send)
+    result = await drive("email (SMTP)", seconds, concurrency, send)
+    result.accepted = warm.ok + result.ok
+    return result
 
 
 async def http_reference(base: str, seconds: float, concurrency: int) -> Result:
@@ -233,7 +281,8 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServerProcess(Path(tmp) / "nats", free_port())
         server.start()
-        proc, base = start_ingest(Path(tmp), server.url)
+        smtp_port = free_port()
+        proc, base = start_ingest(Path(tmp), server.url, smtp_port)
         try:
             raw = await baseline(server.url, seconds, concurrency)
             http = await http_reference(base, seconds, concurrency)
@@ -241,6 +290,7 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
                 await channel(base, name, build, seconds, concurrency)
                 for name, (_, build) in CHANNELS.items()
             ]
+            results.append(await email(smtp_port, seconds, concurrency))
             counts = await stream_counts(server.url)
         finally:
             proc.terminate()
@@ -261,8 +311,10 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
             f"{r.name:<24}{r.ok:>9}{r.errors:>6}{r.rate:>10.1f}"
             f"{r.percentile(0.5):>9.2f}{r.percentile(0.99):>9.2f}{ratio:>8.3f}"
         )
+    subjects = {name: subject for name, (subject, _) in CHANNELS.items()}
+    subjects["email (SMTP)"] = "sb.inbound.email"
     for r in results:
-        subject = CHANNELS[r.name][0]
+        subject = subjects[r.name]
         summary[r.name] = {
             "per_s": round(r.rate, 1),
             "ratio_to_baseline": round(r.rate / raw.rate, 4) if raw.rate else None,
