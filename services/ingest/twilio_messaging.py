@@ -6,17 +6,14 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import parse_qs, urlparse
 
-from twilio.twiml.messaging_response import MessagingResponse
-
 from events import Attachment, InboundEvent, InteractionReceived, ReplyStatusChanged, Sender
 from events.interactions import InboundMessage
-from schemas.config import SwitchboardConfig, TwilioConfig
+from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_phone
-from services.ingest.adapter import Accepted, InboundRequest, Reply
-from services.ingest.twilio_signature import required, twilio_fields, verify_twilio
+from services.ingest.adapter import InboundRequest
+from services.ingest.twilio_signature import TwilioAdapterBase, required, twilio_fields
 from switchboard.errors import BadInput
 
-EMPTY_TWIML = str(MessagingResponse()).encode()
 WHATSAPP = "whatsapp:"
 # Twilio's MessageStatus values that say something final about a reply.
 DELIVERY = {
@@ -27,19 +24,7 @@ DELIVERY = {
 }
 
 
-class _TwilioMessagingBase:
-    def __init__(self, config: SwitchboardConfig) -> None:
-        self.config = config
-        self.twilio: TwilioConfig | None = config.channels.twilio
-
-    def verify(self, request: InboundRequest) -> None:
-        verify_twilio(request, self.twilio)
-
-    def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
-        return Reply(EMPTY_TWIML, media_type="application/xml", status=200)
-
-
-class TwilioMessagingAdapter(_TwilioMessagingBase):
+class TwilioMessagingAdapter(TwilioAdapterBase):
     """An inbound SMS or WhatsApp message (`whatsapp:` senders are WhatsApp)."""
 
     name = "twilio-messaging"
@@ -89,7 +74,7 @@ class TwilioMessagingAdapter(_TwilioMessagingBase):
         ]
 
 
-class TwilioMessageStatusAdapter(_TwilioMessagingBase):
+class TwilioMessageStatusAdapter(TwilioAdapterBase):
     """Delivery reports for agents' replies (the StatusCallback our sender asks for)."""
 
     name = "twilio-messaging-status"
@@ -120,7 +105,7 @@ class TwilioMessageStatusAdapter(_TwilioMessagingBase):
         ]
 
 
-def create(config: SwitchboardConfig) -> list[_TwilioMessagingBase] | None:
+def create(config: SwitchboardConfig) -> list[TwilioAdapterBase] | None:
     if config.channels.twilio is None:
         return None
     return [TwilioMessagingAdapter(config), TwilioMessageStatusAdapter(config)]

@@ -1,16 +1,20 @@
-"""Twilio's request signature, checked with the twilio library: shared by every Twilio route."""
+"""What every Twilio route shares: the request signature (checked with the twilio library),
+form fields, and the empty TwiML answer to a callback."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
 
-from schemas.config import TwilioConfig
-from services.ingest.adapter import InboundRequest
+from schemas.config import SwitchboardConfig, TwilioConfig
+from services.ingest.adapter import Accepted, InboundRequest, Reply
 from switchboard.errors import BadInput, BadSignature, UnknownSource
 
 SIGNATURE_HEADER = "x-twilio-signature"
+EMPTY_TWIML = str(VoiceResponse()).encode()  # <Response />: nothing more to do
 
 
 def twilio_fields(request: InboundRequest) -> dict[str, Any]:
@@ -41,3 +45,17 @@ def required(fields: dict[str, Any], name: str) -> str:
     if not value:
         raise BadInput.field(name, "required")
     return value
+
+
+class TwilioAdapterBase:
+    """Verification and the plain 200 + empty TwiML that Twilio expects from a callback."""
+
+    def __init__(self, config: SwitchboardConfig) -> None:
+        self.config = config
+        self.twilio: TwilioConfig | None = config.channels.twilio
+
+    def verify(self, request: InboundRequest) -> None:
+        verify_twilio(request, self.twilio)
+
+    def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
+        return Reply(EMPTY_TWIML, media_type="application/xml", status=200)

@@ -8,10 +8,10 @@ from typing import Any
 from twilio.twiml.voice_response import VoiceResponse
 
 from events import InboundEvent, InteractionReceived, InteractionUpdated, Sender
-from schemas.config import SwitchboardConfig, TwilioConfig
+from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_phone
 from services.ingest.adapter import Accepted, InboundRequest, Reply
-from services.ingest.twilio_signature import required, twilio_fields, verify_twilio
+from services.ingest.twilio_signature import TwilioAdapterBase, required, twilio_fields
 from switchboard.errors import BadInput
 
 CALL_STATUSES = frozenset(
@@ -29,7 +29,6 @@ CALL_STATUSES = frozenset(
 )
 # What Twilio sends as From when the caller withholds their number.
 WITHHELD = frozenset({"anonymous", "restricted", "unknown", "unavailable", ""})
-EMPTY_TWIML = str(VoiceResponse()).encode()
 
 
 def call_id(fields: dict[str, Any]) -> tuple[str, str]:
@@ -38,19 +37,7 @@ def call_id(fields: dict[str, Any]) -> tuple[str, str]:
     return required(fields, "AccountSid"), required(fields, "CallSid")
 
 
-class _TwilioVoiceBase:
-    def __init__(self, config: SwitchboardConfig) -> None:
-        self.config = config
-        self.twilio: TwilioConfig | None = config.channels.twilio
-
-    def verify(self, request: InboundRequest) -> None:
-        verify_twilio(request, self.twilio)
-
-    def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
-        return Reply(EMPTY_TWIML, media_type="application/xml", status=200)
-
-
-class TwilioVoiceAdapter(_TwilioVoiceBase):
+class TwilioVoiceAdapter(TwilioAdapterBase):
     """An incoming call: recorded as an interaction; the caller hears a greeting and waits."""
 
     name = "twilio-voice"
@@ -97,7 +84,7 @@ class TwilioVoiceAdapter(_TwilioVoiceBase):
         return Reply(str(response).encode(), media_type="application/xml", status=200)
 
 
-class TwilioVoiceStatusAdapter(_TwilioVoiceBase):
+class TwilioVoiceStatusAdapter(TwilioAdapterBase):
     """Call status callbacks: a caller who hangs up before an agent takes the call
     abandons the contact (routing decides)."""
 
@@ -124,7 +111,7 @@ class TwilioVoiceStatusAdapter(_TwilioVoiceBase):
         ]
 
 
-class TwilioRecordingAdapter(_TwilioVoiceBase):
+class TwilioRecordingAdapter(TwilioAdapterBase):
     """Recording status callbacks: where the call's recording can be fetched."""
 
     name = "twilio-voice-recording"
@@ -152,7 +139,7 @@ class TwilioRecordingAdapter(_TwilioVoiceBase):
         ]
 
 
-def create(config: SwitchboardConfig) -> list[_TwilioVoiceBase] | None:
+def create(config: SwitchboardConfig) -> list[TwilioAdapterBase] | None:
     if config.channels.twilio is None:
         return None
     return [

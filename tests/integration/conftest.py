@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -8,8 +7,7 @@ import pytest
 
 from switchboard.nats_server import NatsServerProcess
 from tests.support.mailbox import Mailbox
-from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -20,11 +18,5 @@ async def stack(
     mailbox: Mailbox,
 ) -> AsyncIterator[Stack]:
     """The whole system on a real nats-server, on each event store."""
-    database_url = None
-    if request.param == "postgres":
-        cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
-        database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
-    s = Stack(tmp_path / "data", nats_server, database_url, mailbox.url)
-    await s.start()
-    yield s
-    await s.close()
+    async with running_stack(request, tmp_path, nats_server, smtp_url=mailbox.url) as stack:
+        yield stack

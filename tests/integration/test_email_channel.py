@@ -3,7 +3,6 @@ event stream is down so the sender retries."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,8 +16,7 @@ from services.ingest.email_server import RawStore
 from switchboard.jetstream import INBOUND, decode_event
 from switchboard.nats_server import NatsServerProcess
 from tests.support.ports import free_port
-from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack, stack_config
+from tests.support.stack import Stack, running_stack, stack_config
 from tests.support.waiting import eventually
 
 LIMIT = 200_000
@@ -28,16 +26,10 @@ LIMIT = 200_000
 async def stack(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess
 ) -> AsyncIterator[Stack]:
-    database_url = None
-    if request.param == "postgres":
-        cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
-        database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
     email = EmailChannel(port=free_port(), max_message_bytes=LIMIT)
     config = stack_config().model_copy(update={"channels": ChannelsConfig(email=email)})
-    s = Stack(tmp_path / "data", nats_server, database_url, config=config)
-    await s.start()
-    yield s
-    await s.close()
+    async with running_stack(request, tmp_path, nats_server, config) as stack:
+        yield stack
 
 
 def mail(n: int, sender: str = "Ana <ana@example.com>", **headers: str) -> EmailMessage:

@@ -25,8 +25,7 @@ from schemas.config import (
 from services.ingest.api_channel import sign
 from switchboard.jetstream import INBOUND
 from switchboard.nats_server import NatsServerProcess
-from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 from tests.support.stack import stack_config as base_config
 from tests.support.waiting import eventually
 
@@ -53,14 +52,8 @@ async def stack(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess
 ) -> AsyncIterator[Stack]:
     """The whole system with a Telegram bot and an API channel configured."""
-    database_url = None
-    if request.param == "postgres":
-        cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
-        database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
-    s = Stack(tmp_path / "data", nats_server, database_url, config=channels_config())
-    await s.start()
-    yield s
-    await s.close()
+    async with running_stack(request, tmp_path, nats_server, channels_config()) as stack:
+        yield stack
 
 
 async def inbound_count(stack: Stack) -> int:

@@ -4,7 +4,6 @@ back through the twilio client to a server speaking Twilio's API."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,8 +16,7 @@ from schemas.config import ChannelsConfig, EmailChannel, TwilioConfig
 from switchboard.jetstream import INBOUND
 from switchboard.nats_server import NatsServerProcess
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack, stack_config
+from tests.support.stack import Stack, running_stack, stack_config
 from tests.support.twilio_signing import ACCOUNT, AUTH_TOKEN, call, message, signed_headers
 from tests.support.waiting import eventually
 
@@ -38,17 +36,11 @@ async def stack(
     nats_server: NatsServerProcess,
     fake_twilio: FakeTwilio,
 ) -> AsyncIterator[Stack]:
-    database_url = None
-    if request.param == "postgres":
-        cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
-        database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
     twilio = TwilioConfig(account_sid=ACCOUNT, auth_token=AUTH_TOKEN, api_base_url=fake_twilio.url)
     channels = ChannelsConfig(twilio=twilio, email=EmailChannel(enabled=False))
     config = stack_config().model_copy(update={"channels": channels})
-    s = Stack(tmp_path / "data", nats_server, database_url, config=config)
-    await s.start()
-    yield s
-    await s.close()
+    async with running_stack(request, tmp_path, nats_server, config) as stack:
+        yield stack
 
 
 async def post(stack: Stack, path: str, params: dict[str, str]) -> httpx.Response:

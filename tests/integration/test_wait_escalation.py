@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import pytest
 
 from switchboard.nats_server import NatsServerProcess
 from tests.support.mailbox import Mailbox
-from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack, stack_config
+from tests.support.stack import Stack, running_stack, stack_config
 from tests.support.waiting import eventually
 
 
@@ -19,16 +17,9 @@ from tests.support.waiting import eventually
 async def impatient(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
 ) -> AsyncIterator[Stack]:
-    database_url = None
-    if request.param == "postgres":
-        cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
-        database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
-    stack = Stack(
-        tmp_path / "data", nats_server, database_url, mailbox.url, stack_config(max_wait=2)
-    )
-    await stack.start()
-    yield stack
-    await stack.close()
+    config = stack_config(max_wait=2)
+    async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as stack:
+        yield stack
 
 
 async def test_waiting_contact_goes_to_the_queue_supervisor(

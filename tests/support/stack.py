@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
+import pytest
 from nats.js.api import ConsumerInfo
 from nats.js.errors import KeyNotFoundError
 
@@ -168,3 +171,24 @@ class Stack:
     async def all_consumed(self) -> bool:
         infos = await self.consumers()
         return all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos.values())
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    nats_server: NatsServerProcess,
+    config: SwitchboardConfig | None = None,
+    smtp_url: str | None = None,
+) -> AsyncIterator[Stack]:
+    """The whole system on the store the fixture is parametrized with ("sqlite"/"postgres")."""
+    database_url = None
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        database_url = cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
+    stack = Stack(tmp_path / "data", nats_server, database_url, smtp_url, config)
+    await stack.start()
+    try:
+        yield stack
+    finally:
+        await stack.close()
