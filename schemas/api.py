@@ -60,6 +60,21 @@ class ContactView(BaseModel):
     escalation_level: int
 
 
+class CandidateVerdict(BaseModel):
+    agent_id: str
+    verdict: str
+
+
+class RoutingDecision(BaseModel):
+    """One decision routing took on a contact, and why."""
+
+    step: Literal["offer", "escalate", "wait"]
+    target: str | None
+    reason: str
+    candidates: list[CandidateVerdict]
+    at: datetime
+
+
 class CompleteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disposition: str = Field(default="resolved", min_length=1, max_length=100)

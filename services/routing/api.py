@@ -17,6 +17,7 @@ from schemas.api import (
     OfferView,
     ReplyAccepted,
     ReplyRequest,
+    RoutingDecision,
 )
 from services.routing.application import NotFound, RoutingApplication
 from services.routing.contact import ContactError
@@ -81,6 +82,11 @@ def routing_router(
         """Queues the agent's answer; it goes out through the customer's channel."""
         reply_id = await command(lambda: app.reply(contact_id, body.text))
         return ReplyAccepted(reply_id=reply_id)
+
+    @router.get("/contacts/{contact_id}/routing", response_model=list[RoutingDecision])
+    async def routing(contact_id: uuid.UUID) -> list[RoutingDecision]:
+        """Every routing decision on the contact: who was considered and why each was skipped."""
+        return await query(lambda: app.decisions(contact_id))
 
     @router.get("/contacts/{contact_id}", response_model=ContactView)
     async def contact(contact_id: uuid.UUID) -> ContactView:

@@ -15,7 +15,7 @@ from eventsourcing.utils import EnvType
 
 from events import InteractionReceived, InteractionUpdated, contact_id_for, derived_id
 from events.base import utcnow
-from schemas.api import AgentView, ContactView, OfferView
+from schemas.api import AgentView, ContactView, OfferView, RoutingDecision
 from schemas.config import Person, RoutingConfig
 from services.routing.agent import Agent
 from services.routing.contact import Contact, ContactError
@@ -26,6 +26,7 @@ from services.routing.policy import (
     OfferTo,
     Timeouts,
     escalation_step,
+    explain,
     next_step,
 )
 from services.routing.waiting_line import WaitingLine
@@ -168,6 +169,7 @@ class RoutingApplication(TrackedApplication):
                 f"waited {waited:.0f}s with no agent available",
             )
             if isinstance(step, EscalateTo):
+                contact.decide("escalate", step.person_id, step.reason, [], now)
                 contact.escalate(step.person_id, None, step.reason)
                 self._offer(unit, contact, step.person_id, step.timeout, now)
 
@@ -262,6 +264,10 @@ class RoutingApplication(TrackedApplication):
         now = self.clock()
         return [self._agent_view(unit.agent(pid, now)) for pid in self.people]
 
+    def decisions(self, contact_id: uuid.UUID) -> list[RoutingDecision]:
+        contact = Unit(self).contact(contact_id)
+        return [RoutingDecision.model_validate(d) for d in contact.decisions]
+
     def contact(self, contact_id: uuid.UUID) -> ContactView:
         return self._contact_view(Unit(self).contact(contact_id))
 
@@ -306,12 +312,18 @@ class RoutingApplication(TrackedApplication):
                 self.supervisors,
                 self.timeouts,
             )
+            chosen = step.agent_id if isinstance(step, OfferTo) else None
+            why = explain(candidates, contact.tried_agents, chosen)
             if isinstance(step, OfferTo):
+                contact.decide("offer", step.agent_id, "longest idle available agent", why, now)
                 self._offer(unit, contact, step.agent_id, step.timeout, now)
                 free.pop(step.agent_id, None)
             elif isinstance(step, EscalateTo):
+                contact.decide("escalate", step.person_id, step.reason, why, now)
                 contact.escalate(step.person_id, step.from_person_id, step.reason)
                 self._offer(unit, contact, step.person_id, step.timeout, now)
+            else:
+                contact.decide("wait", None, step.reason, why, now)
 
     def _offer(
         self, unit: Unit, contact: Contact, person_id: str, timeout: float | None, now: datetime

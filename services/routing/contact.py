@@ -44,6 +44,7 @@ class Contact(Aggregate):
         self.tried_agents: list[str] = []
         self.escalation_level = 0
         self.agent_id: str | None = None
+        self.decisions: list[dict[str, Any]] = []
 
     @property
     def is_open(self) -> bool:
@@ -184,3 +185,30 @@ class Contact(Aggregate):
         self, reply_id: str, agent_id: str, text: str, origin: dict[str, Any], at: datetime
     ) -> None:
         pass
+
+    def decide(
+        self,
+        step: str,
+        target: str | None,
+        reason: str,
+        candidates: list[dict[str, str]],
+        at: datetime,
+    ) -> None:
+        """Records a routing decision and its grounds; a repeated wait is recorded once."""
+        last = self.decisions[-1] if self.decisions else None
+        if last and (last["step"], last["reason"]) == (step, reason) and step == "wait":
+            return
+        self._decided(step, target, reason, candidates, at)
+
+    @event("RoutingDecided")
+    def _decided(
+        self,
+        step: str,
+        target: str | None,
+        reason: str,
+        candidates: list[dict[str, str]],
+        at: datetime,
+    ) -> None:
+        self.decisions.append(
+            {"step": step, "target": target, "reason": reason, "candidates": candidates, "at": at}
+        )

@@ -99,3 +99,23 @@ def next_step(
     return escalation_step(
         tried[-1], supervisors, timeouts, f"escalation level {escalation_level} not taken"
     )
+
+
+def explain(
+    candidates: Iterable[Candidate], tried: Sequence[str], chosen: str | None
+) -> list[dict[str, str]]:
+    """Why each agent was or was not offered the contact, for people to read later."""
+    verdicts = []
+    for c in sorted(candidates, key=lambda c: (c.idle_since, c.agent_id)):
+        if c.agent_id == chosen:
+            verdict = "chosen: longest idle"
+        elif c.status != "available":
+            verdict = f"skipped: {c.status}"
+        elif not c.has_capacity:
+            verdict = "skipped: no free capacity"
+        elif c.agent_id in tried:
+            verdict = "skipped: already offered this contact"
+        else:
+            verdict = "skipped: idle for less time"
+        verdicts.append({"agent_id": c.agent_id, "verdict": verdict})
+    return verdicts

@@ -51,6 +51,13 @@ async def test_unanswered_contact_climbs_the_ladder_and_is_told(
     assert first["contact_id"] in text
     assert "My router keeps dropping the line" in text
 
+    decisions = (await stack.http.get(f"/api/contacts/{first['contact_id']}/routing")).json()
+    assert [(d["step"], d["target"]) for d in decisions] == [
+        ("offer", "alice"),
+        ("offer", "bob"),
+        ("escalate", "sam"),
+        ("escalate", "hana"),
+    ]
     agents = {a["agent_id"]: a for a in (await stack.http.get("/api/agents")).json()}
     assert agents["alice"]["status"] == "not_responding"  # lapsed offers mean walked away
 

@@ -226,7 +226,8 @@ def test_every_contact_event_has_a_contract_with_a_stable_id(
     for n in notifications:
         event = app.mapper.to_domain_event(n)
         contract = to_contract(event)
-        if type(event).__qualname__.startswith("Contact."):
+        name = type(event).__qualname__
+        if name.startswith("Contact.") and name != "Contact.RoutingDecided":  # internal
             assert contract is not None
             assert contract == to_contract(app.mapper.to_domain_event(n))  # same id each time
             kinds.append(contract.type_name())
@@ -241,3 +242,27 @@ def test_every_contact_event_has_a_contract_with_a_stable_id(
         "ReplyRequested",
         "ContactCompleted",
     ]
+
+
+def test_each_decision_says_who_was_considered_and_why(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    app.receive(interaction(1), track())
+    contact_id = contact_id_for(interaction(1).interaction_id)
+    available(app, clock, "alice", "bob")
+    app.set_status("bob", "away")
+    [waited, offered] = app.decisions(contact_id)
+    assert (waited.step, waited.reason) == ("wait", "no agent available")
+    assert {c.agent_id: c.verdict for c in waited.candidates} == {
+        "alice": "skipped: offline",
+        "bob": "skipped: offline",
+    }
+    assert (offered.step, offered.target) == ("offer", "alice")
+    assert [c.verdict for c in offered.candidates] == ["chosen: longest idle", "skipped: offline"]
+    app.decline(offer_of(app, "alice"))
+    last = app.decisions(contact_id)[-1]
+    assert (last.step, last.target) == ("escalate", "sam")
+    assert {c.agent_id: c.verdict for c in last.candidates} == {
+        "alice": "skipped: already offered this contact",
+        "bob": "skipped: away",
+    }
