@@ -75,6 +75,29 @@ class RoutingDecision(BaseModel):
     at: datetime
 
 
+class QueueStats(BaseModel):
+    queue: str
+    # right now
+    waiting: int
+    longest_waiting_seconds: float | None
+    agents_by_status: dict[str, int]
+    agents_busy: int
+    # since the store began
+    queued: int
+    offered: int
+    accepted: int
+    declined: int
+    expired: int
+    escalated: int
+    abandoned: int
+    completed: int
+    average_speed_of_answer_seconds: float | None
+    service_level: float | None = Field(
+        description="answered within sla_seconds / (answered + abandoned)"
+    )
+    sla_seconds: float
+
+
 class CompleteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disposition: str = Field(default="resolved", min_length=1, max_length=100)

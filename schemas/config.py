@@ -35,6 +35,8 @@ class RoutingConfig(BaseModel):
     max_wait_seconds: float = Field(default=120, gt=0)
     # Who that is; unset: the first supervisor in `people`.
     supervisor: str | None = None
+    # Service level: share of answered contacts taken within this many seconds.
+    sla_seconds: float = Field(default=20, gt=0)
 
 
 class FormConfig(BaseModel):

@@ -10,6 +10,8 @@ from services.routing.api import routing_router
 from services.routing.application import RoutingApplication
 from services.routing.contracts import to_contract
 from services.routing.handlers import RoutingHandlers
+from services.routing.queue_stats import QueueStatsProjection
+from services.routing.stats_api import stats_follower, stats_router
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, INBOUND, TIMERS
 from switchboard.outbox import OutboxRelay
@@ -30,6 +32,8 @@ def build_routing(
     )
     run = SerialExecutor("routing")
     relay = OutboxRelay("routing", app, js, to_contract, run)
+    stats = QueueStatsProjection(sla_seconds=config.routing.sla_seconds)
+    stats_loop = stats_follower(app, stats, run)
     handlers = RoutingHandlers(app, run, broker)
     inboxes = [
         subscribe(
@@ -87,8 +91,8 @@ def build_routing(
 
     return Service(
         name="routing",
-        routers=[routing_router(app, run, relay.follower.wake)],
-        loops=[relay.follower.run],
+        routers=[routing_router(app, run, relay.follower.wake), stats_router(app, stats, run)],
+        loops=[relay.follower.run, stats_loop.run],
         health=health,
         close=close,
     )

@@ -264,6 +264,25 @@ class RoutingApplication(TrackedApplication):
         now = self.clock()
         return [self._agent_view(unit.agent(pid, now)) for pid in self.people]
 
+    def queue_now(self, queue: str) -> tuple[int, float | None, dict[str, int], int]:
+        """(waiting, longest wait in seconds, agents by status, agents busy) right now."""
+        if queue != self.config.queue:
+            raise NotFound(f"queue {queue!r} not found")
+        unit = Unit(self)
+        now = self.clock()
+        line = unit.get(WaitingLine, WaitingLine.create_id(queue))
+        entries = line.entries if line else []
+        longest = max(((now - e["queued_at"]).total_seconds() for e in entries), default=None)
+        by_status: dict[str, int] = {}
+        busy = 0
+        for person_id in self.people:
+            if not self._is_agent(person_id):
+                continue
+            agent = unit.agent(person_id, now)
+            by_status[agent.status] = by_status.get(agent.status, 0) + 1
+            busy += bool(agent.contacts)
+        return len(entries), longest, by_status, busy
+
     def decisions(self, contact_id: uuid.UUID) -> list[RoutingDecision]:
         contact = Unit(self).contact(contact_id)
         return [RoutingDecision.model_validate(d) for d in contact.decisions]

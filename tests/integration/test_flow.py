@@ -124,3 +124,29 @@ async def test_contact_waits_until_an_agent_becomes_available(stack: Stack) -> N
     await stack.status("alice", "available")
     [offer] = await eventually(lambda: pending(stack, "alice"))
     assert offer["summary"] == "anyone?"
+
+
+async def test_queue_statistics_and_metrics(stack: Stack) -> None:
+    await stack.status("alice", "available")
+    assert (await stack.post_form(email="s1@example.com", message="one")).status_code == 202
+    assert (await stack.post_form(email="s2@example.com", message="two")).status_code == 202
+    [offer] = await eventually(lambda: pending(stack, "alice"))
+    assert (await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")).status_code == 200
+
+    async def stats() -> dict[str, Any]:
+        found: dict[str, Any] = (await stack.http.get("/api/queues/default/stats")).json()
+        return found if found["accepted"] == 1 else {}
+
+    found = await eventually(stats)
+    assert (found["queued"], found["offered"], found["waiting"], found["agents_busy"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert found["longest_waiting_seconds"] > 0
+    assert found["service_level"] == 1.0
+    assert (await stack.http.get("/api/queues/nope/stats")).status_code == 404
+    metrics = (await stack.http.get("/metrics")).text
+    assert 'switchboard_queue_waiting{queue="default"} 1.0' in metrics
+    assert 'switchboard_contacts_accepted_total{queue="default"} 1.0' in metrics

@@ -266,3 +266,45 @@ def test_each_decision_says_who_was_considered_and_why(
         "alice": "skipped: already offered this contact",
         "bob": "skipped: away",
     }
+
+
+def test_queue_statistics_fold_from_the_store(app: RoutingApplication, clock: Clock) -> None:
+    from services.routing.queue_stats import QueueStatsProjection
+
+    available(app, clock, "alice")
+    app.receive(interaction(1), track())  # offered to alice at once ...
+    clock.advance(5)
+    first = app.accept(offer_of(app, "alice"))  # ... taken after 5 s
+    app.receive(interaction(2), track())  # waits: alice is busy
+    clock.advance(40)
+    app.complete(first.contact_id, "done")  # alice is free: contact 2 is offered
+    clock.advance(1)
+    app.accept(offer_of(app, "alice"))  # taken after 41 s, over a 20 s SLA
+    call = interaction(3, channel="voice")
+    app.receive(call, track())
+    app.update(
+        InteractionUpdated(
+            interaction_id=call.interaction_id,
+            channel="voice",
+            source="src",
+            external_id="x3:canceled",
+            kind="status",
+            status="canceled",
+        ),
+        track(),
+    )
+    projection = QueueStatsProjection(sla_seconds=20)
+    for n in app.recorder.select_notifications(start=None, limit=1000):
+        projection.apply(n.id, app.mapper.to_domain_event(n))
+    totals = projection.totals["default"]
+    assert (totals.queued, totals.offered, totals.accepted, totals.abandoned, totals.completed) == (
+        3,
+        2,
+        2,
+        1,
+        1,
+    )
+    assert totals.average_speed_of_answer == pytest.approx((5 + 41) / 2)
+    assert totals.service_level() == pytest.approx(1 / 3)  # one of two answered in time, one lost
+    waiting, longest, by_status, busy = app.queue_now("default")
+    assert (waiting, longest, by_status, busy) == (0, None, {"available": 1, "offline": 1}, 1)

@@ -1,0 +1,71 @@
+"""Cumulative queue statistics, folded from the routing store's events (no I/O here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class QueueTotals:
+    queued: int = 0
+    offered: int = 0
+    accepted: int = 0
+    declined: int = 0
+    expired: int = 0
+    escalated: int = 0
+    abandoned: int = 0
+    completed: int = 0
+    answered_within_sla: int = 0
+    total_wait_seconds: float = 0.0
+
+    @property
+    def average_speed_of_answer(self) -> float | None:
+        return self.total_wait_seconds / self.accepted if self.accepted else None
+
+    def service_level(self) -> float | None:
+        """Answered within the threshold, over answered plus abandoned (the common
+        definition: a caller who gave up counts against the queue)."""
+        handled = self.accepted + self.abandoned
+        return self.answered_within_sla / handled if handled else None
+
+
+@dataclass
+class QueueStatsProjection:
+    sla_seconds: float
+    queue_of: dict[str, str] = field(default_factory=dict)  # contact id -> queue
+    totals: dict[str, QueueTotals] = field(default_factory=dict)
+    position: int = 0
+
+    def apply(self, position: int, event: Any) -> None:
+        self.position = position
+        kind = type(event).__qualname__
+        if not kind.startswith("Contact."):
+            return
+        contact = str(event.originator_id)
+        if kind == "Contact.Queued":
+            self.queue_of[contact] = event.queue
+        queue = self.queue_of.get(contact)
+        if queue is None:
+            return
+        totals = self.totals.setdefault(queue, QueueTotals())
+        match kind:
+            case "Contact.Queued":
+                totals.queued += 1
+            case "Contact.Offered":
+                totals.offered += 1
+            case "Contact.OfferAccepted":
+                totals.accepted += 1
+                totals.total_wait_seconds += event.waited_seconds
+                totals.answered_within_sla += event.waited_seconds <= self.sla_seconds
+            case "Contact.OfferDeclined":
+                totals.declined += 1
+            case "Contact.OfferExpired":
+                totals.expired += 1
+            case "Contact.Escalated":
+                totals.escalated += 1
+            case "Contact.Abandoned":
+                totals.abandoned += 1
+            case "Contact.Completed":
+                totals.completed += 1
+                self.queue_of.pop(contact, None)  # nothing more will happen to it

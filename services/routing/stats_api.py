@@ -1,0 +1,124 @@
+"""Queue statistics for supervisors: JSON per queue and Prometheus metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from eventsourcing.persistence import Notification
+from fastapi import APIRouter, HTTPException, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from schemas.api import QueueStats
+from services.routing.application import NotFound, RoutingApplication
+from services.routing.queue_stats import QueueStatsProjection, QueueTotals
+from switchboard.log_follower import LogFollower, select_after
+from switchboard.serial import SerialExecutor
+
+
+def stats_follower(
+    app: RoutingApplication, projection: QueueStatsProjection, run: SerialExecutor
+) -> LogFollower:
+    """Folds the routing store into the projection (in memory: rebuilt from the log at start)."""
+
+    async def position() -> int:
+        return projection.position
+
+    async def apply(batch: Sequence[Notification]) -> None:
+        for n in batch:
+            projection.apply(n.id, app.mapper.to_domain_event(n))
+
+    return LogFollower("projection:queue-stats", select_after(app.recorder), position, apply, run)
+
+
+def stats_router(
+    app: RoutingApplication, projection: QueueStatsProjection, run: SerialExecutor
+) -> APIRouter:
+    router = APIRouter(tags=["routing"])
+
+    async def snapshot(queue: str) -> QueueStats:
+        try:
+            waiting, longest, by_status, busy = await run(app.queue_now, queue)
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+        totals = projection.totals.get(queue, QueueTotals())
+        return QueueStats(
+            queue=queue,
+            waiting=waiting,
+            longest_waiting_seconds=longest,
+            agents_by_status=by_status,
+            agents_busy=busy,
+            queued=totals.queued,
+            offered=totals.offered,
+            accepted=totals.accepted,
+            declined=totals.declined,
+            expired=totals.expired,
+            escalated=totals.escalated,
+            abandoned=totals.abandoned,
+            completed=totals.completed,
+            average_speed_of_answer_seconds=totals.average_speed_of_answer,
+            service_level=totals.service_level(),
+            sla_seconds=projection.sla_seconds,
+        )
+
+    @router.get("/api/queues/{queue}/stats", response_model=QueueStats)
+    async def queue_stats(queue: str) -> QueueStats:
+        """Right now (waiting, longest wait, agents) and since the beginning (totals, ASA, SL)."""
+        return await snapshot(queue)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        stats = await snapshot(app.config.queue)
+        registry = CollectorRegistry()
+        registry.register(_Collector(stats))
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class _Collector:
+    def __init__(self, stats: QueueStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        s, labels = self.stats, [self.stats.queue]
+        waiting = GaugeMetricFamily(
+            "switchboard_queue_waiting", "Contacts waiting", labels=["queue"]
+        )
+        waiting.add_metric(labels, s.waiting)
+        yield waiting
+        longest = GaugeMetricFamily(
+            "switchboard_queue_longest_wait_seconds",
+            "Age of the oldest waiting contact",
+            labels=["queue"],
+        )
+        longest.add_metric(labels, s.longest_waiting_seconds or 0.0)
+        yield longest
+        agents = GaugeMetricFamily(
+            "switchboard_agents", "Agents by status", labels=["queue", "status"]
+        )
+        for status, count in s.agents_by_status.items():
+            agents.add_metric([s.queue, status], count)
+        yield agents
+        for name in (
+            "queued",
+            "offered",
+            "accepted",
+            "declined",
+            "expired",
+            "escalated",
+            "abandoned",
+            "completed",
+        ):
+            counter = CounterMetricFamily(
+                f"switchboard_contacts_{name}", f"Contacts {name}", labels=["queue"]
+            )
+            counter.add_metric(labels, getattr(s, name))
+            yield counter
+        level = GaugeMetricFamily(
+            "switchboard_service_level",
+            "Answered within the SLA over answered and abandoned",
+            labels=["queue"],
+        )
+        level.add_metric(labels, s.service_level if s.service_level is not None else float("nan"))
+        yield level
