@@ -71,6 +71,50 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from services.routing.simulation import Scenario, erlang_c, simulate
+
+    scenario = Scenario(
+        arrivals_per_hour=args.arrivals_per_hour,
+        mean_handle_seconds=args.mean_handle_seconds,
+        agents=args.agents,
+        sla_seconds=args.sla_seconds,
+        hours=args.hours,
+        seed=args.seed,
+    )
+    run = simulate(scenario)
+    try:
+        model = erlang_c(scenario)
+    except ValueError as exc:
+        model = None
+        print(f"Erlang C: {exc}")
+    print(f"{'':<28}{'simulated':>12}{'Erlang C':>12}")
+    rows = [
+        ("contacts answered", run.contacts, model.contacts if model else None),
+        (
+            f"service level ({scenario.sla_seconds:.0f} s)",
+            run.service_level,
+            model.service_level if model else None,
+        ),
+        (
+            "average speed of answer (s)",
+            run.average_speed_of_answer,
+            model.average_speed_of_answer if model else None,
+        ),
+        (
+            "probability of waiting",
+            run.probability_of_waiting,
+            model.probability_of_waiting if model else None,
+        ),
+        ("occupancy", run.occupancy, model.occupancy if model else None),
+        ("abandonment", run.abandonment, 0.0),
+    ]
+    for label, simulated, closed in rows:
+        right = "-" if closed is None else f"{closed:.3f}"
+        print(f"{label:<28}{simulated:>12.3f}{right:>12}")
+    return 0
+
+
 def cmd_mailbox(args: argparse.Namespace, settings: Settings) -> int:
     from switchboard.mailbox import run_mailbox
 
@@ -105,6 +149,14 @@ def parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="export event JSON Schemas and AsyncAPI")
     schema.add_argument("--out", default="docs/contracts")
     schema.set_defaults(run=cmd_schema)
+    sim = sub.add_parser("simulate", help="the real routing code under a virtual clock")
+    sim.add_argument("--arrivals-per-hour", type=float, default=315)
+    sim.add_argument("--mean-handle-seconds", type=float, default=40)
+    sim.add_argument("--agents", type=int, default=5)
+    sim.add_argument("--sla-seconds", type=float, default=20)
+    sim.add_argument("--hours", type=float, default=8)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.set_defaults(run=cmd_simulate)
     mailbox = sub.add_parser("mailbox", help="a local SMTP server that prints what it gets")
     mailbox.add_argument("--host", default="127.0.0.1")
     mailbox.add_argument("--port", type=int, default=2526)

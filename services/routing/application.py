@@ -90,7 +90,11 @@ class RoutingApplication(TrackedApplication):
         clock: Callable[[], datetime] = utcnow,
         env: EnvType | None = None,
     ) -> None:
-        super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+        # The cache hands out deep copies and fast-forwards from the store on every read, so
+        # replicas writing the same aggregates stay correct; it saves replaying their events.
+        super().__init__(
+            {"IS_SNAPSHOTTING_ENABLED": "y", "AGGREGATE_CACHE_MAXSIZE": "10000", **(env or {})}
+        )
         self.people = {p.id: p for p in people}
         self.config = config
         self.clock = clock

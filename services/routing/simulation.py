@@ -1,0 +1,135 @@
+"""The real routing code under a virtual clock: Poisson arrivals, exponential handling.
+
+Agents accept every offer at once (the queueing model behind Erlang C), so what is measured
+is how routing shares the agents: service level, average speed of answer, probability of
+waiting, occupancy. Abandonment is not modelled (callers are patient), so it is always 0.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from eventsourcing.persistence import Tracking
+
+from events import InboundEvent, InteractionReceived, Sender, contact_id_for
+from schemas.config import Person, RoutingConfig
+from services.routing.application import RoutingApplication
+
+
+@dataclass(frozen=True)
+class Scenario:
+    arrivals_per_hour: float
+    mean_handle_seconds: float
+    agents: int
+    sla_seconds: float = 20.0
+    hours: float = 8.0
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    contacts: int
+    service_level: float
+    average_speed_of_answer: float
+    probability_of_waiting: float
+    occupancy: float
+    abandonment: float = 0.0
+
+
+class VirtualClock:
+    def __init__(self) -> None:
+        self.start = datetime(2026, 1, 1, tzinfo=UTC)
+        self.now = self.start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def simulate(s: Scenario) -> Outcome:
+    rng = random.Random(s.seed)
+    clock = VirtualClock()
+    names = [f"agent{i:03d}" for i in range(s.agents)]
+    app = RoutingApplication(
+        [Person(id=n, name=n) for n in names],
+        # Offers never lapse and nobody climbs: the model has no patience limits.
+        RoutingConfig(offer_timeout_seconds=1e9, max_wait_seconds=1e9),
+        clock=clock,
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+    )
+    for name in names:
+        app.set_status(name, "available")
+    positions = itertools.count(1)
+    events: list[tuple[float, int, str, object]] = []
+    order = itertools.count()
+    rate = s.arrivals_per_hour / 3600.0
+    horizon = s.hours * 3600.0
+    t = rng.expovariate(rate)
+    while t < horizon:
+        heapq.heappush(events, (t, next(order), "arrive", None))
+        t += rng.expovariate(rate)
+
+    arrived: dict[uuid.UUID, float] = {}
+    waits: list[float] = []
+    busy_seconds = 0.0
+
+    def take_offers(now: float) -> None:
+        nonlocal busy_seconds
+        for name in names:
+            for offer in app.offers_for(name):
+                contact = app.accept(offer.offer_id)
+                waits.append(now - arrived[contact.contact_id])
+                handle = rng.expovariate(1.0 / s.mean_handle_seconds)
+                busy_seconds += min(handle, max(0.0, horizon - now))
+                heapq.heappush(events, (now + handle, next(order), "done", contact.contact_id))
+
+    while events:
+        at, _, kind, data = heapq.heappop(events)
+        clock.now = clock.start + timedelta(seconds=at)
+        if kind == "arrive":
+            n = next(positions)
+            interaction = InteractionReceived(
+                interaction_id=InboundEvent.id_for("voice", "sim", str(n)),
+                channel="voice",
+                source="sim",
+                external_id=str(n),
+                sender=Sender(),
+            )
+            arrived[contact_id_for(interaction.interaction_id)] = at
+            app.receive(interaction, Tracking("sim", n))
+        else:
+            assert isinstance(data, uuid.UUID)
+            app.complete(data, "done")
+        take_offers(at)  # the float time: the datetime clock rounds to microseconds
+
+    answered = len(waits)
+    return Outcome(
+        contacts=answered,
+        service_level=sum(w <= s.sla_seconds for w in waits) / answered if answered else 1.0,
+        average_speed_of_answer=sum(waits) / answered if answered else 0.0,
+        probability_of_waiting=sum(w > 0 for w in waits) / answered if answered else 0.0,
+        occupancy=busy_seconds / (s.agents * horizon),
+    )
+
+
+def erlang_c(s: Scenario) -> Outcome:
+    """The closed form for one FIFO queue of identical agents and patient callers."""
+    load = s.arrivals_per_hour * s.mean_handle_seconds / 3600.0  # offered traffic, Erlangs
+    n = s.agents
+    if load >= n:
+        raise ValueError(f"unstable: {load:.2f} Erlangs offered to {n} agents")
+    top = load**n / math.factorial(n) * n / (n - load)
+    bottom = sum(load**k / math.factorial(k) for k in range(n)) + top
+    p_wait = top / bottom
+    return Outcome(
+        contacts=round(s.arrivals_per_hour * s.hours),
+        service_level=1 - p_wait * math.exp(-(n - load) * s.sla_seconds / s.mean_handle_seconds),
+        average_speed_of_answer=p_wait * s.mean_handle_seconds / (n - load),
+        probability_of_waiting=p_wait,
+        occupancy=load / n,
+    )
