@@ -7,7 +7,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 Role = Literal["agent", "supervisor"]
 
@@ -23,6 +30,18 @@ class Person(BaseModel):
     email: str | None = None
     phone: str | None = None
     supervisor: str | None = None
+    # Concurrent work per kind: a call blocks everything else (voice is always 1).
+    capacity: dict[str, int] = Field(default_factory=lambda: {"messaging": 3, "email": 5})
+
+    @field_validator("capacity")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = set(value) - {"messaging", "email"}
+        if unknown:
+            raise ValueError(f"capacity: unknown kinds {sorted(unknown)} (messaging, email)")
+        if any(n < 1 for n in value.values()):
+            raise ValueError("capacity: each kind needs at least 1")
+        return value
 
 
 class RoutingConfig(BaseModel):

@@ -26,6 +26,8 @@ class Agent(Aggregate):
         self.idle_since = at
         self.offers: dict[str, str] = {}  # offer id -> contact id
         self.contacts: list[str] = []
+        # What kind of work each offer and contact is (see policy.work_kind).
+        self.kinds: dict[str, str] = {}
 
     def change_status(self, status: str, at: datetime) -> bool:
         """Returns whether anything changed."""
@@ -44,12 +46,15 @@ class Agent(Aggregate):
         self.status_since = at
 
     @event("OfferReserved")
-    def reserve(self, offer_id: str, contact_id: str) -> None:
+    def reserve(self, offer_id: str, contact_id: str, kind: str = "messaging") -> None:
         self.offers[offer_id] = contact_id
+        self.kinds[contact_id] = kind
 
     @event("OfferReleased")
     def release(self, offer_id: str, reason: str) -> None:
-        self.offers.pop(offer_id, None)
+        contact_id = self.offers.pop(offer_id, None)
+        if contact_id is not None and contact_id not in self.contacts:
+            self.kinds.pop(contact_id, None)
 
     @event("ContactTaken")
     def take(self, offer_id: str, contact_id: str) -> None:
@@ -60,5 +65,11 @@ class Agent(Aggregate):
     def finish(self, contact_id: str, at: datetime) -> None:
         if contact_id in self.contacts:
             self.contacts.remove(contact_id)
+        self.kinds.pop(contact_id, None)
         if not self.contacts:
             self.idle_since = at
+
+    def load(self) -> list[str]:
+        """The kind of every offer and contact this agent holds."""
+        held = [*self.offers.values(), *self.contacts]
+        return [self.kinds.get(c, "messaging") for c in held]

@@ -27,7 +27,9 @@ from services.routing.policy import (
     Timeouts,
     escalation_step,
     explain,
+    has_capacity,
     next_step,
+    work_kind,
 )
 from services.routing.waiting_line import WaitingLine
 from switchboard.store import TrackedApplication
@@ -319,14 +321,20 @@ class RoutingApplication(TrackedApplication):
     def _dispatch(self, unit: Unit, now: datetime) -> None:
         """Gives every waiting contact its next step, best-placed contacts first."""
         agents = [unit.agent(pid, now) for pid in self.people if self._is_agent(pid)]
-        free = {a.agent_id: a for a in agents}
         for contact_id in unit.line(self.config.queue).in_order():
             contact = unit.contact(uuid.UUID(contact_id))
             if contact.status != "waiting":
                 continue
+            kind = work_kind(contact.channel)
             candidates = [
-                Candidate(a.agent_id, a.status, a.idle_since, not a.offers and not a.contacts)
-                for a in free.values()
+                Candidate(
+                    a.agent_id,
+                    a.status,
+                    a.idle_since,
+                    has_capacity(a.load(), kind, self.people[a.agent_id].capacity),
+                    len(a.load()),
+                )
+                for a in agents
             ]
             step = next_step(
                 contact.tried_agents,
@@ -338,9 +346,8 @@ class RoutingApplication(TrackedApplication):
             chosen = step.agent_id if isinstance(step, OfferTo) else None
             why = explain(candidates, contact.tried_agents, chosen)
             if isinstance(step, OfferTo):
-                contact.decide("offer", step.agent_id, "longest idle available agent", why, now)
+                contact.decide("offer", step.agent_id, "least busy, longest idle agent", why, now)
                 self._offer(unit, contact, step.agent_id, step.timeout, now)
-                free.pop(step.agent_id, None)
             elif isinstance(step, EscalateTo):
                 contact.decide("escalate", step.person_id, step.reason, why, now)
                 contact.escalate(step.person_id, step.from_person_id, step.reason)
@@ -354,7 +361,9 @@ class RoutingApplication(TrackedApplication):
         offer_id = derived_id("offer", str(contact.id), str(contact.version))
         expires_at = now + timedelta(seconds=timeout) if timeout is not None else None
         contact.offer_to(offer_id, person_id, now, expires_at)
-        unit.agent(person_id, now).reserve(str(offer_id), str(contact.id))
+        unit.agent(person_id, now).reserve(
+            str(offer_id), str(contact.id), work_kind(contact.channel)
+        )
         unit.add(OfferRef(offer_id=offer_id, contact_id=contact.id))
 
     def _agent_view(self, agent: Agent) -> AgentView:

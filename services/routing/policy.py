@@ -9,6 +9,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+DEFAULT_CAPACITY: Mapping[str, int] = {"voice": 1, "messaging": 3, "email": 5}
+
+
+def work_kind(channel: str) -> str:
+    """Capacity is per kind of work: a call, a written conversation, an e-mail."""
+    if channel == "voice":
+        return "voice"
+    return "email" if channel == "email" else "messaging"
+
+
+def has_capacity(load: Sequence[str], kind: str, capacity: Mapping[str, int]) -> bool:
+    """Whether an agent holding `load` can take one more piece of `kind` work.
+    A call takes the whole agent: it needs them free, and blocks anything else."""
+    if "voice" in load:
+        return False
+    if kind == "voice":
+        return not load
+    return load.count(kind) < capacity.get(kind, DEFAULT_CAPACITY.get(kind, 1))
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -16,6 +35,7 @@ class Candidate:
     status: str
     idle_since: datetime
     has_capacity: bool
+    load: int = 0  # offers and contacts held now
 
 
 @dataclass(frozen=True)
@@ -47,7 +67,8 @@ class Timeouts:
 
 
 def longest_idle(candidates: Iterable[Candidate], excluded: Sequence[str]) -> str | None:
-    """The available agent with free capacity who has waited longest for work."""
+    """The available agent with free capacity holding the least work, and among those the
+    one who has waited longest: an agent with two chats is not "idle" next to a free one."""
     eligible = [
         c
         for c in candidates
@@ -55,7 +76,7 @@ def longest_idle(candidates: Iterable[Candidate], excluded: Sequence[str]) -> st
     ]
     if not eligible:
         return None
-    return min(eligible, key=lambda c: (c.idle_since, c.agent_id)).agent_id
+    return min(eligible, key=lambda c: (c.load, c.idle_since, c.agent_id)).agent_id
 
 
 def escalation_step(
@@ -106,9 +127,9 @@ def explain(
 ) -> list[dict[str, str]]:
     """Why each agent was or was not offered the contact, for people to read later."""
     verdicts = []
-    for c in sorted(candidates, key=lambda c: (c.idle_since, c.agent_id)):
+    for c in sorted(candidates, key=lambda c: (c.load, c.idle_since, c.agent_id)):
         if c.agent_id == chosen:
-            verdict = "chosen: longest idle"
+            verdict = "chosen: least busy, longest idle"
         elif c.status != "available":
             verdict = f"skipped: {c.status}"
         elif not c.has_capacity:
@@ -116,6 +137,6 @@ def explain(
         elif c.agent_id in tried:
             verdict = "skipped: already offered this contact"
         else:
-            verdict = "skipped: idle for less time"
+            verdict = "skipped: busier or idle for less time"
         verdicts.append({"agent_id": c.agent_id, "verdict": verdict})
     return verdicts

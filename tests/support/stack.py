@@ -28,6 +28,8 @@ from switchboard.runtime import Runtime
 from switchboard.settings import Settings
 from tests.support.ports import free_port
 
+ONE_AT_A_TIME = {"messaging": 1, "email": 1}
+
 CONSUMERS = {
     "INBOUND": ["routing", "history"],
     "EVENTS": [
@@ -54,8 +56,22 @@ def stack_config(
         # Tests that want inbound e-mail turn it on with a free port.
         channels=ChannelsConfig(email=EmailChannel(enabled=False)),
         people=[
-            Person(id="alice", name="Alice", email="alice@example.com", supervisor="sam"),
-            Person(id="bob", name="Bob", email="bob@example.com", supervisor="sam"),
+            # One contact at a time keeps these scenarios' offers predictable; capacity
+            # per kind of work is covered by the routing unit tests.
+            Person(
+                id="alice",
+                name="Alice",
+                email="alice@example.com",
+                supervisor="sam",
+                capacity=ONE_AT_A_TIME,
+            ),
+            Person(
+                id="bob",
+                name="Bob",
+                email="bob@example.com",
+                supervisor="sam",
+                capacity=ONE_AT_A_TIME,
+            ),
             Person(
                 id="sam", name="Sam", role="supervisor", email="sam@example.com", supervisor="hana"
             ),

@@ -115,8 +115,8 @@ def test_completing_frees_the_agent_for_the_next_waiting_contact(
     app: RoutingApplication, clock: Clock
 ) -> None:
     available(app, clock, "alice")
-    app.receive(interaction(1), track())
-    app.receive(interaction(2), track())
+    app.receive(interaction(1, channel="voice"), track())
+    app.receive(interaction(2, channel="voice"), track())
     first = offer_of(app, "alice")
     contact = app.accept(first)
     assert contact.status == "accepted"
@@ -124,7 +124,7 @@ def test_completing_frees_the_agent_for_the_next_waiting_contact(
     clock.advance(30)
     app.complete(contact.contact_id, "solved")
     [offer] = app.offers_for("alice")
-    assert offer.contact_id == contact_id_for(interaction(2).interaction_id)
+    assert offer.contact_id == contact_id_for(interaction(2, channel="voice").interaction_id)
 
 
 def test_going_away_withdraws_pending_offers(app: RoutingApplication, clock: Clock) -> None:
@@ -258,7 +258,10 @@ def test_each_decision_says_who_was_considered_and_why(
         "bob": "skipped: offline",
     }
     assert (offered.step, offered.target) == ("offer", "alice")
-    assert [c.verdict for c in offered.candidates] == ["chosen: longest idle", "skipped: offline"]
+    assert [c.verdict for c in offered.candidates] == [
+        "chosen: least busy, longest idle",
+        "skipped: offline",
+    ]
     app.decline(offer_of(app, "alice"))
     last = app.decisions(contact_id)[-1]
     assert (last.step, last.target) == ("escalate", "sam")
@@ -308,3 +311,32 @@ def test_queue_statistics_fold_from_the_store(app: RoutingApplication, clock: Cl
     assert totals.service_level() == pytest.approx(1 / 3)  # one of two answered in time, one lost
     waiting, longest, by_status, busy = app.queue_now("default")
     assert (waiting, longest, by_status, busy) == (0, None, {"available": 1, "offline": 1}, 1)
+
+
+def test_capacity_per_kind_of_work(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice")
+    for n in range(4):
+        app.receive(interaction(n), track())  # web forms: written conversations, 3 at once
+    assert len(app.offers_for("alice")) == 3
+    for offer in app.offers_for("alice"):
+        app.accept(offer.offer_id)
+    app.receive(interaction(10, channel="email"), track())  # e-mail has its own 5
+    assert [o.channel for o in app.offers_for("alice")] == ["email"]
+    app.receive(interaction(20, channel="voice"), track())  # a call needs her free
+    assert [o.channel for o in app.offers_for("alice")] == ["email"]
+
+
+def test_a_call_blocks_everything_else(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice")
+    app.receive(interaction(1, channel="voice"), track())
+    app.accept(offer_of(app, "alice"))
+    app.receive(interaction(2), track())
+    app.receive(interaction(3, channel="email"), track())
+    assert app.offers_for("alice") == []
+
+
+def test_work_goes_to_the_least_busy_agent_first(app: RoutingApplication, clock: Clock) -> None:
+    available(app, clock, "alice", "bob")  # alice idle longer
+    app.receive(interaction(1), track())
+    app.receive(interaction(2), track())
+    assert [len(app.offers_for(a)) for a in ("alice", "bob")] == [1, 1]

@@ -71,3 +71,27 @@ def test_each_unanswered_escalation_climbs_one_rung() -> None:
 def test_an_agent_without_supervisor_waits_instead_of_escalating() -> None:
     step = next_step(["zed"], 0, [], {"zed": None}, TIMEOUTS)
     assert isinstance(step, Wait)
+
+
+def test_capacity_per_kind_of_work() -> None:
+    from services.routing.policy import has_capacity, work_kind
+
+    caps = {"messaging": 3, "email": 5}
+    assert [work_kind(c) for c in ("voice", "email", "sms", "webform")] == [
+        "voice",
+        "email",
+        "messaging",
+        "messaging",
+    ]
+    assert has_capacity([], "voice", caps)
+    assert not has_capacity(["email"], "voice", caps)  # a call needs the agent free
+    assert not has_capacity(["voice"], "email", caps)  # and blocks everything else
+    assert has_capacity(["messaging", "messaging"], "messaging", caps)
+    assert not has_capacity(["messaging"] * 3, "messaging", caps)
+    assert has_capacity(["messaging"] * 3, "email", caps)
+
+
+def test_least_busy_before_longest_idle() -> None:
+    busy_but_idle_long = Candidate("alice", "available", T0 - timedelta(hours=1), True, load=2)
+    free_recently = Candidate("bob", "available", T0, True, load=0)
+    assert longest_idle([busy_but_idle_long, free_recently], []) == "bob"
