@@ -45,6 +45,15 @@ class OfferDeclined(ContactEvent):
     agent_id: str
 
 
+class OfferWithdrawn(ContactEvent):
+    """Taken back because the agent left; the contact waits at its original age."""
+
+    subject: ClassVar[str] = f"{PREFIX}.OfferWithdrawn"
+    offer_id: uuid.UUID
+    agent_id: str
+    reason: str
+
+
 class OfferExpired(ContactEvent):
     subject: ClassVar[str] = f"{PREFIX}.OfferExpired"
     offer_id: uuid.UUID
@@ -83,6 +92,17 @@ class ReplyRequested(ContactEvent):
     text: str
     channel: Channel
     origin: dict[str, Any]
+
+
+class ContactFlagged(ContactEvent):
+    """The agent who has the contact can no longer be reached: their supervisor must look."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactFlagged"
+    agent_id: str
+    supervisor_id: str | None
+    reason: str
+    channel: Channel
+    summary: str
 
 
 class AgentStatusChanged(Event):
@@ -128,3 +148,14 @@ class WaitDeadline(Deadline):
 
     def key(self) -> str:
         return str(self.contact_id)
+
+
+class PresenceDeadline(Deadline):
+    """An agent sent no heartbeat in time: they closed the desk or lost their connection."""
+
+    subject: ClassVar[str] = "sb.timers.fired.presence.*"
+    kind: ClassVar[str] = "presence"
+    agent_id: str
+
+    def key(self) -> str:
+        return self.agent_id

@@ -54,6 +54,8 @@ class RoutingConfig(BaseModel):
     max_wait_seconds: float = Field(default=120, gt=0)
     # Who that is; unset: the first supervisor in `people`.
     supervisor: str | None = None
+    # An agent whose desk sends heartbeats is taken offline when none came for this long.
+    heartbeat_timeout_seconds: float = Field(default=60, gt=0)
     # Service level: share of answered contacts taken within this many seconds.
     sla_seconds: float = Field(default=20, gt=0)
 

@@ -8,11 +8,13 @@ from events import (
     ContactCompleted,
     ContactEscalated,
     ContactEvent,
+    ContactFlagged,
     ContactQueued,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
+    OfferWithdrawn,
     ReplyRequested,
 )
 
@@ -35,6 +37,10 @@ def summarize(event: ContactEvent) -> str:
             return f"Escalated to {event.to_person_id} (level {event.level}): {event.reason}"
         case ContactCompleted():
             return f"Completed by {event.agent_id}: {event.disposition}"
+        case OfferWithdrawn():
+            return f"Offer to {event.agent_id} withdrawn: {event.reason}"
+        case ContactFlagged():
+            return f"Flagged to {event.supervisor_id}: {event.reason}"
         case ReplyRequested():
             return f"Reply by {event.agent_id}: {event.text[:150]}"
         case ContactAbandoned():

@@ -24,18 +24,29 @@ def build_notifier(
     run = SerialExecutor("notifier")
     mailer = mailer_for(settings.smtp_url)
     handlers = NotifierHandlers(app, run, mailer, config, settings)
-    inbox = subscribe(
-        broker,
-        stream=EVENTS,
-        durable="notifier-escalations",
-        subject="sb.events.routing.ContactEscalated",
-        handler=handlers.contact_escalated,
-        description="E-mails the person a contact was escalated to",
-    )
+    inboxes = [
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="notifier-escalations",
+            subject="sb.events.routing.ContactEscalated",
+            handler=handlers.contact_escalated,
+            description="E-mails the person a contact was escalated to",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="notifier-flags",
+            subject="sb.events.routing.ContactFlagged",
+            handler=handlers.contact_flagged,
+            description="E-mails the supervisor of an agent who can no longer be reached",
+        ),
+    ]
 
     async def health() -> str:
         await run(app.ping)
-        return "ok" if not inbox.dead_lettered else f"ok ({inbox.dead_lettered} dead-lettered)"
+        dead = sum(i.dead_lettered for i in inboxes)
+        return "ok" if not dead else f"ok ({dead} dead-lettered)"
 
     def close() -> None:
         run.shutdown()

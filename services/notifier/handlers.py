@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from eventsourcing.persistence import Tracking
 
-from events import ContactEscalated, Event
+from events import ContactEscalated, ContactFlagged, Event
 from events.base import utcnow
 from schemas.config import SwitchboardConfig
 from services.notifier.application import NotifierApplication
 from services.notifier.notification import Notification
-from services.notifier.templates import escalation_email
+from services.notifier.templates import Template, escalation_email, flagged_email
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
 from switchboard.smtp import Mailer
+
+E = TypeVar("E", bound=Event)
 
 
 class NotifierHandlers:
@@ -31,18 +35,25 @@ class NotifierHandlers:
         self.settings = settings
 
     async def contact_escalated(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, ContactEscalated)
+        await self._email(event, event.to_person_id, escalation_email, tracking)
+
+    async def contact_flagged(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, ContactFlagged)
+        await self._email(event, event.supervisor_id, flagged_email, tracking)
+
+    async def _email(
+        self, event: E, person_id: str | None, template: Template[E], tracking: Tracking
+    ) -> None:
         """Sends, then records with tracking. A crash between the two sends again on
         redelivery (at least once); the stable Message-ID lets mail systems drop it."""
-        assert isinstance(event, ContactEscalated)
         if await self.run(self.app.is_processed, tracking):
             return
-        person = self.config.person(event.to_person_id)
-        if not person.email:
-            await self.run(self.app.record, None, tracking)
+        person = self.config.person(person_id) if person_id else None
+        if person is None or not person.email:
+            await self.run(self.app.record, None, tracking)  # nobody to tell by e-mail
             return
-        message = escalation_email(
-            event, person, self.settings.smtp_from, self.settings.link_base()
-        )
+        message = template(event, person, self.settings.smtp_from, self.settings.link_base())
         how = await self.mailer.send(message)
         notification = Notification(
             event_id=event.event_id,

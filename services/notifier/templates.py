@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import EmailMessage
+from typing import TypeVar
 
-from events import ContactEscalated
+from events import ContactEscalated, ContactFlagged, Event
 from schemas.config import Person
+
+E = TypeVar("E", bound=Event)
+# (event, recipient, sender address, link base) -> the message
+Template = Callable[[E, Person, str, str], EmailMessage]
 
 
 def escalation_email(
@@ -27,5 +33,23 @@ def escalation_email(
         f"Customer wrote: {event.summary}\n\n"
         f"Contact: {link}\n"
         f"Your pending offers: {offers}\n"
+    )
+    return msg
+
+
+def flagged_email(
+    event: ContactFlagged, person: Person, sender: str, public_url: str
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = person.email or ""
+    msg["Subject"] = f"[Switchboard] {event.agent_id} cannot be reached: a {event.channel} contact"
+    msg["Message-ID"] = f"<{event.event_id}.flagged@switchboard>"
+    msg.set_content(
+        f"Hello {person.name},\n\n"
+        f"{event.agent_id} has a {event.channel} contact and can no longer be reached "
+        f"({event.reason}).\n"
+        f"Customer wrote: {event.summary}\n\n"
+        f"Contact: {public_url.rstrip('/')}/api/contacts/{event.contact_id}\n"
     )
     return msg

@@ -27,7 +27,10 @@ T = TypeVar("T")
 
 
 def routing_router(
-    app: RoutingApplication, run: SerialExecutor, after_change: Callable[[], None]
+    app: RoutingApplication,
+    run: SerialExecutor,
+    after_change: Callable[[], None],
+    heartbeat: Callable[[str], Awaitable[None]],
 ) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["routing"])
 
@@ -60,6 +63,14 @@ def routing_router(
     @router.post("/agents/{agent_id}/status", response_model=AgentView)
     async def set_status(agent_id: str, body: AgentStatusRequest) -> AgentView:
         return await command(lambda: app.set_status(agent_id, body.status))
+
+    @router.post("/agents/{agent_id}/heartbeat", status_code=204)
+    async def beat(agent_id: str) -> None:
+        """The desk is open. Without one within heartbeat_timeout_seconds the agent goes
+        offline, their offers go back to the queue and their contacts to their supervisor."""
+        if agent_id not in app.people:
+            raise HTTPException(404, f"agent {agent_id!r} not found")
+        await heartbeat(agent_id)
 
     @router.get("/agents/{agent_id}/offers", response_model=list[OfferView])
     async def offers(agent_id: str) -> list[OfferView]:

@@ -62,6 +62,14 @@ def build_routing(
         ),
         subscribe(
             broker,
+            stream=TIMERS,
+            durable="routing-presence-deadlines",
+            subject="sb.timers.fired.presence.>",
+            handler=handlers.presence_deadline,
+            description="Takes agents offline whose desk stopped sending heartbeats",
+        ),
+        subscribe(
+            broker,
             stream=EVENTS,
             durable="routing-wait-scheduler",
             subject="sb.events.routing.ContactQueued",
@@ -91,7 +99,10 @@ def build_routing(
 
     return Service(
         name="routing",
-        routers=[routing_router(app, run, relay.follower.wake), stats_router(app, stats, run)],
+        routers=[
+            routing_router(app, run, relay.follower.wake, handlers.heartbeat),
+            stats_router(app, stats, run),
+        ],
         loops=[relay.follower.run, stats_loop.run],
         health=health,
         close=close,

@@ -179,6 +179,26 @@ class RoutingApplication(TrackedApplication):
                 contact.escalate(step.person_id, None, step.reason)
                 self._offer(unit, contact, step.person_id, step.timeout, now)
 
+    def presence_lost(self, agent_id: str, tracking: Tracking) -> None:
+        """No heartbeat in time: offline, pending offers back to the queue at their original
+        age, and the contacts they hold flagged to their supervisor."""
+        now = self.clock()
+        person = self.people.get(agent_id)
+        with self.unit(tracking) as unit:
+            if person is None:
+                return
+            agent = unit.agent(agent_id, now)
+            if agent.status == "offline":
+                return
+            agent.change_status("offline", now)
+            for offer_id in list(agent.offers):
+                self._withdraw(unit, uuid.UUID(offer_id), "agent stopped answering", now)
+            for contact_id in agent.contacts:
+                unit.contact(uuid.UUID(contact_id)).flag(
+                    person.supervisor, "agent stopped answering (missed heartbeats)", now
+                )
+            self._dispatch(unit, now)
+
     def expire(self, contact_id: uuid.UUID, offer_id: uuid.UUID, tracking: Tracking) -> None:
         now = self.clock()
         with self.unit(tracking) as unit:
@@ -202,7 +222,7 @@ class RoutingApplication(TrackedApplication):
             agent.change_status(status, now)
             if status != "available":
                 for offer_id in list(agent.offers):
-                    self._withdraw(unit, uuid.UUID(offer_id), now)
+                    self._withdraw(unit, uuid.UUID(offer_id), f"agent went {status}", now)
             self._dispatch(unit, now)
         return self._agent_view(agent)
 
@@ -219,7 +239,7 @@ class RoutingApplication(TrackedApplication):
         now = self.clock()
         with self.unit() as unit:
             contact = self._contact_of_offer(unit, offer_id)
-            self._withdraw(unit, offer_id, now)
+            unit.agent(contact.decline(offer_id, now), now).release(str(offer_id), "declined")
             self._dispatch(unit, now)
         return self._contact_view(contact)
 
@@ -314,9 +334,9 @@ class RoutingApplication(TrackedApplication):
             raise NotFound(f"offer {offer_id} not found")
         return unit.contact(ref.contact_id)
 
-    def _withdraw(self, unit: Unit, offer_id: uuid.UUID, now: datetime) -> None:
+    def _withdraw(self, unit: Unit, offer_id: uuid.UUID, reason: str, now: datetime) -> None:
         contact = self._contact_of_offer(unit, offer_id)
-        unit.agent(contact.decline(offer_id, now), now).release(str(offer_id), "declined")
+        unit.agent(contact.withdraw(offer_id, reason, now), now).release(str(offer_id), reason)
 
     def _dispatch(self, unit: Unit, now: datetime) -> None:
         """Gives every waiting contact its next step, best-placed contacts first."""

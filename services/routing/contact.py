@@ -117,6 +117,21 @@ class Contact(Aggregate):
         self.status = "waiting"
         self.offer = None
 
+    def withdraw(self, offer_id: uuid.UUID, reason: str, at: datetime) -> str:
+        """The offer is taken back because its agent left (away, offline, silent): the
+        contact goes back to the queue at its original age, and that agent still counts
+        as not tried."""
+        offer = self._require_offer(offer_id)
+        self._withdrawn(str(offer_id), offer["agent_id"], reason, at)
+        return str(offer["agent_id"])
+
+    @event("OfferWithdrawn")
+    def _withdrawn(self, offer_id: str, agent_id: str, reason: str, at: datetime) -> None:
+        self.status = "waiting"
+        self.offer = None
+        if agent_id in self.tried_agents:
+            self.tried_agents.remove(agent_id)
+
     def escalate(self, to_person_id: str, from_agent_id: str | None, reason: str) -> None:
         if self.status != "waiting":
             raise ContactError(f"contact {self.id} is {self.status}, cannot escalate")
@@ -212,3 +227,20 @@ class Contact(Aggregate):
         self.decisions.append(
             {"step": step, "target": target, "reason": reason, "candidates": candidates, "at": at}
         )
+
+    def flag(self, supervisor_id: str | None, reason: str, at: datetime) -> None:
+        if self.status != "accepted" or self.agent_id is None:
+            raise ContactError(f"contact {self.id} is {self.status}: nothing to flag")
+        self._flagged(self.agent_id, supervisor_id, reason, self.channel, self.summary, at)
+
+    @event("Flagged")
+    def _flagged(
+        self,
+        agent_id: str,
+        supervisor_id: str | None,
+        reason: str,
+        channel: str,
+        summary: str,
+        at: datetime,
+    ) -> None:
+        pass

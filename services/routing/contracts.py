@@ -11,11 +11,13 @@ from events import (
     ContactAbandoned,
     ContactCompleted,
     ContactEscalated,
+    ContactFlagged,
     ContactQueued,
     Event,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
+    OfferWithdrawn,
     ReplyRequested,
 )
 
@@ -114,6 +116,28 @@ def _reply(e: Any) -> Event:
     )
 
 
+def _flagged(e: Any) -> Event:
+    return ContactFlagged(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        agent_id=e.agent_id,
+        supervisor_id=e.supervisor_id,
+        reason=e.reason,
+        channel=e.channel,
+        summary=e.summary,
+    )
+
+
+def _withdrawn(e: Any) -> Event:
+    return OfferWithdrawn(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        offer_id=uuid.UUID(e.offer_id),
+        agent_id=e.agent_id,
+        reason=e.reason,
+    )
+
+
 # Stored event class (by qualified name) -> contract. The event id is derived from the
 # stored event so that a re-published contract is recognisably the same event.
 CONTRACTS: dict[str, Callable[[Any], Event]] = {
@@ -126,6 +150,8 @@ CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Contact.Completed": _completed,
     "Contact.Abandoned": _abandoned,
     "Contact.ReplyRequested": _reply,
+    "Contact.Flagged": _flagged,
+    "Contact.OfferWithdrawn": _withdrawn,
 }
 
 

@@ -15,6 +15,7 @@ from events import (
     InteractionReceived,
     InteractionUpdated,
     OfferDeadline,
+    PresenceDeadline,
     WaitDeadline,
 )
 from services.routing.application import RoutingApplication
@@ -47,6 +48,16 @@ class RoutingHandlers:
         assert isinstance(event, WaitDeadline)
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.wait_expired, event.contact_id, tracking)
+
+    async def presence_deadline(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, PresenceDeadline)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.presence_lost, event.agent_id, tracking)
+
+    async def heartbeat(self, agent_id: str) -> None:
+        """Moves the agent's presence deadline forward; the schedule is replaced, not added."""
+        limit = timedelta(seconds=self.app.config.heartbeat_timeout_seconds)
+        await self._schedule(PresenceDeadline(agent_id=agent_id), self.app.clock() + limit)
 
     # Scheduling follows the relayed events (never a dual write with the store). The
     # deadline is derived from the event, so scheduling again after a redelivery replaces

@@ -37,20 +37,25 @@ CONSUMERS = {
         "routing-wait-scheduler",
         "history-routing",
         "notifier-escalations",
+        "notifier-flags",
         "ingest-replies",
     ],
-    "TIMERS": ["routing-deadlines", "routing-wait-deadlines"],
+    "TIMERS": ["routing-deadlines", "routing-wait-deadlines", "routing-presence-deadlines"],
 }
 
 
 def stack_config(
-    offer_timeout: float = 1.5, escalation_timeout: float = 2.0, max_wait: float = 120.0
+    offer_timeout: float = 1.5,
+    escalation_timeout: float = 2.0,
+    max_wait: float = 120.0,
+    heartbeat_timeout: float = 60.0,
 ) -> SwitchboardConfig:
     return SwitchboardConfig(
         routing=RoutingConfig(
             offer_timeout_seconds=offer_timeout,
             escalation_timeout_seconds=escalation_timeout,
             max_wait_seconds=max_wait,
+            heartbeat_timeout_seconds=heartbeat_timeout,
         ),
         forms=[FormConfig(id="contact-us")],
         # Tests that want inbound e-mail turn it on with a free port.

@@ -340,3 +340,27 @@ def test_work_goes_to_the_least_busy_agent_first(app: RoutingApplication, clock:
     app.receive(interaction(1), track())
     app.receive(interaction(2), track())
     assert [len(app.offers_for(a)) for a in ("alice", "bob")] == [1, 1]
+
+
+def test_an_agent_who_stops_answering_is_taken_offline_and_flagged(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    available(app, clock, "alice", "bob")
+    app.receive(interaction(1, channel="voice"), track())
+    held = app.accept(offer_of(app, "alice"))
+    app.set_status("bob", "away")
+    app.receive(interaction(2), track())  # alice is on a call: it waits
+    app.set_status("bob", "available")
+    waiting = offer_of(app, "bob")
+    app.presence_lost("bob", Tracking("stream:TIMERS", 1))
+    assert app.offers_for("bob") == []
+    assert app.contact(contact_id_for(interaction(2).interaction_id)).status == "waiting"
+    assert {a.agent_id: a.status for a in app.agents()}["bob"] == "offline"
+    app.presence_lost("alice", Tracking("stream:TIMERS", 2))
+    flagged = [
+        to_contract(app.mapper.to_domain_event(n))
+        for n in app.recorder.select_notifications(start=None, limit=1000)
+        if type(app.mapper.to_domain_event(n)).__qualname__ == "Contact.Flagged"
+    ]
+    assert [(f.contact_id, f.supervisor_id) for f in flagged] == [(held.contact_id, "sam")]  # type: ignore[union-attr]
+    assert waiting is not None
