@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TypeVar
 
+import aiosmtplib
 from eventsourcing.persistence import Tracking
 
 from events import ContactEscalated, ContactFlagged, Event
@@ -12,9 +14,12 @@ from schemas.config import SwitchboardConfig
 from services.notifier.application import NotifierApplication
 from services.notifier.notification import Notification
 from services.notifier.templates import Template, escalation_email, flagged_email
+from switchboard.inbox import NotYet
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
 from switchboard.smtp import Mailer
+
+log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Event)
 
@@ -54,7 +59,16 @@ class NotifierHandlers:
             await self.run(self.app.record, None, tracking)  # nobody to tell by e-mail
             return
         message = template(event, person, self.settings.smtp_from, self.settings.link_base())
-        how = await self.mailer.send(message)
+        try:
+            how = await self.mailer.send(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            # The server said no for good: retrying would not change its mind.
+            log.error("notification to %s refused: %s", person.email, exc)
+            await self.run(self.app.record, None, tracking)
+            return
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # The mail server is away: hold this notification (and those after it) and retry.
+            raise NotYet(f"mail server unreachable: {exc}", delay=5.0) from exc
         notification = Notification(
             event_id=event.event_id,
             recipient=person.id,
