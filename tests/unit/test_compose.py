@@ -1,29 +1,106 @@
-"""compose.yaml names only services, commands, ports and settings that exist in the code."""
+"""compose.yaml and the Dockerfile name only services, commands, ports and settings that exist
+in the code, and connect them the way the code expects."""
 
 from __future__ import annotations
 
+import inspect
+import json
+import os
 import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+import uvicorn
 import yaml
 
-from switchboard.cli import SERVICES
+from schemas.config import SwitchboardConfig
+from switchboard import cli
+from switchboard.http import http_app
 from switchboard.runtime import BUILDERS
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
-OURS = {name: svc for name, svc in COMPOSE["services"].items() if "build" in svc}
+SERVICES: dict[str, Any] = COMPOSE["services"]
+OURS = {name: svc for name, svc in SERVICES.items() if "build" in svc}
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def dockerfile_args(keyword: str) -> list[str]:
+    """The arguments of every `keyword` instruction, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    return [
+        parts[1] for line in joined.splitlines() if (parts := line.split(None, 1))[:1] == [keyword]
+    ]
+
+
+def image_env() -> dict[str, str]:
+    pairs = [item for args in dockerfile_args("ENV") for item in shlex.split(args)]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def published(svc: dict[str, Any]) -> dict[int, int]:
+    """Container port -> host port, from the short "host:container" syntax."""
+    pairs = (str(p).split(":") for p in svc.get("ports", []))
+    return {int(container): int(host) for host, container in pairs}
+
+
+def mounts(svc: dict[str, Any]) -> dict[str, tuple[Path, str]]:
+    """Container path -> (host path, mode) of the bind mounts."""
+    result = {}
+    for volume in svc.get("volumes", []):
+        source, target, *mode = str(volume).split(":")
+        if source.startswith("."):
+            result[target] = ((ROOT / source).resolve(), mode[0] if mode else "rw")
+    return result
+
+
+def mounted_config(svc: dict[str, Any]) -> SwitchboardConfig:
+    source, _ = mounts(svc)[svc["environment"]["SWITCHBOARD_CONFIG_FILE"]]
+    return SwitchboardConfig.load(source)
+
+
+def listens_on(name: str) -> set[int]:
+    """The ports a compose service listens on inside the network, as compose.yaml declares."""
+    svc = SERVICES[name]
+    env = svc.get("environment", {})
+    if name in OURS:
+        return {int(env["SWITCHBOARD_HTTP_PORT"])}
+    if name == "nats":
+        command = svc["command"]
+        return {int(command[command.index(flag) + 1]) for flag in ("--port", "--http_port")}
+    if name == "postgres":
+        return {int(env.get("PGPORT", 5432))}
+    if name == "mail":
+        return {int(env[k].rsplit(":", 1)[1]) for k in ("MP_SMTP_BIND_ADDR", "MP_UI_BIND_ADDR")}
+    raise AssertionError(f"compose service {name}: this test does not know its ports")
+
+
+def opens_event_store(name: str) -> bool:
+    """Whether the service's composition root opens an event store (SQLite without a URL)."""
+    return "event_store_env(" in inspect.getsource(sys.modules[BUILDERS[name].__module__])
 
 
 def test_every_service_has_a_container_running_it() -> None:
-    assert set(OURS) == set(BUILDERS) == set(SERVICES)
+    assert set(OURS) == set(BUILDERS) == set(cli.SERVICES)
     for name, svc in OURS.items():
-        assert svc["command"] == ["serve", name]
+        args = cli.parser().parse_args(svc["command"])
+        assert args.run is cli.cmd_serve, name
+        assert args.services == [name], name
 
 
 def test_every_setting_named_exists() -> None:
@@ -31,58 +108,174 @@ def test_every_setting_named_exists() -> None:
     for name, svc in OURS.items():
         for var in svc["environment"]:
             assert var.startswith("SWITCHBOARD_"), (name, var)
-            assert var.removeprefix("SWITCHBOARD_") in fields, (name, var)
-        # serve refuses to start without NATS; the store would silently be SQLite without this.
-        assert {"SWITCHBOARD_NATS_URL", "SWITCHBOARD_DATABASE_URL"} <= set(svc["environment"])
+    # Also those in healthchecks, comments and the image: a typo there is silently ignored.
+    text = DOCKERFILE + (ROOT / "compose.yaml").read_text()
+    named = set(re.findall(r"\bSWITCHBOARD_[A-Z_]+", text))
+    assert named
+    for var in named:
+        assert var.removeprefix("SWITCHBOARD_") in fields, var
 
 
-def test_published_port_is_the_port_served() -> None:
+def test_every_service_reaches_nats_and_listens_outside_its_container() -> None:
     for name, svc in OURS.items():
-        port = svc["environment"]["SWITCHBOARD_HTTP_PORT"]
-        assert f"{port}:{port}" in svc["ports"], name
+        env = svc["environment"]
+        assert env["SWITCHBOARD_NATS_URL"], name  # `serve` refuses to start without it
+        assert env["SWITCHBOARD_HTTP_HOST"] not in LOOPBACK, name
+        assert svc["depends_on"]["nats"]["condition"] == "service_started", name
+
+
+def test_store_services_get_the_database_and_wait_for_it() -> None:
+    for name, svc in OURS.items():
+        has_url = "SWITCHBOARD_DATABASE_URL" in svc["environment"]
+        # Without the URL the store would silently be SQLite inside the container.
+        assert has_url == opens_event_store(name), name
+        waits = svc["depends_on"].get("postgres", {}).get("condition") == "service_healthy"
+        assert waits == opens_event_store(name), name
+    assert "healthcheck" in SERVICES["postgres"]
 
 
 def test_database_url_is_one_the_store_takes() -> None:
-    urls = {svc["environment"]["SWITCHBOARD_DATABASE_URL"] for svc in OURS.values()}
+    urls = {
+        svc["environment"]["SWITCHBOARD_DATABASE_URL"]
+        for name, svc in OURS.items()
+        if opens_event_store(name)
+    }
     [url] = urls  # all services share one database
     env = event_store_env(Settings(database_url=url), "routing")
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
-    pg = COMPOSE["services"]["postgres"]["environment"]
+    pg = SERVICES["postgres"]["environment"]
     assert env["POSTGRES_DBNAME"] == pg["POSTGRES_DB"]
     assert env["POSTGRES_USER"] == pg["POSTGRES_USER"]
     assert env["POSTGRES_PASSWORD"] == pg["POSTGRES_PASSWORD"]
-    assert env["POSTGRES_HOST"] in COMPOSE["services"]
+    assert env["POSTGRES_HOST"] == "postgres"
 
 
-def test_hosts_named_in_urls_are_services() -> None:
-    for svc in OURS.values():
+def test_urls_reach_a_port_their_host_listens_on() -> None:
+    for name, svc in OURS.items():
         for var, value in svc["environment"].items():
-            match = re.match(r"^[a-z]+://(?:[^@/]*@)?([a-z0-9-]+):\d+", str(value))
-            if match and match.group(1) != "localhost":
-                assert match.group(1) in COMPOSE["services"], var
+            url = urlparse(str(value))
+            if not url.scheme or url.hostname is None:
+                continue
+            if url.hostname in LOOPBACK:  # addresses people use: ports published on the host
+                host_ports = {h for s in SERVICES.values() for h in published(s).values()}
+                assert url.port in host_ports, (name, var)
+            else:
+                assert url.hostname in SERVICES, (name, var)
+                assert url.port in listens_on(url.hostname), (name, var)
+
+
+def test_notifier_links_point_at_routing() -> None:
+    # The escalation e-mails link to /api/contacts/... and /api/agents/.../offers.
+    public = urlparse(OURS["notifier"]["environment"]["SWITCHBOARD_PUBLIC_URL"])
+    routing_port = int(OURS["routing"]["environment"]["SWITCHBOARD_HTTP_PORT"])
+    assert public.port == published(OURS["routing"])[routing_port]
+
+
+def test_published_ports_are_ones_served_from_outside_the_container() -> None:
+    host_ports = [h for s in SERVICES.values() for h in published(s).values()]
+    assert len(host_ports) == len(set(host_ports))
+    for name, svc in OURS.items():
+        http_port = int(svc["environment"]["SWITCHBOARD_HTTP_PORT"])
+        assert published(svc).get(http_port) == http_port, name
+        reachable = {http_port}
+        email = mounted_config(svc).channels.email
+        if name == "ingest" and email.enabled and email.host not in LOOPBACK:
+            reachable.add(email.port)
+        assert set(published(svc)) <= reachable, name
 
 
 def test_config_file_is_mounted_where_the_setting_points() -> None:
-    for svc in OURS.values():
+    for name, svc in OURS.items():
         target = svc["environment"]["SWITCHBOARD_CONFIG_FILE"]
-        assert any(v.split(":")[1] == target for v in svc["volumes"])
-        assert any((ROOT / v.split(":")[0]).resolve().exists() for v in svc["volumes"])
+        source, mode = mounts(svc)[target]
+        assert source.is_file() and mode == "ro", name
+        mounted_config(svc)  # and it is a valid configuration
+        # Without compose the image falls back to its own copy at the same place.
+        assert image_env()["SWITCHBOARD_CONFIG_FILE"] == target
+
+
+def dockerfiles_in_repo() -> list[Path]:
+    found = []
+    for top, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in {"data", "node_modules"}]
+        found += [Path(top) / f for f in files if re.fullmatch(r"(.+\.)?Dockerfile(\..+)?", f)]
+    return found
+
+
+def test_every_container_builds_the_one_dockerfile() -> None:
+    assert dockerfiles_in_repo() == [ROOT / "Dockerfile"]
+    for name, svc in OURS.items():
+        build = svc["build"] if isinstance(svc["build"], dict) else {"context": svc["build"]}
+        dockerfile = ROOT / build["context"] / build.get("dockerfile", "Dockerfile")
+        assert dockerfile.resolve() == ROOT / "Dockerfile", name
 
 
 def test_image_runs_the_declared_console_script() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert 'ENTRYPOINT ["switchboard"]' in dockerfile and "switchboard" in scripts
-    for svc in OURS.values():
-        assert svc["build"] == "."
-    # every package the project installs is copied into the image
-    packages = ["events", "schemas", "services", "switchboard"]
-    for package in packages:
-        assert f"COPY {package} ./{package}" in dockerfile
+    scripts = PYPROJECT["project"]["scripts"]
+    [entrypoint] = dockerfile_args("ENTRYPOINT")
+    [script] = json.loads(entrypoint)
+    assert scripts[script] == f"{cli.main.__module__}:{cli.main.__name__}"
 
 
-def test_serve_needs_a_nats_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    from switchboard.cli import main
+def test_image_installs_every_package_and_the_config() -> None:
+    includes = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in includes}
+    copied = {args.split()[0] for args in dockerfile_args("COPY")}
+    assert packages <= copied
+    assert all((ROOT / package / "__init__.py").is_file() for package in packages)
+    assert {"pyproject.toml", "switchboard.toml"} <= copied
+    assert "pip install ." in dockerfile_args("RUN")[0]
+    assert dockerfile_args("USER")[-1] not in {"root", "0"}
+    assert dockerfile_args("EXPOSE") == [image_env()["SWITCHBOARD_HTTP_PORT"]]
 
+
+@contextmanager
+def serving_health(checks: dict[str, str]) -> Iterator[int]:
+    """The real HTTP app on a loopback port, its /healthz reporting `checks`."""
+
+    def probe(name: str) -> Any:
+        async def check() -> str:
+            return checks[name]
+
+        return check
+
+    app = http_app([], {name: probe(name) for name in checks})
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def run_healthcheck(test: list[str], port: int) -> int:
+    assert test[0] == "CMD" and test[1] == "python"
+    env = {**os.environ, "SWITCHBOARD_HTTP_PORT": str(port)}
+    done = subprocess.run([sys.executable, *test[2:]], env=env, capture_output=True, timeout=30)
+    return done.returncode
+
+
+def test_healthcheck_passes_exactly_when_healthz_says_ok() -> None:
+    tests = {tuple(svc["healthcheck"]["test"]) for svc in OURS.values()}
+    checks = {"nats": "ok"}
+    with serving_health(checks) as port:
+        for test in tests:
+            assert run_healthcheck(list(test), port) == 0
+            checks["nats"] = "disconnected"
+            assert run_healthcheck(list(test), port) != 0
+            checks["nats"] = "ok"
+
+
+def test_serve_needs_a_nats_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("SWITCHBOARD_NATS_URL", raising=False)
-    assert main(["serve", "ingest"]) == 2
+    assert cli.main(["serve", "ingest"]) == 2
+    assert "SWITCHBOARD_NATS_URL" in capsys.readouterr().err
