@@ -91,33 +91,28 @@ async def test_sigkill_mid_flow_loses_nothing(
     assert not port_open("127.0.0.1", system.nats_port)  # its nats-server went with it
 
     system.start()
-    # alice's offer expires although nothing ran when its deadline was set: the timer
-    # lives in NATS. The contact moves to bob, then climbs to sam, who is e-mailed.
-    [moved] = await eventually(lambda: _offers_of(client, "bob", offer["contact_id"]))
+    # alice's offer expires although nothing ran when its deadline was set: the timer lives
+    # in NATS. Whether bob gets it first depends on which past-due deadline fires first
+    # (bob's own offer to Ben lapses too); either way it must climb to sam, once.
     [escalated] = await eventually(
         lambda: _offers_of(client, "sam", offer["contact_id"]), timeout=30
     )
     assert escalated["escalation_level"] == 1
     mails = await mailbox.wait_for(1, timeout=30)
     assert any(offer["contact_id"] in _text(m) for m in mails), system.log()
-    assert moved["offer_id"] != offer["offer_id"]
 
     ana = await eventually(lambda: _customer(client, "ana@example.com"))
 
     async def ana_timeline() -> list[str]:
         kinds = await _kinds(client, ana["customer_id"])
-        return kinds if len(kinds) >= 8 else []
+        return kinds if kinds[-2:] == ["ContactEscalated", "AgentOffered"] else []
 
-    assert await eventually(ana_timeline, timeout=30) == [
-        "InteractionReceived",
-        "ContactQueued",
-        "AgentOffered",
-        "OfferExpired",
-        "AgentOffered",
-        "OfferExpired",
-        "ContactEscalated",
-        "AgentOffered",
-    ]
+    kinds = await eventually(ana_timeline, timeout=30)
+    assert kinds[:4] == ["InteractionReceived", "ContactQueued", "AgentOffered", "OfferExpired"]
+    for once in ("InteractionReceived", "ContactQueued", "ContactEscalated"):
+        assert kinds.count(once) == 1, kinds
+    decisions = (await client.get(f"/api/contacts/{offer['contact_id']}/routing")).json()
+    assert decisions[0]["target"] == "alice" and decisions[-1]["target"] == "sam"
     ben = await eventually(lambda: _customer(client, "ben@example.com"), timeout=30)
     assert await eventually(lambda: _has(client, ben["customer_id"], "ContactQueued"))
     # Graceful stop: services, relays and stores close, then the nats-server child.
