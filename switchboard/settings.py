@@ -21,10 +21,19 @@ class Settings(BaseSettings):
     smtp_from: str = "switchboard@localhost"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    # Where people and channels reach us; unset: the HTTP address we listen on.
+    # Where channels reach this process (Twilio signs this URL); unset: the address we see.
     public_url: str | None = None
+    # Where people reach the API that links in notifications point to (agents, contacts);
+    # unset: public_url, then the HTTP address we listen on.
+    links_url: str | None = None
+    # Overrides [channels.email] host: a container must listen on 0.0.0.0.
+    smtp_listen_host: str | None = None
     # How long JetStream remembers a channel's message id to drop its retries.
     inbound_dedupe_window_seconds: float = 3600.0
 
     def link_base(self) -> str:
+        return self.links_url or self.public_url or f"http://{self.http_host}:{self.http_port}"
+
+    def callback_base(self) -> str:
+        """Where channels call back into this process (e.g. Twilio's delivery reports)."""
         return self.public_url or f"http://{self.http_host}:{self.http_port}"

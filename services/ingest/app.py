@@ -33,7 +33,7 @@ def build_ingest(
         senders.append(EmailReplySender(SmtpMailer(settings.smtp_url), settings.smtp_from))
     twilio = None
     if config.channels.twilio is not None:
-        twilio = TwilioMessagingSender(config.channels.twilio, settings.link_base())
+        twilio = TwilioMessagingSender(config.channels.twilio, settings.callback_base())
         senders.append(twilio)
     if config.channels.telegram:
         senders.append(TelegramSender(config.channels.telegram))
@@ -59,9 +59,12 @@ def build_ingest(
             await twilio.close()
 
     loops = []
-    if config.channels.email.enabled:
+    email = config.channels.email
+    if settings.smtp_listen_host:
+        email = email.model_copy(update={"host": settings.smtp_listen_host})
+    if email.enabled:
         mail = InboundMailHandler(publisher, RawStore(js))
-        loops.append(lambda: serve_smtp(config.channels.email, mail))
+        loops.append(lambda: serve_smtp(email, mail))
     return Service(
         name="ingest",
         routers=[router, embed_router(config)],

@@ -166,7 +166,7 @@ def test_urls_reach_a_port_their_host_listens_on() -> None:
 
 def test_notifier_links_point_at_routing() -> None:
     # The escalation e-mails link to /api/contacts/... and /api/agents/.../offers.
-    public = urlparse(OURS["notifier"]["environment"]["SWITCHBOARD_PUBLIC_URL"])
+    public = urlparse(OURS["notifier"]["environment"]["SWITCHBOARD_LINKS_URL"])
     routing_port = int(OURS["routing"]["environment"]["SWITCHBOARD_HTTP_PORT"])
     assert public.port == published(OURS["routing"])[routing_port]
 
@@ -179,7 +179,8 @@ def test_published_ports_are_ones_served_from_outside_the_container() -> None:
         assert published(svc).get(http_port) == http_port, name
         reachable = {http_port}
         email = mounted_config(svc).channels.email
-        if name == "ingest" and email.enabled and email.host not in LOOPBACK:
+        host = svc["environment"].get("SWITCHBOARD_SMTP_LISTEN_HOST", email.host)
+        if name == "ingest" and email.enabled and host not in LOOPBACK:
             reachable.add(email.port)
         assert set(published(svc)) <= reachable, name
 

@@ -83,3 +83,17 @@ def test_exports_cover_every_event() -> None:
     assert set(document["channels"]) == {e.type_name() for e in ALL_EVENTS}
     addresses = {c["address"] for c in document["channels"].values()}
     assert addresses == {e.subject for e in ALL_EVENTS}
+
+
+def test_links_and_callbacks_have_their_own_base() -> None:
+    from switchboard.settings import Settings
+
+    local = Settings(http_host="127.0.0.1", http_port=8123)
+    assert local.link_base() == local.callback_base() == "http://127.0.0.1:8123"
+    public = Settings(public_url="https://in.example", http_port=8123)
+    assert public.link_base() == public.callback_base() == "https://in.example"
+    split = Settings(public_url="https://in.example", links_url="https://desk.example")
+    assert (split.link_base(), split.callback_base()) == (
+        "https://desk.example",
+        "https://in.example",
+    )
