@@ -21,6 +21,18 @@ class ErrorResponse(BaseModel):
     details: list[ErrorDetail] = Field(default_factory=list)
 
 
+class SessionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class SessionView(BaseModel):
+    user: str
+    role: str
+    token: str | None = Field(default=None, description="only when signing in")
+
+
 class IngestAccepted(BaseModel):
     interaction_id: uuid.UUID
     duplicate: bool

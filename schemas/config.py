@@ -17,6 +17,8 @@ from pydantic import (
 )
 
 Role = Literal["agent", "supervisor"]
+# What `switchboard password` prints: pbkdf2_sha256$<iterations>$<salt>$<hash>.
+PASSWORD_HASH = r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
 
 
 class Person(BaseModel):
@@ -32,6 +34,8 @@ class Person(BaseModel):
     supervisor: str | None = None
     # Concurrent work per kind: a call blocks everything else (voice is always 1).
     capacity: dict[str, int] = Field(default_factory=lambda: {"messaging": 3, "email": 5})
+    # Signs the person in to the desk or console; unset: they cannot sign in.
+    password_hash: str | None = Field(default=None, pattern=PASSWORD_HASH, repr=False)
 
     @field_validator("capacity")
     @classmethod
@@ -138,6 +142,25 @@ class ChannelsConfig(BaseModel):
     email: EmailChannel = EmailChannel()
 
 
+class ApiToken(BaseModel):
+    """A bearer token for a program: an integrator's system or an operator's tooling."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    role: Literal["integrator", "admin"]
+    # Long enough that guessing is hopeless; write it as env:NAME to keep it out of the file.
+    token: Annotated[Secret, Field(min_length=24)]
+
+
+class AuthConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # How long a sign-in lasts before the desk asks again.
+    session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    tokens: list[ApiToken] = Field(default_factory=list)
+
+
 class SwitchboardConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -146,12 +169,16 @@ class SwitchboardConfig(BaseModel):
     ingest: IngestConfig = IngestConfig()
     forms: list[FormConfig] = Field(default_factory=list)
     channels: ChannelsConfig = ChannelsConfig()
+    auth: AuthConfig = AuthConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:
         ids = [p.id for p in self.people]
         if len(ids) != len(set(ids)):
             raise ValueError("people: duplicate id")
+        names = [t.name for t in self.auth.tokens]
+        if len(set(names) | set(ids)) != len(names) + len(ids):
+            raise ValueError("auth.tokens: a token name repeats or is also a person's id")
         known = set(ids)
         for p in self.people:
             if p.supervisor is not None and p.supervisor not in known:

@@ -48,3 +48,11 @@ class BadSignature(Exception):
 
 class UnknownSource(Exception):
     """404: no such form, bot or API channel is configured."""
+
+
+class NotAuthenticated(Exception):
+    """401: no credentials, or credentials that are not (or no longer) valid."""
+
+
+class Forbidden(Exception):
+    """403: who is calling is known, and may not do this."""

@@ -11,8 +11,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.api import ErrorDetail, ErrorResponse, Health
-from switchboard.errors import BadInput, BadSignature, ChannelUnavailable, TooLarge, UnknownSource
+from switchboard.auth import Authenticator
+from switchboard.errors import (
+    BadInput,
+    BadSignature,
+    ChannelUnavailable,
+    Forbidden,
+    NotAuthenticated,
+    TooLarge,
+    UnknownSource,
+)
 from switchboard.service import Service
+from switchboard.session_api import session_router
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +51,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("rejected signature: %s", exc)
         return _error(403, str(exc) or "bad signature")
 
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
+        response = _error(401, str(exc))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        log.info("forbidden: %s", exc)
+        return _error(403, str(exc))
+
     @app.exception_handler(UnknownSource)
     async def unknown_source(_: Request, exc: UnknownSource) -> JSONResponse:
         return _error(404, str(exc))
@@ -66,10 +87,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def http_app(
-    services: list[Service], runtime_checks: dict[str, Callable[[], Awaitable[str]]]
+    services: list[Service],
+    runtime_checks: dict[str, Callable[[], Awaitable[str]]],
+    auth: Authenticator,
 ) -> FastAPI:
     app = FastAPI(title="Switchboard", version="0.1.0")
     install_error_handlers(app)
+    app.include_router(session_router(auth))
     for service in services:
         for router in service.routers:
             app.include_router(router)

@@ -19,6 +19,7 @@ from services.history.app import build_history
 from services.ingest.app import build_ingest
 from services.notifier.app import build_notifier
 from services.routing.app import build_routing
+from switchboard.auth import Authenticator
 from switchboard.http import http_app
 from switchboard.jetstream import ensure_streams
 from switchboard.nats_server import NatsServerProcess
@@ -27,7 +28,9 @@ from switchboard.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[Settings, SwitchboardConfig, NatsBroker, JetStreamContext], Service]
+Builder = Callable[
+    [Settings, SwitchboardConfig, NatsBroker, JetStreamContext, Authenticator], Service
+]
 BUILDERS: dict[str, Builder] = {
     "ingest": build_ingest,
     "routing": build_routing,
@@ -69,8 +72,9 @@ class Runtime:
         js = nc.jetstream()
         await ensure_streams(js, self.settings.inbound_dedupe_window_seconds)
         self._broker = broker = NatsBroker(self.nats_url, max_reconnect_attempts=-1)
+        auth = Authenticator.from_settings(self.settings, self.config)
         self.services = [
-            BUILDERS[name](self.settings, self.config, broker, js) for name in self.names
+            BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names
         ]
 
         async def nats_ok() -> str:
@@ -79,7 +83,7 @@ class Runtime:
         async def loops_ok() -> str:
             return "ok" if not self.dead_loops else "; ".join(self.dead_loops)
 
-        app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok})
+        app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok}, auth)
         await broker.start()
         self._tasks = []
         for s in self.services:

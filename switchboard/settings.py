@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     links_url: str | None = None
     # Overrides [channels.email] host: a container must listen on 0.0.0.0.
     smtp_listen_host: str | None = None
+    # Signs session tokens; replicas must share it. Unset: one kept in data_dir/session.key.
+    session_secret: str | None = Field(default=None, repr=False)
     # How long JetStream remembers a channel's message id to drop its retries.
     inbound_dedupe_window_seconds: float = 3600.0
 

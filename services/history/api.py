@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from schemas.api import CustomerView, TimelineEntry
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
 from services.history.application import CustomerNotFound, HistoryApplication
 from services.history.timeline import TimelineView
+from switchboard.auth import STAFF, Authenticator
 from switchboard.serial import SerialExecutor
 
 
@@ -20,8 +21,15 @@ def history_router(
     run: SerialExecutor,
     view_run: SerialExecutor,
     default_region: str,
+    auth: Authenticator,
 ) -> APIRouter:
-    router = APIRouter(prefix="/api/customers", tags=["history"])
+    # Staff see every customer (whoever calls may be anyone's customer); an integrator's
+    # CRM reads them too.
+    router = APIRouter(
+        prefix="/api/customers",
+        tags=["history"],
+        dependencies=[Depends(auth.role(*STAFF, "integrator"))],
+    )
 
     @router.get("", response_model=list[CustomerView])
     async def search(

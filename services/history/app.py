@@ -11,6 +11,7 @@ from services.history.application import HistoryApplication
 from services.history.contracts import to_contract
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
+from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, INBOUND
 from switchboard.outbox import OutboxRelay
@@ -28,7 +29,11 @@ def build_history_core(settings: Settings) -> TimelineProjector:
 
 
 def build_history(
-    settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
+    settings: Settings,
+    config: SwitchboardConfig,
+    broker: NatsBroker,
+    js: JetStreamContext,
+    auth: Authenticator,
 ) -> Service:
     projector = build_history_core(settings)
     app = projector.app
@@ -67,7 +72,9 @@ def build_history(
     return Service(
         name="history",
         routers=[
-            history_router(app, projector.view, run, projector.run, config.ingest.default_region)
+            history_router(
+                app, projector.view, run, projector.run, config.ingest.default_region, auth
+            )
         ],
         loops=[relay.follower.run, projector.follower.run],
         health=health,

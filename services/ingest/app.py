@@ -15,6 +15,7 @@ from services.ingest.replies import ReplyDispatcher, ReplySender
 from services.ingest.telegram_sender import TelegramSender
 from services.ingest.twilio_sender import TwilioMessagingSender
 from services.ingest.webform_embed import embed_router
+from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.service import Service
@@ -23,7 +24,11 @@ from switchboard.smtp import SmtpMailer
 
 
 def build_ingest(
-    settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
+    settings: Settings,
+    config: SwitchboardConfig,
+    broker: NatsBroker,
+    js: JetStreamContext,
+    auth: Authenticator,
 ) -> Service:
     publisher = InboundPublisher(js)
     adapters, failed = load_adapters(config)

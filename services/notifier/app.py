@@ -8,6 +8,7 @@ from nats.js import JetStreamContext
 from schemas.config import SwitchboardConfig
 from services.notifier.application import NotifierApplication
 from services.notifier.handlers import NotifierHandlers
+from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.serial import SerialExecutor
@@ -18,7 +19,11 @@ from switchboard.store import event_store_env
 
 
 def build_notifier(
-    settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
+    settings: Settings,
+    config: SwitchboardConfig,
+    broker: NatsBroker,
+    js: JetStreamContext,
+    auth: Authenticator,
 ) -> Service:
     app = NotifierApplication(env=event_store_env(settings, "notifier"))
     run = SerialExecutor("notifier")

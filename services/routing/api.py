@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from eventsourcing.persistence import IntegrityError
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 
 from schemas.api import (
     AgentStatusRequest,
@@ -19,8 +19,10 @@ from schemas.api import (
     ReplyRequest,
     RoutingDecision,
 )
-from services.routing.application import NotFound, RoutingApplication
+from services.routing.application import NotFound, NotYours, RoutingApplication
 from services.routing.contact import ContactError
+from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
+from switchboard.errors import Forbidden
 from switchboard.serial import SerialExecutor
 
 T = TypeVar("T")
@@ -31,8 +33,16 @@ def routing_router(
     run: SerialExecutor,
     after_change: Callable[[], None],
     heartbeat: Callable[[str], Awaitable[None]],
+    auth: Authenticator,
 ) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["routing"])
+    # Defaults rather than Annotated aliases: postponed annotations cannot see locals.
+    staff = Depends(auth.role(*STAFF))
+    reader = Depends(auth.role(*STAFF, "integrator"))
+
+    def acting(principal: Principal) -> str | None:
+        """Who must hold the offer or contact: the caller, unless an admin steps in."""
+        return None if principal.role == "admin" else principal.id
 
     async def command(call: Callable[[], T]) -> T:
         # Another replica may change the same aggregate between our read and write;
@@ -44,6 +54,8 @@ def routing_router(
                 raise HTTPException(404, str(exc)) from exc
             except ContactError as exc:
                 raise HTTPException(409, str(exc)) from exc
+            except NotYours as exc:
+                raise Forbidden(str(exc)) from exc
             except IntegrityError:
                 continue
             after_change()
@@ -56,51 +68,74 @@ def routing_router(
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
 
+    def person(agent_id: str) -> str:
+        if agent_id not in app.people:
+            raise HTTPException(404, f"agent {agent_id!r} not found")
+        return agent_id
+
+    async def may_see_contact(principal: Principal, contact_id: uuid.UUID) -> None:
+        if principal.role in (*SUPERVISORS, "integrator"):
+            return
+        if principal.id not in await query(lambda: app.involved(contact_id)):
+            raise Forbidden(f"contact {contact_id} was never offered to {principal.id}")
+
     @router.get("/agents", response_model=list[AgentView])
-    async def list_agents() -> list[AgentView]:
+    async def list_agents(_: Principal = staff) -> list[AgentView]:
         return await run(app.agents)
 
     @router.post("/agents/{agent_id}/status", response_model=AgentView)
-    async def set_status(agent_id: str, body: AgentStatusRequest) -> AgentView:
+    async def set_status(
+        agent_id: str, body: AgentStatusRequest, principal: Principal = staff
+    ) -> AgentView:
+        """An agent sets their own status; a supervisor may set that of anyone below them."""
+        auth.require_manages(principal, person(agent_id))
         return await command(lambda: app.set_status(agent_id, body.status))
 
     @router.post("/agents/{agent_id}/heartbeat", status_code=204)
-    async def beat(agent_id: str) -> None:
+    async def beat(agent_id: str, principal: Principal = staff) -> None:
         """The desk is open. Without one within heartbeat_timeout_seconds the agent goes
         offline, their offers go back to the queue and their contacts to their supervisor."""
-        if agent_id not in app.people:
-            raise HTTPException(404, f"agent {agent_id!r} not found")
+        auth.require_manages(principal, person(agent_id))
         await heartbeat(agent_id)
 
     @router.get("/agents/{agent_id}/offers", response_model=list[OfferView])
-    async def offers(agent_id: str) -> list[OfferView]:
+    async def offers(agent_id: str, principal: Principal = staff) -> list[OfferView]:
+        auth.require_manages(principal, person(agent_id))
         return await query(lambda: app.offers_for(agent_id))
 
     @router.post("/offers/{offer_id}/accept", response_model=ContactView)
-    async def accept(offer_id: uuid.UUID) -> ContactView:
-        return await command(lambda: app.accept(offer_id))
+    async def accept(offer_id: uuid.UUID, principal: Principal = staff) -> ContactView:
+        return await command(lambda: app.accept(offer_id, acting(principal)))
 
     @router.post("/offers/{offer_id}/decline", response_model=ContactView)
-    async def decline(offer_id: uuid.UUID) -> ContactView:
-        return await command(lambda: app.decline(offer_id))
+    async def decline(offer_id: uuid.UUID, principal: Principal = staff) -> ContactView:
+        return await command(lambda: app.decline(offer_id, acting(principal)))
 
     @router.post("/contacts/{contact_id}/complete", response_model=ContactView)
-    async def complete(contact_id: uuid.UUID, body: CompleteRequest) -> ContactView:
-        return await command(lambda: app.complete(contact_id, body.disposition))
+    async def complete(
+        contact_id: uuid.UUID, body: CompleteRequest, principal: Principal = staff
+    ) -> ContactView:
+        return await command(lambda: app.complete(contact_id, body.disposition, acting(principal)))
 
     @router.post("/contacts/{contact_id}/replies", status_code=202, response_model=ReplyAccepted)
-    async def reply(contact_id: uuid.UUID, body: ReplyRequest) -> ReplyAccepted:
+    async def reply(
+        contact_id: uuid.UUID, body: ReplyRequest, principal: Principal = staff
+    ) -> ReplyAccepted:
         """Queues the agent's answer; it goes out through the customer's channel."""
-        reply_id = await command(lambda: app.reply(contact_id, body.text))
+        reply_id = await command(lambda: app.reply(contact_id, body.text, acting(principal)))
         return ReplyAccepted(reply_id=reply_id)
 
     @router.get("/contacts/{contact_id}/routing", response_model=list[RoutingDecision])
-    async def routing(contact_id: uuid.UUID) -> list[RoutingDecision]:
+    async def routing(
+        contact_id: uuid.UUID, principal: Principal = reader
+    ) -> list[RoutingDecision]:
         """Every routing decision on the contact: who was considered and why each was skipped."""
+        await may_see_contact(principal, contact_id)
         return await query(lambda: app.decisions(contact_id))
 
     @router.get("/contacts/{contact_id}", response_model=ContactView)
-    async def contact(contact_id: uuid.UUID) -> ContactView:
+    async def contact(contact_id: uuid.UUID, principal: Principal = reader) -> ContactView:
+        await may_see_contact(principal, contact_id)
         return await query(lambda: app.contact(contact_id))
 
     return router

@@ -12,6 +12,7 @@ from services.routing.contracts import to_contract
 from services.routing.handlers import RoutingHandlers
 from services.routing.queue_stats import QueueStatsProjection
 from services.routing.stats_api import stats_follower, stats_router
+from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, INBOUND, TIMERS
 from switchboard.outbox import OutboxRelay
@@ -22,7 +23,11 @@ from switchboard.store import event_store_env
 
 
 def build_routing(
-    settings: Settings, config: SwitchboardConfig, broker: NatsBroker, js: JetStreamContext
+    settings: Settings,
+    config: SwitchboardConfig,
+    broker: NatsBroker,
+    js: JetStreamContext,
+    auth: Authenticator,
 ) -> Service:
     app = RoutingApplication(
         config.people,
@@ -100,8 +105,8 @@ def build_routing(
     return Service(
         name="routing",
         routers=[
-            routing_router(app, run, relay.follower.wake, handlers.heartbeat),
-            stats_router(app, stats, run),
+            routing_router(app, run, relay.follower.wake, handlers.heartbeat, auth),
+            stats_router(app, stats, run, auth),
         ],
         loops=[relay.follower.run, stats_loop.run],
         health=health,

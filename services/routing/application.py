@@ -44,6 +44,15 @@ class NotFound(LookupError):
     pass
 
 
+class NotYours(PermissionError):
+    """Only the person an offer or contact belongs to may act on it."""
+
+
+def _require_holder(holder: str | None, actor: str | None, what: str) -> None:
+    if actor is not None and holder != actor:
+        raise NotYours(f"{what} is not {actor}'s")
+
+
 class Unit:
     """The aggregates one command touches, loaded once and saved together."""
 
@@ -226,36 +235,43 @@ class RoutingApplication(TrackedApplication):
             self._dispatch(unit, now)
         return self._agent_view(agent)
 
-    def accept(self, offer_id: uuid.UUID) -> ContactView:
+    def accept(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
+        """`actor`: who asks; None for the system itself (tests, simulation)."""
         now = self.clock()
         with self.unit() as unit:
             contact = self._contact_of_offer(unit, offer_id)
+            _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
             agent = unit.agent(contact.accept(offer_id, now), now)
             agent.take(str(offer_id), str(contact.id))
             unit.line(contact.queue).leave(str(contact.id), "accepted")
         return self._contact_view(contact)
 
-    def decline(self, offer_id: uuid.UUID) -> ContactView:
+    def decline(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
         now = self.clock()
         with self.unit() as unit:
             contact = self._contact_of_offer(unit, offer_id)
+            _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
             unit.agent(contact.decline(offer_id, now), now).release(str(offer_id), "declined")
             self._dispatch(unit, now)
         return self._contact_view(contact)
 
-    def complete(self, contact_id: uuid.UUID, disposition: str) -> ContactView:
+    def complete(
+        self, contact_id: uuid.UUID, disposition: str, actor: str | None = None
+    ) -> ContactView:
         now = self.clock()
         with self.unit() as unit:
             contact = unit.contact(contact_id)
+            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
             agent = unit.agent(contact.complete(disposition, now), now)
             agent.finish(str(contact.id), now)
             self._dispatch(unit, now)
         return self._contact_view(contact)
 
-    def reply(self, contact_id: uuid.UUID, text: str) -> uuid.UUID:
+    def reply(self, contact_id: uuid.UUID, text: str, actor: str | None = None) -> uuid.UUID:
         now = self.clock()
         with self.unit() as unit:
             contact = unit.contact(contact_id)
+            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
             reply_id = derived_id("reply", str(contact.id), str(contact.version))
             contact.reply(reply_id, text, now)
         return reply_id
@@ -315,6 +331,11 @@ class RoutingApplication(TrackedApplication):
 
     def contact(self, contact_id: uuid.UUID) -> ContactView:
         return self._contact_view(Unit(self).contact(contact_id))
+
+    def involved(self, contact_id: uuid.UUID) -> set[str]:
+        """Everyone who was offered or holds the contact: who may look at it."""
+        contact = Unit(self).contact(contact_id)
+        return {*contact.tried_agents, *([contact.agent_id] if contact.agent_id else [])}
 
     # Internals -----------------------------------------------------------------------
 
@@ -409,4 +430,4 @@ class RoutingApplication(TrackedApplication):
         )
 
 
-__all__ = ["ContactError", "NotFound", "RoutingApplication"]
+__all__ = ["ContactError", "NotFound", "NotYours", "RoutingApplication"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from eventsourcing.persistence import Notification
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from schemas.api import QueueStats
 from services.routing.application import NotFound, RoutingApplication
 from services.routing.queue_stats import QueueStatsProjection, QueueTotals
+from switchboard.auth import SUPERVISORS, Authenticator
 from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
 
@@ -32,9 +33,13 @@ def stats_follower(
 
 
 def stats_router(
-    app: RoutingApplication, projection: QueueStatsProjection, run: SerialExecutor
+    app: RoutingApplication,
+    projection: QueueStatsProjection,
+    run: SerialExecutor,
+    auth: Authenticator,
 ) -> APIRouter:
-    router = APIRouter(tags=["routing"])
+    # Supervisors watch queues; a Prometheus scraper uses an admin token.
+    router = APIRouter(tags=["routing"], dependencies=[Depends(auth.role(*SUPERVISORS))])
 
     async def snapshot(queue: str) -> QueueStats:
         try:

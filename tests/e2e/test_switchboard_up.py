@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from switchboard.nats_server import port_open
+from tests.support.auth import ADMIN, auth_toml
 from tests.support.mailbox import Mailbox
 from tests.support.ports import free_port
 from tests.support.process import SwitchboardProcess
@@ -46,7 +47,7 @@ email = "sam@example.com"
 
 @pytest.fixture
 def system(tmp_path: Path, mailbox: Mailbox) -> Iterator[SwitchboardProcess]:
-    config = CONFIG + f"\n[channels.email]\nport = {free_port()}\n"
+    config = CONFIG + auth_toml() + f"\n[channels.email]\nport = {free_port()}\n"
     proc = SwitchboardProcess(tmp_path / "sb", config, mailbox.url)
     proc.start()
     yield proc
@@ -57,7 +58,7 @@ def system(tmp_path: Path, mailbox: Mailbox) -> Iterator[SwitchboardProcess]:
 
 @pytest.fixture
 async def client(system: SwitchboardProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=system.base_url, timeout=10) as c:
+    async with httpx.AsyncClient(base_url=system.base_url, timeout=10, headers=ADMIN) as c:
         yield c
 
 

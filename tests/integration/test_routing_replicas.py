@@ -14,6 +14,7 @@ import pytest
 from switchboard.nats_server import NatsServerProcess
 from switchboard.runtime import Runtime
 from switchboard.settings import Settings
+from tests.support.auth import ADMIN
 from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.stack import Stack, stack_config
@@ -39,7 +40,9 @@ async def replicas(
         nats_server.url,
     )
     await second.start()
-    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{second.settings.http_port}")
+    client = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{second.settings.http_port}", headers=ADMIN
+    )
     yield main, client
     await client.aclose()
     await second.stop()

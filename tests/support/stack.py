@@ -26,6 +26,7 @@ from switchboard.jetstream import RELAY_BUCKET
 from switchboard.nats_server import NatsServerProcess
 from switchboard.runtime import Runtime
 from switchboard.settings import Settings
+from tests.support.auth import ADMIN, password_hash, test_auth
 from tests.support.ports import free_port
 
 ONE_AT_A_TIME = {"messaging": 1, "email": 1}
@@ -60,12 +61,14 @@ def stack_config(
         forms=[FormConfig(id="contact-us")],
         # Tests that want inbound e-mail turn it on with a free port.
         channels=ChannelsConfig(email=EmailChannel(enabled=False)),
+        auth=test_auth(),
         people=[
             # One contact at a time keeps these scenarios' offers predictable; capacity
             # per kind of work is covered by the routing unit tests.
             Person(
                 id="alice",
                 name="Alice",
+                password_hash=password_hash("alice"),
                 email="alice@example.com",
                 supervisor="sam",
                 capacity=ONE_AT_A_TIME,
@@ -73,14 +76,26 @@ def stack_config(
             Person(
                 id="bob",
                 name="Bob",
+                password_hash=password_hash("bob"),
                 email="bob@example.com",
                 supervisor="sam",
                 capacity=ONE_AT_A_TIME,
             ),
             Person(
-                id="sam", name="Sam", role="supervisor", email="sam@example.com", supervisor="hana"
+                id="sam",
+                name="Sam",
+                role="supervisor",
+                email="sam@example.com",
+                supervisor="hana",
+                password_hash=password_hash("sam"),
             ),
-            Person(id="hana", name="Hana", role="supervisor", email="hana@example.com"),
+            Person(
+                id="hana",
+                name="Hana",
+                role="supervisor",
+                email="hana@example.com",
+                password_hash=password_hash("hana"),
+            ),
         ],
     )
 
@@ -105,7 +120,9 @@ class Stack:
         )
         self.base_url = f"http://127.0.0.1:{self.settings.http_port}"
         self.runtime: Runtime | None = None
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=15.0)
+        # Operator's tooling by default; `signed_in` acts as one person.
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=15.0, headers=ADMIN)
+        self._people: list[httpx.AsyncClient] = []
 
     async def start(self) -> None:
         self.runtime = Runtime(
@@ -124,6 +141,18 @@ class Stack:
     async def close(self) -> None:
         await self.stop()
         await self.http.aclose()
+        for client in self._people:
+            await client.aclose()
+
+    async def signed_in(self, person_id: str, password: str | None = None) -> httpx.AsyncClient:
+        """A client holding `person_id`'s session cookie, as their desk would."""
+        client = httpx.AsyncClient(base_url=self.base_url, timeout=15.0)
+        r = await client.post(
+            "/api/session", json={"user": person_id, "password": password or person_id}
+        )
+        assert r.status_code == 200, r.text
+        self._people.append(client)
+        return client
 
     # Driving it the way an agent or a channel would --------------------------------
 

@@ -25,6 +25,7 @@ import yaml
 
 from schemas.config import SwitchboardConfig
 from switchboard import cli
+from switchboard.auth import Authenticator
 from switchboard.http import http_app
 from switchboard.runtime import BUILDERS
 from switchboard.settings import Settings
@@ -240,7 +241,9 @@ def serving_health(checks: dict[str, str]) -> Iterator[int]:
 
         return check
 
-    app = http_app([], {name: probe(name) for name in checks})
+    app = http_app(
+        [], {name: probe(name) for name in checks}, Authenticator(SwitchboardConfig(), "secret")
+    )
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)

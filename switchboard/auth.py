@@ -1,0 +1,125 @@
+"""Who is calling: people sign in with a password and get a session token (also set as a
+cookie for the desk); programs present a configured bearer token. Every API route that is
+not a channel (channels verify their own signatures) needs one of the two."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from hmac import compare_digest
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from schemas.config import SwitchboardConfig
+from switchboard.errors import Forbidden, NotAuthenticated
+from switchboard.passwords import verify_password
+from switchboard.settings import Settings
+
+Role = Literal["agent", "supervisor", "integrator", "admin"]
+SESSION_COOKIE = "sb_session"
+STAFF: tuple[Role, ...] = ("agent", "supervisor", "admin")
+SUPERVISORS: tuple[Role, ...] = ("supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    role: Role
+
+
+def session_secret(settings: Settings) -> str:
+    """SWITCHBOARD_SESSION_SECRET, or one kept under the data directory so that sessions
+    survive a restart of `switchboard up` (replicas must share the environment variable)."""
+    if settings.session_secret:
+        return settings.session_secret
+    path: Path = settings.data_dir / "session.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Authenticator:
+    """Signs people in and tells, for a request, who is calling. Usable as a FastAPI
+    dependency: `Depends(authenticator)` yields the Principal or answers 401."""
+
+    def __init__(self, config: SwitchboardConfig, secret: str) -> None:
+        self.config = config
+        self.max_age = int(config.auth.session_hours * 3600)
+        self._sessions = URLSafeTimedSerializer(secret, salt="switchboard-session")
+        self._people = {p.id: p for p in config.people}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, config: SwitchboardConfig) -> Authenticator:
+        return cls(config, session_secret(settings))
+
+    def sign_in(self, user: str, password: str) -> str | None:
+        """A session token, or None when the user or password is wrong."""
+        person = self._people.get(user)
+        if person is None or person.password_hash is None:
+            return None
+        if not verify_password(password, person.password_hash):
+            return None
+        return self._sessions.dumps({"sub": person.id})
+
+    def principal_for(self, token: str) -> Principal | None:
+        for api_token in self.config.auth.tokens:
+            if compare_digest(api_token.token.encode(), token.encode()):
+                return Principal(api_token.name, api_token.role)
+        try:
+            data = self._sessions.loads(token, max_age=self.max_age)
+        except BadSignature:
+            return None
+        # The role comes from today's config, not the token: a person removed or moved
+        # loses their rights at once.
+        person = self._people.get(data.get("sub", "")) if isinstance(data, dict) else None
+        return Principal(person.id, person.role) if person else None
+
+    async def __call__(self, request: Request) -> Principal:
+        token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise NotAuthenticated("sign in first (Authorization: Bearer <token>)")
+        principal = self.principal_for(token)
+        if principal is None:
+            raise NotAuthenticated("the token is not valid (expired, or signed out)")
+        return principal
+
+    def role(self, *roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+        """A dependency that also requires one of `roles`."""
+
+        async def check(request: Request) -> Principal:
+            principal = await self(request)
+            if principal.role not in roles:
+                raise Forbidden(f"{principal.role} may not do this (needs {' or '.join(roles)})")
+            return principal
+
+        return check
+
+    def manages(self, principal: Principal, person_id: str) -> bool:
+        """Whether `principal` may act for `person_id`: themselves, anyone below them in the
+        hierarchy, or anyone at all for an admin."""
+        if principal.role == "admin" or principal.id == person_id:
+            return True
+        seen: set[str] = set()
+        current = self._people.get(person_id)
+        while current is not None and current.supervisor and current.id not in seen:
+            if current.supervisor == principal.id:
+                return True
+            seen.add(current.id)
+            current = self._people.get(current.supervisor)
+        return False
+
+    def require_manages(self, principal: Principal, person_id: str) -> None:
+        if not self.manages(principal, person_id):
+            raise Forbidden(f"{principal.id} may not act for {person_id}")
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None

@@ -1,0 +1,44 @@
+"""Signing in and out: a session token in the answer for programs, and the same token as
+an HttpOnly, SameSite=Strict cookie for the desk (so page scripts never hold it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from schemas.api import SessionRequest, SessionView
+from switchboard.auth import SESSION_COOKIE, Authenticator, Principal
+from switchboard.errors import NotAuthenticated
+
+
+def session_router(auth: Authenticator) -> APIRouter:
+    router = APIRouter(prefix="/api/session", tags=["session"])
+
+    @router.post("", response_model=SessionView)
+    async def sign_in(body: SessionRequest, request: Request, response: Response) -> SessionView:
+        token = auth.sign_in(body.user, body.password)
+        if token is None:
+            raise NotAuthenticated("unknown user or wrong password")
+        principal = auth.principal_for(token)
+        assert principal is not None
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=auth.max_age,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return SessionView(user=principal.id, role=principal.role, token=token)
+
+    @router.get("", response_model=SessionView)
+    async def who(principal: Annotated[Principal, Depends(auth)]) -> SessionView:
+        return SessionView(user=principal.id, role=principal.role)
+
+    @router.delete("", status_code=204)
+    async def sign_out(response: Response) -> None:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+
+    return router
