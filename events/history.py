@@ -11,9 +11,16 @@ PREFIX = "sb.events.history"
 
 
 class CustomerIdentified(Event):
+    """Who sent an interaction, and what routing needs to know of them at that moment."""
+
     subject: ClassVar[str] = f"{PREFIX}.CustomerIdentified"
+    version: ClassVar[int] = 2
     customer_id: uuid.UUID
     interaction_id: uuid.UUID
     contact_id: uuid.UUID
     identities: list[str]
     is_new_customer: bool
+    # v2: the customer's tier (e.g. "vip") raises their priority; the agent who last
+    # accepted one of their contacts gets the first offer (sticky routing).
+    tier: str | None = None
+    last_agent_id: str | None = None
