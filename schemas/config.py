@@ -17,6 +17,8 @@ from pydantic import (
 )
 
 Role = Literal["agent", "supervisor"]
+NotifyChannel = Literal["desk", "email", "sms"]
+NOTIFY_DEFAULT: tuple[NotifyChannel, ...] = ("desk", "email")
 # What `switchboard password` prints: pbkdf2_sha256$<iterations>$<salt>$<hash>.
 PASSWORD_HASH = r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
 
@@ -36,6 +38,9 @@ class Person(BaseModel):
     capacity: dict[str, int] = Field(default_factory=lambda: {"messaging": 3, "email": 5})
     # Signs the person in to the desk or console; unset: they cannot sign in.
     password_hash: str | None = Field(default=None, pattern=PASSWORD_HASH, repr=False)
+    # How the notifier tells them of escalations and flags: the live desk, e-mail (to
+    # `email`), SMS (to `phone`, through channels.twilio).
+    notify: list[NotifyChannel] = Field(default_factory=lambda: list(NOTIFY_DEFAULT))
 
     @field_validator("capacity")
     @classmethod
@@ -62,6 +67,17 @@ class RoutingConfig(BaseModel):
     heartbeat_timeout_seconds: float = Field(default=60, gt=0)
     # Service level: share of answered contacts taken within this many seconds.
     sla_seconds: float = Field(default=20, gt=0)
+
+
+class NotifierConfig(BaseModel):
+    """How hard the notifier tries: attempt n waits retry_base_seconds * 2^(n-1), at most
+    retry_max_seconds; after max_attempts the notification is recorded as failed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    retry_base_seconds: float = Field(default=2, gt=0)
+    retry_max_seconds: float = Field(default=300, gt=0)
+    max_attempts: int = Field(default=8, ge=1, le=50)
 
 
 class FormConfig(BaseModel):
@@ -170,6 +186,7 @@ class SwitchboardConfig(BaseModel):
     forms: list[FormConfig] = Field(default_factory=list)
     channels: ChannelsConfig = ChannelsConfig()
     auth: AuthConfig = AuthConfig()
+    notifier: NotifierConfig = NotifierConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

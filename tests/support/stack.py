@@ -41,7 +41,12 @@ CONSUMERS = {
         "notifier-flags",
         "ingest-replies",
     ],
-    "TIMERS": ["routing-deadlines", "routing-wait-deadlines", "routing-presence-deadlines"],
+    "TIMERS": [
+        "routing-deadlines",
+        "routing-wait-deadlines",
+        "routing-presence-deadlines",
+        "notifier-retries",
+    ],
 }
 
 
