@@ -20,11 +20,19 @@ class FakeTwilio(LocalServer):
         self.account_sid = account_sid
         self.messages: list[dict[str, str]] = []
         self.refuse: set[str] = set()  # numbers answered with Twilio's 21211
+        self.unavailable = 0  # the next this many requests get a 503, as in an outage
+        self.requests = 0
         self._ids = itertools.count(1)
         self.app.post("/2010-04-01/Accounts/{sid}/Messages.json")(self._create_message)
 
     async def _create_message(self, sid: str, request: Request) -> JSONResponse:
         form = {k: str(v) for k, v in (await request.form()).items()}
+        self.requests += 1
+        if self.unavailable > 0:
+            self.unavailable -= 1
+            return JSONResponse(
+                {"code": 20503, "message": "Service unavailable", "status": 503}, status_code=503
+            )
         if not request.headers.get("authorization", "").startswith("Basic "):
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, 401)
         if form.get("To") in self.refuse:
