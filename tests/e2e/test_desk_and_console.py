@@ -24,7 +24,7 @@ async def stack(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
 ) -> AsyncIterator[Stack]:
     # Offers last long enough to be accepted by a test, and short enough to watch one lapse.
-    config = stack_config(offer_timeout=6, escalation_timeout=600)
+    config = stack_config(offer_timeout=12, escalation_timeout=600)
     async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as s:
         yield s
 
@@ -65,6 +65,9 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         await expect(offer).to_have_count(1, timeout=LIVE)
         await expect(offer.locator(".summary")).to_contain_text("<script>alert(1)</script>")
         await expect(offer.locator(".countdown")).to_have_text(re.compile(r"Expires in \d+ s"))
+        # The screen pop: who the customer is and what they wrote before, as plain text.
+        await expect(offer.locator(".customer-name")).to_have_text("Ana <b>Lima</b>", timeout=LIVE)
+        await expect(offer.locator(".timeline")).to_contain_text("InteractionReceived")
         await alice.screenshot(path=SCREENSHOTS / "desk-offer.png")
         await expect(bob.locator("li.offer")).to_have_count(0)
 
@@ -100,7 +103,7 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         escalation = console.locator("li.escalation")
         await expect(escalation).to_have_count(1, timeout=LIVE)
         await expect(escalation).to_contain_text("Please call me back")
-        await expect(console.locator(".queue .agents-by-status")).to_contain_text("available 0")
+        await expect(console.locator(".queue .agents-by-status")).to_have_text("away 1, not_responding 1")
         await console.screenshot(path=SCREENSHOTS / "console-escalation.png", full_page=True)
         mails = await mailbox.wait_for(1, timeout=30)
         assert [m["To"] for m in mails] == ["sam@example.com"]

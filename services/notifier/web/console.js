@@ -1,7 +1,7 @@
 // The supervisor console: live queue board, agents, escalations with accept / reassign /
 // requeue, failed notifications, routing explanations and customer search.
 import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSignIn } from "/ui/common.js";
-import { customerCard, timeline, timelineItems } from "/ui/customer.js";
+import { customerCard, customerOf, rememberCustomer, timeline, timelineItems } from "/ui/customer.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes are not pushed yet
 const $ = (id) => document.getElementById(id);
@@ -19,6 +19,10 @@ async function start(session) {
     hello: refresh,
     board: refreshSoon,
     offer: refreshEscalations,
+    customer: async (data) => {
+      rememberCustomer(data);
+      await refreshEscalations();
+    },
     escalation: async (data) => {
       say(`Escalation: ${data.channel} contact (${data.reason})`);
       await refreshEscalations();
@@ -130,14 +134,15 @@ async function escalationCard(offer) {
     { id: `${id}-agent`, "aria-label": "Agent to hand it to" },
     agents.map((a) => el("option", { value: a.agent_id }, `${a.name} (${a.status})`)),
   );
-  const recent = await timeline(offer.customer_id, 5);
+  const customerId = customerOf(offer);
+  const recent = await timeline(customerId, 5);
   return el(
     "li",
     { class: "card escalation", "aria-labelledby": id, dataset: { offer: offer.offer_id } },
     el("h3", { id }, `Level ${offer.escalation_level}: ${offer.channel} contact`),
     el("p", { class: "summary" }, offer.summary),
     el("p", { class: "muted" }, `Offered ${time(offer.offered_at)} · contact ${offer.contact_id}`),
-    await customerCard(offer.customer_id),
+    await customerCard(customerId),
     recent.length ? el("ol", { class: "timeline short" }, timelineItems(recent)) : null,
     el(
       "div",

@@ -31,7 +31,7 @@ export function timelineItems(entries) {
       " ",
       el("span", { class: "kind" }, entry.kind),
       entry.channel ? el("span", { class: "channel" }, ` · ${entry.channel}`) : null,
-      el("div", { class: "summary" }, entry.summary),
+      el("div", { class: "entry-summary" }, entry.summary),
     ),
   );
 }
@@ -43,4 +43,19 @@ export async function timeline(customerId, limit) {
   } catch (error) {
     return [];
   }
+}
+
+// Whose contact is it? Routing's views say so (customer_id); until they do, the live push
+// tells (a `customer` event), and the page keeps that for the browser session.
+const LINKS = "sb_customer_links";
+
+export function rememberCustomer(push) {
+  const links = JSON.parse(sessionStorage.getItem(LINKS) || "{}");
+  links[push.contact_id] = push.customer_id;
+  sessionStorage.setItem(LINKS, JSON.stringify(links));
+}
+
+export function customerOf(view) {
+  if (view.customer_id) return view.customer_id;
+  return JSON.parse(sessionStorage.getItem(LINKS) || "{}")[view.contact_id] || null;
 }

@@ -1,7 +1,7 @@
 // The agent desk: status, heartbeat, live offers with a countdown and a screen pop, the
 // contacts the agent holds with their timeline, reply and completion.
 import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
-import { customerCard, timeline, timelineItems } from "/ui/customer.js";
+import { customerCard, customerOf, rememberCustomer, timeline, timelineItems } from "/ui/customer.js";
 
 const HEARTBEAT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -20,6 +20,7 @@ async function start(session) {
     offer: onOffer,
     escalation: resync,
     contact: onContactChange,
+    customer: onCustomer,
     status: (data) => ($("status-select").value = data.status),
   });
   beat = window.setInterval(heartbeat, HEARTBEAT_MS);
@@ -65,6 +66,14 @@ async function onOffer(push) {
   await resync();
 }
 
+async function onCustomer(push) {
+  rememberCustomer(push);
+  await renderOffers();
+  // The timeline records the contact a moment after the customer is known.
+  window.setTimeout(renderOffers, 1500);
+  if (push.contact_id === state.current) await openContact(state.current);
+}
+
 async function onContactChange(push) {
   await loadContacts();
   if (push.contact_id === state.current) await openContact(state.current);
@@ -102,16 +111,22 @@ async function renderOffers() {
   const list = $("offers");
   const items = [];
   for (const offer of state.offers.values()) items.push(await offerCard(offer));
+  // Re-rendering must not throw a keyboard user's focus away.
+  const focused = document.activeElement;
+  const card = focused && focused.closest ? focused.closest("li[data-offer]") : null;
   list.replaceChildren(...items);
+  if (card) {
+    const again = list.querySelector(`li[data-offer="${card.dataset.offer}"]`);
+    const button = again && [...again.querySelectorAll("button")].find((b) => b.textContent === focused.textContent);
+    if (button) button.focus();
+  }
   show($("no-offers"), items.length === 0);
   tick();
 }
 
 async function offerCard(offer) {
-  const [card, recent] = await Promise.all([
-    customerCard(offer.customer_id),
-    timeline(offer.customer_id, 5),
-  ]);
+  const customerId = customerOf(offer);
+  const [card, recent] = await Promise.all([customerCard(customerId), timeline(customerId, 5)]);
   const title = offer.escalation_level > 0 ? `Escalation (level ${offer.escalation_level})` : "Offer";
   const id = `offer-${offer.offer_id}`;
   return el(
@@ -189,10 +204,8 @@ function renderContacts() {
 async function openContact(contactId) {
   state.current = contactId;
   const contact = state.contacts.get(contactId) || (await api("GET", `/api/contacts/${contactId}`));
-  const [card, entries] = await Promise.all([
-    customerCard(contact.customer_id),
-    timeline(contact.customer_id, 50),
-  ]);
+  const customerId = customerOf(contact);
+  const [card, entries] = await Promise.all([customerCard(customerId), timeline(customerId, 50)]);
   $("work-title").textContent = `Contact: ${contact.channel}`;
   $("work-card").replaceChildren(
     el("p", { class: "summary" }, contact.summary || ""),
@@ -217,7 +230,10 @@ $("reply").addEventListener("submit", async (event) => {
     await api("POST", `/api/contacts/${state.current}/replies`, { text });
     $("reply-text").value = "";
     say("Reply sent to the customer's channel");
-    window.setTimeout(() => state.current && openContact(state.current), 1500);
+    // The timeline shows the reply once history recorded it, and its outcome a bit later.
+    for (const ms of [1000, 3000, 7000]) {
+      window.setTimeout(() => state.current && openContact(state.current), ms);
+    }
   } catch (error) {
     say(`Reply failed: ${error.message}`);
   }
