@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from switchboard.nats_server import NatsServerProcess
 from tests.e2e.browser import SCREENSHOTS, chromium, sign_in
 from tests.support.mailbox import Mailbox
 from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.waiting import eventually
 
 LIVE = 15_000  # ms: what "appears live" may take on a loaded 2-core machine
 
@@ -27,10 +28,6 @@ async def stack(
     config = stack_config(offer_timeout=12, escalation_timeout=600)
     async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as s:
         yield s
-
-
-async def agents_status(page: Page, agent: str) -> str:
-    return await page.locator(f'tr[data-agent="{agent}"] td.status').inner_text()
 
 
 async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
@@ -103,7 +100,9 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         escalation = console.locator("li.escalation")
         await expect(escalation).to_have_count(1, timeout=LIVE)
         await expect(escalation).to_contain_text("Please call me back")
-        await expect(console.locator(".queue .agents-by-status")).to_have_text("away 1, not_responding 1")
+        await expect(console.locator(".queue .agents-by-status")).to_have_text(
+            "away 1, not_responding 1"
+        )
         await console.screenshot(path=SCREENSHOTS / "console-escalation.png", full_page=True)
         mails = await mailbox.wait_for(1, timeout=30)
         assert [m["To"] for m in mails] == ["sam@example.com"]
@@ -119,6 +118,15 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         await expect(console.get_by_role("status")).to_have_text("Accepted: it is on your desk")
         await expect(console.locator("li.escalation")).to_have_count(0)
 
+        # Closing the desk takes the agent offline at once, without waiting for heartbeats.
+        await alice.goto("about:blank")
+        await eventually(lambda: _status_is(stack, "alice", "offline"), timeout=10)
+
         for page in (alice, bob, console):
             await page.close()
         assert pages.errors == []
+
+
+async def _status_is(stack: Stack, agent: str, status: str) -> bool:
+    agents = (await stack.http.get("/api/agents")).json()
+    return any(a["agent_id"] == agent and a["status"] == status for a in agents)
