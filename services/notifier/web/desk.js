@@ -52,7 +52,7 @@ async function heartbeat() {
 async function resync() {
   const agents = await api("GET", "/api/agents");
   const mine = agents.find((a) => a.agent_id === state.me);
-  if (mine) $("status-select").value = mine.status === "not_responding" ? "away" : mine.status;
+  if (mine) $("status-select").value = mine.status;
   const offers = await api("GET", `/api/agents/${state.me}/offers`);
   state.offers = new Map(offers.map((o) => [o.offer_id, o]));
   await renderOffers();
