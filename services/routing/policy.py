@@ -210,7 +210,9 @@ def next_step(
         entering = s.tries_in_step == 0
         reason = "nobody took it" if entering else f"escalation level {s.tries_in_step} not taken"
         from_person = s.tried[-1] if s.tried else None
-        return climb(from_person, entering, supervisors, queue_supervisor, timeouts, reason)
+        return climb(
+            from_person, entering, supervisors, queue_supervisor, timeouts, reason, rungs_left
+        )
     if rung.tries is None or s.tries_in_step < rung.tries:
         agent = choose(candidates, s.step, s.tried, strategy)
         if agent is not None:
@@ -220,9 +222,10 @@ def next_step(
         reason = f"nobody else free after {s.tries_in_step} offer(s)"
     else:
         reason = f"not accepted by {s.tries_in_step} agent(s)"
-    if ladder[s.step + 1].step == "supervisor":
+    top = ladder[s.step + 1]
+    if top.step == "supervisor":
         from_person = s.tried[-1] if s.tried else None
-        return climb(from_person, True, supervisors, queue_supervisor, timeouts, reason)
+        return climb(from_person, True, supervisors, queue_supervisor, timeouts, reason, top.levels)
     return Widen(s.step + 1, reason)
 
 
