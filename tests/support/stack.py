@@ -36,6 +36,8 @@ CONSUMERS = {
     "EVENTS": [
         "routing-scheduler",
         "routing-wait-scheduler",
+        "routing-identify-scheduler",
+        "routing-identities",
         "history-routing",
         "notifier-escalations",
         "notifier-flags",
@@ -45,6 +47,7 @@ CONSUMERS = {
         "routing-deadlines",
         "routing-wait-deadlines",
         "routing-presence-deadlines",
+        "routing-identify-deadlines",
         "notifier-retries",
     ],
 }
