@@ -62,8 +62,10 @@ def pushes(event: Event) -> list[tuple[str | None, Push]]:
         out.append((event.agent_id, _offer(event)))
     elif isinstance(event, OfferWithdrawn):
         out.append((event.agent_id, _offer(event, reason=event.reason)))
-    elif isinstance(event, ContactEscalated):
-        data = _fields(event, "contact_id", "level", "reason", "channel", "summary")
+    elif isinstance(event, ContactEscalated) and event.to_person_id:
+        data = _fields(
+            event, "contact_id", "level", "reason", "channel", "summary", "step", "queue"
+        )
         out.append((event.to_person_id, Push("escalation", {**data, "from": event.from_agent_id})))
     elif isinstance(event, ContactFlagged):
         flag = _fields(event, "contact_id", "agent_id", "reason", "channel", "summary")

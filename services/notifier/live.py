@@ -11,23 +11,19 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
-from events import AgentOffered, CustomerIdentified, Event
+from events import Event
 from services.notifier.audience import BOARD, Push, pushes
 from switchboard.auth import SUPERVISORS, Principal
 from switchboard.jetstream import decode_event
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 QUEUE_LIMIT = 256  # pushes waiting for one slow page before it is told to reconnect
 KEEPALIVE_SECONDS = 15.0  # proxies close connections that stay silent
@@ -43,49 +39,13 @@ class Listener:
         return self.principal.role in SUPERVISORS
 
 
-class CustomerLinks:
-    """Which customer each recent contact belongs to, and who was offered it, from the
-    events this process saw: lets the desk show the customer card before routing's views
-    say whose the contact is. Bounded; a miss only means no card until the next read."""
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self.limit = limit
-        self.customer: OrderedDict[uuid.UUID, uuid.UUID] = OrderedDict()
-        self.people: OrderedDict[uuid.UUID, set[str]] = OrderedDict()
-
-    def see(self, event: Event) -> list[tuple[str, Push]]:
-        """Remembers what the event tells; returns `customer` pushes now due."""
-        if isinstance(event, CustomerIdentified):
-            _remember(self.customer, event.contact_id, event.customer_id, self.limit)
-            who = self.people.get(event.contact_id, set())
-            return [(p, self._push(event.contact_id)) for p in sorted(who)]
-        if isinstance(event, AgentOffered):
-            who = self.people.get(event.contact_id, set()) | {event.agent_id}
-            _remember(self.people, event.contact_id, who, self.limit)
-            if event.contact_id in self.customer:
-                return [(event.agent_id, self._push(event.contact_id))]
-        return []
-
-    def _push(self, contact_id: uuid.UUID) -> Push:
-        data = {"contact_id": str(contact_id), "customer_id": str(self.customer[contact_id])}
-        return Push("customer", data)
-
-
-def _remember(cache: OrderedDict[uuid.UUID, T], key: uuid.UUID, value: T, limit: int) -> None:
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > limit:
-        cache.popitem(last=False)
-
-
 class DeskHub:
     def __init__(self) -> None:
         self.listeners: set[Listener] = set()
-        self.links = CustomerLinks()
         self.published = 0
 
     def publish(self, event: Event) -> None:
-        for audience, push in [*pushes(event), *self.links.see(event)]:
+        for audience, push in pushes(event):
             for listener in list(self.listeners):
                 wanted = (
                     listener.sees_board if audience is BOARD else listener.principal.id == audience

@@ -45,17 +45,23 @@ def _sms(headline: str, summary: str, link: str) -> str:
 def escalation_message(event: ContactEscalated, person: Person, link_base: str) -> Message:
     link = link_for(person, event.contact_id, link_base)
     came_from = f" from {event.from_agent_id}" if event.from_agent_id else ""
-    subject = f"Escalation level {event.level}: {event.channel} contact"
+    in_queue = f" in queue {event.queue}" if event.queue else ""
+    if event.step == "overflow":
+        subject = f"Overflow{in_queue}: {event.channel} contact"
+        what = f"A {event.channel} contact{in_queue} overflowed: more agents may now take it."
+    else:
+        subject = f"Escalation level {event.level}: {event.channel} contact"
+        what = f"A {event.channel} contact{in_queue} was escalated to you{came_from}."
     body = (
         f"Hello {person.name},\n\n"
-        f"A {event.channel} contact was escalated to you{came_from}.\n"
+        f"{what}\n"
         f"Reason: {event.reason}\n"
         f"Customer wrote: {event.summary}\n"
         f"Contact: {event.contact_id}\n"
         f"Escalated at: {event.occurred_at:%Y-%m-%d %H:%M:%S} UTC\n\n"
         f"Open it: {link}\n"
     )
-    short = _sms(f"Switchboard: {event.channel} contact escalated to you", event.summary, link)
+    short = _sms(f"Switchboard: {subject}", event.summary, link)
     return Message(f"[Switchboard] {subject}", body, short)
 
 

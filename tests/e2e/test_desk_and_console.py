@@ -111,9 +111,22 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         text = body.get_content()
         assert "Please call me back" in text and f"{stack.base_url}/console?contact=" in text
 
-        # Why it went to sam, then sam takes it.
+        # Why it went to sam; sam hands it to alice, who is back and declines it.
         await escalation.get_by_role("button", name="Why?").click()
         await expect(console.locator("#routing")).to_contain_text("escalate → sam")
+        await alice.get_by_label("Status").select_option("available")
+        await expect(alice.get_by_role("status")).to_have_text("You are available")
+        await escalation.get_by_label("Reassign to").select_option("alice")
+        await escalation.get_by_role("button", name="Reassign").click()
+        await expect(console.get_by_role("status")).to_have_text("Handed to alice")
+        handed = alice.locator("li.offer")
+        await expect(handed).to_have_count(1, timeout=LIVE)
+        await expect(handed.locator("p.summary")).to_have_text("Please call me back")
+        await handed.get_by_role("button", name="Decline").click()
+        await expect(alice.locator("li.offer")).to_have_count(0)
+
+        # Back on sam's console, and this time sam takes it himself.
+        await expect(escalation).to_have_count(1, timeout=LIVE)
         await escalation.get_by_role("button", name="Accept").click()
         await expect(console.get_by_role("status")).to_have_text("Accepted: it is on your desk")
         await expect(console.locator("li.escalation")).to_have_count(0)

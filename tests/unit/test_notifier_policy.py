@@ -124,6 +124,15 @@ def test_messages_carry_the_key_facts_and_a_link() -> None:
     )
 
 
+def test_an_overflow_tells_the_queue_supervisor_so() -> None:
+    overflow = escalated().model_copy(update={"step": "overflow", "queue": "billing"})
+    message = escalation_message(overflow, SAM, "https://sb.example")
+    assert message.subject == "[Switchboard] Overflow in queue billing: webform contact"
+    assert "more agents may now take it" in message.body
+    nobody = escalated().model_copy(update={"to_person_id": None})
+    assert [a for a, _ in pushes(nobody)] == [BOARD]
+
+
 def test_backoff_doubles_up_to_the_cap_then_gives_up() -> None:
     policy = NotifierConfig(retry_base_seconds=2, retry_max_seconds=10, max_attempts=5)
     waits = [next_attempt(n, NOW, policy) for n in range(1, 6)]

@@ -1,7 +1,7 @@
 // The supervisor console: live queue board, agents, escalations with accept / reassign /
 // requeue, failed notifications, routing explanations and customer search.
 import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSignIn } from "/ui/common.js";
-import { customerCard, customerOf, rememberCustomer, timeline, timelineItems } from "/ui/customer.js";
+import { customerCard, timeline, timelineItems } from "/ui/customer.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes are not pushed yet
 const $ = (id) => document.getElementById(id);
@@ -19,10 +19,6 @@ async function start(session) {
     hello: refresh,
     board: refreshSoon,
     offer: refreshEscalations,
-    customer: async (data) => {
-      rememberCustomer(data);
-      await refreshEscalations();
-    },
     escalation: async (data) => {
       say(`Escalation: ${data.channel} contact (${data.reason})`);
       await refreshEscalations();
@@ -71,7 +67,7 @@ function refreshSoon() {
 }
 
 async function queues() {
-  return ["default"]; // until GET /api/queues lands
+  return (await api("GET", "/api/queues")).map((q) => q.name);
 }
 
 async function refreshBoard() {
@@ -82,7 +78,7 @@ async function refreshBoard() {
 
 function queueCard(s) {
   const sla = s.service_level === null ? "–" : `${Math.round(s.service_level * 100)} %`;
-  const statuses = Object.entries(s.agents_by_status).map(([k, v]) => `${k} ${v}`).join(", ");
+  const statuses = Object.entries(s.agents_by_status).sort().map(([k, v]) => `${k} ${v}`).join(", ");
   const fact = (label, value, cls) => [el("dt", {}, label), el("dd", { class: cls }, value)];
   return el(
     "article",
@@ -131,10 +127,10 @@ async function escalationCard(offer) {
   const agents = state.agents.filter((a) => a.role === "agent");
   const pick = el(
     "select",
-    { id: `${id}-agent`, "aria-label": "Agent to hand it to" },
+    { id: `${id}-agent` },
     agents.map((a) => el("option", { value: a.agent_id }, `${a.name} (${a.status})`)),
   );
-  const customerId = customerOf(offer);
+  const customerId = offer.customer_id;
   const recent = await timeline(customerId, 5);
   return el(
     "li",

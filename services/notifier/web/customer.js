@@ -45,17 +45,3 @@ export async function timeline(customerId, limit) {
   }
 }
 
-// Whose contact is it? Routing's views say so (customer_id); until they do, the live push
-// tells (a `customer` event), and the page keeps that for the browser session.
-const LINKS = "sb_customer_links";
-
-export function rememberCustomer(push) {
-  const links = JSON.parse(sessionStorage.getItem(LINKS) || "{}");
-  links[push.contact_id] = push.customer_id;
-  sessionStorage.setItem(LINKS, JSON.stringify(links));
-}
-
-export function customerOf(view) {
-  if (view.customer_id) return view.customer_id;
-  return JSON.parse(sessionStorage.getItem(LINKS) || "{}")[view.contact_id] || null;
-}

@@ -1,7 +1,7 @@
 // The agent desk: status, heartbeat, live offers with a countdown and a screen pop, the
 // contacts the agent holds with their timeline, reply and completion.
 import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
-import { customerCard, customerOf, rememberCustomer, timeline, timelineItems } from "/ui/customer.js";
+import { customerCard, timeline, timelineItems } from "/ui/customer.js";
 
 const HEARTBEAT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -20,7 +20,6 @@ async function start(session) {
     offer: onOffer,
     escalation: resync,
     contact: onContactChange,
-    customer: onCustomer,
     status: (data) => ($("status-select").value = data.status),
   });
   beat = window.setInterval(heartbeat, HEARTBEAT_MS);
@@ -66,43 +65,15 @@ async function onOffer(push) {
   await resync();
 }
 
-async function onCustomer(push) {
-  rememberCustomer(push);
-  await renderOffers();
-  // The timeline records the contact a moment after the customer is known.
-  window.setTimeout(renderOffers, 1500);
-  if (push.contact_id === state.current) await openContact(state.current);
-}
-
 async function onContactChange(push) {
   await loadContacts();
   if (push.contact_id === state.current) await openContact(state.current);
 }
 
-// Contacts this agent holds: those accepted at this desk (kept for the browser session),
-// each re-read from routing so a contact completed or moved elsewhere drops out.
-function held() {
-  return JSON.parse(sessionStorage.getItem(`sb_contacts_${state.me}`) || "{}");
-}
-
-function hold(contactId, summary) {
-  const contacts = held();
-  if (summary === null) delete contacts[contactId];
-  else contacts[contactId] = summary;
-  sessionStorage.setItem(`sb_contacts_${state.me}`, JSON.stringify(contacts));
-}
-
+// The contacts this agent holds (accepted, not completed).
 async function loadContacts() {
-  const contacts = new Map();
-  for (const [contactId, summary] of Object.entries(held())) {
-    const contact = await api("GET", `/api/contacts/${contactId}`).catch(() => null);
-    if (contact && contact.agent_id === state.me && contact.status === "accepted") {
-      contacts.set(contactId, { summary, ...contact });
-    } else {
-      hold(contactId, null);
-    }
-  }
-  state.contacts = contacts;
+  const contacts = await api("GET", `/api/agents/${state.me}/contacts`);
+  state.contacts = new Map(contacts.map((c) => [c.contact_id, c]));
   renderContacts();
   if (state.current && !state.contacts.has(state.current)) closeWork();
 }
@@ -125,7 +96,7 @@ async function renderOffers() {
 }
 
 async function offerCard(offer) {
-  const customerId = customerOf(offer);
+  const customerId = offer.customer_id;
   const [card, recent] = await Promise.all([customerCard(customerId), timeline(customerId, 5)]);
   const title = offer.escalation_level > 0 ? `Escalation (level ${offer.escalation_level})` : "Offer";
   const id = `offer-${offer.offer_id}`;
@@ -158,7 +129,6 @@ function tick() {
 async function accept(offer) {
   try {
     const contact = await api("POST", `/api/offers/${offer.offer_id}/accept`);
-    hold(contact.contact_id, offer.summary);
     say("Accepted");
     state.offers.delete(offer.offer_id);
     await renderOffers();
@@ -204,7 +174,7 @@ function renderContacts() {
 async function openContact(contactId) {
   state.current = contactId;
   const contact = state.contacts.get(contactId) || (await api("GET", `/api/contacts/${contactId}`));
-  const customerId = customerOf(contact);
+  const customerId = contact.customer_id;
   const [card, entries] = await Promise.all([customerCard(customerId), timeline(customerId, 50)]);
   $("work-title").textContent = `Contact: ${contact.channel}`;
   $("work-card").replaceChildren(
