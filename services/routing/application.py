@@ -296,6 +296,51 @@ class RoutingApplication(TrackedApplication):
 
     # Routing --------------------------------------------------------------------------
 
+    def transfer(
+        self,
+        contact_id: uuid.UUID,
+        actor: str | None,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        reason: str = "",
+    ) -> ContactView:
+        """The agent holding the contact passes it to a queue (its own by default), or
+        straight to an agent who is free to take it."""
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            q = self.plan.by_name.get(to_queue or contact.queue or "")
+            if q is None:
+                raise NotFound(f"queue {to_queue!r} not found")
+            if to_agent is not None:
+                self._person(to_agent)
+                target = unit.agent(to_agent)
+                if target.status != "available" or not self.dispatch.has_room(target, contact):
+                    raise ContactError(f"{to_agent} is {target.status} or has no free capacity")
+            priority = max(contact.priority, self.plan.priority_for(q, contact.facts.get("tier")))
+            why = reason or "transferred"
+            holder = contact.transfer(q.name, priority, why, unit.now)
+            unit.agent(holder).finish(str(contact.id), unit.now)
+            if to_agent is not None:
+                contact.decide("offer", to_agent, f"transferred by {holder}: {why}", [], unit.now)
+                self.dispatch.offer(unit, contact, to_agent, q.timeouts.offer)
+            else:
+                self.dispatch.route(unit, contact)
+            self.dispatch.fill(unit, holder)
+        return contact_view(contact)
+
+    def cancel(self, contact_id: uuid.UUID, by: str, reason: str) -> ContactView:
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            offer_id = contact.pending_offer_id()
+            had = contact.cancel(by, reason, unit.now)
+            if had is not None and offer_id is not None:
+                unit.agent(had).release(str(offer_id), "cancelled")
+                self.dispatch.fill(unit, had)
+        return contact_view(contact)
+
+    # Queries -------------------------------------------------------------------------
+
     def offers_for(self, agent_id: str) -> list[OfferView]:
         """The agent's pending offers."""
         self._person(agent_id)

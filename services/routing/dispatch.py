@@ -161,5 +161,3 @@ class Dispatcher:
         withdrawn = [self.withdraw(unit, uuid.UUID(o), reason) for o in list(agent.offers)]
         for contact in withdrawn:
             self.route(unit, contact)
-
-    # Queries -------------------------------------------------------------------------
