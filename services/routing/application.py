@@ -26,6 +26,7 @@ from services.routing.agent import Agent
 from services.routing.board import Board
 from services.routing.contact import Contact, ContactError
 from services.routing.dispatch import Dispatcher
+from services.routing.identification import Identification
 from services.routing.plan import RoutingPlan
 from services.routing.policy import (
     EscalateTo,
@@ -34,7 +35,6 @@ from services.routing.policy import (
 )
 from services.routing.unit import NotFound, Unit
 from services.routing.views import agent_view, contact_view, decisions_view, offer_view
-from switchboard.inbox import NotYet
 from switchboard.log_follower import select_after
 from switchboard.store import TrackedApplication
 
@@ -122,18 +122,24 @@ class RoutingApplication(TrackedApplication):
                     identify_by=unit.now + timedelta(seconds=wait) if wait else None,
                 )
             )
-            if not wait:
+            early = unit.get(Identification, Identification.create_id(contact.id))
+            if early is not None:
+                contact.identify(early.customer_id, early.tier, early.last_agent_id)
+            if early is not None or not wait:
                 self.dispatch.enqueue(unit, contact)
 
     def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
         """History says who the customer is: their tier and last agent shape the routing."""
         with self.unit(tracking) as unit:
             contact = unit.get(Contact, event.contact_id)
-            if contact is None:
-                raise NotYet(f"contact {event.contact_id} not opened here yet")
+            last = event.last_agent_id if event.last_agent_id in self.plan.people else None
+            if contact is None:  # history was quicker: the contact takes it when it opens
+                key = Identification.create_id(event.contact_id)
+                if unit.get(Identification, key) is None:
+                    unit.add(Identification(event.contact_id, event.customer_id, event.tier, last))
+                return
             if contact.customer_id is not None:
                 return
-            last = event.last_agent_id if event.last_agent_id in self.plan.people else None
             was_identifying = contact.status == "identifying"
             contact.identify(event.customer_id, event.tier, last)
             if was_identifying:

@@ -175,6 +175,16 @@ def test_routing_waits_for_the_customer_then_goes_without(clock: Clock) -> None:
     assert app.contact(contact_of(2)).customer_id is not None
 
 
+def test_history_may_answer_before_routing_has_the_contact(clock: Clock) -> None:
+    app = routing(clock, identify_timeout_seconds=2)
+    available(app, clock, "alice", "bob")
+    app.identified(identify(1, tier="vip", last_agent="bob"), track())  # the streams race
+    app.identified(identify(1, tier="vip", last_agent="bob"), track())  # and may repeat
+    app.receive(interaction(1), track())  # no wait for history: it has spoken
+    [offer] = app.offers_for("bob")
+    assert offer.sticky and app.contact(contact_of(1)).priority == 10
+
+
 def test_a_returning_customer_is_offered_to_their_last_agent_first(clock: Clock) -> None:
     app = routing(clock, identify_timeout_seconds=2, sticky_timeout_seconds=8)
     available(app, clock, "alice", "bob")  # alice has waited longer
