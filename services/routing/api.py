@@ -37,7 +37,6 @@ T = TypeVar("T")
 def routing_router(
     app: RoutingApplication,
     run: SerialExecutor,
-    after_change: Callable[[], None],
     heartbeat: Callable[[str], Awaitable[None]],
     auth: Authenticator,
 ) -> APIRouter:
@@ -65,7 +64,6 @@ def routing_router(
                 raise Forbidden(str(exc)) from exc
             except IntegrityError:
                 continue
-            after_change()
             return result
         raise HTTPException(409, "conflicting concurrent change, try again")
 
