@@ -44,11 +44,8 @@ def build_notifier(
     if sms is not None:
         senders["sms"] = sms
 
-    def changed() -> None:
-        relay.follower.wake()
-        view_loop.wake()
-
-    handlers = NotifierHandlers(app, run, broker, senders, config, settings.link_base(), changed)
+    app.committed.append(view_loop.wake)
+    handlers = NotifierHandlers(app, run, broker, senders, config, settings.link_base())
     hub = DeskHub()
     inboxes = [
         subscribe(

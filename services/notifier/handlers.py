@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -44,7 +44,6 @@ class NotifierHandlers:
         senders: Mapping[str, Sender],
         config: SwitchboardConfig,
         link_base: str,
-        after_change: Callable[[], None] = lambda: None,
     ) -> None:
         self.app = app
         self.run = run
@@ -52,7 +51,6 @@ class NotifierHandlers:
         self.senders = senders
         self.config = config
         self.link_base = link_base
-        self.after_change = after_change
 
     async def contact_escalated(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, ContactEscalated)
@@ -121,8 +119,6 @@ class NotifierHandlers:
         except IntegrityError:
             # The immediate attempt and a deadline raced; the other one's outcome stands.
             log.info("notification outcome already recorded by a concurrent attempt")
-            return
-        self.after_change()
 
     async def _schedule(self, notification_id: uuid.UUID, at: datetime) -> None:
         await schedule(self.broker, NotificationDeadline(notification_id=notification_id), at)
