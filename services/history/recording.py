@@ -42,6 +42,11 @@ class RecordingCommands(HistoryCore):
         matched: dict[uuid.UUID, list[str]] = {}
         for identity, claim in zip(idents, claims, strict=True):
             if claim is not None and claim.customer_id is not None:
+                try:
+                    loaded.customer(claim.customer_id)
+                except CustomerErasedError:  # erasure releases claims; this one slipped by
+                    claim.release()
+                    continue
                 matched.setdefault(claim.customer_id, []).append(identity)
         new: list[Aggregate] = []
         if matched:

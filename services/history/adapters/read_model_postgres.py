@@ -19,6 +19,9 @@ SCHEMA = [
     "contact_id uuid, summary text NOT NULL, data jsonb NOT NULL, recorded_at timestamptz)",
     "ALTER TABLE {timeline_entries} ADD COLUMN IF NOT EXISTS recorded_at timestamptz",
     "CREATE INDEX IF NOT EXISTS timeline_by_customer ON {timeline_entries} (customer_id, position)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_channel "
+    "ON {timeline_entries} (customer_id, channel, position)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_recorded_at ON {timeline_entries} (recorded_at)",
     "CREATE TABLE IF NOT EXISTS {customer_index} (customer_id uuid PRIMARY KEY, name text, "
     "organization text)",
     "CREATE TABLE IF NOT EXISTS {customer_links} (absorbed_id uuid NOT NULL, "

@@ -214,6 +214,13 @@ class ReadModelSql:
             (" AND position < ?", before),
             (" AND channel = ?", channel),
             (" AND recorded_at <= ?", as_of),
+            # Entries are recorded in position order, so the last one recorded by `as_of`
+            # bounds the scan (else an early moment walks every later entry first).
+            (
+                " AND position <= (SELECT position FROM {timeline_entries} "
+                "WHERE recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1)",
+                as_of,
+            ),
         ):
             if value is not None:
                 sql += condition

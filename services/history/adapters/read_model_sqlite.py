@@ -19,6 +19,9 @@ SCHEMA = [
     "customer_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT, "
     "contact_id TEXT, summary TEXT NOT NULL, data TEXT NOT NULL, recorded_at TEXT)",
     "CREATE INDEX IF NOT EXISTS timeline_by_customer ON timeline_entries (customer_id, position)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_channel "
+    "ON timeline_entries (customer_id, channel, position)",
+    "CREATE INDEX IF NOT EXISTS timeline_by_recorded_at ON timeline_entries (recorded_at)",
     "CREATE TABLE IF NOT EXISTS customer_index (customer_id TEXT PRIMARY KEY, name TEXT, "
     "organization TEXT)",
     "CREATE TABLE IF NOT EXISTS customer_links (absorbed_id TEXT NOT NULL, "
