@@ -68,26 +68,40 @@ class CurationCommands(HistoryCore):
 
     # Merges ---------------------------------------------------------------------------
 
-    def merge(self, survivor_id: uuid.UUID, other_id: uuid.UUID, by: str, reason: str) -> Customer:
-        """A supervisor's merge: `other` (and whoever was merged into it) joins `survivor`."""
+    def merge(
+        self,
+        survivor_id: uuid.UUID,
+        other_id: uuid.UUID,
+        by: str,
+        reason: str,
+        suggestion: uuid.UUID | None = None,
+    ) -> Customer:
+        """A supervisor's merge: `other` (and whoever was merged into it) joins `survivor`.
+        A pending suggestion for the two (or the one given) is confirmed with it."""
         loaded = Loaded(self)
         survivor, other = loaded.root(survivor_id), loaded.root(other_id)
-        if survivor.id == other.id:
+        candidates = {suggestion_id(survivor.id, other.id), *([suggestion] if suggestion else [])}
+        pending = [
+            s
+            for s in map(loaded.get, candidates)
+            if isinstance(s, MergeSuggestion) and s.status == "pending"
+        ]
+        if survivor.id == other.id and not pending:
             raise MergeConflict("these customers are already one")
-        link(survivor, other, {}, None, approved_by=by, reason=reason)
-        suggestion = loaded.get(suggestion_id(survivor.id, other.id))
-        if isinstance(suggestion, MergeSuggestion) and suggestion.status == "pending":
-            suggestion.confirm(by)
+        if survivor.id != other.id:
+            link(survivor, other, {}, None, approved_by=by, reason=reason)
+        for s in pending:
+            s.confirm(by)
         self.save(*loaded.changed())
         return survivor
 
     def confirm_suggestion(self, suggestion: uuid.UUID, by: str) -> Customer:
         found = self._suggestion(suggestion)
-        created = {c: Loaded(self).customer(c).created_on for c in (found.a, found.b)}
-        survivor, other = sorted((found.a, found.b), key=lambda c: (created[c], str(c)))
         if found.status != "pending":
             found.confirm(by)  # raises SuggestionDecided
-        return self.merge(survivor, other, by, "suggestion confirmed")
+        created = {c: Loaded(self).customer(c).created_on for c in (found.a, found.b)}
+        survivor, other = sorted((found.a, found.b), key=lambda c: (created[c], str(c)))
+        return self.merge(survivor, other, by, "suggestion confirmed", suggestion)
 
     def reject_suggestion(self, suggestion: uuid.UUID, by: str) -> None:
         found = self._suggestion(suggestion)

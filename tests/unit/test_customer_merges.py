@@ -182,3 +182,18 @@ def test_card_fields_notes_tags_tier_and_who_took_the_contacts(app: HistoryAppli
         assert kind in kinds
     names = [c.fields for c in all_changes(app) if isinstance(c, CustomerIndexed)]
     assert {"organization": "Acme"} in names
+
+
+def test_a_supervisors_merge_confirms_the_pending_suggestion_for_the_two(
+    app: HistoryApplication,
+) -> None:
+    record(app, received(email="di@example.com"))
+    record(app, received(channel="telegram", handle="telegram:7"))
+    di, tg = customer_of(app, "email:di@example.com"), customer_of(app, "telegram:7")
+    record(app, received(channel="api", email="di@example.com", handle="telegram:7"))
+    app.merge(tg, di, "sam", "same person")
+    assert app.card(di).customer_id == tg
+    decided = [c for c in all_changes(app) if isinstance(c, SuggestionChanged)]
+    assert [c.fields["status"] for c in decided] == ["pending", "confirmed"]
+    with pytest.raises(SuggestionDecided):
+        app.confirm_suggestion(suggestion_id(di, tg), "sam")
