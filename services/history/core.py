@@ -97,8 +97,11 @@ class HistoryCore(TrackedApplication):
     name = "history"
     snapshotting_intervals = {Customer: 100}
 
-    def __init__(self, env: EnvType | None = None, auto_merge_on: Iterable[str] = ()) -> None:
-        self.auto_merge_on = list(auto_merge_on) or ["phone", "email"]
+    def __init__(
+        self, env: EnvType | None = None, auto_merge_on: Iterable[str] = ("phone", "email")
+    ) -> None:
+        # Empty: every merge waits for a supervisor.
+        self.auto_merge_on = list(auto_merge_on)
         super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:

@@ -197,3 +197,15 @@ def test_a_supervisors_merge_confirms_the_pending_suggestion_for_the_two(
     assert [c.fields["status"] for c in decided] == ["pending", "confirmed"]
     with pytest.raises(SuggestionDecided):
         app.confirm_suggestion(suggestion_id(di, tg), "sam")
+
+
+def test_with_no_automatic_kinds_every_merge_waits_for_a_supervisor() -> None:
+    app = HistoryApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, auto_merge_on=[])
+    record(app, received(email="ed@example.com"))
+    record(app, received(channel="sms", phone="+4915100000009"))
+    record(app, received(channel="webform", email="ed@example.com", phone="+4915100000009"))
+    ed, sms = customer_of(app, "email:ed@example.com"), customer_of(app, "phone:+4915100000009")
+    assert ed != sms
+    assert [type(c) for c in all_changes(app) if isinstance(c, SuggestionChanged)] == [
+        SuggestionChanged
+    ]
