@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import EnvType
@@ -26,24 +25,16 @@ from schemas.config import Person, RoutingConfig
 from services.routing.agent import Agent
 from services.routing.board import Board
 from services.routing.contact import Contact, ContactError
-from services.routing.offer_ref import OfferRef
-from services.routing.plan import QueuePlan, RoutingPlan
+from services.routing.dispatch import Dispatcher
+from services.routing.identification import Identification
+from services.routing.plan import RoutingPlan
 from services.routing.policy import (
-    Candidate,
     EscalateTo,
-    OfferTo,
-    Situation,
-    Widen,
     climb,
-    explain,
-    has_any_capacity,
-    has_capacity,
-    next_step,
     supervisor_step,
-    work_kind,
 )
+from services.routing.unit import NotFound, Unit
 from services.routing.views import agent_view, contact_view, decisions_view, offer_view
-from switchboard.inbox import NotYet
 from switchboard.log_follower import select_after
 from switchboard.store import TrackedApplication
 
@@ -57,10 +48,6 @@ ORIGIN_FIELDS = {"channel", "source", "external_id", "sender", "subject_line"} |
 }
 
 
-class NotFound(LookupError):
-    pass
-
-
 class NotYours(PermissionError):
     """Only the person an offer or contact belongs to may act on it."""
 
@@ -68,48 +55,6 @@ class NotYours(PermissionError):
 def _require_holder(holder: str | None, actor: str | None, what: str) -> None:
     if actor is not None and holder != actor:
         raise NotYours(f"{what} is not {actor}'s")
-
-
-class Unit:
-    """The aggregates one command touches, loaded once and saved together."""
-
-    def __init__(self, app: RoutingApplication, now: datetime) -> None:
-        self.app = app
-        self.now = now
-        self.touched: dict[uuid.UUID, Aggregate] = {}
-
-    def get(self, cls: type[A], aggregate_id: uuid.UUID) -> A | None:
-        if aggregate_id in self.touched:
-            return self.touched[aggregate_id]  # type: ignore[return-value]
-        try:
-            aggregate: A = self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        self.touched[aggregate_id] = aggregate
-        return aggregate
-
-    def add(self, aggregate: A) -> A:
-        self.touched[aggregate.id] = aggregate
-        return aggregate
-
-    def agent(self, agent_id: str) -> Agent:
-        agent = self.get(Agent, Agent.create_id(agent_id))
-        return agent or self.add(Agent(agent_id=agent_id, at=self.now))
-
-    def contact(self, contact_id: uuid.UUID) -> Contact:
-        contact = self.get(Contact, contact_id)
-        if contact is None:
-            raise NotFound(f"contact {contact_id} not found")
-        return contact
-
-    def seen_agent(self, agent_id: str) -> Agent | None:
-        """This command's copy when it changed the agent, else the board's."""
-        touched = self.touched.get(Agent.create_id(agent_id))
-        return touched if isinstance(touched, Agent) else self.app.board.agents.get(agent_id)
-
-    def seen_contact(self, contact_id: uuid.UUID) -> Contact | None:
-        touched = self.touched.get(contact_id)
-        return touched if isinstance(touched, Contact) else self.app.board.contacts.get(contact_id)
 
 
 class RoutingApplication(TrackedApplication):
@@ -134,6 +79,7 @@ class RoutingApplication(TrackedApplication):
         self.clock = clock
         self.plan = RoutingPlan(people, config, queue_supervisor)
         self.board = Board()
+        self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
 
     def _catch_up(self) -> None:
@@ -142,14 +88,14 @@ class RoutingApplication(TrackedApplication):
     @contextmanager
     def unit(self, tracking: Tracking | None = None) -> Iterator[Unit]:
         self._catch_up()  # decisions start from everything stored, by any replica
-        unit = Unit(self, self.clock())
+        unit = Unit(self.repository, self.board, self.clock())
         yield unit
         self.commit(*unit.touched.values(), tracking=tracking)
 
     def view(self) -> Unit:
         """For queries: the board as stored now, nothing to save."""
         self._catch_up()
-        return Unit(self, self.clock())
+        return Unit(self.repository, self.board, self.clock())
 
     # Commands from consumers (tracked) ----------------------------------------------
 
@@ -176,29 +122,35 @@ class RoutingApplication(TrackedApplication):
                     identify_by=unit.now + timedelta(seconds=wait) if wait else None,
                 )
             )
-            if not wait:
-                self._enqueue(unit, contact)
+            early = unit.get(Identification, Identification.create_id(contact.id))
+            if early is not None:
+                contact.identify(early.customer_id, early.tier, early.last_agent_id)
+            if early is not None or not wait:
+                self.dispatch.enqueue(unit, contact)
 
     def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
         """History says who the customer is: their tier and last agent shape the routing."""
         with self.unit(tracking) as unit:
             contact = unit.get(Contact, event.contact_id)
-            if contact is None:
-                raise NotYet(f"contact {event.contact_id} not opened here yet")
+            last = event.last_agent_id if event.last_agent_id in self.plan.people else None
+            if contact is None:  # history was quicker: the contact takes it when it opens
+                key = Identification.create_id(event.contact_id)
+                if unit.get(Identification, key) is None:
+                    unit.add(Identification(event.contact_id, event.customer_id, event.tier, last))
+                return
             if contact.customer_id is not None:
                 return
-            last = event.last_agent_id if event.last_agent_id in self.plan.people else None
             was_identifying = contact.status == "identifying"
             contact.identify(event.customer_id, event.tier, last)
             if was_identifying:
-                self._enqueue(unit, contact)
+                self.dispatch.enqueue(unit, contact)
 
     def identify_expired(self, contact_id: uuid.UUID, tracking: Tracking) -> None:
         """History did not answer in time: route without knowing the customer."""
         with self.unit(tracking) as unit:
             contact = unit.get(Contact, contact_id)
             if contact is not None and contact.status == "identifying":
-                self._enqueue(unit, contact)
+                self.dispatch.enqueue(unit, contact)
 
     def update(self, update: InteractionUpdated, tracking: Tracking) -> None:
         """A caller who hangs up before an agent took the call abandons the contact."""
@@ -212,7 +164,7 @@ class RoutingApplication(TrackedApplication):
             had_offer = contact.abandon(f"call {update.status}", unit.now)
             if had_offer is not None and offer_id is not None:
                 unit.agent(had_offer).release(str(offer_id), "abandoned")
-                self._fill(unit, had_offer)
+                self.dispatch.fill(unit, had_offer)
 
     def wait_expired(self, contact_id: uuid.UUID, tracking: Tracking) -> None:
         """Nobody took the contact in the queue's maximum wait: up to the supervisor step."""
@@ -235,7 +187,7 @@ class RoutingApplication(TrackedApplication):
             )
             if isinstance(step, EscalateTo):
                 contact.decide("escalate", step.person_id, step.reason, [], unit.now)
-                self._escalate(unit, contact, q, step)
+                self.dispatch.escalate(unit, contact, q, step)
 
     def presence_lost(self, agent_id: str, tracking: Tracking) -> None:
         """No heartbeat in time: offline, pending offers back to the queue at their original
@@ -248,7 +200,7 @@ class RoutingApplication(TrackedApplication):
             if agent.status == "offline":
                 return
             agent.change_status("offline", unit.now)
-            self._withdraw_all(unit, agent, "agent stopped answering")
+            self.dispatch.withdraw_all(unit, agent, "agent stopped answering")
             for contact_id in agent.contacts:
                 unit.contact(uuid.UUID(contact_id)).flag(
                     person.supervisor, "agent stopped answering (missed heartbeats)", unit.now
@@ -264,7 +216,7 @@ class RoutingApplication(TrackedApplication):
             if self._is_agent(agent.agent_id):
                 # An agent who lets an offer lapse has likely walked away.
                 agent.change_status("not_responding", unit.now)
-            self._route(unit, contact)
+            self.dispatch.route(unit, contact)
 
     # Commands from people ------------------------------------------------------------
 
@@ -274,15 +226,15 @@ class RoutingApplication(TrackedApplication):
             agent = unit.agent(person.id)
             agent.change_status(status, unit.now)
             if status == "available":
-                self._fill(unit, agent_id)
+                self.dispatch.fill(unit, agent_id)
             else:
-                self._withdraw_all(unit, agent, f"agent went {status}")
+                self.dispatch.withdraw_all(unit, agent, f"agent went {status}")
         return agent_view(agent, person)
 
     def accept(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
         """`actor`: who asks; None for the system itself (tests, simulation)."""
         with self.unit() as unit:
-            contact = self._contact_of_offer(unit, offer_id)
+            contact = unit.contact_of_offer(offer_id)
             _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
             agent = unit.agent(contact.accept(offer_id, unit.now))
             agent.take(str(offer_id), str(contact.id))
@@ -290,12 +242,12 @@ class RoutingApplication(TrackedApplication):
 
     def decline(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
         with self.unit() as unit:
-            contact = self._contact_of_offer(unit, offer_id)
+            contact = unit.contact_of_offer(offer_id)
             _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
             agent_id = contact.decline(offer_id, unit.now)
             unit.agent(agent_id).release(str(offer_id), "declined")
-            self._route(unit, contact)
-            self._fill(unit, agent_id)
+            self.dispatch.route(unit, contact)
+            self.dispatch.fill(unit, agent_id)
         return contact_view(contact)
 
     def complete(
@@ -306,7 +258,7 @@ class RoutingApplication(TrackedApplication):
             _require_holder(contact.agent_id, actor, f"contact {contact_id}")
             agent = unit.agent(contact.complete(disposition, unit.now))
             agent.finish(str(contact.id), unit.now)
-            self._fill(unit, agent.agent_id)
+            self.dispatch.fill(unit, agent.agent_id)
         return contact_view(contact)
 
     def reply(self, contact_id: uuid.UUID, text: str, actor: str | None = None) -> uuid.UUID:
@@ -325,9 +277,9 @@ class RoutingApplication(TrackedApplication):
             had = contact.requeue(by, unit.now)
             if had is not None and offer_id is not None:
                 unit.agent(had).release(str(offer_id), f"requeued by {by}")
-            self._route(unit, contact)
+            self.dispatch.route(unit, contact)
             if had is not None:
-                self._fill(unit, had)
+                self.dispatch.fill(unit, had)
         return contact_view(contact)
 
     def assign(self, contact_id: uuid.UUID, agent_id: str, by: str) -> ContactView:
@@ -338,144 +290,60 @@ class RoutingApplication(TrackedApplication):
             if contact.status not in ("waiting", "offered") or contact.queue is None:
                 raise ContactError(f"contact {contact_id} is {contact.status}, cannot be assigned")
             agent = unit.agent(agent_id)
-            if agent.status != "available" or not self._has_room(agent, contact):
+            if agent.status != "available" or not self.dispatch.has_room(agent, contact):
                 raise ContactError(f"{agent_id} is {agent.status} or has no free capacity")
             offer_id = contact.pending_offer_id()
             if offer_id is not None:
-                self._withdraw(unit, offer_id, f"reassigned by {by}")
+                self.dispatch.withdraw(unit, offer_id, f"reassigned by {by}")
             q = self.plan.by_name[contact.queue]
             contact.decide("offer", agent_id, f"assigned by {by}", [], unit.now)
-            self._offer(unit, contact, agent_id, q.timeouts.offer)
+            self.dispatch.offer(unit, contact, agent_id, q.timeouts.offer)
         return contact_view(contact)
 
     # Routing --------------------------------------------------------------------------
 
-    def _enqueue(self, unit: Unit, contact: Contact) -> None:
-        q = self.plan.queue_for(contact.facts)
-        contact.enqueue(q.name, self.plan.priority_for(q, contact.facts.get("tier")), unit.now)
-        self._route(unit, contact)
-
-    def _candidates(self, unit: Unit, q: QueuePlan, kind: str) -> list[Candidate]:
-        found = []
-        for person in self.plan.agents:
-            agent = unit.seen_agent(person.id)
-            load = agent.load() if agent else []
-            found.append(
-                Candidate(
-                    agent_id=person.id,
-                    status=agent.status if agent else "offline",
-                    idle_since=agent.idle_since if agent else unit.now,
-                    has_capacity=has_capacity(load, kind, person.capacity),
-                    load=len(load),
-                    reach=q.reach.get(person.id),
-                    skill=q.skill_of(person),
-                    last_offered_at=agent.last_offered_at if agent else None,
-                )
-            )
-        return found
-
-    def _route(self, unit: Unit, contact: Contact) -> None:
-        """Gives one waiting contact its next step: an offer, a rung up, or a wait."""
-        while contact.status == "waiting" and contact.queue is not None:
-            q = self.plan.by_name[contact.queue]
-            candidates = self._candidates(unit, q, work_kind(contact.channel))
-            situation = Situation(
-                tuple(contact.tried_agents), contact.step, contact.tries_in_step, contact.sticky_to
-            )
-            step = next_step(
-                situation,
-                q.ladder,
-                candidates,
-                self.plan.supervisors,
-                q.timeouts,
-                q.strategy,
-                q.supervisor,
-            )
-            chosen = step.agent_id if isinstance(step, OfferTo) else None
-            why = explain(candidates, contact.tried_agents, chosen, contact.step, q.strategy)
-            if isinstance(step, OfferTo):
-                contact.decide("offer", step.agent_id, step.reason, why, unit.now)
-                self._offer(unit, contact, step.agent_id, step.timeout, step.sticky)
-            elif isinstance(step, EscalateTo):
-                contact.decide("escalate", step.person_id, step.reason, why, unit.now)
-                self._escalate(unit, contact, q, step)
-            elif isinstance(step, Widen):
-                contact.decide("escalate", None, step.reason, why, unit.now)
-                contact.escalate(
-                    q.supervisor, None, step.reason, step.step, "overflow", self._raised(q, contact)
-                )
-            else:
-                contact.decide("wait", None, step.reason, why, unit.now)
-                return
-
-    def _fill(self, unit: Unit, agent_id: str) -> None:
-        """Offers an agent who can take more work the best-placed waiting contacts they
-        may take, until they are full."""
-        person = self.people.get(agent_id)
-        queues = self.plan.queues_of(agent_id)
-        if person is None or not queues:
-            return
-        agent = unit.agent(agent_id)
-        for contact_id in self.board.waiting_in(q.name for q in queues):
-            if agent.status != "available":
-                return
-            seen = unit.seen_contact(contact_id)
-            if seen is None or seen.status != "waiting" or seen.queue is None:
-                continue
-            reach = self.plan.by_name[seen.queue].reach.get(agent_id)
-            if reach is None or reach > seen.step or agent_id in seen.tried_agents:
-                continue
-            if not has_any_capacity(agent.load(), person.capacity):
-                return
-            if self._has_room(agent, seen):
-                self._route(unit, unit.contact(contact_id))
-
-    def _has_room(self, agent: Agent, contact: Contact) -> bool:
-        capacity = self.people[agent.agent_id].capacity
-        return has_capacity(agent.load(), work_kind(contact.channel), capacity)
-
-    @staticmethod
-    def _raised(q: QueuePlan, contact: Contact) -> int:
-        return contact.priority + q.priority_step
-
-    def _escalate(self, unit: Unit, contact: Contact, q: QueuePlan, step: EscalateTo) -> None:
-        top = supervisor_step(q.ladder)
-        contact.escalate(
-            step.person_id,
-            step.from_person_id,
-            step.reason,
-            top,
-            "supervisor",
-            self._raised(q, contact),
-        )
-        self._offer(unit, contact, step.person_id, step.timeout)
-
-    def _offer(
+    def transfer(
         self,
-        unit: Unit,
-        contact: Contact,
-        person_id: str,
-        timeout: float | None,
-        sticky: bool = False,
-    ) -> None:
-        offer_id = derived_id("offer", str(contact.id), str(contact.version))
-        expires_at = unit.now + timedelta(seconds=timeout) if timeout is not None else None
-        contact.offer_to(offer_id, person_id, unit.now, expires_at, sticky)
-        unit.agent(person_id).reserve(
-            str(offer_id), str(contact.id), work_kind(contact.channel), unit.now
-        )
-        unit.add(OfferRef(offer_id=offer_id, contact_id=contact.id))
+        contact_id: uuid.UUID,
+        actor: str | None,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        reason: str = "",
+    ) -> ContactView:
+        """The agent holding the contact passes it to a queue (its own by default), or
+        straight to an agent who is free to take it."""
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            q = self.plan.by_name.get(to_queue or contact.queue or "")
+            if q is None:
+                raise NotFound(f"queue {to_queue!r} not found")
+            if to_agent is not None:
+                self._person(to_agent)
+                target = unit.agent(to_agent)
+                if target.status != "available" or not self.dispatch.has_room(target, contact):
+                    raise ContactError(f"{to_agent} is {target.status} or has no free capacity")
+            priority = max(contact.priority, self.plan.priority_for(q, contact.facts.get("tier")))
+            why = reason or "transferred"
+            holder = contact.transfer(q.name, priority, why, unit.now)
+            unit.agent(holder).finish(str(contact.id), unit.now)
+            if to_agent is not None:
+                contact.decide("offer", to_agent, f"transferred by {holder}: {why}", [], unit.now)
+                self.dispatch.offer(unit, contact, to_agent, q.timeouts.offer)
+            else:
+                self.dispatch.route(unit, contact)
+            self.dispatch.fill(unit, holder)
+        return contact_view(contact)
 
-    def _withdraw(self, unit: Unit, offer_id: uuid.UUID, reason: str) -> Contact:
-        contact = self._contact_of_offer(unit, offer_id)
-        unit.agent(contact.withdraw(offer_id, reason, unit.now)).release(str(offer_id), reason)
-        return contact
-
-    def _withdraw_all(self, unit: Unit, agent: Agent, reason: str) -> None:
-        """The agent left: their offers go back to the queue, to someone else."""
-        withdrawn = [self._withdraw(unit, uuid.UUID(o), reason) for o in list(agent.offers)]
-        for contact in withdrawn:
-            self._route(unit, contact)
+    def cancel(self, contact_id: uuid.UUID, by: str, reason: str) -> ContactView:
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            offer_id = contact.pending_offer_id()
+            had = contact.cancel(by, reason, unit.now)
+            if had is not None and offer_id is not None:
+                unit.agent(had).release(str(offer_id), "cancelled")
+                self.dispatch.fill(unit, had)
+        return contact_view(contact)
 
     # Queries -------------------------------------------------------------------------
 
@@ -550,12 +418,6 @@ class RoutingApplication(TrackedApplication):
     def _is_agent(self, person_id: str) -> bool:
         person = self.people.get(person_id)
         return person is not None and person.role == "agent"
-
-    def _contact_of_offer(self, unit: Unit, offer_id: uuid.UUID) -> Contact:
-        ref = unit.get(OfferRef, offer_id)
-        if ref is None:
-            raise NotFound(f"offer {offer_id} not found")
-        return unit.contact(ref.contact_id)
 
 
 __all__ = ["ContactError", "NotFound", "NotYours", "RoutingApplication"]

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.config import LadderStep, Strategy
 
@@ -41,8 +41,9 @@ def has_any_capacity(load: Sequence[str], capacity: Mapping[str, int]) -> bool:
     return any(has_capacity(load, kind, capacity) for kind in DEFAULT_CAPACITY)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """An agent as one decision sees them (a tuple: hundreds are built per decision)."""
+
     agent_id: str
     status: str
     idle_since: datetime
@@ -210,7 +211,9 @@ def next_step(
         entering = s.tries_in_step == 0
         reason = "nobody took it" if entering else f"escalation level {s.tries_in_step} not taken"
         from_person = s.tried[-1] if s.tried else None
-        return climb(from_person, entering, supervisors, queue_supervisor, timeouts, reason)
+        return climb(
+            from_person, entering, supervisors, queue_supervisor, timeouts, reason, rungs_left
+        )
     if rung.tries is None or s.tries_in_step < rung.tries:
         agent = choose(candidates, s.step, s.tried, strategy)
         if agent is not None:
@@ -220,9 +223,10 @@ def next_step(
         reason = f"nobody else free after {s.tries_in_step} offer(s)"
     else:
         reason = f"not accepted by {s.tries_in_step} agent(s)"
-    if ladder[s.step + 1].step == "supervisor":
+    top = ladder[s.step + 1]
+    if top.step == "supervisor":
         from_person = s.tried[-1] if s.tried else None
-        return climb(from_person, True, supervisors, queue_supervisor, timeouts, reason)
+        return climb(from_person, True, supervisors, queue_supervisor, timeouts, reason, top.levels)
     return Widen(s.step + 1, reason)
 
 
