@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import expect
 
+from schemas.config import HistoryConfig
 from switchboard.nats_server import NatsServerProcess
 from tests.e2e.browser import SCREENSHOTS, chromium, sign_in
 from tests.support.mailbox import Mailbox
@@ -25,7 +26,10 @@ async def stack(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
 ) -> AsyncIterator[Stack]:
     # Offers last long enough to be accepted by a test, and short enough to watch one lapse.
-    config = stack_config(offer_timeout=12, escalation_timeout=600)
+    # Only e-mail merges customers at once: a shared phone number is a suggestion.
+    config = stack_config(offer_timeout=12, escalation_timeout=600).model_copy(
+        update={"history": HistoryConfig(auto_merge_on=["email"])}
+    )
     async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as s:
         yield s
 
@@ -73,6 +77,12 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         await alice.keyboard.press("Enter")
         await expect(alice.get_by_role("heading", name="Contact: webform")).to_be_visible()
         await expect(alice.locator("li.offer")).to_have_count(0)
+        await alice.get_by_label("Note on the customer").fill("Prefers e-mail <i>after 5</i>")
+        await alice.get_by_role("button", name="Add note").click()
+        await expect(alice.locator("#work .notes")).to_contain_text("Prefers e-mail <i>after 5</i>")
+        await alice.get_by_label("Tag (lowercase)").fill("router")
+        await alice.get_by_label("Tag (lowercase)").press("Enter")
+        await expect(alice.locator("#work .tags")).to_have_text("router")
         await alice.get_by_label("Reply to the customer").fill("We are on it, Ana.")
         await alice.get_by_role("button", name="Send reply").click()
         await expect(alice.get_by_role("status")).to_have_text(
@@ -90,7 +100,9 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         await expect(alice.get_by_role("status")).to_have_text("You are away")
         await bob.get_by_label("Status").select_option("available")
         await expect(bob.get_by_role("status")).to_have_text("You are available")
-        r = await stack.post_form(email="ben@example.com", message="Please call me back")
+        r = await stack.post_form(
+            email="ben@example.com", phone="+4915100000002", message="Please call me back"
+        )
         assert r.status_code == 202, r.text
         await expect(bob.locator("li.offer")).to_have_count(1, timeout=LIVE)
         await expect(alice.locator("li.offer")).to_have_count(0)
@@ -130,6 +142,26 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         await escalation.get_by_role("button", name="Accept").click()
         await expect(console.get_by_role("status")).to_have_text("Accepted: it is on your desk")
         await expect(console.locator("li.escalation")).to_have_count(0)
+
+        # Ana writes again with Ben's phone number: the same person? sam decides, then undoes it.
+        r = await stack.post_form(
+            email="ana@example.com", phone="+4915100000002", message="Me again"
+        )
+        assert r.status_code == 202, r.text
+        suggestion = console.locator("li.suggestion")
+        await expect(suggestion).to_have_count(1, timeout=LIVE)
+        await expect(suggestion).to_contain_text("email:ben@example.com")
+        await console.screenshot(path=SCREENSHOTS / "console-merge-suggestion.png", full_page=True)
+        await suggestion.get_by_role("button", name="Confirm merge").click()
+        await expect(console.get_by_role("status")).to_have_text("Merged")
+        await expect(suggestion).to_have_count(0)
+        await console.get_by_label("Value").fill("ben@example.com")
+        await console.get_by_label("Value").press("Enter")
+        found = console.locator("article.found")
+        await expect(found.locator(".identities")).to_contain_text("email:ana@example.com")
+        await found.get_by_role("button", name="Undo the last merge").click()
+        await expect(console.get_by_role("status")).to_have_text("Unmerged")
+        await expect(found.locator(".identities")).not_to_contain_text("email:ana@example.com")
 
         # Closing the desk takes the agent offline at once, without waiting for heartbeats.
         await alice.goto("about:blank")

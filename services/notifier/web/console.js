@@ -1,9 +1,9 @@
 // The supervisor console: live queue board, agents, escalations with accept / reassign /
 // requeue, failed notifications, routing explanations and customer search.
 import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSignIn } from "/ui/common.js";
-import { customerCard, timeline, timelineItems } from "/ui/customer.js";
+import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
 
-const AGENTS_POLL_MS = 5000; // agent status changes are not pushed yet
+const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
 const state = { me: null, agents: [], refreshing: null };
 let source = null;
@@ -28,7 +28,7 @@ async function start(session) {
       await refreshSoon();
     },
   });
-  poll = window.setInterval(refreshAgents, AGENTS_POLL_MS);
+  poll = window.setInterval(() => Promise.all([refreshAgents(), refreshSuggestions()]), AGENTS_POLL_MS);
   const wanted = new URLSearchParams(location.search).get("contact");
   if (wanted) {
     $("routing-contact").value = wanted;
@@ -49,7 +49,13 @@ function stop() {
 }
 
 async function refresh() {
-  await Promise.all([refreshEscalations(), refreshBoard(), refreshAgents(), refreshFailures()]);
+  await Promise.all([
+    refreshEscalations(),
+    refreshBoard(),
+    refreshAgents(),
+    refreshFailures(),
+    refreshSuggestions(),
+  ]);
 }
 
 // Pushes come in bursts (one contact moves several times in a second): read once per burst.
@@ -187,6 +193,44 @@ async function refreshFailures() {
   show($("no-failures"), failed.length === 0);
 }
 
+async function refreshSuggestions() {
+  if (!state.me) return;
+  const pending = await api("GET", "/api/customers/merge-suggestions?status=pending");
+  const items = [];
+  for (const s of pending) {
+    const [a, b] = await Promise.all([customerCard(s.a), customerCard(s.b)]);
+    const id = `suggestion-${s.suggestion_id}`;
+    items.push(
+      el(
+        "li",
+        { class: "card suggestion", "aria-labelledby": id, dataset: { suggestion: s.suggestion_id } },
+        el("h3", { id }, "Are these the same customer?"),
+        a,
+        b,
+        el("p", { class: "muted evidence" }, `Evidence: ${JSON.stringify(s.evidence)}`),
+        el(
+          "div",
+          { class: "actions" },
+          el("button", { type: "button", onclick: () => decide(s, "confirm") }, "Confirm merge"),
+          el("button", { type: "button", class: "secondary", onclick: () => decide(s, "reject") }, "Not the same"),
+        ),
+      ),
+    );
+  }
+  $("suggestions").replaceChildren(...items);
+  show($("no-suggestions"), items.length === 0);
+}
+
+async function decide(suggestion, what) {
+  try {
+    await api("POST", `/api/customers/merge-suggestions/${suggestion.suggestion_id}/${what}`);
+    say(what === "confirm" ? "Merged" : "Kept apart");
+  } catch (error) {
+    say(`Could not ${what}: ${error.message}`);
+  }
+  await refreshSuggestions();
+}
+
 async function explain(contactId) {
   $("routing-contact").value = contactId;
   try {
@@ -222,11 +266,15 @@ $("search-form").addEventListener("submit", async (event) => {
     const found = await api("GET", `/api/customers?${params}`);
     const blocks = [];
     for (const customer of found) {
+      const merged = (customer.merged_from || []).length > 0;
       blocks.push(
         el(
           "article",
-          { class: "card" },
-          await customerCard(customer.customer_id),
+          { class: "card found", dataset: { customer: customer.customer_id } },
+          cardOf(customer),
+          merged
+            ? el("button", { type: "button", class: "secondary", onclick: () => unmerge(customer) }, "Undo the last merge")
+            : null,
           el("ol", { class: "timeline short" }, timelineItems(await timeline(customer.customer_id, 10))),
         ),
       );
@@ -236,6 +284,16 @@ $("search-form").addEventListener("submit", async (event) => {
     results.replaceChildren(el("p", { class: "error" }, error.message));
   }
 });
+
+async function unmerge(customer) {
+  try {
+    await api("POST", `/api/customers/${customer.customer_id}/unmerge`, { reason: "undone from the console" });
+    say("Unmerged");
+    $("search-form").requestSubmit();
+  } catch (error) {
+    say(`Could not unmerge: ${error.message}`);
+  }
+}
 
 $("sign-out").addEventListener("click", async () => {
   await signOut();

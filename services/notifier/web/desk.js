@@ -1,7 +1,7 @@
 // The agent desk: status, heartbeat, live offers with a countdown and a screen pop, the
 // contacts the agent holds with their timeline, reply and completion.
 import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
-import { customerCard, timeline, timelineItems } from "/ui/customer.js";
+import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
 
 const HEARTBEAT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -97,7 +97,8 @@ async function renderOffers() {
 
 async function offerCard(offer) {
   const customerId = offer.customer_id;
-  const [card, recent] = await Promise.all([customerCard(customerId), timeline(customerId, 5)]);
+  const [customer, recent] = await Promise.all([readCustomer(customerId), timeline(customerId, 5)]);
+  const card = customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet.");
   const title = offer.escalation_level > 0 ? `Escalation (level ${offer.escalation_level})` : "Offer";
   const id = `offer-${offer.offer_id}`;
   return el(
@@ -116,6 +117,11 @@ async function offerCard(offer) {
       el("button", { type: "button", class: "secondary", onclick: () => decline(offer) }, "Decline"),
     ),
   );
+}
+
+async function readCustomer(customerId) {
+  if (!customerId) return null;
+  return api("GET", `/api/customers/${customerId}`).catch(() => null);
 }
 
 function tick() {
@@ -175,12 +181,13 @@ async function openContact(contactId) {
   state.current = contactId;
   const contact = state.contacts.get(contactId) || (await api("GET", `/api/contacts/${contactId}`));
   const customerId = contact.customer_id;
-  const [card, entries] = await Promise.all([customerCard(customerId), timeline(customerId, 50)]);
+  const [customer, entries] = await Promise.all([readCustomer(customerId), timeline(customerId, 50)]);
   $("work-title").textContent = `Contact: ${contact.channel}`;
   $("work-card").replaceChildren(
     el("p", { class: "summary" }, contact.summary || ""),
     el("p", { class: "muted" }, `Status: ${contact.status}`),
-    card,
+    customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet."),
+    customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
   );
   $("timeline").replaceChildren(...timelineItems(entries));
   show($("work"), true);
