@@ -122,9 +122,15 @@ def live_feed(js: JetStreamContext, hub: DeskHub) -> Callable[[], Coroutine[Any,
                         hub.publish(decode_event(msg.headers, msg.data))
                     except ValueError as exc:
                         log.info("live feed: skipping %s: %s", msg.subject, exc)
-            finally:
+            except asyncio.CancelledError:
+                # Stopping: the connection closes next and takes the subscription with it;
+                # awaiting anything more here could hold up the shutdown.
                 hub.close()
-                with contextlib.suppress(Exception):
-                    await sub.unsubscribe()
+                raise
+            # The subscription ended (the connection was lost): open streams end too, and
+            # their pages reconnect and re-read once we follow EVENTS again.
+            hub.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sub.unsubscribe(), 2.0)
 
     return run
