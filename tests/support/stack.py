@@ -38,6 +38,7 @@ CONSUMERS = {
         "routing-wait-scheduler",
         "routing-identify-scheduler",
         "routing-identities",
+        "routing-erasures",
         "history-routing",
         "notifier-escalations",
         "notifier-flags",
