@@ -25,6 +25,12 @@ RELAY_BUCKET = "sb_relay"  # outbox relay positions
 REPLIES_BUCKET = "sb_replies"  # claims on agents' replies, so none is sent twice
 
 
+def nats_servers(url: str) -> list[str]:
+    """SWITCHBOARD_NATS_URL may list a cluster's servers, comma-separated: the client tries
+    each to connect, and the cluster tells it about the others."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
 def stream_configs(inbound_dedupe_window: float) -> list[StreamConfig]:
     return [
         StreamConfig(

@@ -1,0 +1,65 @@
+"""Each service as its own `switchboard serve` process on shared NATS and PostgreSQL, the way
+compose runs them, so any one can be SIGKILLed and restarted while the others go on."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+from switchboard.cli import SERVICES
+from switchboard.settings import Settings
+from tests.support.process import SwitchboardProcess
+from tests.support.stack import settled
+
+
+class ServiceProcesses:
+    def __init__(
+        self,
+        workdir: Path,
+        config_text: str,
+        nats_url: str,
+        database_url: str,
+        smtp_url: str | None = None,
+        env: dict[str, str] | None = None,
+        names: tuple[str, ...] = SERVICES,
+    ) -> None:
+        self.nats_url = nats_url
+        self.settings = Settings(data_dir=workdir / "reader", database_url=database_url)
+        shared = {
+            "SWITCHBOARD_NATS_URL": nats_url,
+            "SWITCHBOARD_DATABASE_URL": database_url,
+            # Sessions signed by one service are checked by another.
+            "SWITCHBOARD_SESSION_SECRET": secrets.token_hex(16),
+            **(env or {}),
+        }
+        self.procs = {
+            name: SwitchboardProcess(
+                workdir / name, config_text, smtp_url, args=("serve", name), env=shared
+            )
+            for name in names
+        }
+
+    def url(self, name: str) -> str:
+        return self.procs[name].base_url
+
+    async def start(self, *names: str) -> None:
+        """Starts the named services (default: all) side by side; returns once each is healthy."""
+        chosen = names or tuple(self.procs)
+        await asyncio.gather(*(asyncio.to_thread(self.procs[n].start, 60.0) for n in chosen))
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown code runs, nothing is flushed or acknowledged on the way out."""
+        self.procs[name].kill()
+
+    async def settled(self) -> bool:
+        return await settled(self.nats_url, self.settings)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.proc is not None and proc.proc.poll() is None:
+                proc.proc.kill()
+                proc.proc.wait(10)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {n}\n{p.log()}" for n, p in self.procs.items() if p.starts)
