@@ -107,6 +107,12 @@ class NatsServerProcess:
                 raise TimeoutError("nats-server did not start")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would: nothing is flushed on the way out."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
