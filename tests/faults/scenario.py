@@ -29,7 +29,7 @@ AGENTS = ("alice", "bob")
 SUPERVISOR = "sam"
 
 
-def fault_config(smtp_port: int, offer_timeout: float = 1.5) -> str:
+def fault_config(smtp_port: int, twilio_api: str | None = None) -> str:
     """Agents with room for everything, so every contact is offered at once; an offer nobody
     takes moves to the other agent, then climbs to sam (an e-mail) and stays with him."""
     people = "".join(
@@ -38,12 +38,12 @@ def fault_config(smtp_port: int, offer_timeout: float = 1.5) -> str:
         for a in AGENTS
     )
     return (
-        f"[routing]\noffer_timeout_seconds = {offer_timeout}\n"
+        "[routing]\noffer_timeout_seconds = 1.5\n"
         "escalation_timeout_seconds = 3600\nmax_wait_seconds = 3600\n"
         "heartbeat_timeout_seconds = 3600\n"
         + people
         + f'\n[[people]]\nid = "{SUPERVISOR}"\nname = "Sam"\nrole = "supervisor"\n'
-        f'email = "{SUPERVISOR}@example.com"\n' + channels_toml(smtp_port) + auth_toml()
+        f'email = "{SUPERVISOR}@example.com"\n' + channels_toml(smtp_port, twilio_api) + auth_toml()
     )
 
 

@@ -20,8 +20,13 @@ API_SECRET = "traffic-api-secret-0123"
 FORM = "contact-us"
 
 
-def channels_toml(smtp_port: int) -> str:
-    """The configuration these requests are valid against (inbound e-mail on `smtp_port`)."""
+# Nothing listens there: replies by SMS must never leave this machine for the real Twilio.
+NO_TWILIO = "http://127.0.0.1:9"
+
+
+def channels_toml(smtp_port: int, twilio_api: str | None = None) -> str:
+    """The configuration these requests are valid against (inbound e-mail on `smtp_port`;
+    replies by SMS go to `twilio_api`, a local server speaking Twilio's REST API)."""
     return f"""
 [[forms]]
 id = "{FORM}"
@@ -37,6 +42,7 @@ secret = "{API_SECRET}"
 [channels.twilio]
 account_sid = "{TWILIO_ACCOUNT}"
 auth_token = "{TWILIO_TOKEN}"
+api_base_url = "{twilio_api or NO_TWILIO}"
 
 [channels.email]
 port = {smtp_port}
