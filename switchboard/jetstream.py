@@ -8,7 +8,13 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy, KeyValueConfig, StreamConfig
+from nats.js.api import (
+    ConsumerConfig,
+    DeliverPolicy,
+    KeyValueConfig,
+    ObjectStoreConfig,
+    StreamConfig,
+)
 from nats.js.errors import BadRequestError, NotFoundError
 
 from events import EVENTS_BY_NAME, Event
@@ -23,6 +29,7 @@ ORIGIN_APP_HEADER = "Sb-Origin-App"
 ORIGIN_POSITION_HEADER = "Sb-Origin-Position"
 RELAY_BUCKET = "sb_relay"  # outbox relay positions
 REPLIES_BUCKET = "sb_replies"  # claims on agents' replies, so none is sent twice
+RAW_EMAIL_BUCKET = "sb_raw_email"  # inbound e-mails as received (an object store)
 
 
 def nats_servers(url: str) -> list[str]:
@@ -31,8 +38,8 @@ def nats_servers(url: str) -> list[str]:
     return [u.strip() for u in url.split(",") if u.strip()]
 
 
-def stream_configs(inbound_dedupe_window: float) -> list[StreamConfig]:
-    return [
+def stream_configs(inbound_dedupe_window: float, replicas: int = 1) -> list[StreamConfig]:
+    configs = [
         StreamConfig(
             name=INBOUND,
             subjects=["sb.inbound.>"],
@@ -57,10 +64,16 @@ def stream_configs(inbound_dedupe_window: float) -> list[StreamConfig]:
             description="Messages a consumer could not process after repeated attempts",
         ),
     ]
+    for config in configs:
+        config.num_replicas = replicas
+    return configs
 
 
-async def ensure_streams(js: JetStreamContext, inbound_dedupe_window: float) -> None:
-    for config in stream_configs(inbound_dedupe_window):
+async def ensure_streams(
+    js: JetStreamContext, inbound_dedupe_window: float, replicas: int = 1
+) -> None:
+    """Creates (or updates: e.g. to more replicas) every stream and bucket."""
+    for config in stream_configs(inbound_dedupe_window, replicas):
         try:
             await js.add_stream(config)
         except BadRequestError:
@@ -69,7 +82,13 @@ async def ensure_streams(js: JetStreamContext, inbound_dedupe_window: float) -> 
         try:
             await js.key_value(bucket)
         except NotFoundError:
-            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1))
+            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1, replicas=replicas))
+    try:
+        await js.object_store(RAW_EMAIL_BUCKET)
+    except NotFoundError:
+        await js.create_object_store(
+            RAW_EMAIL_BUCKET, ObjectStoreConfig(bucket=RAW_EMAIL_BUCKET, replicas=replicas)
+        )
 
 
 def consumer_config(durable: str, *filters: str) -> ConsumerConfig:

@@ -69,7 +69,9 @@ class Runtime:
         servers = nats_servers(self.nats_url)
         self._nc = nc = await nats.connect(servers, name="switchboard", max_reconnect_attempts=-1)
         js = nc.jetstream()
-        await ensure_streams(js, self.settings.inbound_dedupe_window_seconds)
+        await ensure_streams(
+            js, self.settings.inbound_dedupe_window_seconds, self.settings.stream_replicas
+        )
         self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1)
         auth = Authenticator.from_settings(self.settings, self.config)
         self.services = [

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     smtp_listen_host: str | None = None
     # Signs session tokens; replicas must share it. Unset: one kept in data_dir/session.key.
     session_secret: str | None = Field(default=None, repr=False)
+    # Copies JetStream keeps of each stream and bucket: 3 on a 3-node NATS cluster, so one
+    # node may fail; 1 on a single server.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
     # How long JetStream remembers a channel's message id to drop its retries.
     inbound_dedupe_window_seconds: float = 3600.0
 
