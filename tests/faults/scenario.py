@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from switchboard.settings import Settings
-from tests.support.auth import ADMIN, auth_toml
-from tests.support.channels import channels_toml
+from tests.support.auth import ADMIN
+from tests.support.channels import AGENTS, SUPERVISOR, system_toml
 from tests.support.ledger import Fate, Tally, escalation_mails, read_fates, tally
 from tests.support.mailbox import Mailbox
 from tests.support.traffic import ACCEPT_MARK, Sent, Traffic
@@ -25,26 +25,12 @@ from tests.support.traffic import ACCEPT_MARK, Sent, Traffic
 HEAVY = os.environ.get("SWITCHBOARD_HEAVY_FAULTS") == "1"
 RATE = 15.0 if HEAVY else 6.0  # new messages a second
 ROUNDS = 3 if HEAVY else 1
-AGENTS = ("alice", "bob")
-SUPERVISOR = "sam"
 
 
 def fault_config(smtp_port: int, twilio_api: str | None = None) -> str:
-    """Agents with room for everything, so every contact is offered at once; an offer nobody
-    takes moves to the other agent, then climbs to sam (an e-mail) and stays with him."""
-    people = "".join(
-        f'\n[[people]]\nid = "{a}"\nname = "{a.title()}"\nsupervisor = "{SUPERVISOR}"\n'
-        f"capacity = {{ messaging = 100000, email = 100000 }}\n"
-        for a in AGENTS
-    )
-    return (
-        "[routing]\noffer_timeout_seconds = 1.5\n"
-        "escalation_timeout_seconds = 3600\nmax_wait_seconds = 3600\n"
-        "heartbeat_timeout_seconds = 3600\n"
-        + people
-        + f'\n[[people]]\nid = "{SUPERVISOR}"\nname = "Sam"\nrole = "supervisor"\n'
-        f'email = "{SUPERVISOR}@example.com"\n' + channels_toml(smtp_port, twilio_api) + auth_toml()
-    )
+    """Offers lapse after 1.5 s: one nobody takes moves to the other agent, then climbs to
+    sam (an e-mail) and stays with him."""
+    return system_toml(smtp_port, twilio_api, offer_timeout=1.5)
 
 
 class Desk:

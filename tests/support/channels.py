@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from urllib.parse import urlencode
 
 from services.ingest.api_channel import sign
+from tests.support.auth import auth_toml
 from tests.support.twilio_signing import signed_headers
 
 TWILIO_TOKEN = "traffic-twilio-token"
@@ -47,6 +48,29 @@ api_base_url = "{twilio_api or NO_TWILIO}"
 [channels.email]
 port = {smtp_port}
 """
+
+
+AGENTS = ("alice", "bob")
+SUPERVISOR = "sam"
+
+
+def system_toml(smtp_port: int, twilio_api: str | None = None, offer_timeout: float = 60) -> str:
+    """A whole system's configuration for traffic: two agents with room for everything, so
+    every contact is offered at once, below sam, who gets escalations by e-mail; the API
+    tokens of tests.support.auth."""
+    people = "".join(
+        f'\n[[people]]\nid = "{a}"\nname = "{a.title()}"\nsupervisor = "{SUPERVISOR}"\n'
+        "capacity = { messaging = 100000, email = 100000 }\n"
+        for a in AGENTS
+    )
+    return (
+        f"[routing]\noffer_timeout_seconds = {offer_timeout}\n"
+        "escalation_timeout_seconds = 3600\nmax_wait_seconds = 3600\n"
+        "heartbeat_timeout_seconds = 3600\n"
+        + people
+        + f'\n[[people]]\nid = "{SUPERVISOR}"\nname = "Sam"\nrole = "supervisor"\n'
+        f'email = "{SUPERVISOR}@example.com"\n' + channels_toml(smtp_port, twilio_api) + auth_toml()
+    )
 
 
 Request = tuple[str, bytes, dict[str, str]]  # path, body, headers
