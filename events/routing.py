@@ -16,12 +16,26 @@ class ContactEvent(Event):
     contact_id: uuid.UUID
 
 
+class ContactOpened(Event):
+    """Routing has the contact and waits (until `identify_by`) for history to say who the
+    customer is. Not a ContactEvent: nothing for a timeline, only for routing's timers."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactOpened"
+    contact_id: uuid.UUID
+    interaction_id: uuid.UUID
+    channel: Channel
+    identify_by: datetime | None
+
+
 class ContactQueued(ContactEvent):
     subject: ClassVar[str] = f"{PREFIX}.ContactQueued"
+    version: ClassVar[int] = 2
     interaction_id: uuid.UUID
     channel: Channel
     queue: str
     priority: int
+    # v2: when the contact came in (its age in the queue counts from then).
+    waiting_since: datetime | None = None
 
 
 class AgentOffered(ContactEvent):
@@ -61,13 +75,20 @@ class OfferExpired(ContactEvent):
 
 
 class ContactEscalated(ContactEvent):
+    """The contact climbed a rung of its queue's ladder. `step` "supervisor": it is offered
+    to `to_person_id`; "overflow": more agents may take it, and `to_person_id` is the
+    queue's supervisor, who should know."""
+
     subject: ClassVar[str] = f"{PREFIX}.ContactEscalated"
+    version: ClassVar[int] = 2
     level: int
-    to_person_id: str
+    to_person_id: str | None
     from_agent_id: str | None
     reason: str
     channel: Channel
     summary: str
+    step: str = "supervisor"
+    queue: str = ""
 
 
 class ContactCompleted(ContactEvent):
@@ -144,6 +165,17 @@ class WaitDeadline(Deadline):
 
     subject: ClassVar[str] = "sb.timers.fired.wait.*"
     kind: ClassVar[str] = "wait"
+    contact_id: uuid.UUID
+
+    def key(self) -> str:
+        return str(self.contact_id)
+
+
+class IdentifyDeadline(Deadline):
+    """History did not say in time who the customer is: route without knowing."""
+
+    subject: ClassVar[str] = "sb.timers.fired.identify.*"
+    kind: ClassVar[str] = "identify"
     contact_id: uuid.UUID
 
     def key(self) -> str:

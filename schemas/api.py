@@ -51,6 +51,8 @@ class AgentView(BaseModel):
     supervisor: str | None
     pending_offers: int
     active_contacts: int
+    skills: dict[str, int] = Field(default_factory=dict)
+    languages: list[str] = Field(default_factory=list)
 
 
 class OfferView(BaseModel):
@@ -62,6 +64,9 @@ class OfferView(BaseModel):
     escalation_level: int
     offered_at: datetime
     expires_at: datetime | None
+    queue: str | None = None
+    customer_id: uuid.UUID | None = Field(default=None, description="once history knows them")
+    sticky: bool = Field(default=False, description="offered as the customer's last agent")
 
 
 class ContactView(BaseModel):
@@ -70,6 +75,25 @@ class ContactView(BaseModel):
     channel: str
     agent_id: str | None
     escalation_level: int
+    queue: str | None = None
+    customer_id: uuid.UUID | None = None
+    summary: str = ""
+    priority: int = 0
+    waiting_since: datetime | None = None
+
+
+class AssignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agent_id: str = Field(min_length=1, max_length=64)
+
+
+class QueueView(BaseModel):
+    name: str
+    strategy: str
+    supervisor: str | None
+    sla_seconds: float
+    waiting: int
+    agents: list[str]
 
 
 class CandidateVerdict(BaseModel):

@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.rules import agent_rule, contact_rule
+
 Role = Literal["agent", "supervisor"]
 # What `switchboard password` prints: pbkdf2_sha256$<iterations>$<salt>$<hash>.
 PASSWORD_HASH = r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
@@ -34,6 +36,9 @@ class Person(BaseModel):
     supervisor: str | None = None
     # Concurrent work per kind: a call blocks everything else (voice is always 1).
     capacity: dict[str, int] = Field(default_factory=lambda: {"messaging": 3, "email": 5})
+    # Routing: skills with levels (1-10) and the languages the person works in.
+    skills: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
+    languages: list[str] = Field(default_factory=list)
     # Signs the person in to the desk or console; unset: they cannot sign in.
     password_hash: str | None = Field(default=None, pattern=PASSWORD_HASH, repr=False)
 
@@ -48,9 +53,86 @@ class Person(BaseModel):
         return value
 
 
+ContactRule = Annotated[str, AfterValidator(contact_rule)]
+AgentRule = Annotated[str, AfterValidator(agent_rule)]
+Strategy = Literal["least-busy", "longest-idle", "round-robin", "best-skill"]
+
+
+class LadderStep(BaseModel):
+    """One rung of a queue's escalation ladder.
+
+    - `agents`: offer to the queue's agents, up to `tries` of them (all who qualify if unset);
+    - `overflow`: widen to more agents, given by an `agents` rule (e.g. a lower skill level)
+      or another `queue`'s agents, up to `tries` of them;
+    - `supervisor`: to the supervisor of the last person offered, then theirs, `levels` rungs
+      up (to the top if unset). Must come last.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    step: Literal["agents", "overflow", "supervisor"]
+    tries: int | None = Field(default=None, ge=1)
+    agents: AgentRule | None = None
+    queue: str | None = None
+    levels: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> LadderStep:
+        if self.step == "overflow" and (self.agents is None) == (self.queue is None):
+            raise ValueError("an overflow step names either `agents` or `queue`")
+        if self.step != "overflow" and (self.agents or self.queue):
+            raise ValueError(f"a {self.step} step takes no `agents` or `queue`")
+        if self.step != "supervisor" and self.levels is not None:
+            raise ValueError("`levels` belongs to a supervisor step")
+        if self.step == "supervisor" and self.tries is not None:
+            raise ValueError("a supervisor step takes `levels`, not `tries`")
+        return self
+
+
+DEFAULT_LADDER = (LadderStep(step="agents"), LadderStep(step="supervisor"))
+
+
+class QueueConfig(BaseModel):
+    """A queue: which contacts it takes, which agents serve it and how."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    # Over channel, language, topic, tier, source, attributes.<x>; unset: every contact.
+    match: ContactRule | None = None
+    # Over id, role, supervisor, languages, skills.<x>; unset: every agent.
+    agents: AgentRule | None = None
+    strategy: Strategy = "least-busy"
+    # best-skill offers to the agent with the highest level in this skill first.
+    skill: str | None = None
+    priority: int = 0
+    # Each rung climbed raises the contact's priority by this much.
+    priority_step: int = 1
+    # Unset: the [routing] values.
+    offer_timeout_seconds: float | None = Field(default=None, gt=0)
+    escalation_timeout_seconds: float | None = Field(default=None, gt=0)
+    max_wait_seconds: float | None = Field(default=None, gt=0)
+    sla_seconds: float | None = Field(default=None, gt=0)
+    supervisor: str | None = None
+    ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
+
+    @model_validator(mode="after")
+    def _sound(self) -> QueueConfig:
+        if self.strategy == "best-skill" and not self.skill:
+            raise ValueError(f"queue {self.name}: best-skill needs `skill`")
+        if not self.ladder:
+            raise ValueError(f"queue {self.name}: the ladder needs at least one step")
+        if any(s.step == "supervisor" for s in self.ladder[:-1]):
+            raise ValueError(f"queue {self.name}: a supervisor step must be the last")
+        if self.ladder[0].step != "agents":
+            raise ValueError(f"queue {self.name}: the ladder starts with an agents step")
+        return self
+
+
 class RoutingConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # The queue for contacts that match no [[routing.queues]] entry.
     queue: str = "default"
     offer_timeout_seconds: float = Field(default=20, gt=0)
     escalation_timeout_seconds: float = Field(default=300, gt=0)
@@ -62,6 +144,35 @@ class RoutingConfig(BaseModel):
     heartbeat_timeout_seconds: float = Field(default=60, gt=0)
     # Service level: share of answered contacts taken within this many seconds.
     sla_seconds: float = Field(default=20, gt=0)
+    # How long routing waits for history to say who the customer is (tier, last agent)
+    # before routing without; 0 routes at once.
+    identify_timeout_seconds: float = Field(default=2, ge=0)
+    # A returning customer is first offered to the agent who last served them, for this
+    # long; 0 turns sticky routing off.
+    sticky_timeout_seconds: float = Field(default=10, ge=0)
+    # Priority added for a customer's tier (from history), e.g. {vip = 10}.
+    tier_priority: dict[str, int] = Field(default_factory=lambda: {"vip": 10})
+    # First match wins.
+    queues: list[QueueConfig] = Field(default_factory=list)
+
+    def effective_queues(self) -> list[QueueConfig]:
+        """The configured queues, then the default queue (every contact, every agent) unless
+        it is configured itself."""
+        if any(q.name == self.queue for q in self.queues):
+            return list(self.queues)
+        return [*self.queues, QueueConfig(name=self.queue)]
+
+    @model_validator(mode="after")
+    def _queues_sound(self) -> RoutingConfig:
+        names = [q.name for q in self.queues]
+        if len(names) != len(set(names)):
+            raise ValueError("routing.queues: duplicate name")
+        known = {q.name for q in self.effective_queues()}
+        for q in self.queues:
+            for s in q.ladder:
+                if s.queue is not None and s.queue not in known:
+                    raise ValueError(f"routing.queues.{q.name}: unknown overflow queue {s.queue!r}")
+        return self
 
 
 class FormConfig(BaseModel):
@@ -185,6 +296,9 @@ class SwitchboardConfig(BaseModel):
                 raise ValueError(f"people.{p.id}.supervisor: unknown person {p.supervisor!r}")
         if self.routing.supervisor is not None and self.routing.supervisor not in known:
             raise ValueError(f"routing.supervisor: unknown person {self.routing.supervisor!r}")
+        for q in self.routing.queues:
+            if q.supervisor is not None and q.supervisor not in known:
+                raise ValueError(f"routing.queues.{q.name}.supervisor: unknown {q.supervisor!r}")
         for p in self.people:  # a cycle would make escalation climb forever
             seen: set[str] = set()
             cur: str | None = p.id

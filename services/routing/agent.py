@@ -24,6 +24,7 @@ class Agent(Aggregate):
         self.status = "offline"
         self.status_since = at
         self.idle_since = at
+        self.last_offered_at: datetime | None = None  # round-robin goes by this
         self.offers: dict[str, str] = {}  # offer id -> contact id
         self.contacts: list[str] = []
         # What kind of work each offer and contact is (see policy.work_kind).
@@ -46,9 +47,12 @@ class Agent(Aggregate):
         self.status_since = at
 
     @event("OfferReserved")
-    def reserve(self, offer_id: str, contact_id: str, kind: str = "messaging") -> None:
+    def reserve(
+        self, offer_id: str, contact_id: str, kind: str, at: datetime | None = None
+    ) -> None:
         self.offers[offer_id] = contact_id
         self.kinds[contact_id] = kind
+        self.last_offered_at = at
 
     @event("OfferReleased")
     def release(self, offer_id: str, reason: str) -> None:

@@ -1,4 +1,5 @@
-"""Routing's HTTP API: what agents do with their offers and contacts."""
+"""Routing's HTTP API: what agents do with their offers and contacts, and what supervisors
+do with escalations and queues."""
 
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ from fastapi import APIRouter, Depends, HTTPException
 from schemas.api import (
     AgentStatusRequest,
     AgentView,
+    AssignRequest,
     CompleteRequest,
     ContactView,
     OfferView,
+    QueueView,
     ReplyAccepted,
     ReplyRequest,
     RoutingDecision,
 )
 from services.routing.application import NotFound, NotYours, RoutingApplication
 from services.routing.contact import ContactError
+from services.routing.views import queue_view
 from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
 from switchboard.errors import Forbidden
 from switchboard.serial import SerialExecutor
@@ -39,6 +43,7 @@ def routing_router(
     # Defaults rather than Annotated aliases: postponed annotations cannot see locals.
     staff = Depends(auth.role(*STAFF))
     reader = Depends(auth.role(*STAFF, "integrator"))
+    supervisor = Depends(auth.role(*SUPERVISORS))
 
     def acting(principal: Principal) -> str | None:
         """Who must hold the offer or contact: the caller, unless an admin steps in."""
@@ -62,9 +67,9 @@ def routing_router(
             return result
         raise HTTPException(409, "conflicting concurrent change, try again")
 
-    async def query(call: Callable[[], Awaitable[T]] | Callable[[], T]) -> T:
+    async def query(call: Callable[[], T]) -> T:
         try:
-            return await run(call)  # type: ignore[arg-type]
+            return await run(call)
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
 
@@ -103,6 +108,12 @@ def routing_router(
         auth.require_manages(principal, person(agent_id))
         return await query(lambda: app.offers_for(agent_id))
 
+    @router.get("/agents/{agent_id}/contacts", response_model=list[ContactView])
+    async def held(agent_id: str, principal: Principal = staff) -> list[ContactView]:
+        """The contacts the agent has accepted and not completed yet."""
+        auth.require_manages(principal, person(agent_id))
+        return await query(lambda: app.contacts_of(agent_id))
+
     @router.post("/offers/{offer_id}/accept", response_model=ContactView)
     async def accept(offer_id: uuid.UUID, principal: Principal = staff) -> ContactView:
         return await command(lambda: app.accept(offer_id, acting(principal)))
@@ -125,6 +136,20 @@ def routing_router(
         reply_id = await command(lambda: app.reply(contact_id, body.text, acting(principal)))
         return ReplyAccepted(reply_id=reply_id)
 
+    @router.post("/contacts/{contact_id}/assign", response_model=ContactView)
+    async def assign(
+        contact_id: uuid.UUID, body: AssignRequest, principal: Principal = supervisor
+    ) -> ContactView:
+        """A supervisor hands a waiting or offered contact to an agent below them who is
+        available with free capacity (409 otherwise); a pending offer is withdrawn."""
+        auth.require_manages(principal, person(body.agent_id))
+        return await command(lambda: app.assign(contact_id, body.agent_id, principal.id))
+
+    @router.post("/contacts/{contact_id}/requeue", response_model=ContactView)
+    async def requeue(contact_id: uuid.UUID, principal: Principal = supervisor) -> ContactView:
+        """Back to its queue at its original age; the ladder starts over."""
+        return await command(lambda: app.requeue(contact_id, principal.id))
+
     @router.get("/contacts/{contact_id}/routing", response_model=list[RoutingDecision])
     async def routing(
         contact_id: uuid.UUID, principal: Principal = reader
@@ -137,5 +162,10 @@ def routing_router(
     async def contact(contact_id: uuid.UUID, principal: Principal = reader) -> ContactView:
         await may_see_contact(principal, contact_id)
         return await query(lambda: app.contact(contact_id))
+
+    @router.get("/queues", response_model=list[QueueView])
+    async def queues(_: Principal = staff) -> list[QueueView]:
+        waiting = await run(app.waiting_counts)
+        return [queue_view(q, waiting.get(q.name, 0)) for q in app.plan.queues]
 
     return router

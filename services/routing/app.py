@@ -37,7 +37,7 @@ def build_routing(
     )
     run = SerialExecutor("routing")
     relay = OutboxRelay("routing", app, js, to_contract, run)
-    stats = QueueStatsProjection(sla_seconds=config.routing.sla_seconds)
+    stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = stats_follower(app, stats, run)
     handlers = RoutingHandlers(app, run, broker)
     inboxes = [
@@ -48,6 +48,30 @@ def build_routing(
             subject="sb.inbound.>",
             handler=handlers.inbound,
             description="Opens a contact for each interaction and offers it; ends abandoned calls",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-identities",
+            subject="sb.events.history.CustomerIdentified",
+            handler=handlers.customer_identified,
+            description="Learns who each contact's customer is (tier, last agent), then queues it",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="routing-identify-deadlines",
+            subject="sb.timers.fired.identify.>",
+            handler=handlers.identify_deadline,
+            description="Queues contacts whose customer history could not name in time",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-identify-scheduler",
+            subject="sb.events.routing.ContactOpened",
+            handler=handlers.contact_opened,
+            description="Schedules how long each new contact waits for its customer's identity",
         ),
         subscribe(
             broker,

@@ -1,4 +1,10 @@
-"""The routing application: commands that change contacts and agents, one transaction each."""
+"""The routing application: commands that change contacts and agents, one transaction each.
+
+Two directions of routing: a contact that needs someone (`_route`: one contact, every agent)
+and an agent who can take more work (`_fill`: one agent, the waiting contacts in order).
+Both find candidates on the board and decide with the pure policy; the aggregates they
+then change are loaded from the store, so their version check settles replica races.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +14,38 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import EnvType
 
-from events import InteractionReceived, InteractionUpdated, contact_id_for, derived_id
-from events.base import utcnow
+from events import CustomerIdentified, InteractionReceived, InteractionUpdated, contact_id_for
+from events.base import derived_id, utcnow
 from schemas.api import AgentView, ContactView, OfferView, RoutingDecision
 from schemas.config import Person, RoutingConfig
 from services.routing.agent import Agent
+from services.routing.board import Board
 from services.routing.contact import Contact, ContactError
-from services.routing.offer_ref import OfferRef
+from services.routing.dispatch import Dispatcher
+from services.routing.plan import RoutingPlan
 from services.routing.policy import (
-    Candidate,
     EscalateTo,
-    OfferTo,
-    Timeouts,
-    escalation_step,
-    explain,
-    has_capacity,
-    next_step,
-    work_kind,
+    climb,
+    supervisor_step,
 )
-from services.routing.waiting_line import WaitingLine
+from services.routing.unit import NotFound, Unit
+from services.routing.views import agent_view, contact_view, decisions_view, offer_view
+from switchboard.inbox import NotYet
+from switchboard.log_follower import select_after
 from switchboard.store import TrackedApplication
 
 A = TypeVar("A", bound=Aggregate)
 
 # Twilio's final call statuses: the caller is gone.
 CALL_ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
-
-
-class NotFound(LookupError):
-    pass
+ORIGIN_FIELDS = {"channel", "source", "external_id", "sender", "subject_line"} | {
+    "conversation_key",
+    "attributes",
+}
 
 
 class NotYours(PermissionError):
@@ -53,45 +57,9 @@ def _require_holder(holder: str | None, actor: str | None, what: str) -> None:
         raise NotYours(f"{what} is not {actor}'s")
 
 
-class Unit:
-    """The aggregates one command touches, loaded once and saved together."""
-
-    def __init__(self, app: RoutingApplication) -> None:
-        self.app = app
-        self.touched: dict[uuid.UUID, Aggregate] = {}
-
-    def get(self, cls: type[A], aggregate_id: uuid.UUID) -> A | None:
-        if aggregate_id in self.touched:
-            return self.touched[aggregate_id]  # type: ignore[return-value]
-        try:
-            aggregate: A = self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        self.touched[aggregate_id] = aggregate
-        return aggregate
-
-    def add(self, aggregate: A) -> A:
-        self.touched[aggregate.id] = aggregate
-        return aggregate
-
-    def agent(self, agent_id: str, at: datetime) -> Agent:
-        agent = self.get(Agent, Agent.create_id(agent_id))
-        return agent or self.add(Agent(agent_id=agent_id, at=at))
-
-    def line(self, queue: str) -> WaitingLine:
-        line = self.get(WaitingLine, WaitingLine.create_id(queue))
-        return line or self.add(WaitingLine(queue=queue))
-
-    def contact(self, contact_id: uuid.UUID) -> Contact:
-        contact = self.get(Contact, contact_id)
-        if contact is None:
-            raise NotFound(f"contact {contact_id} not found")
-        return contact
-
-
 class RoutingApplication(TrackedApplication):
     name = "routing"
-    snapshotting_intervals = {WaitingLine: 50, Agent: 50}
+    snapshotting_intervals = {Agent: 50}
 
     def __init__(
         self,
@@ -109,51 +77,77 @@ class RoutingApplication(TrackedApplication):
         self.people = {p.id: p for p in people}
         self.config = config
         self.clock = clock
-        self.timeouts = Timeouts(config.offer_timeout_seconds, config.escalation_timeout_seconds)
-        self.supervisors = {p.id: p.supervisor for p in people}
-        self.queue_supervisor = queue_supervisor
+        self.plan = RoutingPlan(people, config, queue_supervisor)
+        self.board = Board()
+        self.dispatch = Dispatcher(self.plan)
+        self._select = select_after(self.recorder)
+
+    def _catch_up(self) -> None:
+        self.board.catch_up(self._select, self.mapper.to_domain_event)
 
     @contextmanager
     def unit(self, tracking: Tracking | None = None) -> Iterator[Unit]:
-        unit = Unit(self)
+        self._catch_up()  # decisions start from everything stored, by any replica
+        unit = Unit(self.repository, self.board, self.clock())
         yield unit
         self.commit(*unit.touched.values(), tracking=tracking)
+
+    def view(self) -> Unit:
+        """For queries: the board as stored now, nothing to save."""
+        self._catch_up()
+        return Unit(self.repository, self.board, self.clock())
 
     # Commands from consumers (tracked) ----------------------------------------------
 
     def receive(self, interaction: InteractionReceived, tracking: Tracking) -> None:
-        now = self.clock()
         with self.unit(tracking) as unit:
             if unit.get(Contact, contact_id_for(interaction.interaction_id)) is not None:
                 return  # a channel retry outside the stream's dedupe window
+            wait = self.config.identify_timeout_seconds
+            attributes = interaction.attributes
             contact = unit.add(
                 Contact(
                     interaction_id=interaction.interaction_id,
                     channel=interaction.channel,
                     summary=(interaction.subject_line or interaction.text)[:200],
-                    queue=self.config.queue,
-                    priority=0,
-                    queued_at=now,
-                    origin=interaction.model_dump(
-                        mode="json",
-                        include={
-                            "channel",
-                            "source",
-                            "external_id",
-                            "sender",
-                            "subject_line",
-                            "conversation_key",
-                            "attributes",
-                        },
-                    ),
+                    opened_at=unit.now,
+                    facts={
+                        "channel": interaction.channel,
+                        "source": interaction.source,
+                        "language": attributes.get("language"),
+                        "topic": attributes.get("topic"),
+                        "attributes": dict(attributes),
+                    },
+                    origin=interaction.model_dump(mode="json", include=ORIGIN_FIELDS),
+                    identify_by=unit.now + timedelta(seconds=wait) if wait else None,
                 )
             )
-            unit.line(self.config.queue).join(str(contact.id), contact.priority, now)
-            self._dispatch(unit, now)
+            if not wait:
+                self.dispatch.enqueue(unit, contact)
+
+    def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
+        """History says who the customer is: their tier and last agent shape the routing."""
+        with self.unit(tracking) as unit:
+            contact = unit.get(Contact, event.contact_id)
+            if contact is None:
+                raise NotYet(f"contact {event.contact_id} not opened here yet")
+            if contact.customer_id is not None:
+                return
+            last = event.last_agent_id if event.last_agent_id in self.plan.people else None
+            was_identifying = contact.status == "identifying"
+            contact.identify(event.customer_id, event.tier, last)
+            if was_identifying:
+                self.dispatch.enqueue(unit, contact)
+
+    def identify_expired(self, contact_id: uuid.UUID, tracking: Tracking) -> None:
+        """History did not answer in time: route without knowing the customer."""
+        with self.unit(tracking) as unit:
+            contact = unit.get(Contact, contact_id)
+            if contact is not None and contact.status == "identifying":
+                self.dispatch.enqueue(unit, contact)
 
     def update(self, update: InteractionUpdated, tracking: Tracking) -> None:
         """A caller who hangs up before an agent took the call abandons the contact."""
-        now = self.clock()
         with self.unit(tracking) as unit:
             if update.kind != "status" or update.status not in CALL_ENDED:
                 return
@@ -161,181 +155,206 @@ class RoutingApplication(TrackedApplication):
             if contact is None or not contact.is_open:
                 return  # unknown to routing yet, or already taken/finished
             offer_id = contact.pending_offer_id()
-            had_offer = contact.abandon(f"call {update.status}", now)
+            had_offer = contact.abandon(f"call {update.status}", unit.now)
             if had_offer is not None and offer_id is not None:
-                unit.agent(had_offer, now).release(str(offer_id), "abandoned")
-            unit.line(contact.queue).leave(str(contact.id), "abandoned")
-            self._dispatch(unit, now)
+                unit.agent(had_offer).release(str(offer_id), "abandoned")
+                self.dispatch.fill(unit, had_offer)
 
     def wait_expired(self, contact_id: uuid.UUID, tracking: Tracking) -> None:
-        """Nobody could be offered the contact in time: the queue's supervisor gets it."""
-        now = self.clock()
+        """Nobody took the contact in the queue's maximum wait: up to the supervisor step."""
         with self.unit(tracking) as unit:
             contact = unit.get(Contact, contact_id)
-            if contact is None or contact.status != "waiting" or contact.tried_agents:
-                return  # offered, taken or already climbing: other deadlines rule it
-            if self.queue_supervisor is None:
-                return
-            waited = (now - contact.queued_at).total_seconds()
-            step = escalation_step(
-                "",
-                {"": self.queue_supervisor, **self.supervisors},
-                self.timeouts,
-                f"waited {waited:.0f}s with no agent available",
+            if contact is None or contact.status != "waiting" or contact.queue is None:
+                return  # offered, taken or gone: other deadlines rule it
+            q = self.plan.by_name[contact.queue]
+            top = supervisor_step(q.ladder)
+            if contact.step == top:
+                return  # already with the hierarchy
+            waited = (unit.now - contact.queued_at).total_seconds()
+            step = climb(
+                None,
+                True,
+                self.plan.supervisors,
+                q.supervisor,
+                q.timeouts,
+                f"waited {waited:.0f}s and no agent took it",
             )
             if isinstance(step, EscalateTo):
-                contact.decide("escalate", step.person_id, step.reason, [], now)
-                contact.escalate(step.person_id, None, step.reason)
-                self._offer(unit, contact, step.person_id, step.timeout, now)
+                contact.decide("escalate", step.person_id, step.reason, [], unit.now)
+                self.dispatch.escalate(unit, contact, q, step)
 
     def presence_lost(self, agent_id: str, tracking: Tracking) -> None:
         """No heartbeat in time: offline, pending offers back to the queue at their original
         age, and the contacts they hold flagged to their supervisor."""
-        now = self.clock()
         person = self.people.get(agent_id)
         with self.unit(tracking) as unit:
             if person is None:
                 return
-            agent = unit.agent(agent_id, now)
+            agent = unit.agent(agent_id)
             if agent.status == "offline":
                 return
-            agent.change_status("offline", now)
-            for offer_id in list(agent.offers):
-                self._withdraw(unit, uuid.UUID(offer_id), "agent stopped answering", now)
+            agent.change_status("offline", unit.now)
+            self.dispatch.withdraw_all(unit, agent, "agent stopped answering")
             for contact_id in agent.contacts:
                 unit.contact(uuid.UUID(contact_id)).flag(
-                    person.supervisor, "agent stopped answering (missed heartbeats)", now
+                    person.supervisor, "agent stopped answering (missed heartbeats)", unit.now
                 )
-            self._dispatch(unit, now)
 
     def expire(self, contact_id: uuid.UUID, offer_id: uuid.UUID, tracking: Tracking) -> None:
-        now = self.clock()
         with self.unit(tracking) as unit:
             contact = unit.get(Contact, contact_id)
             if contact is None or contact.pending_offer_id() != offer_id:
                 return  # accepted or declined before the deadline
-            agent = unit.agent(contact.expire(offer_id, now), now)
+            agent = unit.agent(contact.expire(offer_id, unit.now))
             agent.release(str(offer_id), "expired")
             if self._is_agent(agent.agent_id):
                 # An agent who lets an offer lapse has likely walked away.
-                agent.change_status("not_responding", now)
-            self._dispatch(unit, now)
+                agent.change_status("not_responding", unit.now)
+            self.dispatch.route(unit, contact)
 
     # Commands from people ------------------------------------------------------------
 
     def set_status(self, agent_id: str, status: str) -> AgentView:
         person = self._person(agent_id)
-        now = self.clock()
         with self.unit() as unit:
-            agent = unit.agent(person.id, now)
-            agent.change_status(status, now)
-            if status != "available":
-                for offer_id in list(agent.offers):
-                    self._withdraw(unit, uuid.UUID(offer_id), f"agent went {status}", now)
-            self._dispatch(unit, now)
-        return self._agent_view(agent)
+            agent = unit.agent(person.id)
+            agent.change_status(status, unit.now)
+            if status == "available":
+                self.dispatch.fill(unit, agent_id)
+            else:
+                self.dispatch.withdraw_all(unit, agent, f"agent went {status}")
+        return agent_view(agent, person)
 
     def accept(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
         """`actor`: who asks; None for the system itself (tests, simulation)."""
-        now = self.clock()
         with self.unit() as unit:
-            contact = self._contact_of_offer(unit, offer_id)
+            contact = unit.contact_of_offer(offer_id)
             _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
-            agent = unit.agent(contact.accept(offer_id, now), now)
+            agent = unit.agent(contact.accept(offer_id, unit.now))
             agent.take(str(offer_id), str(contact.id))
-            unit.line(contact.queue).leave(str(contact.id), "accepted")
-        return self._contact_view(contact)
+        return contact_view(contact)
 
     def decline(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
-        now = self.clock()
         with self.unit() as unit:
-            contact = self._contact_of_offer(unit, offer_id)
+            contact = unit.contact_of_offer(offer_id)
             _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
-            unit.agent(contact.decline(offer_id, now), now).release(str(offer_id), "declined")
-            self._dispatch(unit, now)
-        return self._contact_view(contact)
+            agent_id = contact.decline(offer_id, unit.now)
+            unit.agent(agent_id).release(str(offer_id), "declined")
+            self.dispatch.route(unit, contact)
+            self.dispatch.fill(unit, agent_id)
+        return contact_view(contact)
 
     def complete(
         self, contact_id: uuid.UUID, disposition: str, actor: str | None = None
     ) -> ContactView:
-        now = self.clock()
         with self.unit() as unit:
             contact = unit.contact(contact_id)
             _require_holder(contact.agent_id, actor, f"contact {contact_id}")
-            agent = unit.agent(contact.complete(disposition, now), now)
-            agent.finish(str(contact.id), now)
-            self._dispatch(unit, now)
-        return self._contact_view(contact)
+            agent = unit.agent(contact.complete(disposition, unit.now))
+            agent.finish(str(contact.id), unit.now)
+            self.dispatch.fill(unit, agent.agent_id)
+        return contact_view(contact)
 
     def reply(self, contact_id: uuid.UUID, text: str, actor: str | None = None) -> uuid.UUID:
-        now = self.clock()
         with self.unit() as unit:
             contact = unit.contact(contact_id)
             _require_holder(contact.agent_id, actor, f"contact {contact_id}")
             reply_id = derived_id("reply", str(contact.id), str(contact.version))
-            contact.reply(reply_id, text, now)
+            contact.reply(reply_id, text, unit.now)
         return reply_id
 
-    # Queries -------------------------------------------------------------------------
+    def requeue(self, contact_id: uuid.UUID, by: str) -> ContactView:
+        """A supervisor sends the contact back to its queue: the ladder starts over."""
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            offer_id = contact.pending_offer_id()
+            had = contact.requeue(by, unit.now)
+            if had is not None and offer_id is not None:
+                unit.agent(had).release(str(offer_id), f"requeued by {by}")
+            self.dispatch.route(unit, contact)
+            if had is not None:
+                self.dispatch.fill(unit, had)
+        return contact_view(contact)
+
+    def assign(self, contact_id: uuid.UUID, agent_id: str, by: str) -> ContactView:
+        """A supervisor hands the contact to an agent who is free to take it."""
+        self._person(agent_id)
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            if contact.status not in ("waiting", "offered") or contact.queue is None:
+                raise ContactError(f"contact {contact_id} is {contact.status}, cannot be assigned")
+            agent = unit.agent(agent_id)
+            if agent.status != "available" or not self.dispatch.has_room(agent, contact):
+                raise ContactError(f"{agent_id} is {agent.status} or has no free capacity")
+            offer_id = contact.pending_offer_id()
+            if offer_id is not None:
+                self.dispatch.withdraw(unit, offer_id, f"reassigned by {by}")
+            q = self.plan.by_name[contact.queue]
+            contact.decide("offer", agent_id, f"assigned by {by}", [], unit.now)
+            self.dispatch.offer(unit, contact, agent_id, q.timeouts.offer)
+        return contact_view(contact)
+
+    # Routing --------------------------------------------------------------------------
 
     def offers_for(self, agent_id: str) -> list[OfferView]:
+        """The agent's pending offers."""
         self._person(agent_id)
-        unit = Unit(self)
-        agent = unit.get(Agent, Agent.create_id(agent_id))
-        views = []
-        for offer_id, contact_id in (agent.offers if agent else {}).items():
-            contact = unit.contact(uuid.UUID(contact_id))
-            if contact.offer is None or contact.offer["offer_id"] != offer_id:
-                continue
-            views.append(
-                OfferView(
-                    offer_id=uuid.UUID(offer_id),
-                    contact_id=contact.id,
-                    agent_id=agent_id,
-                    channel=contact.channel,
-                    summary=contact.summary,
-                    escalation_level=contact.offer["level"],
-                    offered_at=contact.offer["offered_at"],
-                    expires_at=contact.offer["expires_at"],
-                )
-            )
-        return views
+        unit = self.view()
+        agent = unit.seen_agent(agent_id)
+        found = [unit.seen_contact(uuid.UUID(c)) for c in (agent.offers if agent else {}).values()]
+        return [
+            offer_view(c)
+            for c in found
+            if c is not None and c.offer and c.offer["agent_id"] == agent_id
+        ]
+
+    def contacts_of(self, agent_id: str) -> list[ContactView]:
+        """The contacts the agent holds (accepted, not completed)."""
+        self._person(agent_id)
+        unit = self.view()
+        agent = unit.seen_agent(agent_id)
+        return [contact_view(unit.contact(uuid.UUID(c))) for c in (agent.contacts if agent else [])]
 
     def agents(self) -> list[AgentView]:
-        unit = Unit(self)
-        now = self.clock()
-        return [self._agent_view(unit.agent(pid, now)) for pid in self.people]
+        unit = self.view()
+        return [
+            agent_view(unit.seen_agent(p.id) or Agent(agent_id=p.id, at=unit.now), p)
+            for p in self.people.values()
+        ]
 
     def queue_now(self, queue: str) -> tuple[int, float | None, dict[str, int], int]:
-        """(waiting, longest wait in seconds, agents by status, agents busy) right now."""
-        if queue != self.config.queue:
+        """(waiting, longest wait in seconds, its agents by status, its agents busy)."""
+        q = self.plan.by_name.get(queue)
+        if q is None:
             raise NotFound(f"queue {queue!r} not found")
-        unit = Unit(self)
-        now = self.clock()
-        line = unit.get(WaitingLine, WaitingLine.create_id(queue))
-        entries = line.entries if line else []
-        longest = max(((now - e["queued_at"]).total_seconds() for e in entries), default=None)
+        unit = self.view()
+        waiting = self.board.waiting(queue)
+        oldest = min((key[1] for key in waiting), default=None)
         by_status: dict[str, int] = {}
         busy = 0
-        for person_id in self.people:
-            if not self._is_agent(person_id):
-                continue
-            agent = unit.agent(person_id, now)
-            by_status[agent.status] = by_status.get(agent.status, 0) + 1
-            busy += bool(agent.contacts)
-        return len(entries), longest, by_status, busy
+        for agent_id in q.reach:
+            agent = unit.seen_agent(agent_id)
+            status = agent.status if agent else "offline"
+            by_status[status] = by_status.get(status, 0) + 1
+            busy += bool(agent and agent.contacts)
+        longest = (unit.now - oldest).total_seconds() if oldest else None
+        return len(waiting), longest, by_status, busy
 
-    def decisions(self, contact_id: uuid.UUID) -> list[RoutingDecision]:
-        contact = Unit(self).contact(contact_id)
-        return [RoutingDecision.model_validate(d) for d in contact.decisions]
+    def waiting_counts(self) -> dict[str, int]:
+        self._catch_up()
+        return {q.name: len(self.board.waiting(q.name)) for q in self.plan.queues}
 
     def contact(self, contact_id: uuid.UUID) -> ContactView:
-        return self._contact_view(Unit(self).contact(contact_id))
+        return contact_view(self.view().contact(contact_id))
+
+    def decisions(self, contact_id: uuid.UUID) -> list[RoutingDecision]:
+        return decisions_view(self.view().contact(contact_id))
 
     def involved(self, contact_id: uuid.UUID) -> set[str]:
         """Everyone who was offered or holds the contact: who may look at it."""
-        contact = Unit(self).contact(contact_id)
-        return {*contact.tried_agents, *([contact.agent_id] if contact.agent_id else [])}
+        contact = self.view().contact(contact_id)
+        offered = {d["target"] for d in contact.decisions if d["target"]}
+        return {*offered, *contact.tried_agents, *([contact.agent_id] if contact.agent_id else [])}
 
     # Internals -----------------------------------------------------------------------
 
@@ -348,86 +367,6 @@ class RoutingApplication(TrackedApplication):
     def _is_agent(self, person_id: str) -> bool:
         person = self.people.get(person_id)
         return person is not None and person.role == "agent"
-
-    def _contact_of_offer(self, unit: Unit, offer_id: uuid.UUID) -> Contact:
-        ref = unit.get(OfferRef, offer_id)
-        if ref is None:
-            raise NotFound(f"offer {offer_id} not found")
-        return unit.contact(ref.contact_id)
-
-    def _withdraw(self, unit: Unit, offer_id: uuid.UUID, reason: str, now: datetime) -> None:
-        contact = self._contact_of_offer(unit, offer_id)
-        unit.agent(contact.withdraw(offer_id, reason, now), now).release(str(offer_id), reason)
-
-    def _dispatch(self, unit: Unit, now: datetime) -> None:
-        """Gives every waiting contact its next step, best-placed contacts first."""
-        agents = [unit.agent(pid, now) for pid in self.people if self._is_agent(pid)]
-        for contact_id in unit.line(self.config.queue).in_order():
-            contact = unit.contact(uuid.UUID(contact_id))
-            if contact.status != "waiting":
-                continue
-            kind = work_kind(contact.channel)
-            candidates = [
-                Candidate(
-                    a.agent_id,
-                    a.status,
-                    a.idle_since,
-                    has_capacity(a.load(), kind, self.people[a.agent_id].capacity),
-                    len(a.load()),
-                )
-                for a in agents
-            ]
-            step = next_step(
-                contact.tried_agents,
-                contact.escalation_level,
-                candidates,
-                self.supervisors,
-                self.timeouts,
-            )
-            chosen = step.agent_id if isinstance(step, OfferTo) else None
-            why = explain(candidates, contact.tried_agents, chosen)
-            if isinstance(step, OfferTo):
-                contact.decide("offer", step.agent_id, "least busy, longest idle agent", why, now)
-                self._offer(unit, contact, step.agent_id, step.timeout, now)
-            elif isinstance(step, EscalateTo):
-                contact.decide("escalate", step.person_id, step.reason, why, now)
-                contact.escalate(step.person_id, step.from_person_id, step.reason)
-                self._offer(unit, contact, step.person_id, step.timeout, now)
-            else:
-                contact.decide("wait", None, step.reason, why, now)
-
-    def _offer(
-        self, unit: Unit, contact: Contact, person_id: str, timeout: float | None, now: datetime
-    ) -> None:
-        offer_id = derived_id("offer", str(contact.id), str(contact.version))
-        expires_at = now + timedelta(seconds=timeout) if timeout is not None else None
-        contact.offer_to(offer_id, person_id, now, expires_at)
-        unit.agent(person_id, now).reserve(
-            str(offer_id), str(contact.id), work_kind(contact.channel)
-        )
-        unit.add(OfferRef(offer_id=offer_id, contact_id=contact.id))
-
-    def _agent_view(self, agent: Agent) -> AgentView:
-        person = self.people[agent.agent_id]
-        return AgentView(
-            agent_id=agent.agent_id,
-            name=person.name,
-            role=person.role,
-            status=agent.status,
-            supervisor=person.supervisor,
-            pending_offers=len(agent.offers),
-            active_contacts=len(agent.contacts),
-        )
-
-    @staticmethod
-    def _contact_view(contact: Contact) -> ContactView:
-        return ContactView(
-            contact_id=contact.id,
-            status=contact.status,
-            channel=contact.channel,
-            agent_id=contact.agent_id or (contact.offer or {}).get("agent_id"),
-            escalation_level=contact.escalation_level,
-        )
 
 
 __all__ = ["ContactError", "NotFound", "NotYours", "RoutingApplication"]

@@ -20,35 +20,71 @@ class Contact(Aggregate):
     def create_id(interaction_id: uuid.UUID, **_: Any) -> uuid.UUID:
         return contact_id_for(interaction_id)
 
-    @event("Queued")
+    @event("Opened")
     def __init__(
         self,
         interaction_id: uuid.UUID,
         channel: str,
         summary: str,
-        queue: str,
-        priority: int,
-        queued_at: datetime,
+        opened_at: datetime,
+        facts: dict[str, Any] | None = None,
         origin: dict[str, Any] | None = None,
+        identify_by: datetime | None = None,
     ) -> None:
         self.interaction_id = interaction_id
         # How the customer reached us (channel, source, sender, thread): replies go back there.
         self.origin = origin or {}
+        # What queues match on: channel, language, topic, source, attributes (tier comes
+        # with the customer's identification).
+        self.facts = facts or {}
         self.channel = channel
         self.summary = summary
-        self.queue = queue
-        self.priority = priority
-        self.queued_at = queued_at
-        self.status = "waiting"
+        # The contact's age counts from here, whatever queue it ends up in.
+        self.queued_at = opened_at
+        self.identify_by = identify_by
+        self.status = "identifying"
+        self.queue: str | None = None
+        self.priority = 0
+        self.customer_id: uuid.UUID | None = None
+        self.sticky_to: str | None = None
         self.offer: dict[str, Any] | None = None
         self.tried_agents: list[str] = []
+        self.step = 0  # index into the queue's ladder
+        self.tries_in_step = 0
         self.escalation_level = 0
         self.agent_id: str | None = None
         self.decisions: list[dict[str, Any]] = []
 
+    @event("Identified")
+    def identify(self, customer_id: uuid.UUID, tier: str | None, last_agent_id: str | None) -> None:
+        self.customer_id = customer_id
+        self.facts = {**self.facts, "tier": tier}
+        if self.status == "identifying":
+            self.sticky_to = last_agent_id
+
+    def enqueue(self, queue: str, priority: int, at: datetime) -> None:
+        if self.status != "identifying":
+            raise ContactError(f"contact {self.id} is {self.status}, already queued")
+        self._queued(queue, priority, self.channel, self.interaction_id, self.queued_at, at)
+
+    # channel, interaction and age travel with the event for those who follow queues.
+    @event("Queued")
+    def _queued(
+        self,
+        queue: str,
+        priority: int,
+        channel: str,
+        interaction_id: uuid.UUID,
+        waiting_since: datetime,
+        at: datetime,
+    ) -> None:
+        self.status = "waiting"
+        self.queue = queue
+        self.priority = priority
+
     @property
     def is_open(self) -> bool:
-        return self.status in ("waiting", "offered")
+        return self.status in ("identifying", "waiting", "offered")
 
     def pending_offer_id(self) -> uuid.UUID | None:
         return uuid.UUID(self.offer["offer_id"]) if self.offer else None
@@ -59,11 +95,16 @@ class Contact(Aggregate):
         return self.offer
 
     def offer_to(
-        self, offer_id: uuid.UUID, agent_id: str, at: datetime, expires_at: datetime | None
+        self,
+        offer_id: uuid.UUID,
+        agent_id: str,
+        at: datetime,
+        expires_at: datetime | None,
+        sticky: bool = False,
     ) -> None:
         if self.status != "waiting":
             raise ContactError(f"contact {self.id} is {self.status}, cannot be offered")
-        self._offered(str(offer_id), agent_id, self.escalation_level, at, expires_at)
+        self._offered(str(offer_id), agent_id, self.escalation_level, at, expires_at, sticky)
 
     @event("Offered")
     def _offered(
@@ -73,6 +114,7 @@ class Contact(Aggregate):
         level: int,
         offered_at: datetime,
         expires_at: datetime | None,
+        sticky: bool = False,
     ) -> None:
         self.status = "offered"
         self.offer = {
@@ -81,9 +123,14 @@ class Contact(Aggregate):
             "level": level,
             "offered_at": offered_at,
             "expires_at": expires_at,
+            "sticky": sticky,
         }
         if agent_id not in self.tried_agents:
             self.tried_agents.append(agent_id)
+        if sticky:
+            self.sticky_to = None  # the one chance of a returning customer's last agent
+        else:
+            self.tries_in_step += 1
 
     def accept(self, offer_id: uuid.UUID, at: datetime) -> str:
         offer = self._require_offer(offer_id)
@@ -127,12 +174,43 @@ class Contact(Aggregate):
 
     @event("OfferWithdrawn")
     def _withdrawn(self, offer_id: str, agent_id: str, reason: str, at: datetime) -> None:
+        if self.offer is not None and not self.offer.get("sticky"):
+            self.tries_in_step -= 1
         self.status = "waiting"
         self.offer = None
         if agent_id in self.tried_agents:
             self.tried_agents.remove(agent_id)
 
-    def escalate(self, to_person_id: str, from_agent_id: str | None, reason: str) -> None:
+    def requeue(self, by: str, at: datetime) -> str | None:
+        """A supervisor sends the contact back to its queue to start the ladder over;
+        returns who had the pending offer (it is withdrawn)."""
+        if self.status not in ("waiting", "offered"):
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be requeued")
+        had = self.offer["agent_id"] if self.offer else None
+        self._requeued(self.offer["offer_id"] if self.offer else None, had, by, at)
+        return had
+
+    @event("Requeued")
+    def _requeued(self, offer_id: str | None, agent_id: str | None, by: str, at: datetime) -> None:
+        self.status = "waiting"
+        self.offer = None
+        self.tried_agents = []
+        self.step = 0
+        self.tries_in_step = 0
+        self.escalation_level = 0
+
+    def escalate(
+        self,
+        to_person_id: str | None,
+        from_agent_id: str | None,
+        reason: str,
+        step: int,
+        kind: str,
+        priority: int,
+    ) -> None:
+        """Climbs the ladder: to ladder step `step` (an overflow or the supervisor step), or
+        one rung up within the supervisor step. `to_person_id` is who must know: the
+        supervisor it goes to, or for an overflow the queue's supervisor."""
         if self.status != "waiting":
             raise ContactError(f"contact {self.id} is {self.status}, cannot escalate")
         self._escalated(
@@ -142,6 +220,10 @@ class Contact(Aggregate):
             reason,
             self.channel,
             self.summary,
+            step,
+            kind,
+            self.queue or "",
+            priority,
         )
 
     # channel and summary travel with the event so whoever is told has the key facts.
@@ -149,13 +231,21 @@ class Contact(Aggregate):
     def _escalated(
         self,
         level: int,
-        to_person_id: str,
+        to_person_id: str | None,
         from_agent_id: str | None,
         reason: str,
         channel: str,
         summary: str,
+        step: int = 0,
+        kind: str = "supervisor",
+        queue: str = "",
+        priority: int = 0,
     ) -> None:
         self.escalation_level = level
+        if step != self.step:
+            self.step = step
+            self.tries_in_step = 0
+        self.priority = priority
 
     def complete(self, disposition: str, at: datetime) -> str:
         if self.status != "accepted" or self.agent_id is None:

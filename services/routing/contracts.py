@@ -12,6 +12,7 @@ from events import (
     ContactCompleted,
     ContactEscalated,
     ContactFlagged,
+    ContactOpened,
     ContactQueued,
     Event,
     OfferAccepted,
@@ -22,6 +23,16 @@ from events import (
 )
 
 
+def _opened(e: Any) -> Event:
+    return ContactOpened(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        interaction_id=e.interaction_id,
+        channel=e.channel,
+        identify_by=e.identify_by,
+    )
+
+
 def _queued(e: Any) -> Event:
     return ContactQueued(
         contact_id=e.originator_id,
@@ -30,6 +41,7 @@ def _queued(e: Any) -> Event:
         channel=e.channel,
         queue=e.queue,
         priority=e.priority,
+        waiting_since=e.waiting_since,
     )
 
 
@@ -82,6 +94,8 @@ def _escalated(e: Any) -> Event:
         reason=e.reason,
         channel=e.channel,
         summary=e.summary,
+        step=e.kind,
+        queue=e.queue,
     )
 
 
@@ -141,6 +155,7 @@ def _withdrawn(e: Any) -> Event:
 # Stored event class (by qualified name) -> contract. The event id is derived from the
 # stored event so that a re-published contract is recognisably the same event.
 CONTRACTS: dict[str, Callable[[Any], Event]] = {
+    "Contact.Opened": _opened,
     "Contact.Queued": _queued,
     "Contact.Offered": _offered,
     "Contact.OfferAccepted": _accepted,

@@ -9,9 +9,12 @@ from faststream.nats import NatsBroker
 
 from events import (
     AgentOffered,
+    ContactOpened,
     ContactQueued,
+    CustomerIdentified,
     Deadline,
     Event,
+    IdentifyDeadline,
     InteractionReceived,
     InteractionUpdated,
     OfferDeadline,
@@ -39,6 +42,16 @@ class RoutingHandlers:
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 
+    async def customer_identified(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, CustomerIdentified)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.identified, event, tracking)
+
+    async def identify_deadline(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, IdentifyDeadline)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.identify_expired, event.contact_id, tracking)
+
     async def offer_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, OfferDeadline)
         if not await self.run(self.app.is_processed, tracking):
@@ -63,6 +76,11 @@ class RoutingHandlers:
     # deadline is derived from the event, so scheduling again after a redelivery replaces
     # the schedule with the same time: no tracking needed.
 
+    async def contact_opened(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, ContactOpened)
+        if event.identify_by is not None:
+            await self._schedule(IdentifyDeadline(contact_id=event.contact_id), event.identify_by)
+
     async def agent_offered(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, AgentOffered)
         if event.expires_at is not None:
@@ -71,8 +89,12 @@ class RoutingHandlers:
 
     async def contact_queued(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, ContactQueued)
-        limit = timedelta(seconds=self.app.config.max_wait_seconds)
-        await self._schedule(WaitDeadline(contact_id=event.contact_id), event.occurred_at + limit)
+        queue = self.app.plan.by_name.get(event.queue)
+        seconds = queue.max_wait_seconds if queue else self.app.config.max_wait_seconds
+        since = event.waiting_since or event.occurred_at
+        await self._schedule(
+            WaitDeadline(contact_id=event.contact_id), since + timedelta(seconds=seconds)
+        )
 
     async def _schedule(self, deadline: Deadline, at: datetime) -> None:
         env = envelope(deadline, subject=deadline.schedule_subject())

@@ -5,11 +5,19 @@ Who gets a contact next, and where it climbs when nobody takes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.config import LadderStep, Strategy
 
 DEFAULT_CAPACITY: Mapping[str, int] = {"voice": 1, "messaging": 3, "email": 5}
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+# A decision records this many candidates by name; the rest are counted by verdict, so a
+# decision among 500 agents stays a small event.
+NAMED_CANDIDATES = 20
 
 
 def work_kind(channel: str) -> str:
@@ -29,6 +37,10 @@ def has_capacity(load: Sequence[str], kind: str, capacity: Mapping[str, int]) ->
     return load.count(kind) < capacity.get(kind, DEFAULT_CAPACITY.get(kind, 1))
 
 
+def has_any_capacity(load: Sequence[str], capacity: Mapping[str, int]) -> bool:
+    return any(has_capacity(load, kind, capacity) for kind in DEFAULT_CAPACITY)
+
+
 @dataclass(frozen=True)
 class Candidate:
     agent_id: str
@@ -36,20 +48,46 @@ class Candidate:
     idle_since: datetime
     has_capacity: bool
     load: int = 0  # offers and contacts held now
+    # The first ladder step whose agents include this agent; None: not one of the queue's.
+    reach: int | None = 0
+    skill: int = 0  # level in the queue's skill, for best-skill
+    last_offered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the policy needs to know of a waiting contact."""
+
+    tried: tuple[str, ...] = ()
+    step: int = 0  # index into the queue's ladder
+    tries_in_step: int = 0
+    sticky_to: str | None = None  # the agent who served the customer last, until offered
 
 
 @dataclass(frozen=True)
 class OfferTo:
     agent_id: str
     timeout: float | None
+    reason: str
+    sticky: bool = False
 
 
 @dataclass(frozen=True)
 class EscalateTo:
+    """Up the hierarchy: the supervisor step of the ladder."""
+
     person_id: str
-    from_person_id: str
+    from_person_id: str | None
     reason: str
     timeout: float | None
+
+
+@dataclass(frozen=True)
+class Widen:
+    """On to the next (overflow) step of the ladder: more agents may take the contact."""
+
+    step: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -57,79 +95,158 @@ class Wait:
     reason: str
 
 
-Step = OfferTo | EscalateTo | Wait
+Step = OfferTo | EscalateTo | Widen | Wait
 
 
 @dataclass(frozen=True)
 class Timeouts:
     offer: float
     escalation: float
+    sticky: float = 10.0
+
+
+RANKS: dict[Strategy, tuple[str, Callable[[Candidate], Any]]] = {
+    "least-busy": ("least busy, longest idle", lambda c: (c.load, c.idle_since, c.agent_id)),
+    "longest-idle": ("longest idle", lambda c: (c.idle_since, c.load, c.agent_id)),
+    "round-robin": (
+        "longest since their last offer",
+        lambda c: (c.last_offered_at or NEVER, c.agent_id),
+    ),
+    "best-skill": ("highest skill level", lambda c: (-c.skill, c.load, c.idle_since, c.agent_id)),
+}
+
+
+def with_ladder_end(ladder: Sequence[LadderStep]) -> tuple[LadderStep, ...]:
+    """Every ladder ends with the supervisor step: a contact nobody takes must reach one."""
+    if ladder and ladder[-1].step == "supervisor":
+        return tuple(ladder)
+    return (*ladder, LadderStep(step="supervisor"))
+
+
+def supervisor_step(ladder: Sequence[LadderStep]) -> int:
+    return len(ladder) - 1
+
+
+def eligible(c: Candidate, step: int, excluded: Sequence[str]) -> bool:
+    return (
+        c.status == "available"
+        and c.has_capacity
+        and c.reach is not None
+        and c.reach <= step
+        and c.agent_id not in excluded
+    )
+
+
+def choose(
+    candidates: Iterable[Candidate],
+    step: int,
+    excluded: Sequence[str],
+    strategy: Strategy = "least-busy",
+) -> str | None:
+    """The best eligible agent by the queue's strategy, or None."""
+    pool = [c for c in candidates if eligible(c, step, excluded)]
+    if not pool:
+        return None
+    return min(pool, key=RANKS[strategy][1]).agent_id
 
 
 def longest_idle(candidates: Iterable[Candidate], excluded: Sequence[str]) -> str | None:
-    """The available agent with free capacity holding the least work, and among those the
-    one who has waited longest: an agent with two chats is not "idle" next to a free one."""
-    eligible = [
-        c
-        for c in candidates
-        if c.status == "available" and c.has_capacity and c.agent_id not in excluded
-    ]
-    if not eligible:
-        return None
-    return min(eligible, key=lambda c: (c.load, c.idle_since, c.agent_id)).agent_id
+    """The default strategy at the first step (kept for callers that have no ladder)."""
+    return choose(candidates, 0, excluded)
 
 
-def escalation_step(
-    from_person: str, supervisors: Mapping[str, str | None], timeouts: Timeouts, reason: str
+def climb(
+    from_person: str | None,
+    entering: bool,
+    supervisors: Mapping[str, str | None],
+    queue_supervisor: str | None,
+    timeouts: Timeouts,
+    reason: str,
+    rungs_left: int | None = None,
 ) -> Step:
-    """One rung up from `from_person`; the top of the hierarchy keeps it without a deadline."""
-    target = supervisors.get(from_person)
+    """One rung up from `from_person`. Entering the supervisor step from an agent with no
+    supervisor (or from nobody) goes to the queue's supervisor. The top of the hierarchy,
+    or the last rung the ladder allows, keeps the contact without a deadline."""
+    target = supervisors.get(from_person) if from_person else None
+    if target is None and entering and from_person != queue_supervisor:
+        target = queue_supervisor
     if target is None:
-        return Wait(f"{from_person} has nobody above to escalate to")
-    above = supervisors.get(target)
+        return Wait(f"{from_person or 'the queue'} has nobody above to escalate to")
+    last = supervisors.get(target) is None or (rungs_left is not None and rungs_left <= 1)
     return EscalateTo(
         person_id=target,
         from_person_id=from_person,
         reason=reason,
-        timeout=timeouts.escalation if above is not None else None,
+        timeout=None if last else timeouts.escalation,
     )
 
 
 def next_step(
-    tried: Sequence[str],
-    escalation_level: int,
-    candidates: Iterable[Candidate],
+    s: Situation,
+    ladder: Sequence[LadderStep],
+    candidates: Sequence[Candidate],
     supervisors: Mapping[str, str | None],
     timeouts: Timeouts,
+    strategy: Strategy = "least-busy",
+    queue_supervisor: str | None = None,
 ) -> Step:
     """What to do with a contact that is waiting (not offered, not taken).
 
-    Agents are offered in longest-idle order, each at most once. When no untried agent is
-    available after at least one offer, the contact climbs to the supervisor of the last
-    person who had it, then to theirs, one rung per unanswered escalation.
+    A returning customer's last agent is offered first when they are free. Then each
+    agents/overflow step offers to its agents in the queue's strategy order, each at most
+    once and up to the step's `tries`; when its tries are used up, or nobody untried is
+    free after at least one offer in the step, the contact climbs to the next step. The
+    supervisor step offers to the supervisor of the last person offered, then theirs.
     """
-    if escalation_level == 0:
-        agent = longest_idle(candidates, excluded=tried)
-        if agent is not None:
-            return OfferTo(agent, timeouts.offer)
-        if not tried:
-            return Wait("no agent available")
-        return escalation_step(
-            tried[-1], supervisors, timeouts, f"not accepted by {len(tried)} agent(s)"
+    if s.sticky_to is not None:
+        last = next((c for c in candidates if c.agent_id == s.sticky_to), None)
+        if last is not None and eligible(last, s.step, s.tried):
+            return OfferTo(last.agent_id, timeouts.sticky, "returning customer", sticky=True)
+    rung = ladder[s.step]
+    if rung.step == "supervisor":
+        rungs_left = None if rung.levels is None else rung.levels - s.tries_in_step
+        if rungs_left is not None and rungs_left <= 0:
+            return Wait(f"stays with {s.tried[-1]}: the ladder climbs no higher")
+        entering = s.tries_in_step == 0
+        reason = "nobody took it" if entering else f"escalation level {s.tries_in_step} not taken"
+        from_person = s.tried[-1] if s.tried else None
+        return climb(
+            from_person, entering, supervisors, queue_supervisor, timeouts, reason, rungs_left
         )
-    return escalation_step(
-        tried[-1], supervisors, timeouts, f"escalation level {escalation_level} not taken"
-    )
+    if rung.tries is None or s.tries_in_step < rung.tries:
+        agent = choose(candidates, s.step, s.tried, strategy)
+        if agent is not None:
+            return OfferTo(agent, timeouts.offer, RANKS[strategy][0])
+        if s.tries_in_step == 0:
+            return Wait("no agent available")
+        reason = f"nobody else free after {s.tries_in_step} offer(s)"
+    else:
+        reason = f"not accepted by {s.tries_in_step} agent(s)"
+    top = ladder[s.step + 1]
+    if top.step == "supervisor":
+        from_person = s.tried[-1] if s.tried else None
+        return climb(from_person, True, supervisors, queue_supervisor, timeouts, reason, top.levels)
+    return Widen(s.step + 1, reason)
 
 
 def explain(
-    candidates: Iterable[Candidate], tried: Sequence[str], chosen: str | None
+    candidates: Iterable[Candidate],
+    tried: Sequence[str],
+    chosen: str | None,
+    step: int = 0,
+    strategy: Strategy = "least-busy",
 ) -> list[dict[str, str]]:
-    """Why each agent was or was not offered the contact, for people to read later."""
+    """Why each agent was or was not offered the contact, for people to read later: the
+    best-ranked by name, the others counted by verdict."""
+    ranked = sorted(candidates, key=RANKS[strategy][1])
     verdicts = []
-    for c in sorted(candidates, key=lambda c: (c.load, c.idle_since, c.agent_id)):
+    for c in ranked:
         if c.agent_id == chosen:
-            verdict = "chosen: least busy, longest idle"
+            verdict = f"chosen: {RANKS[strategy][0]}"
+        elif c.reach is None:
+            verdict = "skipped: not one of this queue's agents (skills, languages)"
+        elif c.reach > step:
+            verdict = "skipped: only at a later step of the ladder"
         elif c.status != "available":
             verdict = f"skipped: {c.status}"
         elif not c.has_capacity:
@@ -137,6 +254,11 @@ def explain(
         elif c.agent_id in tried:
             verdict = "skipped: already offered this contact"
         else:
-            verdict = "skipped: busier or idle for less time"
+            verdict = f"skipped: ranked lower ({RANKS[strategy][0]} first)"
         verdicts.append({"agent_id": c.agent_id, "verdict": verdict})
-    return verdicts
+    named = [v for v in verdicts if v["verdict"].startswith("chosen")]
+    named += [v for v in verdicts if not v["verdict"].startswith("chosen")]
+    head, rest = named[:NAMED_CANDIDATES], named[NAMED_CANDIDATES:]
+    for verdict, count in Counter(v["verdict"] for v in rest).items():
+        head.append({"agent_id": f"({count} more)", "verdict": verdict})
+    return head

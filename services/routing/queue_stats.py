@@ -32,10 +32,13 @@ class QueueTotals:
 
 @dataclass
 class QueueStatsProjection:
-    sla_seconds: float
+    sla_by_queue: dict[str, float]
     queue_of: dict[str, str] = field(default_factory=dict)  # contact id -> queue
     totals: dict[str, QueueTotals] = field(default_factory=dict)
     position: int = 0
+
+    def sla_seconds(self, queue: str) -> float:
+        return self.sla_by_queue.get(queue, 20.0)
 
     def apply(self, position: int, event: Any) -> None:
         self.position = position
@@ -57,7 +60,7 @@ class QueueStatsProjection:
             case "Contact.OfferAccepted":
                 totals.accepted += 1
                 totals.total_wait_seconds += event.waited_seconds
-                totals.answered_within_sla += event.waited_seconds <= self.sla_seconds
+                totals.answered_within_sla += event.waited_seconds <= self.sla_seconds(queue)
             case "Contact.OfferDeclined":
                 totals.declined += 1
             case "Contact.OfferExpired":

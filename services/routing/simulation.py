@@ -58,7 +58,7 @@ def simulate(s: Scenario) -> Outcome:
     app = RoutingApplication(
         [Person(id=n, name=n) for n in names],
         # Offers never lapse and nobody climbs: the model has no patience limits.
-        RoutingConfig(offer_timeout_seconds=1e9, max_wait_seconds=1e9),
+        RoutingConfig(offer_timeout_seconds=1e9, max_wait_seconds=1e9, identify_timeout_seconds=0),
         clock=clock,
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
     )

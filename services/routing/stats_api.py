@@ -63,7 +63,7 @@ def stats_router(
             completed=totals.completed,
             average_speed_of_answer_seconds=totals.average_speed_of_answer,
             service_level=totals.service_level(),
-            sla_seconds=projection.sla_seconds,
+            sla_seconds=projection.sla_seconds(queue),
         )
 
     @router.get("/api/queues/{queue}/stats", response_model=QueueStats)
@@ -73,57 +73,54 @@ def stats_router(
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
-        stats = await snapshot(app.config.queue)
         registry = CollectorRegistry()
-        registry.register(_Collector(stats))
+        registry.register(_Collector([await snapshot(q.name) for q in app.plan.queues]))
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
 
 
 class _Collector:
-    def __init__(self, stats: QueueStats) -> None:
+    """Every queue's figures, one metric family each, labelled by queue."""
+
+    COUNTERS = (
+        *("queued", "offered", "accepted", "declined"),
+        *("expired", "escalated", "abandoned", "completed"),
+    )
+
+    def __init__(self, stats: list[QueueStats]) -> None:
         self.stats = stats
 
     def collect(self) -> Iterator[Metric]:
-        s, labels = self.stats, [self.stats.queue]
         waiting = GaugeMetricFamily(
             "switchboard_queue_waiting", "Contacts waiting", labels=["queue"]
         )
-        waiting.add_metric(labels, s.waiting)
-        yield waiting
         longest = GaugeMetricFamily(
             "switchboard_queue_longest_wait_seconds",
             "Age of the oldest waiting contact",
             labels=["queue"],
         )
-        longest.add_metric(labels, s.longest_waiting_seconds or 0.0)
-        yield longest
         agents = GaugeMetricFamily(
             "switchboard_agents", "Agents by status", labels=["queue", "status"]
         )
-        for status, count in s.agents_by_status.items():
-            agents.add_metric([s.queue, status], count)
-        yield agents
-        for name in (
-            "queued",
-            "offered",
-            "accepted",
-            "declined",
-            "expired",
-            "escalated",
-            "abandoned",
-            "completed",
-        ):
-            counter = CounterMetricFamily(
-                f"switchboard_contacts_{name}", f"Contacts {name}", labels=["queue"]
-            )
-            counter.add_metric(labels, getattr(s, name))
-            yield counter
         level = GaugeMetricFamily(
             "switchboard_service_level",
             "Answered within the SLA over answered and abandoned",
             labels=["queue"],
         )
-        level.add_metric(labels, s.service_level if s.service_level is not None else float("nan"))
-        yield level
+        counters = {
+            name: CounterMetricFamily(
+                f"switchboard_contacts_{name}", f"Contacts {name}", labels=["queue"]
+            )
+            for name in self.COUNTERS
+        }
+        for s in self.stats:
+            waiting.add_metric([s.queue], s.waiting)
+            longest.add_metric([s.queue], s.longest_waiting_seconds or 0.0)
+            for status, count in s.agents_by_status.items():
+                agents.add_metric([s.queue, status], count)
+            for name, counter in counters.items():
+                counter.add_metric([s.queue], getattr(s, name))
+            sl = s.service_level if s.service_level is not None else float("nan")
+            level.add_metric([s.queue], sl)
+        yield from (waiting, longest, agents, level, *counters.values())

@@ -33,7 +33,7 @@ async def test_waiting_contact_goes_to_the_queue_supervisor(
     [mail] = await mailbox.wait_for(1)
     assert mail["To"] == "sam@example.com"
     body = mail.get_body(preferencelist=("plain",))
-    assert body is not None and "no agent available" in body.get_content()
+    assert body is not None and "no agent took it" in body.get_content()
 
 
 async def test_deadline_after_an_agent_took_it_changes_nothing(impatient: Stack) -> None:

@@ -36,12 +36,19 @@ CONSUMERS = {
     "EVENTS": [
         "routing-scheduler",
         "routing-wait-scheduler",
+        "routing-identify-scheduler",
+        "routing-identities",
         "history-routing",
         "notifier-escalations",
         "notifier-flags",
         "ingest-replies",
     ],
-    "TIMERS": ["routing-deadlines", "routing-wait-deadlines", "routing-presence-deadlines"],
+    "TIMERS": [
+        "routing-deadlines",
+        "routing-wait-deadlines",
+        "routing-presence-deadlines",
+        "routing-identify-deadlines",
+    ],
 }
 
 

@@ -1,0 +1,87 @@
+"""The routing board: what routing decides from, kept current with the store's log.
+
+Deciding must not load thousands of aggregates: with 500 agents and 10,000 waiting
+contacts, each decision would. So the board holds a copy of every agent and every open
+contact, evolved by applying the stored events to them (the aggregates' own code, so the
+board cannot disagree with them), and per queue the waiting contacts in order. Commands
+still load and save the real aggregates, whose version check settles any race between
+replicas: the board only says where to look.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
+
+from services.routing.agent import Agent
+from services.routing.contact import Contact
+
+FINISHED = frozenset({"completed", "abandoned"})
+# (-priority, age, contact id): the best-placed contact sorts first.
+WaitingKey = tuple[int, datetime, uuid.UUID]
+
+
+class Board:
+    def __init__(self) -> None:
+        self.position = 0
+        self.agents: dict[str, Agent] = {}
+        self._agents_by_id: dict[uuid.UUID, Agent] = {}
+        self.contacts: dict[uuid.UUID, Contact] = {}
+        self._waiting: dict[str, list[WaitingKey]] = {}
+        self._placed: dict[uuid.UUID, tuple[str, WaitingKey]] = {}
+
+    def catch_up(
+        self,
+        select: Callable[[int, int], Sequence[Notification]],
+        decode: Callable[[Notification], Any],
+    ) -> None:
+        while batch := select(self.position, 500):
+            for notification in batch:
+                self.apply(notification.id, decode(notification))
+
+    def apply(self, position: int, domain_event: Any) -> None:
+        self.position = position
+        kind = type(domain_event).__qualname__.split(".")[0]
+        if kind == "Agent":
+            agent = self._evolve(self._agents_by_id, domain_event)
+            self.agents[agent.agent_id] = agent
+        elif kind == "Contact" and (
+            domain_event.originator_id in self.contacts or domain_event.originator_version == 1
+        ):
+            contact = self._evolve(self.contacts, domain_event)
+            self._place(contact)
+            if contact.status in FINISHED:
+                del self.contacts[contact.id]  # nothing routes it any more
+
+    @staticmethod
+    def _evolve(known: dict[uuid.UUID, Any], domain_event: Any) -> Any:
+        evolved: Aggregate = domain_event.mutate(known.get(domain_event.originator_id))
+        known[evolved.id] = evolved
+        return evolved
+
+    def _place(self, contact: Contact) -> None:
+        placed = self._placed.pop(contact.id, None)
+        if placed is not None:
+            queue, key = placed
+            line = self._waiting[queue]
+            del line[bisect.bisect_left(line, key)]
+        if contact.status == "waiting" and contact.queue is not None:
+            key = (-contact.priority, contact.queued_at, contact.id)
+            bisect.insort(self._waiting.setdefault(contact.queue, []), key)
+            self._placed[contact.id] = (contact.queue, key)
+
+    def waiting(self, queue: str) -> list[WaitingKey]:
+        return self._waiting.get(queue, [])
+
+    def waiting_in(self, queues: Iterable[str]) -> Iterator[uuid.UUID]:
+        """Waiting contacts of several queues, best-placed first (a lazy merge: callers
+        usually stop at the first few)."""
+        for _, _, contact_id in heapq.merge(*(list(self.waiting(q)) for q in queues)):
+            yield contact_id

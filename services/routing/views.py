@@ -1,0 +1,72 @@
+"""What routing shows people: its aggregates turned into the API's models."""
+
+from __future__ import annotations
+
+import uuid
+
+from schemas.api import AgentView, ContactView, OfferView, QueueView, RoutingDecision
+from schemas.config import Person
+from services.routing.agent import Agent
+from services.routing.contact import Contact
+from services.routing.plan import QueuePlan
+
+
+def agent_view(agent: Agent, person: Person) -> AgentView:
+    return AgentView(
+        agent_id=agent.agent_id,
+        name=person.name,
+        role=person.role,
+        status=agent.status,
+        supervisor=person.supervisor,
+        pending_offers=len(agent.offers),
+        active_contacts=len(agent.contacts),
+        skills=person.skills,
+        languages=person.languages,
+    )
+
+
+def contact_view(contact: Contact) -> ContactView:
+    return ContactView(
+        contact_id=contact.id,
+        status=contact.status,
+        channel=contact.channel,
+        agent_id=contact.agent_id or (contact.offer or {}).get("agent_id"),
+        escalation_level=contact.escalation_level,
+        queue=contact.queue,
+        customer_id=contact.customer_id,
+        summary=contact.summary,
+        priority=contact.priority,
+        waiting_since=contact.queued_at,
+    )
+
+
+def offer_view(contact: Contact) -> OfferView:
+    offer = contact.offer or {}
+    return OfferView(
+        offer_id=uuid.UUID(offer["offer_id"]),
+        contact_id=contact.id,
+        agent_id=offer["agent_id"],
+        channel=contact.channel,
+        summary=contact.summary,
+        escalation_level=offer["level"],
+        offered_at=offer["offered_at"],
+        expires_at=offer["expires_at"],
+        queue=contact.queue,
+        customer_id=contact.customer_id,
+        sticky=bool(offer.get("sticky")),
+    )
+
+
+def decisions_view(contact: Contact) -> list[RoutingDecision]:
+    return [RoutingDecision.model_validate(d) for d in contact.decisions]
+
+
+def queue_view(queue: QueuePlan, waiting: int) -> QueueView:
+    return QueueView(
+        name=queue.name,
+        strategy=queue.strategy,
+        supervisor=queue.supervisor,
+        sla_seconds=queue.sla_seconds,
+        waiting=waiting,
+        agents=sorted(queue.reach),
+    )
