@@ -110,7 +110,13 @@ class Outcome:
         assert not self.traffic.failed, f"never accepted: {len(self.traffic.failed)}"
         for t in self.tallies:
             assert t.offered == t.recorded == t.sent, t.line()
-        assert not self.unfinished, f"neither accepted nor escalated: {self.unfinished[:5]}"
+        stuck = {
+            t: [(k, d.get("agent_id") or d.get("to_person_id"), d.get("expires_at")) for k, _, d in f.events]
+            if (f := self.fates.get(t))
+            else "not recorded"
+            for t in self.unfinished[:3]
+        }
+        assert not self.unfinished, f"neither accepted nor escalated: {stuck}"
         assert not self.mails_missing, f"escalated without an e-mail: {self.mails_missing[:5]}"
         assert not self.mails_doubled, f"escalation e-mailed twice: {self.mails_doubled}"
 
