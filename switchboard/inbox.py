@@ -1,8 +1,8 @@
 """Consuming JetStream exactly once in effect.
 
-Each message gets a tracking position. Messages relayed from another service's event
-store carry that store's notification id (so a relay that publishes twice is harmless);
-others use the stream sequence. A handler records its new events together with the
+Each message gets a tracking position, kept per consumer. Messages relayed from another
+service's event store carry that store's notification id (so a relay that publishes twice
+is harmless); others use the stream sequence. A handler records its new events together with the
 tracking record, so a redelivered message is skipped and a concurrent duplicate fails.
 """
 
