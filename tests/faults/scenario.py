@@ -110,12 +110,7 @@ class Outcome:
         assert not self.traffic.failed, f"never accepted: {len(self.traffic.failed)}"
         for t in self.tallies:
             assert t.offered == t.recorded == t.sent, t.line()
-        stuck = {
-            t: [(k, d.get("agent_id") or d.get("to_person_id"), d.get("expires_at")) for k, _, d in f.events]
-            if (f := self.fates.get(t))
-            else "not recorded"
-            for t in self.unfinished[:3]
-        }
+        stuck = {t: _story(self.fates.get(t)) for t in self.unfinished[:3]}
         assert not self.unfinished, f"neither accepted nor escalated: {stuck}"
         assert not self.mails_missing, f"escalated without an e-mail: {self.mails_missing[:5]}"
         assert not self.mails_doubled, f"escalation e-mailed twice: {self.mails_doubled}"
@@ -176,6 +171,16 @@ class Scenario:
         outcome = Outcome(tallies, unfinished, missing, doubled, self.traffic, fates)
         print("\n" + outcome.report())
         return outcome
+
+
+def _story(fate: Fate | None) -> object:
+    """What happened to a contact, to read in a failure: (event, who, until when)."""
+    if fate is None:
+        return "not recorded"
+    return [
+        (k, d.get("agent_id") or d.get("to_person_id"), d.get("expires_at"))
+        for k, _, d in fate.events
+    ]
 
 
 def _mail_check(
