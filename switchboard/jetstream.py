@@ -38,7 +38,9 @@ def nats_servers(url: str) -> list[str]:
     return [u.strip() for u in url.split(",") if u.strip()]
 
 
-def stream_configs(inbound_dedupe_window: float, replicas: int = 1) -> list[StreamConfig]:
+def stream_configs(
+    inbound_dedupe_window: float, replicas: int = 1, max_age_hours: float = 0
+) -> list[StreamConfig]:
     configs = [
         StreamConfig(
             name=INBOUND,
@@ -66,14 +68,18 @@ def stream_configs(inbound_dedupe_window: float, replicas: int = 1) -> list[Stre
     ]
     for config in configs:
         config.num_replicas = replicas
+        # Never shorter than the dedupe window, or retries could pass as new.
+        config.max_age = (
+            max(max_age_hours * 3600, config.duplicate_window or 0) if max_age_hours else 0
+        )
     return configs
 
 
 async def ensure_streams(
-    js: JetStreamContext, inbound_dedupe_window: float, replicas: int = 1
+    js: JetStreamContext, inbound_dedupe_window: float, replicas: int = 1, max_age_hours: float = 0
 ) -> None:
-    """Creates (or updates: e.g. to more replicas) every stream and bucket."""
-    for config in stream_configs(inbound_dedupe_window, replicas):
+    """Creates (or updates: more replicas, another retention) every stream and bucket."""
+    for config in stream_configs(inbound_dedupe_window, replicas, max_age_hours):
         try:
             await js.add_stream(config)
         except BadRequestError:

@@ -70,7 +70,10 @@ class Runtime:
         self._nc = nc = await nats.connect(servers, name="switchboard", max_reconnect_attempts=-1)
         js = nc.jetstream()
         await ensure_streams(
-            js, self.settings.inbound_dedupe_window_seconds, self.settings.stream_replicas
+            js,
+            self.settings.inbound_dedupe_window_seconds,
+            self.settings.stream_replicas,
+            self.settings.stream_max_age_hours,
         )
         self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1)
         auth = Authenticator.from_settings(self.settings, self.config)
