@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from switchboard.cli import SERVICES
@@ -23,7 +24,12 @@ class ServiceProcesses:
         smtp_url: str | None = None,
         env: dict[str, str] | None = None,
         names: tuple[str, ...] = SERVICES,
+        replicas: dict[str, int] | None = None,
+        config_for: Callable[[str], str] | None = None,
     ) -> None:
+        """`replicas` runs more than one process of a service (named `routing-2`, ...);
+        `config_for(process name)` gives a process its own configuration (e.g. its own
+        inbound SMTP port, as replicas on one host cannot share one)."""
         self.nats_url = nats_url
         self.settings = Settings(data_dir=workdir / "reader", database_url=database_url)
         shared = {
@@ -33,11 +39,17 @@ class ServiceProcesses:
             "SWITCHBOARD_SESSION_SECRET": secrets.token_hex(16),
             **(env or {}),
         }
+        counts = replicas or {}
         self.procs = {
-            name: SwitchboardProcess(
-                workdir / name, config_text, smtp_url, args=("serve", name), env=shared
+            key: SwitchboardProcess(
+                workdir / key,
+                config_for(key) if config_for else config_text,
+                smtp_url,
+                args=("serve", name),
+                env=shared,
             )
             for name in names
+            for key in [name, *(f"{name}-{i}" for i in range(2, counts.get(name, 1) + 1))]
         }
 
     def url(self, name: str) -> str:

@@ -58,11 +58,13 @@ class Traffic:
     refusals: Counter[str] = field(default_factory=Counter)  # "503", "connect", "smtp 451", ...
     retry_after_seen: bool = False
     failed: list[Sent] = field(default_factory=list)  # never accepted: counted, not hidden
-    _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    first: int = 1  # message numbers (the channels' own ids) start here: senders side by side
+    _numbers: itertools.count[int] = field(init=False)
     _cycle: Iterator[str] = field(init=False)
     _http: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
+        self._numbers = itertools.count(self.first)
         if self.smtp_port is None:
             self.mix.pop("email", None)
         self._cycle = itertools.cycle([c for c, weight in self.mix.items() for _ in range(weight)])
