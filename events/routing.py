@@ -97,6 +97,22 @@ class ContactCompleted(ContactEvent):
     disposition: str
 
 
+class ContactTransferred(ContactEvent):
+    """The agent who held the contact passed it on; it waits again in `queue`."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactTransferred"
+    from_agent_id: str
+    queue: str
+    reason: str
+
+
+class ContactCancelled(ContactEvent):
+    subject: ClassVar[str] = f"{PREFIX}.ContactCancelled"
+    by: str
+    reason: str
+    agent_id: str | None
+
+
 class ContactAbandoned(ContactEvent):
     subject: ClassVar[str] = f"{PREFIX}.ContactAbandoned"
     reason: str

@@ -87,6 +87,20 @@ class AssignRequest(BaseModel):
     agent_id: str = Field(min_length=1, max_length=64)
 
 
+class TransferRequest(BaseModel):
+    """To a queue (the contact's own when neither is given), or straight to an agent."""
+
+    model_config = ConfigDict(extra="forbid")
+    queue: str | None = Field(default=None, max_length=64)
+    agent_id: str | None = Field(default=None, max_length=64)
+    reason: str = Field(default="", max_length=300)
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=300)
+
+
 class QueueView(BaseModel):
     name: str
     strategy: str

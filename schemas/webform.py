@@ -16,6 +16,9 @@ class WebFormSubmission(BaseModel):
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
     subject: str | None = Field(default=None, max_length=300)
+    # What routing matches queues on (e.g. a select box on the form).
+    topic: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
     submission_id: str | None = Field(
         default=None,
         max_length=128,
@@ -23,7 +26,9 @@ class WebFormSubmission(BaseModel):
         description="Client-chosen id; a retry with the same id is the same submission",
     )
 
-    @field_validator("name", "email", "phone", "subject", "submission_id", mode="before")
+    @field_validator(
+        "name", "email", "phone", "subject", "submission_id", "topic", "language", mode="before"
+    )
     @classmethod
     def _blank_is_absent(cls, value: object) -> object:
         # A browser sends `email=` for a field left empty.

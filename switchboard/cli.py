@@ -115,6 +115,20 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_password(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints the hash to put in `password_hash`; the password never reaches the file."""
+    import getpass
+
+    from switchboard.passwords import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass()
+    if len(password) < 8 and not args.allow_short:
+        print("a password needs at least 8 characters", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
+
+
 def cmd_mailbox(args: argparse.Namespace, settings: Settings) -> int:
     from switchboard.mailbox import run_mailbox
 
@@ -157,6 +171,10 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--hours", type=float, default=8)
     sim.add_argument("--seed", type=int, default=1)
     sim.set_defaults(run=cmd_simulate)
+    password = sub.add_parser("password", help="hash a password for [[people]] password_hash")
+    password.add_argument("--stdin", action="store_true", help="read it from standard input")
+    password.add_argument("--allow-short", action="store_true", help="for demos only")
+    password.set_defaults(run=cmd_password)
     mailbox = sub.add_parser("mailbox", help="a local SMTP server that prints what it gets")
     mailbox.add_argument("--host", default="127.0.0.1")
     mailbox.add_argument("--port", type=int, default=2526)

@@ -39,13 +39,18 @@ class LogFollower:
         self._executor = executor
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.processed = 0
         self.last_error: str | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        """Something was stored: look now rather than at the next poll. Safe to call from
+        any thread (stores commit on their executor's)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
         backoff = 0.2
         while True:
             try:

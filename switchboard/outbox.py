@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
@@ -25,6 +24,7 @@ from switchboard.jetstream import (
 )
 from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
+from switchboard.store import TrackedApplication
 
 # One stored event maps to at most one contract, so the origin position stays unique.
 ToContract = Callable[[Any], Event | None]
@@ -34,7 +34,7 @@ class OutboxRelay:
     def __init__(
         self,
         app_name: str,
-        app: Application[Any],
+        app: TrackedApplication,
         js: JetStreamContext,
         to_contract: ToContract,
         executor: SerialExecutor,
@@ -51,6 +51,7 @@ class OutboxRelay:
             executor,
         )
         self.published = 0
+        app.committed.append(self.follower.wake)
 
     async def _position(self) -> int:
         kv = await self._js.key_value(RELAY_BUCKET)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import nats
 import uvicorn
+from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -64,6 +65,7 @@ class Runtime:
         self._nc: Client | None = None
         self._broker: NatsBroker | None = None
         self._server: uvicorn.Server | None = None
+        self.app: FastAPI | None = None
 
     async def start(self) -> None:
         servers = nats_servers(self.nats_url)
@@ -87,7 +89,7 @@ class Runtime:
         async def loops_ok() -> str:
             return "ok" if not self.dead_loops else "; ".join(self.dead_loops)
 
-        app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok}, auth)
+        self.app = app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok}, auth)
         await broker.start()
         self._tasks = []
         for s in self.services:

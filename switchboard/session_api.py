@@ -3,8 +3,6 @@ an HttpOnly, SameSite=Strict cookie for the desk (so page scripts never hold it)
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.api import SessionRequest, SessionView
@@ -14,6 +12,7 @@ from switchboard.errors import NotAuthenticated
 
 def session_router(auth: Authenticator) -> APIRouter:
     router = APIRouter(prefix="/api/session", tags=["session"])
+    signed_in = Depends(auth)
 
     @router.post("", response_model=SessionView)
     async def sign_in(body: SessionRequest, request: Request, response: Response) -> SessionView:
@@ -34,7 +33,7 @@ def session_router(auth: Authenticator) -> APIRouter:
         return SessionView(user=principal.id, role=principal.role, token=token)
 
     @router.get("", response_model=SessionView)
-    async def who(principal: Annotated[Principal, Depends(auth)]) -> SessionView:
+    async def who(principal: Principal = signed_in) -> SessionView:
         return SessionView(user=principal.id, role=principal.role)
 
     @router.delete("", status_code=204)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -51,6 +51,8 @@ class TrackedApplication(Application[Any]):
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env)
         self.recorder: ProcessRecorder
+        # Called after each commit (on the committing thread): followers of the log wake.
+        self.committed: list[Callable[[], None]] = []
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -64,6 +66,8 @@ class TrackedApplication(Application[Any]):
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)
         self._notify(recordings)
+        for listener in self.committed:
+            listener()
 
     def ping(self) -> int:
         return self.recorder.max_notification_id() or 0

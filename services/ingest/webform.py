@@ -56,6 +56,11 @@ def to_interaction(form_id: str, submission: WebFormSubmission) -> InteractionRe
         sender=Sender(name=submission.name, email=submission.email, phone=submission.phone),
         subject_line=submission.subject,
         text=submission.message,
+        attributes={
+            k: v
+            for k, v in (("topic", submission.topic), ("language", submission.language))
+            if v is not None
+        },
     )
 
 

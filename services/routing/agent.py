@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,10 +14,16 @@ from events import derived_id
 STATUSES = ("available", "away", "offline", "not_responding")
 
 
+@functools.cache
+def _agent_key(agent_id: str) -> uuid.UUID:
+    # Looked up for every agent in every decision: a uuid5 each time would dominate it.
+    return derived_id("agent", agent_id)
+
+
 class Agent(Aggregate):
     @staticmethod
     def create_id(agent_id: str, **_: Any) -> uuid.UUID:
-        return derived_id("agent", agent_id)
+        return _agent_key(agent_id)
 
     @event("Registered")
     def __init__(self, agent_id: str, at: datetime) -> None:

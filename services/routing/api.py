@@ -14,6 +14,7 @@ from schemas.api import (
     AgentStatusRequest,
     AgentView,
     AssignRequest,
+    CancelRequest,
     CompleteRequest,
     ContactView,
     OfferView,
@@ -21,6 +22,7 @@ from schemas.api import (
     ReplyAccepted,
     ReplyRequest,
     RoutingDecision,
+    TransferRequest,
 )
 from services.routing.application import NotFound, NotYours, RoutingApplication
 from services.routing.contact import ContactError
@@ -35,7 +37,6 @@ T = TypeVar("T")
 def routing_router(
     app: RoutingApplication,
     run: SerialExecutor,
-    after_change: Callable[[], None],
     heartbeat: Callable[[str], Awaitable[None]],
     auth: Authenticator,
 ) -> APIRouter:
@@ -63,7 +64,6 @@ def routing_router(
                 raise Forbidden(str(exc)) from exc
             except IntegrityError:
                 continue
-            after_change()
             return result
         raise HTTPException(409, "conflicting concurrent change, try again")
 
@@ -135,6 +135,25 @@ def routing_router(
         """Queues the agent's answer; it goes out through the customer's channel."""
         reply_id = await command(lambda: app.reply(contact_id, body.text, acting(principal)))
         return ReplyAccepted(reply_id=reply_id)
+
+    @router.post("/contacts/{contact_id}/transfer", response_model=ContactView)
+    async def transfer(
+        contact_id: uuid.UUID, body: TransferRequest, principal: Principal = staff
+    ) -> ContactView:
+        """The agent holding the contact passes it on (as often as it takes): to a queue,
+        where it waits at its original age, or to an agent free to take it (409 if not)."""
+        return await command(
+            lambda: app.transfer(
+                contact_id, acting(principal), body.queue, body.agent_id, body.reason
+            )
+        )
+
+    @router.post("/contacts/{contact_id}/cancel", response_model=ContactView)
+    async def cancel(
+        contact_id: uuid.UUID, body: CancelRequest, principal: Principal = supervisor
+    ) -> ContactView:
+        """A supervisor closes a contact nobody should take (spam, a duplicate)."""
+        return await command(lambda: app.cancel(contact_id, principal.id, body.reason))
 
     @router.post("/contacts/{contact_id}/assign", response_model=ContactView)
     async def assign(

@@ -129,7 +129,7 @@ def build_routing(
     return Service(
         name="routing",
         routers=[
-            routing_router(app, run, relay.follower.wake, handlers.heartbeat, auth),
+            routing_router(app, run, handlers.heartbeat, auth),
             stats_router(app, stats, run, auth),
         ],
         loops=[relay.follower.run, stats_loop.run],

@@ -26,6 +26,7 @@ from services.routing.agent import Agent
 from services.routing.board import Board
 from services.routing.contact import Contact, ContactError
 from services.routing.dispatch import Dispatcher
+from services.routing.identification import Identification
 from services.routing.plan import RoutingPlan
 from services.routing.policy import (
     EscalateTo,
@@ -34,7 +35,6 @@ from services.routing.policy import (
 )
 from services.routing.unit import NotFound, Unit
 from services.routing.views import agent_view, contact_view, decisions_view, offer_view
-from switchboard.inbox import NotYet
 from switchboard.log_follower import select_after
 from switchboard.store import TrackedApplication
 
@@ -122,18 +122,24 @@ class RoutingApplication(TrackedApplication):
                     identify_by=unit.now + timedelta(seconds=wait) if wait else None,
                 )
             )
-            if not wait:
+            early = unit.get(Identification, Identification.create_id(contact.id))
+            if early is not None:
+                contact.identify(early.customer_id, early.tier, early.last_agent_id)
+            if early is not None or not wait:
                 self.dispatch.enqueue(unit, contact)
 
     def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
         """History says who the customer is: their tier and last agent shape the routing."""
         with self.unit(tracking) as unit:
             contact = unit.get(Contact, event.contact_id)
-            if contact is None:
-                raise NotYet(f"contact {event.contact_id} not opened here yet")
+            last = event.last_agent_id if event.last_agent_id in self.plan.people else None
+            if contact is None:  # history was quicker: the contact takes it when it opens
+                key = Identification.create_id(event.contact_id)
+                if unit.get(Identification, key) is None:
+                    unit.add(Identification(event.contact_id, event.customer_id, event.tier, last))
+                return
             if contact.customer_id is not None:
                 return
-            last = event.last_agent_id if event.last_agent_id in self.plan.people else None
             was_identifying = contact.status == "identifying"
             contact.identify(event.customer_id, event.tier, last)
             if was_identifying:
@@ -295,6 +301,51 @@ class RoutingApplication(TrackedApplication):
         return contact_view(contact)
 
     # Routing --------------------------------------------------------------------------
+
+    def transfer(
+        self,
+        contact_id: uuid.UUID,
+        actor: str | None,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        reason: str = "",
+    ) -> ContactView:
+        """The agent holding the contact passes it to a queue (its own by default), or
+        straight to an agent who is free to take it."""
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            q = self.plan.by_name.get(to_queue or contact.queue or "")
+            if q is None:
+                raise NotFound(f"queue {to_queue!r} not found")
+            if to_agent is not None:
+                self._person(to_agent)
+                target = unit.agent(to_agent)
+                if target.status != "available" or not self.dispatch.has_room(target, contact):
+                    raise ContactError(f"{to_agent} is {target.status} or has no free capacity")
+            priority = max(contact.priority, self.plan.priority_for(q, contact.facts.get("tier")))
+            why = reason or "transferred"
+            holder = contact.transfer(q.name, priority, why, unit.now)
+            unit.agent(holder).finish(str(contact.id), unit.now)
+            if to_agent is not None:
+                contact.decide("offer", to_agent, f"transferred by {holder}: {why}", [], unit.now)
+                self.dispatch.offer(unit, contact, to_agent, q.timeouts.offer)
+            else:
+                self.dispatch.route(unit, contact)
+            self.dispatch.fill(unit, holder)
+        return contact_view(contact)
+
+    def cancel(self, contact_id: uuid.UUID, by: str, reason: str) -> ContactView:
+        with self.unit() as unit:
+            contact = unit.contact(contact_id)
+            offer_id = contact.pending_offer_id()
+            had = contact.cancel(by, reason, unit.now)
+            if had is not None and offer_id is not None:
+                unit.agent(had).release(str(offer_id), "cancelled")
+                self.dispatch.fill(unit, had)
+        return contact_view(contact)
+
+    # Queries -------------------------------------------------------------------------
 
     def offers_for(self, agent_id: str) -> list[OfferView]:
         """The agent's pending offers."""

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Notification
 from services.routing.agent import Agent
 from services.routing.contact import Contact
 
-FINISHED = frozenset({"completed", "abandoned"})
+FINISHED = frozenset({"completed", "abandoned", "cancelled"})
 # (-priority, age, contact id): the best-placed contact sorts first.
 WaitingKey = tuple[int, datetime, uuid.UUID]
 

@@ -257,6 +257,46 @@ class Contact(Aggregate):
     def _completed(self, agent_id: str, disposition: str, at: datetime) -> None:
         self.status = "completed"
 
+    def transfer(self, queue: str, priority: int, reason: str, at: datetime) -> str:
+        """The agent who holds the contact passes it on, as often as it takes: it waits
+        again in `queue` at its original age, its ladder from the start, and is not offered
+        back to the agent who passed it. Returns that agent."""
+        if self.status != "accepted" or self.agent_id is None:
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be transferred")
+        holder = self.agent_id
+        self._transferred(holder, queue, priority, reason, at)
+        return holder
+
+    @event("Transferred")
+    def _transferred(
+        self, from_agent_id: str, queue: str, priority: int, reason: str, at: datetime
+    ) -> None:
+        self.status = "waiting"
+        self.queue = queue
+        self.priority = priority
+        self.agent_id = None
+        self.tried_agents = [from_agent_id]
+        self.step = 0
+        self.tries_in_step = 0
+        self.escalation_level = 0
+        self.sticky_to = None
+
+    def cancel(self, by: str, reason: str, at: datetime) -> str | None:
+        """A supervisor closes a contact nobody should take (spam, a duplicate). Returns
+        who had the pending offer."""
+        if not self.is_open:
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be cancelled")
+        had = self.offer["agent_id"] if self.offer else None
+        self._cancelled(self.offer["offer_id"] if self.offer else None, had, by, reason, at)
+        return had
+
+    @event("Cancelled")
+    def _cancelled(
+        self, offer_id: str | None, agent_id: str | None, by: str, reason: str, at: datetime
+    ) -> None:
+        self.status = "cancelled"
+        self.offer = None
+
     def abandon(self, reason: str, at: datetime) -> str | None:
         """The customer left before anyone took the contact. Returns who had the offer."""
         if not self.is_open:

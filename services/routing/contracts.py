@@ -9,11 +9,13 @@ from typing import Any
 from events import (
     AgentOffered,
     ContactAbandoned,
+    ContactCancelled,
     ContactCompleted,
     ContactEscalated,
     ContactFlagged,
     ContactOpened,
     ContactQueued,
+    ContactTransferred,
     Event,
     OfferAccepted,
     OfferDeclined,
@@ -142,6 +144,26 @@ def _flagged(e: Any) -> Event:
     )
 
 
+def _transferred(e: Any) -> Event:
+    return ContactTransferred(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        from_agent_id=e.from_agent_id,
+        queue=e.queue,
+        reason=e.reason,
+    )
+
+
+def _cancelled(e: Any) -> Event:
+    return ContactCancelled(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        by=e.by,
+        reason=e.reason,
+        agent_id=e.agent_id,
+    )
+
+
 def _withdrawn(e: Any) -> Event:
     return OfferWithdrawn(
         contact_id=e.originator_id,
@@ -167,6 +189,8 @@ CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Contact.ReplyRequested": _reply,
     "Contact.Flagged": _flagged,
     "Contact.OfferWithdrawn": _withdrawn,
+    "Contact.Transferred": _transferred,
+    "Contact.Cancelled": _cancelled,
 }
 
 

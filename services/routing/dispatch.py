@@ -41,9 +41,12 @@ class Dispatcher:
         self.route(unit, contact)
 
     def candidates(self, unit: Unit, q: QueuePlan, kind: str) -> list[Candidate]:
+        """Every agent as this command sees them: its own changes, else the board."""
+        changed = {a.agent_id: a for a in unit.touched.values() if isinstance(a, Agent)}
+        board = unit.board.agents
         found = []
         for person in self.plan.agents:
-            agent = unit.seen_agent(person.id)
+            agent = changed.get(person.id) or board.get(person.id)
             load = agent.load() if agent else []
             found.append(
                 Candidate(
@@ -161,5 +164,3 @@ class Dispatcher:
         withdrawn = [self.withdraw(unit, uuid.UUID(o), reason) for o in list(agent.offers)]
         for contact in withdrawn:
             self.route(unit, contact)
-
-    # Queries -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.config import LadderStep, Strategy
 
@@ -41,8 +41,9 @@ def has_any_capacity(load: Sequence[str], capacity: Mapping[str, int]) -> bool:
     return any(has_capacity(load, kind, capacity) for kind in DEFAULT_CAPACITY)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """An agent as one decision sees them (a tuple: hundreds are built per decision)."""
+
     agent_id: str
     status: str
     idle_since: datetime

@@ -12,7 +12,7 @@ from eventsourcing.persistence import Tracking
 
 from events import CustomerIdentified, InboundEvent, InteractionReceived, Sender, contact_id_for
 from schemas.config import LadderStep, Person, QueueConfig, RoutingConfig
-from services.routing.application import RoutingApplication
+from services.routing.application import NotYours, RoutingApplication
 from services.routing.contact import ContactError
 from services.routing.contracts import to_contract
 from switchboard.settings import Settings
@@ -175,6 +175,16 @@ def test_routing_waits_for_the_customer_then_goes_without(clock: Clock) -> None:
     assert app.contact(contact_of(2)).customer_id is not None
 
 
+def test_history_may_answer_before_routing_has_the_contact(clock: Clock) -> None:
+    app = routing(clock, identify_timeout_seconds=2)
+    available(app, clock, "alice", "bob")
+    app.identified(identify(1, tier="vip", last_agent="bob"), track())  # the streams race
+    app.identified(identify(1, tier="vip", last_agent="bob"), track())  # and may repeat
+    app.receive(interaction(1), track())  # no wait for history: it has spoken
+    [offer] = app.offers_for("bob")
+    assert offer.sticky and app.contact(contact_of(1)).priority == 10
+
+
 def test_a_returning_customer_is_offered_to_their_last_agent_first(clock: Clock) -> None:
     app = routing(clock, identify_timeout_seconds=2, sticky_timeout_seconds=8)
     available(app, clock, "alice", "bob")  # alice has waited longer
@@ -265,3 +275,38 @@ def test_replicas_on_one_store_see_each_others_decisions(clock: Clock, tmp_path:
     assert [o.contact_id for o in one.offers_for("bob")] == [contact_of(2, "voice")]
     one.close()
     two.close()
+
+
+def test_a_contact_can_be_transferred_again_and_again(clock: Clock) -> None:
+    app = routing(clock, queues=[BILLING])
+    available(app, clock, "carl", "alice", "bob")
+    app.receive(interaction(1), track())  # default queue: carl, idle longest
+    held = app.accept(app.offers_for("carl")[0].offer_id)
+    moved = app.transfer(held.contact_id, "carl", to_queue="billing", reason="a billing question")
+    assert (moved.status, moved.queue) == ("offered", "billing")
+    assert offered(app) == {"bob": [contact_of(1)]}  # best billing skill
+    app.accept(app.offers_for("bob")[0].offer_id)
+    with pytest.raises(NotYours):
+        app.transfer(held.contact_id, "carl", to_agent="alice")  # carl no longer holds it
+    again = app.transfer(held.contact_id, "bob", to_agent="alice")
+    assert again.agent_id == "alice" and offered(app) == {"alice": [contact_of(1)]}
+    app.accept(app.offers_for("alice")[0].offer_id)
+    back = app.transfer(held.contact_id, "alice", to_queue="default")
+    # not back to alice, who passed it on; bob and carl are free again
+    assert back.agent_id in ("bob", "carl") and contact_of(1) not in offered(app).get("alice", [])
+    kinds = [
+        c.type_name()
+        for n in app.recorder.select_notifications(None, 500)
+        if (c := to_contract(app.mapper.to_domain_event(n))) is not None
+    ]
+    assert kinds.count("ContactTransferred") == 3
+
+
+def test_a_supervisor_cancels_a_contact_nobody_should_take(clock: Clock) -> None:
+    app = routing(clock)
+    available(app, clock, "alice")
+    app.receive(interaction(1), track())
+    app.cancel(contact_of(1), by="sam", reason="spam")
+    assert app.contact(contact_of(1)).status == "cancelled" and offered(app) == {}
+    with pytest.raises(ContactError):
+        app.cancel(contact_of(1), by="sam", reason="twice")
