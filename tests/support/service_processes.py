@@ -58,7 +58,19 @@ class ServiceProcesses:
     async def start(self, *names: str) -> None:
         """Starts the named services (default: all) side by side; returns once each is healthy."""
         chosen = names or tuple(self.procs)
-        await asyncio.gather(*(asyncio.to_thread(self.procs[n].start, 60.0) for n in chosen))
+        await asyncio.gather(*(self._start(n) for n in chosen))
+
+    async def _start(self, name: str, attempts: int = 3) -> None:
+        """Restarts a process that exits while starting, as compose's restart policy does:
+        services creating their tables in one fresh database at the same moment can
+        collide in PostgreSQL's catalog ("tuple concurrently updated")."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await asyncio.to_thread(self.procs[name].start, 60.0)
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown code runs, nothing is flushed or acknowledged on the way out."""
