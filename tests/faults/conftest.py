@@ -7,15 +7,24 @@ from pathlib import Path
 
 import nats
 import pytest
+from _pytest.terminal import TerminalReporter
 from nats.js.api import StreamConfig
 
 from switchboard.jetstream import nats_servers
 from switchboard.nats_server import NatsCluster, NatsServerProcess
-from tests.faults.scenario import fault_config
+from tests.faults.scenario import REPORTS, fault_config
 from tests.support.mailbox import Mailbox
 from tests.support.ports import free_port
 from tests.support.service_processes import ServiceProcesses
 from tests.support.waiting import eventually
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    """Per fault: interactions sent, recorded, offered, lost, doubled (also when passing)."""
+    if REPORTS:
+        terminalreporter.section("fault suite")
+        for report in REPORTS:
+            terminalreporter.write_line(report)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

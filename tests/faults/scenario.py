@@ -25,6 +25,8 @@ from tests.support.traffic import ACCEPT_MARK, Sent, Traffic
 HEAVY = os.environ.get("SWITCHBOARD_HEAVY_FAULTS") == "1"
 RATE = 15.0 if HEAVY else 6.0  # new messages a second
 ROUNDS = 3 if HEAVY else 1
+# Every outcome's lines, for the run's summary (tests/faults/conftest.py prints them).
+REPORTS: list[str] = []
 
 
 def fault_config(smtp_port: int, twilio_api: str | None = None) -> str:
@@ -169,6 +171,7 @@ class Scenario:
             for phase in phases
         ]
         outcome = Outcome(tallies, unfinished, missing, doubled, self.traffic, fates)
+        REPORTS.append(outcome.report())
         print("\n" + outcome.report())
         return outcome
 
