@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.customers import LastContact, Note, Organization
+
 AgentStatus = Literal["available", "away", "offline"]
 
 
@@ -173,9 +175,18 @@ class TimelineEntry(BaseModel):
 
 
 class CustomerView(BaseModel):
+    """The contact card: a merged customer shows everything of the customers it absorbed."""
+
     customer_id: uuid.UUID
     name: str | None
     identities: list[str]
+    organization: Organization | None = None
+    reason: str | None = Field(default=None, description="why they contacted us, latest")
+    tier: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    last_contacts: list[LastContact] = Field(default_factory=list, description="newest first")
+    merged_from: list[uuid.UUID] = Field(default_factory=list)
 
 
 class Health(BaseModel):

@@ -272,6 +272,16 @@ class AuthConfig(BaseModel):
     tokens: list[ApiToken] = Field(default_factory=list)
 
 
+class HistoryConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # An interaction whose identities belong to two customers merges them at once when
+    # each was matched exactly by one of these kinds; otherwise a supervisor decides.
+    auto_merge_on: list[str] = Field(default_factory=lambda: ["phone", "email"])
+    # Customer tiers a supervisor may set ("vip" raises routing priority).
+    tiers: list[str] = Field(default_factory=lambda: ["vip", "standard"])
+
+
 class SwitchboardConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -281,6 +291,7 @@ class SwitchboardConfig(BaseModel):
     forms: list[FormConfig] = Field(default_factory=list)
     channels: ChannelsConfig = ChannelsConfig()
     auth: AuthConfig = AuthConfig()
+    history: HistoryConfig = HistoryConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

@@ -1,18 +1,41 @@
-"""History's HTTP API: find a customer, read their card and timeline."""
+"""History's HTTP API: find a customer, read their card and timeline, and what staff do
+with them (notes, tags, tier, merges, erasure)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from eventsourcing.persistence import RecordConflictError
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from schemas.api import CustomerView, TimelineEntry
+from schemas.customers import (
+    MergeRequest,
+    MergeResult,
+    MergeSuggestionView,
+    NoteRequest,
+    ProfileUpdate,
+    TagRequest,
+    TierRequest,
+    UnmergeRequest,
+)
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
-from services.history.application import CustomerNotFound, HistoryApplication
+from services.history.application import (
+    CustomerErasedError,
+    CustomerNotFound,
+    HistoryApplication,
+    MergeConflict,
+)
+from services.history.merge_suggestion import SuggestionDecided
 from services.history.timeline import TimelineView
-from switchboard.auth import STAFF, Authenticator
+from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
+from switchboard.errors import BadInput
 from switchboard.serial import SerialExecutor
+
+T = TypeVar("T")
 
 
 def history_router(
@@ -22,14 +45,31 @@ def history_router(
     view_run: SerialExecutor,
     default_region: str,
     auth: Authenticator,
+    tiers: list[str] | None = None,
 ) -> APIRouter:
     # Staff see every customer (whoever calls may be anyone's customer); an integrator's
-    # CRM reads them too.
+    # CRM reads them too. Changing one takes staff, and merging or tiering a supervisor.
     router = APIRouter(
         prefix="/api/customers",
         tags=["history"],
         dependencies=[Depends(auth.role(*STAFF, "integrator"))],
     )
+    known_tiers = tiers or ["vip", "standard"]
+    staff = Depends(auth.role(*STAFF))
+    supervisor = Depends(auth.role(*SUPERVISORS))
+    admin = Depends(auth.role("admin"))
+
+    async def do(fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return await run(fn, *args)
+        except (CustomerNotFound, LookupError) as exc:
+            raise HTTPException(404, str(exc)) from exc
+        except CustomerErasedError as exc:
+            raise HTTPException(410, str(exc)) from exc
+        except (MergeConflict, SuggestionDecided) as exc:
+            raise HTTPException(409, str(exc)) from exc
+        except RecordConflictError as exc:
+            raise HTTPException(409, "changed at the same time elsewhere; try again") from exc
 
     @router.get("", response_model=list[CustomerView])
     async def search(
@@ -42,6 +82,11 @@ def history_router(
                 description="a namespaced messenger identity, e.g. telegram:12345",
             ),
         ] = None,
+        q: Annotated[
+            str | None,
+            Query(min_length=2, max_length=100, description="part of a name or organization"),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> list[CustomerView]:
         wanted: list[str] = [handle] if handle else []
         try:
@@ -50,22 +95,131 @@ def history_router(
             if phone:
                 wanted.append(f"phone:{normalize_phone(phone, default_region)}")
         except InvalidIdentity as exc:
-            raise HTTPException(400, str(exc)) from exc
-        if not wanted:
-            raise HTTPException(400, "give email, phone or handle")
+            raise BadInput.field("email" if email and not phone else "phone", str(exc)) from exc
+        if not wanted and not q:
+            raise HTTPException(400, "give email, phone, handle or q")
         found: dict[uuid.UUID, CustomerView] = {}
         for identity in wanted:
-            card = await run(app.find, identity)
+            card = await do(app.find, identity)
             if card is not None:
                 found[card.customer_id] = card
-        return list(found.values())
+        if q:
+            for customer_id in await view_run(view.search, q, limit):
+                card = await do(app.card, customer_id)
+                found[card.customer_id] = card
+        return list(found.values())[:limit]
+
+    @router.get("/merge-suggestions", response_model=list[MergeSuggestionView])
+    async def suggestions(
+        status: Literal["pending", "confirmed", "rejected"] | None = "pending",
+        principal: Principal = supervisor,
+    ) -> list[MergeSuggestionView]:
+        found = await view_run(view.suggestions, status)
+        return [MergeSuggestionView.model_validate(s, from_attributes=True) for s in found]
+
+    @router.post("/merge-suggestions/{suggestion_id}/confirm", response_model=CustomerView)
+    async def confirm(suggestion_id: uuid.UUID, principal: Principal = supervisor) -> CustomerView:
+        survivor = await do(app.confirm_suggestion, suggestion_id, principal.id)
+        return await do(app.card, survivor.id)
+
+    @router.post("/merge-suggestions/{suggestion_id}/reject", status_code=204)
+    async def reject(suggestion_id: uuid.UUID, principal: Principal = supervisor) -> Response:
+        await do(app.reject_suggestion, suggestion_id, principal.id)
+        return Response(status_code=204)
 
     @router.get("/{customer_id}", response_model=CustomerView)
     async def card(customer_id: uuid.UUID) -> CustomerView:
-        try:
-            return await run(app.card, customer_id)
-        except CustomerNotFound as exc:
-            raise HTTPException(404, str(exc)) from exc
+        return await do(app.card, customer_id)
+
+    @router.patch("/{customer_id}", response_model=CustomerView)
+    async def update(
+        customer_id: uuid.UUID,
+        body: ProfileUpdate,
+        principal: Principal = staff,
+    ) -> CustomerView:
+        await do(app.update_profile, customer_id, body.changes(), principal.id)
+        return await do(app.card, customer_id)
+
+    @router.post("/{customer_id}/notes", response_model=CustomerView, status_code=201)
+    async def add_note(
+        customer_id: uuid.UUID,
+        body: NoteRequest,
+        principal: Principal = staff,
+    ) -> CustomerView:
+        await do(app.add_note, customer_id, body.text, principal.id)
+        return await do(app.card, customer_id)
+
+    @router.delete("/{customer_id}/notes/{note_id}", status_code=204)
+    async def remove_note(
+        customer_id: uuid.UUID,
+        note_id: uuid.UUID,
+        principal: Principal = staff,
+    ) -> Response:
+        if not await do(app.remove_note, customer_id, note_id, principal.id):
+            raise HTTPException(404, f"note {note_id} not found")
+        return Response(status_code=204)
+
+    @router.post("/{customer_id}/tags", response_model=CustomerView)
+    async def tag(
+        customer_id: uuid.UUID,
+        body: TagRequest,
+        principal: Principal = staff,
+    ) -> CustomerView:
+        await do(app.tag, customer_id, body.tag, principal.id)
+        return await do(app.card, customer_id)
+
+    @router.delete("/{customer_id}/tags/{tag}", response_model=CustomerView)
+    async def untag(customer_id: uuid.UUID, tag: str, principal: Principal = staff) -> CustomerView:
+        await do(app.untag, customer_id, tag, principal.id)
+        return await do(app.card, customer_id)
+
+    @router.put("/{customer_id}/tier", response_model=CustomerView)
+    async def set_tier(
+        customer_id: uuid.UUID,
+        body: TierRequest,
+        principal: Principal = supervisor,
+    ) -> CustomerView:
+        if body.tier is not None and body.tier not in known_tiers:
+            raise BadInput.field("tier", f"one of {', '.join(known_tiers)}, or null")
+        await do(app.set_tier, customer_id, body.tier, principal.id)
+        return await do(app.card, customer_id)
+
+    @router.post("/{customer_id}/merge", response_model=MergeResult)
+    async def merge(
+        customer_id: uuid.UUID,
+        body: MergeRequest,
+        principal: Principal = supervisor,
+    ) -> MergeResult:
+        survivor, other = (
+            (customer_id, body.with_) if body.with_ is not None else (body.into, customer_id)
+        )
+        assert survivor is not None and other is not None
+        kept = await do(app.merge, survivor, other, principal.id, body.reason)
+        return MergeResult(survivor_id=kept.id, absorbed_id=other)
+
+    @router.post("/{customer_id}/unmerge", response_model=CustomerView)
+    async def unmerge(
+        customer_id: uuid.UUID,
+        body: UnmergeRequest | None = None,
+        principal: Principal = supervisor,
+    ) -> CustomerView:
+        reason = body.reason if body else ""
+        split = await do(app.unmerge, customer_id, principal.id, reason)
+        return await do(app.card, split.id)
+
+    async def erase_customer(customer_id: uuid.UUID, principal: Principal) -> Response:
+        await do(app.erase, customer_id, principal.id)
+        return Response(status_code=204)
+
+    @router.delete("/{customer_id}", status_code=204)
+    async def erase(customer_id: uuid.UUID, principal: Principal = admin) -> Response:
+        """Right to be forgotten: the person's data can no longer be read anywhere in
+        history (their keys are destroyed); only the fact of erasure stays."""
+        return await erase_customer(customer_id, principal)
+
+    @router.post("/{customer_id}/erase", status_code=204)
+    async def erase_by_post(customer_id: uuid.UUID, principal: Principal = admin) -> Response:
+        return await erase_customer(customer_id, principal)
 
     @router.get("/{customer_id}/timeline", response_model=list[TimelineEntry])
     async def timeline(
@@ -76,9 +230,15 @@ def history_router(
         ] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         channel: str | None = None,
+        as_of: Annotated[
+            datetime | None, Query(description="the timeline as it stood at this moment")
+        ] = None,
     ) -> list[TimelineEntry]:
-        """Newest first; pass the last entry's position as `before` for the next page."""
-        rows = await view_run(view.rows, customer_id, before, limit, channel)
+        """Newest first; pass the last entry's position as `before` for the next page. A
+        merged customer's timeline is the survivor's, with both histories."""
+        if as_of is not None and as_of.tzinfo is None:
+            raise BadInput.field("as_of", "give a time zone, e.g. 2025-01-31T12:00:00Z")
+        rows = await view_run(view.rows, customer_id, before, limit, channel, as_of)
         return [
             TimelineEntry(
                 position=r.position,

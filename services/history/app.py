@@ -21,9 +21,14 @@ from switchboard.settings import Settings
 from switchboard.store import event_store_env
 
 
-def build_history_core(settings: Settings) -> TimelineProjector:
+def build_history_core(
+    settings: Settings, config: SwitchboardConfig | None = None
+) -> TimelineProjector:
     """The store and the read model, without NATS (also used by `switchboard history`)."""
-    app = HistoryApplication(env=event_store_env(settings, "history"))
+    policy = (config or SwitchboardConfig()).history
+    app = HistoryApplication(
+        env=event_store_env(settings, "history"), auto_merge_on=policy.auto_merge_on
+    )
     view = open_timeline_view(event_store_env(settings, "timeline"))
     return TimelineProjector(app, view, SerialExecutor("timeline"))
 
@@ -35,7 +40,7 @@ def build_history(
     js: JetStreamContext,
     auth: Authenticator,
 ) -> Service:
-    projector = build_history_core(settings)
+    projector = build_history_core(settings, config)
     app = projector.app
     run = SerialExecutor("history")
     relay = OutboxRelay("history", app, js, to_contract, run)
@@ -73,7 +78,13 @@ def build_history(
         name="history",
         routers=[
             history_router(
-                app, projector.view, run, projector.run, config.ingest.default_region, auth
+                app,
+                projector.view,
+                run,
+                projector.run,
+                config.ingest.default_region,
+                auth,
+                config.history.tiers,
             )
         ],
         loops=[relay.follower.run, projector.follower.run],

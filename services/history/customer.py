@@ -1,4 +1,10 @@
-"""The Customer aggregate: who they are and everything that happened with them."""
+"""The Customer aggregate: who they are, what staff know of them, whom they were merged with.
+
+An interaction stays on the customer whose identity it came from, merged or not: a merge
+links two customers (the survivor shows both histories), so undoing it restores both
+exactly. Every event here but `Erased` carries personal data and is stored encrypted
+with the customer's own key (see shredding.py).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,27 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+LAST_CONTACTS_KEPT = 5
+
+
+class CustomerErasedError(Exception):
+    """The customer's personal data was erased on request: nothing more is recorded."""
+
 
 class Customer(Aggregate):
     @event("Registered")
     def __init__(self, identities: list[str], name: str | None) -> None:
         self.identities = list(identities)
         self.name = name
+        self.organization: dict[str, Any] | None = None
+        self.reason: str | None = None
+        self.tier: str | None = None
+        self.tags: list[str] = []
+        self.notes: dict[str, dict[str, Any]] = {}
+        self.taken: list[dict[str, Any]] = []  # accepted offers, oldest first
+        self.merged_into: uuid.UUID | None = None
+        self.absorbed: list[uuid.UUID] = []
+        self.erased = False
 
     @event("IdentityAdded")
     def add_identity(self, identity: str) -> None:
@@ -30,14 +51,22 @@ class Customer(Aggregate):
         text: str,
         identities: list[str],
         is_new_customer: bool,
+        reason: str | None = None,
+        # What routing is told (CustomerIdentified): of the merged customer shown.
+        shown_as: uuid.UUID | None = None,
+        tier: str | None = None,
+        last_agent_id: str | None = None,
     ) -> None:
-        pass  # the timeline is the event itself; the card keeps no copy
+        if reason:
+            self.reason = reason
 
     @event("ContactEventRecorded")
     def record_contact_event(
         self, kind: str, contact_id: uuid.UUID, at: datetime, summary: str, data: dict[str, Any]
     ) -> None:
-        pass
+        if kind == "OfferAccepted" and data.get("agent_id"):
+            taken = {"agent_id": data["agent_id"], "at": at, "contact_id": contact_id}
+            self.taken = [*self.taken, taken][-LAST_CONTACTS_KEPT:]
 
     def learn_name(self, name: str | None) -> None:
         if name and not self.name:
@@ -46,3 +75,68 @@ class Customer(Aggregate):
     @event("Named")
     def _named(self, name: str) -> None:
         self.name = name
+
+    # What staff add ----------------------------------------------------------------
+
+    @event("ProfileUpdated")
+    def update_profile(self, changes: dict[str, Any], by: str) -> None:
+        for field, value in changes.items():
+            setattr(self, field, value)
+
+    @event("NoteAdded")
+    def add_note(self, note_id: uuid.UUID, text: str, by: str, at: datetime) -> None:
+        self.notes = {**self.notes, str(note_id): {"text": text, "by": by, "at": at}}
+
+    @event("NoteRemoved")
+    def remove_note(self, note_id: uuid.UUID, by: str) -> None:
+        self.notes = {k: v for k, v in self.notes.items() if k != str(note_id)}
+
+    @event("Tagged")
+    def tag(self, tag: str, by: str) -> None:
+        self.tags = sorted({*self.tags, tag})
+
+    @event("Untagged")
+    def untag(self, tag: str, by: str) -> None:
+        self.tags = [t for t in self.tags if t != tag]
+
+    @event("TierSet")
+    def set_tier(self, tier: str | None, by: str) -> None:
+        self.tier = tier
+
+    # Merging ----------------------------------------------------------------------
+    # Evidence on each side names only that side's own identities, so erasing one
+    # customer leaves none of their data under the other's key.
+
+    @event("Absorbed")
+    def absorb(
+        self, other_id: uuid.UUID, evidence: dict[str, Any], approved_by: str | None
+    ) -> None:
+        self.absorbed = [*self.absorbed, other_id]
+
+    @event("MergedInto")
+    def merge_into(
+        self, survivor_id: uuid.UUID, evidence: dict[str, Any], approved_by: str | None
+    ) -> None:
+        self.merged_into = survivor_id
+
+    @event("Released")
+    def release(self, other_id: uuid.UUID, by: str, reason: str) -> None:
+        self.absorbed = [c for c in self.absorbed if c != other_id]
+
+    @event("SplitOff")
+    def split_off(self, survivor_id: uuid.UUID, by: str, reason: str) -> None:
+        self.merged_into = None
+
+    # Right to be forgotten --------------------------------------------------------
+
+    @event("Erased")
+    def erase(self, by: str) -> None:
+        """Stored in the clear (it holds no personal data): the trace that erasure happened."""
+        self.identities = []
+        self.name = self.organization = self.reason = self.tier = None
+        self.tags, self.notes, self.taken = [], {}, []
+        self.erased = True
+
+    def check_not_erased(self) -> None:
+        if self.erased:
+            raise CustomerErasedError(f"customer {self.id} was erased")

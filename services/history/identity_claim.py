@@ -1,7 +1,9 @@
 """The IdentityClaim aggregate: which customer an identity belongs to.
 
 Its id is derived from the identity, so two interactions racing to create a customer
-for the same phone number conflict on this claim and only one customer results.
+for the same phone number conflict on this claim and only one customer results. The
+identity itself is not stored here (it lives encrypted in its customer's events), so
+erasing the customer leaves only an id that points to nobody.
 """
 
 from __future__ import annotations
@@ -14,12 +16,24 @@ from eventsourcing.domain import Aggregate, event
 from events import derived_id
 
 
+def claim_id(identity: str) -> uuid.UUID:
+    return derived_id("identity", identity)
+
+
 class IdentityClaim(Aggregate):
     @staticmethod
-    def create_id(identity: str, **_: Any) -> uuid.UUID:
-        return derived_id("identity", identity)
+    def create_id(claim: uuid.UUID, **_: Any) -> uuid.UUID:
+        return claim
 
     @event("Claimed")
-    def __init__(self, identity: str, customer_id: uuid.UUID) -> None:
-        self.identity = identity
+    def __init__(self, claim: uuid.UUID, customer_id: uuid.UUID) -> None:
+        self.customer_id: uuid.UUID | None = customer_id
+
+    @event("Reclaimed")
+    def reclaim(self, customer_id: uuid.UUID) -> None:
         self.customer_id = customer_id
+
+    @event("Released")
+    def release(self) -> None:
+        """Its customer was erased: whoever uses this identity next is someone new."""
+        self.customer_id = None

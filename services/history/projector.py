@@ -8,10 +8,10 @@ from eventsourcing.persistence import InfrastructureFactory, Notification, Track
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment
 
-from services.history.adapters.timeline_postgres import PostgresTimelineView
-from services.history.adapters.timeline_sqlite import SQLiteTimelineView
+from services.history.adapters.read_model_postgres import PostgresTimelineView
+from services.history.adapters.read_model_sqlite import SQLiteTimelineView
 from services.history.application import HistoryApplication
-from services.history.timeline import PROJECTED_FROM, TimelineRow, TimelineView, timeline_row
+from services.history.timeline import PROJECTED_FROM, Change, TimelineView, changes_for
 from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
 
@@ -38,13 +38,13 @@ class TimelineProjector:
         return await self.run(self.view.position)
 
     def project(self, notifications: Sequence[Notification]) -> None:
-        """The rows of a batch and the tracking of its last notification, in one transaction."""
-        rows: list[TimelineRow] = []
+        """The changes of a batch and the tracking of its last notification, in one
+        transaction. An event whose customer was erased reads as a placeholder and
+        changes nothing, so a rebuild after erasure ends where the live model is."""
+        changes: list[Change] = []
         for n in notifications:
-            row = timeline_row(n.id, self.app.mapper.to_domain_event(n))
-            if row is not None:
-                rows.append(row)
-        self.view.add(rows, Tracking(PROJECTED_FROM, notifications[-1].id))
+            changes += changes_for(n.id, self.app.mapper.to_domain_event(n))
+        self.view.apply(changes, Tracking(PROJECTED_FROM, notifications[-1].id))
 
     async def _project(self, notifications: Sequence[Notification]) -> None:
         await self.run(self.project, notifications)

@@ -184,6 +184,12 @@ class Stack:
         found: list[dict[str, Any]] = r.json()
         return found[0] if found else None
 
+    async def customer_by(self, **params: str) -> dict[str, Any] | None:
+        r = await self.http.get("/api/customers", params=params)
+        assert r.status_code == 200, r.text
+        found: list[dict[str, Any]] = r.json()
+        return found[0] if found else None
+
     async def timeline(self, customer_id: uuid.UUID | str) -> list[dict[str, Any]]:
         r = await self.http.get(f"/api/customers/{customer_id}/timeline", params={"limit": 500})
         assert r.status_code == 200, r.text

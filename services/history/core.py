@@ -1,0 +1,129 @@
+"""The history application's base: its store (with per-customer keys) and how a command
+loads the customers it touches."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Mapper
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.utils import EnvType
+
+from schemas.api import CustomerView
+from services.history.card import group_card
+from services.history.customer import Customer, CustomerErasedError
+from services.history.identity_claim import claim_id
+from services.history.shredding import (
+    CustomerKeys,
+    KeyTable,
+    MemoryKeyTable,
+    PersonalDataErased,
+    ShreddingMapper,
+)
+from switchboard.store import TrackedApplication
+
+MAX_GROUP = 1000
+
+
+class CustomerNotFound(LookupError):
+    pass
+
+
+class MergeConflict(Exception):
+    """The merge or unmerge asked for does not fit how the customers stand (409)."""
+
+
+def open_key_table(factory: Any) -> KeyTable:
+    if isinstance(factory, PostgresFactory):
+        from services.history.adapters.keys_postgres import PostgresKeyTable
+
+        return PostgresKeyTable(factory.datastore)
+    if isinstance(factory, SQLiteFactory):
+        from services.history.adapters.keys_sqlite import SQLiteKeyTable
+
+        return SQLiteKeyTable(factory.datastore)
+    return MemoryKeyTable()
+
+
+class Loaded:
+    """The aggregates one command touches, each loaded once, so that changing a customer
+    reached by two paths (its claim and a merge) never makes two diverging copies."""
+
+    def __init__(self, app: HistoryCore) -> None:
+        self.app = app
+        self.seen: dict[uuid.UUID, Any] = {}
+
+    def get(self, aggregate_id: uuid.UUID) -> Any:
+        if aggregate_id not in self.seen:
+            self.seen[aggregate_id] = self.app._get(aggregate_id)
+        return self.seen[aggregate_id]
+
+    def customer(self, customer_id: uuid.UUID) -> Customer:
+        found = self.get(customer_id)
+        if not isinstance(found, Customer):
+            raise CustomerNotFound(f"customer {customer_id} not found")
+        found.check_not_erased()
+        return found
+
+    def root(self, customer_id: uuid.UUID) -> Customer:
+        """Who a customer was merged into, all the way up."""
+        customer = self.customer(customer_id)
+        for _ in range(MAX_GROUP):
+            if customer.merged_into is None:
+                break
+            customer = self.customer(customer.merged_into)
+        return customer
+
+    def members(self, root: Customer) -> list[Customer]:
+        """Everyone merged into `root`, directly or not."""
+        found: list[Customer] = []
+        frontier = list(root.absorbed)
+        while frontier and len(found) < MAX_GROUP:
+            customer = self.customer(frontier.pop(0))
+            found.append(customer)
+            frontier += customer.absorbed
+        return found
+
+    def changed(self) -> list[Aggregate]:
+        return [a for a in self.seen.values() if isinstance(a, Aggregate)]
+
+
+class HistoryCore(TrackedApplication):
+    name = "history"
+    snapshotting_intervals = {Customer: 100}
+
+    def __init__(
+        self, env: EnvType | None = None, auto_merge_on: Iterable[str] = ("phone", "email")
+    ) -> None:
+        # Empty: every merge waits for a supervisor.
+        self.auto_merge_on = list(auto_merge_on)
+        super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        self.keys = CustomerKeys(open_key_table(self.factory))
+        return ShreddingMapper(self.construct_transcoder(), self.keys)
+
+    def _get(self, aggregate_id: uuid.UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        except PersonalDataErased as exc:
+            raise CustomerErasedError(str(exc)) from None
+
+    def find(self, identity: str) -> CustomerView | None:
+        claim = self._get(claim_id(identity))
+        if claim is None or claim.customer_id is None:
+            return None
+        return self.card(claim.customer_id)
+
+    def card(self, customer_id: uuid.UUID) -> CustomerView:
+        """The card of whoever `customer_id` is shown as (after merges, the survivor)."""
+        loaded = Loaded(self)
+        root = loaded.root(customer_id)
+        return group_card(root, loaded.members(root))
