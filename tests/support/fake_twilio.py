@@ -5,6 +5,7 @@ Not a mock of our code: the real twilio client talks HTTP to it, as it would to 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -20,11 +21,19 @@ class FakeTwilio(LocalServer):
         self.account_sid = account_sid
         self.messages: list[dict[str, str]] = []
         self.refuse: set[str] = set()  # numbers answered with Twilio's 21211
+        self.delay = 0.0  # seconds before answering: a slow Twilio
+        self.failures = 0  # this many next requests get a 500
+        self.requests = 0
         self._ids = itertools.count(1)
         self.app.post("/2010-04-01/Accounts/{sid}/Messages.json")(self._create_message)
 
     async def _create_message(self, sid: str, request: Request) -> JSONResponse:
         form = {k: str(v) for k, v in (await request.form()).items()}
+        self.requests += 1
+        await asyncio.sleep(self.delay)
+        if self.failures > 0:
+            self.failures -= 1
+            return JSONResponse({"code": 20500, "message": "Internal error", "status": 500}, 500)
         if not request.headers.get("authorization", "").startswith("Basic "):
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, 401)
         if form.get("To") in self.refuse:
