@@ -26,6 +26,7 @@ from switchboard.jetstream import ensure_streams, nats_servers
 from switchboard.nats_server import NatsServerProcess
 from switchboard.service import Service
 from switchboard.settings import Settings
+from switchboard.store import schema_lock
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,10 @@ class Runtime:
         )
         self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1)
         auth = Authenticator.from_settings(self.settings, self.config)
-        self.services = [
-            BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names
-        ]
+        with schema_lock(self.settings):
+            self.services = [
+                BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names
+            ]
 
         async def nats_ok() -> str:
             return "ok" if nc.is_connected else "disconnected"
