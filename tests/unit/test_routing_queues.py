@@ -4,7 +4,7 @@ routing application with plain calls (in-memory store, controllable clock)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from services.routing.contact import ContactError
 from services.routing.contracts import to_contract
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
+from tests.support.clock import Clock
 
 PEOPLE = [
     Person(id="alice", name="A", supervisor="sam", skills={"billing": 2}, languages=["de", "en"]),
@@ -33,17 +34,6 @@ BILLING = QueueConfig(
     skill="billing",
 )
 GERMAN = QueueConfig(name="german", match="language == 'de'", agents="'de' in languages")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 positions = iter(range(1, 1_000_000))
