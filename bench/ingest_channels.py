@@ -24,45 +24,19 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiosmtplib
 import httpx
 import nats
 from nats.js.api import StreamConfig
-from twilio.request_validator import RequestValidator
 
-from services.ingest.api_channel import sign
 from switchboard.nats_server import NatsServerProcess
+from tests.support import channels
+from tests.support.channels import EMAIL_SUBJECT, HTTP_CHANNELS, Request, channels_toml
 from tests.support.ports import free_port
 
-TWILIO_TOKEN = "bench-twilio-token"
-TWILIO_ACCOUNT = "AC" + "7" * 32
-BOT_SECRET = "bench-telegram-secret"
-API_SECRET = "bench-api-secret-0123"
-CONFIG = f"""
-[[forms]]
-id = "contact-us"
-
-[[channels.telegram]]
-name = "benchbot"
-secret_token = "{BOT_SECRET}"
-
-[[channels.api]]
-id = "shop"
-secret = "{API_SECRET}"
-
-[channels.twilio]
-account_sid = "{TWILIO_ACCOUNT}"
-auth_token = "{TWILIO_TOKEN}"
-
-[channels.email]
-port = {{smtp_port}}
-"""
-
-Request = tuple[str, bytes, dict[str, str]]  # path, body, headers
+CHANNELS = HTTP_CHANNELS
 
 
 @dataclass
@@ -83,67 +57,6 @@ class Result:
             return 0.0
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def webform(n: int) -> Request:
-    body = {"email": f"b{n}@example.com", "message": f"bench {n}", "submission_id": f"b-{n}"}
-    return (
-        "/channels/webform/contact-us",
-        json.dumps(body).encode(),
-        {"content-type": "application/json"},
-    )
-
-
-def telegram(n: int) -> Request:
-    update = {
-        "update_id": n,
-        "message": {
-            "message_id": n,
-            "date": 1700000000,
-            "chat": {"id": 1000 + n % 50, "type": "private"},
-            "from": {"id": 1000 + n % 50, "is_bot": False, "first_name": "Ana"},
-            "text": f"bench {n}",
-        },
-    }
-    headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": BOT_SECRET}
-    return "/channels/telegram/benchbot", json.dumps(update).encode(), headers
-
-
-def api(n: int) -> Request:
-    message = {
-        "message_id": f"m-{n}",
-        "sender": {"email": f"a{n % 50}@example.com"},
-        "text": f"bench {n}",
-    }
-    body = json.dumps(message).encode()
-    headers = {
-        "content-type": "application/json",
-        "x-switchboard-signature": sign(API_SECRET, body),
-    }
-    return "/channels/api/shop/messages", body, headers
-
-
-def twilio_sms(n: int, base: str) -> Request:
-    params = {
-        "MessageSid": f"SM{n:032d}",
-        "AccountSid": TWILIO_ACCOUNT,
-        "From": "+4915112345678",
-        "To": "+4930123456",
-        "Body": f"bench {n}",
-        "NumMedia": "0",
-    }
-    path = "/channels/twilio/messaging"
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(base + path, params)
-    headers = {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature}
-    return path, urlencode(params).encode(), headers
-
-
-CHANNELS: dict[str, tuple[str, Callable[[int, str], Request]]] = {
-    "webform": ("sb.inbound.webform", lambda n, _: webform(n)),
-    "telegram": ("sb.inbound.telegram", lambda n, _: telegram(n)),
-    "api": ("sb.inbound.api", lambda n, _: api(n)),
-    "twilio-sms": ("sb.inbound.sms", twilio_sms),
-}
 
 
 async def drive(
@@ -176,7 +89,7 @@ async def baseline(url: str, seconds: float, concurrency: int) -> Result:
     nc = await nats.connect(url)
     js = nc.jetstream()
     await js.add_stream(StreamConfig(name="BENCH", subjects=["bench.>"], duplicate_window=3600))
-    payload = json.dumps(webform(0)[1].decode()).encode() * 2  # about an event's size
+    payload = json.dumps(channels.webform(0, "bench 0")[1].decode()).encode() * 2  # ~ an event
     run = uuid.uuid4().hex
 
     async def publish(n: int) -> None:
@@ -189,13 +102,18 @@ async def baseline(url: str, seconds: float, concurrency: int) -> Result:
 
 
 async def channel(
-    base: str, name: str, build: Callable[[int, str], Request], seconds: float, concurrency: int
+    base: str,
+    name: str,
+    build: Callable[[int, str, str], Request],
+    seconds: float,
+    concurrency: int,
 ) -> Result:
     offset = itertools.count(10_000_000 * (1 + list(CHANNELS).index(name)))
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
 
         async def post(_: int) -> None:
-            path, body, headers = build(next(offset), base)
+            n = next(offset)
+            path, body, headers = build(n, f"bench {n}", base)
             r = await client.post(path, content=body, headers=headers)
             if r.status_code >= 300:
                 raise RuntimeError(f"{r.status_code} {r.text[:200]}")
@@ -209,7 +127,7 @@ async def channel(
 def start_ingest(
     workdir: Path, nats_url: str, smtp_port: int
 ) -> tuple[subprocess.Popen[bytes], str]:
-    (workdir / "switchboard.toml").write_text(CONFIG.replace("{smtp_port}", str(smtp_port)))
+    (workdir / "switchboard.toml").write_text(channels_toml(smtp_port))
     port = free_port()
     env = {
         **os.environ,
@@ -242,13 +160,7 @@ async def email(port: int, seconds: float, concurrency: int) -> Result:
 
     async def send(_: int) -> None:
         n = next(offset)
-        msg = EmailMessage()
-        msg["From"] = f"c{n % 50}@example.com"
-        msg["To"] = "support@shop.example"
-        msg["Subject"] = f"bench {n}"
-        msg["Message-ID"] = f"<bench-{n}@mail.example>"
-        msg.set_content(f"bench {n}")
-        await aiosmtplib.send(msg, hostname="127.0.0.1", port=port)
+        await aiosmtplib.send(channels.email(n, f"bench {n}"), hostname="127.0.0.1", port=port)
 
     warm = await drive("warm-up", 0.5, concurrency, send)
     result = await drive("email (SMTP)", seconds, concurrency, send)
@@ -312,7 +224,7 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
             f"{r.percentile(0.5):>9.2f}{r.percentile(0.99):>9.2f}{ratio:>8.3f}"
         )
     subjects = {name: subject for name, (subject, _) in CHANNELS.items()}
-    subjects["email (SMTP)"] = "sb.inbound.email"
+    subjects["email (SMTP)"] = EMAIL_SUBJECT
     for r in results:
         subject = subjects[r.name]
         summary[r.name] = {

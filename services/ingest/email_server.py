@@ -20,10 +20,11 @@ from schemas.config import EmailChannel
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.email_parsing import parse_email, to_interaction
 from switchboard.errors import ChannelUnavailable
+from switchboard.jetstream import RAW_EMAIL_BUCKET
 
 log = logging.getLogger(__name__)
 
-RAW_BUCKET = "sb_raw_email"
+RAW_BUCKET = RAW_EMAIL_BUCKET  # created with the streams, replicated like them
 
 
 class RawStore:

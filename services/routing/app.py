@@ -59,6 +59,14 @@ def build_routing(
         ),
         subscribe(
             broker,
+            stream=EVENTS,
+            durable="routing-erasures",
+            subject="sb.events.history.CustomerErased",
+            handler=handlers.customer_erased,
+            description="Closes an erased customer's contacts and destroys their keys",
+        ),
+        subscribe(
+            broker,
             stream=TIMERS,
             durable="routing-identify-deadlines",
             subject="sb.timers.fired.identify.>",

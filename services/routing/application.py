@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Mapper, Tracking
 from eventsourcing.utils import EnvType
 
 from events import CustomerIdentified, InteractionReceived, InteractionUpdated, contact_id_for
@@ -36,6 +36,7 @@ from services.routing.policy import (
 from services.routing.unit import NotFound, Unit
 from services.routing.views import agent_view, contact_view, decisions_view, offer_view
 from switchboard.log_follower import select_after
+from switchboard.shredding import KeyRing, ShreddingMapper, open_key_table
 from switchboard.store import TrackedApplication
 
 A = TypeVar("A", bound=Aggregate)
@@ -46,6 +47,12 @@ ORIGIN_FIELDS = {"channel", "source", "external_id", "sender", "subject_line"} |
     "conversation_key",
     "attributes",
 }
+
+
+def contact_owner(domain_event: Any) -> uuid.UUID | None:
+    """Contact events carry who wrote and what: sealed under the contact's key."""
+    is_contact = isinstance(domain_event, Contact.Event)
+    return domain_event.originator_id if is_contact else None
 
 
 class NotYours(PermissionError):
@@ -81,6 +88,12 @@ class RoutingApplication(TrackedApplication):
         self.board = Board()
         self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        # Each contact's events are sealed with a key of their own: erasing a customer
+        # destroys the keys of their contacts (routing holds who wrote and what).
+        self.keys = KeyRing(open_key_table(self.factory, "contact_keys"), cache_size=100_000)
+        return ShreddingMapper(self.construct_transcoder(), self.keys, contact_owner)
 
     def _catch_up(self) -> None:
         self.board.catch_up(self._select, self.mapper.to_domain_event)
@@ -127,6 +140,8 @@ class RoutingApplication(TrackedApplication):
                 contact.identify(early.customer_id, early.tier, early.last_agent_id)
             if early is not None or not wait:
                 self.dispatch.enqueue(unit, contact)
+        if early is not None:
+            self.keys.table.link(contact.id, early.customer_id)
 
     def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
         """History says who the customer is: their tier and last agent shape the routing."""
@@ -144,6 +159,21 @@ class RoutingApplication(TrackedApplication):
             contact.identify(event.customer_id, event.tier, last)
             if was_identifying:
                 self.dispatch.enqueue(unit, contact)
+        # Whose contact this is, beside its key: erasing the customer finds it there.
+        self.keys.table.link(event.contact_id, event.customer_id)
+
+    def erase_customer(self, customer_id: uuid.UUID, tracking: Tracking) -> list[uuid.UUID]:
+        """History erased the customer: their contacts still open are closed (nobody could
+        read them), then the contacts' keys are destroyed. Redelivery finds them closed."""
+        contacts = self.keys.table.owners_of([customer_id])
+        with self.unit() as unit:
+            for contact_id in contacts:
+                seen = unit.seen_contact(contact_id)
+                if seen is not None:
+                    self.dispatch.close_erased(unit, unit.contact(contact_id))
+        self.keys.destroy(contacts)
+        self.commit(tracking=tracking)
+        return contacts
 
     def identify_expired(self, contact_id: uuid.UUID, tracking: Tracking) -> None:
         """History did not answer in time: route without knowing the customer."""

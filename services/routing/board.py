@@ -22,6 +22,7 @@ from eventsourcing.persistence import Notification
 
 from services.routing.agent import Agent
 from services.routing.contact import Contact
+from switchboard.shredding import ErasedPersonalData
 
 FINISHED = frozenset({"completed", "abandoned", "cancelled"})
 # (-priority, age, contact id): the best-placed contact sorts first.
@@ -48,6 +49,9 @@ class Board:
 
     def apply(self, position: int, domain_event: Any) -> None:
         self.position = position
+        if isinstance(domain_event, ErasedPersonalData):
+            self._forget(domain_event.originator_id)  # its customer was erased
+            return
         kind = type(domain_event).__qualname__.split(".")[0]
         if kind == "Agent":
             agent = self._evolve(self._agents_by_id, domain_event)
@@ -66,12 +70,19 @@ class Board:
         known[evolved.id] = evolved
         return evolved
 
-    def _place(self, contact: Contact) -> None:
-        placed = self._placed.pop(contact.id, None)
+    def _forget(self, contact_id: uuid.UUID) -> None:
+        self._unplace(contact_id)
+        self.contacts.pop(contact_id, None)
+
+    def _unplace(self, contact_id: uuid.UUID) -> None:
+        placed = self._placed.pop(contact_id, None)
         if placed is not None:
             queue, key = placed
             line = self._waiting[queue]
             del line[bisect.bisect_left(line, key)]
+
+    def _place(self, contact: Contact) -> None:
+        self._unplace(contact.id)
         if contact.status == "waiting" and contact.queue is not None:
             key = (-contact.priority, contact.queued_at, contact.id)
             bisect.insort(self._waiting.setdefault(contact.queue, []), key)

@@ -164,3 +164,16 @@ class Dispatcher:
         withdrawn = [self.withdraw(unit, uuid.UUID(o), reason) for o in list(agent.offers)]
         for contact in withdrawn:
             self.route(unit, contact)
+
+    def close_erased(self, unit: Unit, contact: Contact) -> None:
+        """Its customer was erased: a contact nobody may read any more leaves routing."""
+        if contact.is_open:
+            offer_id = contact.pending_offer_id()
+            had = contact.cancel("routing", "customer erased", unit.now)
+            if had is not None and offer_id is not None:
+                unit.agent(had).release(str(offer_id), "customer erased")
+                self.fill(unit, had)
+        elif contact.status == "accepted" and contact.agent_id is not None:
+            agent = unit.agent(contact.complete("customer erased", unit.now))
+            agent.finish(str(contact.id), unit.now)
+            self.fill(unit, agent.agent_id)

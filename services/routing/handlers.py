@@ -11,6 +11,7 @@ from events import (
     AgentOffered,
     ContactOpened,
     ContactQueued,
+    CustomerErased,
     CustomerIdentified,
     Deadline,
     Event,
@@ -46,6 +47,11 @@ class RoutingHandlers:
         assert isinstance(event, CustomerIdentified)
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.identified, event, tracking)
+
+    async def customer_erased(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, CustomerErased)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.erase_customer, event.customer_id, tracking)
 
     async def identify_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, IdentifyDeadline)

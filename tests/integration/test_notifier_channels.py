@@ -125,11 +125,11 @@ async def test_refused_number_is_recorded_and_shown_to_supervisors(
 async def test_outage_is_retried_with_backoff_until_it_is_over(
     stack: Stack, fake_twilio: FakeTwilio
 ) -> None:
-    fake_twilio.unavailable = 2
+    fake_twilio.failures = 2
     r = await stack.post_form(email="w@example.com", message="Hello?")
     assert r.status_code == 202
     [sms] = await eventually(lambda: _count(stack, "delivered", 2, channel="sms"), timeout=30)
-    assert sms["attempts"] == 3 and "503" in sms["last_error"]
+    assert sms["attempts"] == 3 and "500" in sms["last_error"]
     assert fake_twilio.requests == 3 and len(fake_twilio.messages) == 1
     assert await notifications(stack, "failed") == []
 

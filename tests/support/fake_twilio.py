@@ -5,6 +5,7 @@ Not a mock of our code: the real twilio client talks HTTP to it, as it would to 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -20,7 +21,8 @@ class FakeTwilio(LocalServer):
         self.account_sid = account_sid
         self.messages: list[dict[str, str]] = []
         self.refuse: set[str] = set()  # numbers answered with Twilio's 21211
-        self.unavailable = 0  # the next this many requests get a 503, as in an outage
+        self.delay = 0.0  # seconds before answering: a slow Twilio
+        self.failures = 0  # this many next requests get a 500
         self.requests = 0
         self._ids = itertools.count(1)
         self.app.post("/2010-04-01/Accounts/{sid}/Messages.json")(self._create_message)
@@ -28,11 +30,10 @@ class FakeTwilio(LocalServer):
     async def _create_message(self, sid: str, request: Request) -> JSONResponse:
         form = {k: str(v) for k, v in (await request.form()).items()}
         self.requests += 1
-        if self.unavailable > 0:
-            self.unavailable -= 1
-            return JSONResponse(
-                {"code": 20503, "message": "Service unavailable", "status": 503}, status_code=503
-            )
+        await asyncio.sleep(self.delay)
+        if self.failures > 0:
+            self.failures -= 1
+            return JSONResponse({"code": 20500, "message": "Internal error", "status": 500}, 500)
         if not request.headers.get("authorization", "").startswith("Basic "):
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, 401)
         if form.get("To") in self.refuse:

@@ -14,9 +14,9 @@ from tests.support.ports import free_port
 
 
 class Mailbox:
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.messages: list[EmailMessage] = []
-        self.port = free_port()
+        self.port = port or free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     @property

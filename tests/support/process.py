@@ -1,4 +1,4 @@
-"""`switchboard up` as a real child process, the way a newcomer runs it."""
+"""`switchboard up` (or `serve SERVICE`) as a real child process, the way people run it."""
 
 from __future__ import annotations
 
@@ -16,8 +16,19 @@ from tests.support.ports import free_port
 
 
 class SwitchboardProcess:
-    def __init__(self, workdir: Path, config_text: str, smtp_url: str | None) -> None:
+    """`switchboard up` by default; `args=["serve", name]` with `env` naming NATS (and the
+    database) runs one service the way a container does."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        config_text: str,
+        smtp_url: str | None,
+        args: tuple[str, ...] = ("up",),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
+        self.args = args
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "switchboard.toml").write_text(config_text)
         self.http_port = free_port()
@@ -33,28 +44,33 @@ class SwitchboardProcess:
         self.env.pop("SWITCHBOARD_DATABASE_URL", None)
         if smtp_url:
             self.env["SWITCHBOARD_SMTP_URL"] = smtp_url
+        self.env.update(env or {})
         self.base_url = f"http://127.0.0.1:{self.http_port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
     def start(self, timeout: float = 30.0) -> None:
         self.starts += 1
-        log = (self.workdir / f"up-{self.starts}.log").open("wb")
+        log = self.log_path.open("wb")
         exe = Path(sys.executable).parent / "switchboard"
         self.proc = subprocess.Popen(
-            [str(exe), "up"], cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [str(exe), *self.args],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"switchboard up exited: {self.log()}")
+                raise RuntimeError(f"switchboard {self.args[0]} exited: {self.log()}")
             try:
                 if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise TimeoutError(f"switchboard up not healthy: {self.log()}")
+        raise TimeoutError(f"switchboard {self.args[0]} not healthy: {self.log()}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs. Its nats-server must go with it."""
@@ -70,5 +86,9 @@ class SwitchboardProcess:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(30)
 
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{'-'.join(self.args)}-{self.starts}.log"
+
     def log(self) -> str:
-        return (self.workdir / f"up-{self.starts}.log").read_text(errors="replace")[-4000:]
+        return self.log_path.read_text(errors="replace")[-4000:]

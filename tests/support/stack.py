@@ -22,7 +22,7 @@ from schemas.config import (
     RoutingConfig,
     SwitchboardConfig,
 )
-from switchboard.jetstream import RELAY_BUCKET
+from switchboard.jetstream import RELAY_BUCKET, nats_servers
 from switchboard.nats_server import NatsServerProcess
 from switchboard.runtime import Runtime
 from switchboard.settings import Settings
@@ -38,6 +38,7 @@ CONSUMERS = {
         "routing-wait-scheduler",
         "routing-identify-scheduler",
         "routing-identities",
+        "routing-erasures",
         "history-routing",
         "notifier-escalations",
         "notifier-flags",
@@ -200,41 +201,53 @@ class Stack:
     # Looking at NATS directly ------------------------------------------------------
 
     async def consumers(self) -> dict[str, ConsumerInfo]:
-        nc = await nats.connect(self.nats_server.url)
-        try:
-            js = nc.jetstream()
-            return {
-                name: await js.consumer_info(stream, name)
-                for stream, names in CONSUMERS.items()
-                for name in names
-            }
-        finally:
-            await nc.close()
+        return await consumers(self.nats_server.url)
 
     async def settled(self) -> bool:
-        """Nothing in flight: relays have published their whole store, every consumer is
-        idle and the timeline has projected the whole history store."""
-        from tests.support.stores import stored_events, timeline_position
-
-        nc = await nats.connect(self.nats_server.url)
-        try:
-            kv = await nc.jetstream().key_value(RELAY_BUCKET)
-            for app in ("routing", "history"):
-                try:
-                    relayed = int((await kv.get(app)).value or b"0")
-                except KeyNotFoundError:
-                    relayed = 0
-                if relayed != stored_events(self.settings, app):
-                    return False
-        finally:
-            await nc.close()
-        if timeline_position(self.settings) != stored_events(self.settings, "history"):
-            return False
-        return await self.all_consumed()
+        return await settled(self.nats_server.url, self.settings)
 
     async def all_consumed(self) -> bool:
-        infos = await self.consumers()
-        return all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos.values())
+        return await all_consumed(self.nats_server.url)
+
+
+async def consumers(nats_url: str) -> dict[str, ConsumerInfo]:
+    nc = await nats.connect(nats_servers(nats_url))
+    try:
+        js = nc.jetstream()
+        return {
+            name: await js.consumer_info(stream, name)
+            for stream, names in CONSUMERS.items()
+            for name in names
+        }
+    finally:
+        await nc.close()
+
+
+async def settled(nats_url: str, settings: Settings) -> bool:
+    """Nothing in flight: relays have published their whole store, every consumer is
+    idle and the timeline has projected the whole history store."""
+    from tests.support.stores import stored_events, timeline_position
+
+    nc = await nats.connect(nats_servers(nats_url))
+    try:
+        kv = await nc.jetstream().key_value(RELAY_BUCKET)
+        for app in ("routing", "history"):
+            try:
+                relayed = int((await kv.get(app)).value or b"0")
+            except KeyNotFoundError:
+                relayed = 0
+            if relayed != stored_events(settings, app):
+                return False
+    finally:
+        await nc.close()
+    if timeline_position(settings) != stored_events(settings, "history"):
+        return False
+    return await all_consumed(nats_url)
+
+
+async def all_consumed(nats_url: str) -> bool:
+    infos = await consumers(nats_url)
+    return all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos.values())
 
 
 @contextlib.asynccontextmanager

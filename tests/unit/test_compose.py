@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 import pytest
 import uvicorn
@@ -27,6 +27,7 @@ from schemas.config import SwitchboardConfig
 from switchboard import cli
 from switchboard.auth import Authenticator
 from switchboard.http import http_app
+from switchboard.jetstream import nats_servers
 from switchboard.runtime import BUILDERS
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
@@ -75,15 +76,30 @@ def mounted_config(svc: dict[str, Any]) -> SwitchboardConfig:
     return SwitchboardConfig.load(source)
 
 
+NATS_NODES = {name: svc for name, svc in SERVICES.items() if name.startswith("nats")}
+
+
+def service_of(svc: dict[str, Any]) -> str:
+    """Which Switchboard service a container runs (replicas run the same one)."""
+    args = cli.parser().parse_args(svc["command"])
+    [name] = args.services
+    return str(name)
+
+
+def flag(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
 def listens_on(name: str) -> set[int]:
     """The ports a compose service listens on inside the network, as compose.yaml declares."""
     svc = SERVICES[name]
     env = svc.get("environment", {})
     if name in OURS:
         return {int(env["SWITCHBOARD_HTTP_PORT"])}
-    if name == "nats":
+    if name in NATS_NODES:
         command = svc["command"]
-        return {int(command[command.index(flag) + 1]) for flag in ("--port", "--http_port")}
+        cluster = urlparse(flag(command, "--cluster")).port
+        return {int(flag(command, "--port")), int(flag(command, "--http_port")), int(cluster or 0)}
     if name == "postgres":
         return {int(env.get("PGPORT", 5432))}
     if name == "mail":
@@ -97,11 +113,12 @@ def opens_event_store(name: str) -> bool:
 
 
 def test_every_service_has_a_container_running_it() -> None:
-    assert set(OURS) == set(BUILDERS) == set(cli.SERVICES)
+    assert {service_of(svc) for svc in OURS.values()} == set(BUILDERS) == set(cli.SERVICES)
     for name, svc in OURS.items():
         args = cli.parser().parse_args(svc["command"])
         assert args.run is cli.cmd_serve, name
-        assert args.services == [name], name
+        # A container is named for its service, replicas with a number after it.
+        assert re.fullmatch(rf"{service_of(svc)}(-\d+)?", name), name
 
 
 def test_every_setting_named_exists() -> None:
@@ -120,18 +137,47 @@ def test_every_setting_named_exists() -> None:
 def test_every_service_reaches_nats_and_listens_outside_its_container() -> None:
     for name, svc in OURS.items():
         env = svc["environment"]
-        assert env["SWITCHBOARD_NATS_URL"], name  # `serve` refuses to start without it
+        # Every node of the cluster, so a service starts and fails over whichever is down.
+        hosts = {urlparse(u).hostname for u in nats_servers(env["SWITCHBOARD_NATS_URL"])}
+        assert hosts == set(NATS_NODES), name
         assert env["SWITCHBOARD_HTTP_HOST"] not in LOOPBACK, name
-        assert svc["depends_on"]["nats"]["condition"] == "service_started", name
+        for node in NATS_NODES:
+            assert svc["depends_on"][node]["condition"] == "service_started", name
+
+
+def test_nats_nodes_form_one_cluster_holding_every_replica() -> None:
+    assert len(NATS_NODES) >= 3
+    names, route_ports = set(), set()
+    for svc in NATS_NODES.values():
+        command = svc["command"]
+        assert "--jetstream" in command
+        assert flag(command, "--cluster_name") == "switchboard"
+        names.add(flag(command, "--server_name"))
+        route_ports.add(urlparse(flag(command, "--cluster")).port)
+        routes = {urlparse(r) for r in flag(command, "--routes").split(",")}
+        # Each node dials every node (itself included: nats-server drops that route).
+        assert {(r.hostname, r.port) for r in routes} == {
+            (node, urlparse(flag(n["command"], "--cluster")).port) for node, n in NATS_NODES.items()
+        }
+    assert len(names) == len(NATS_NODES)
+    for name, svc in OURS.items():
+        replicas = Settings(stream_replicas=svc["environment"]["SWITCHBOARD_STREAM_REPLICAS"])
+        assert replicas.stream_replicas == len(NATS_NODES), name
+
+
+def test_replicas_share_the_session_key() -> None:
+    # A session signed by one container must be accepted by every other one.
+    keys = {svc["environment"]["SWITCHBOARD_SESSION_SECRET"] for svc in OURS.values()}
+    assert len(keys) == 1
 
 
 def test_store_services_get_the_database_and_wait_for_it() -> None:
     for name, svc in OURS.items():
         has_url = "SWITCHBOARD_DATABASE_URL" in svc["environment"]
         # Without the URL the store would silently be SQLite inside the container.
-        assert has_url == opens_event_store(name), name
+        assert has_url == opens_event_store(service_of(svc)), name
         waits = svc["depends_on"].get("postgres", {}).get("condition") == "service_healthy"
-        assert waits == opens_event_store(name), name
+        assert waits == opens_event_store(service_of(svc)), name
     assert "healthcheck" in SERVICES["postgres"]
 
 
@@ -139,7 +185,7 @@ def test_database_url_is_one_the_store_takes() -> None:
     urls = {
         svc["environment"]["SWITCHBOARD_DATABASE_URL"]
         for name, svc in OURS.items()
-        if opens_event_store(name)
+        if opens_event_store(service_of(svc))
     }
     [url] = urls  # all services share one database
     env = event_store_env(Settings(database_url=url), "routing")
@@ -154,15 +200,19 @@ def test_database_url_is_one_the_store_takes() -> None:
 def test_urls_reach_a_port_their_host_listens_on() -> None:
     for name, svc in OURS.items():
         for var, value in svc["environment"].items():
-            url = urlparse(str(value))
-            if not url.scheme or url.hostname is None:
-                continue
-            if url.hostname in LOOPBACK:  # addresses people use: ports published on the host
-                host_ports = {h for s in SERVICES.values() for h in published(s).values()}
-                assert url.port in host_ports, (name, var)
-            else:
-                assert url.hostname in SERVICES, (name, var)
-                assert url.port in listens_on(url.hostname), (name, var)
+            for url in map(urlparse, nats_servers(str(value))):
+                check_url_reachable(name, var, url)
+
+
+def check_url_reachable(name: str, var: str, url: ParseResult) -> None:
+    if not url.scheme or url.hostname is None:
+        return
+    if url.hostname in LOOPBACK:  # addresses people use: ports published on the host
+        host_ports = {h for s in SERVICES.values() for h in published(s).values()}
+        assert url.port in host_ports, (name, var)
+    else:
+        assert url.hostname in SERVICES, (name, var)
+        assert url.port in listens_on(url.hostname), (name, var)
 
 
 def test_notifier_links_point_at_routing() -> None:
@@ -181,7 +231,7 @@ def test_published_ports_are_ones_served_from_outside_the_container() -> None:
         reachable = {http_port}
         email = mounted_config(svc).channels.email
         host = svc["environment"].get("SWITCHBOARD_SMTP_LISTEN_HOST", email.host)
-        if name == "ingest" and email.enabled and host not in LOOPBACK:
+        if service_of(svc) == "ingest" and email.enabled and host not in LOOPBACK:
             reachable.add(email.port)
         assert set(published(svc)) <= reachable, name
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -13,6 +13,7 @@ from schemas.config import Person, RoutingConfig
 from services.routing.application import NotFound, RoutingApplication
 from services.routing.contact import ContactError
 from services.routing.contracts import to_contract
+from tests.support.clock import Clock
 
 PEOPLE = [
     Person(id="alice", name="Alice", supervisor="sam"),
@@ -20,17 +21,6 @@ PEOPLE = [
     Person(id="sam", name="Sam", role="supervisor", supervisor="hana"),
     Person(id="hana", name="Hana", role="supervisor"),
 ]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ routing application with plain calls (in-memory store, controllable clock)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from services.routing.contact import ContactError
 from services.routing.contracts import to_contract
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
+from tests.support.clock import Clock
 
 PEOPLE = [
     Person(id="alice", name="A", supervisor="sam", skills={"billing": 2}, languages=["de", "en"]),
@@ -33,17 +34,6 @@ BILLING = QueueConfig(
     skill="billing",
 )
 GERMAN = QueueConfig(name="german", match="language == 'de'", agents="'de' in languages")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 positions = iter(range(1, 1_000_000))
@@ -310,3 +300,25 @@ def test_a_supervisor_cancels_a_contact_nobody_should_take(clock: Clock) -> None
     assert app.contact(contact_of(1)).status == "cancelled" and offered(app) == {}
     with pytest.raises(ContactError):
         app.cancel(contact_of(1), by="sam", reason="twice")
+
+
+def test_erasing_a_customer_closes_and_seals_their_contacts(clock: Clock) -> None:
+    app = routing(clock)
+    available(app, clock, "alice")
+    ana = identify(1).customer_id
+    for n in (1, 2, 3):  # 1 and 2 are Ana's, 3 someone else's
+        app.receive(interaction(n, "voice"), track())
+        who = identify(n, channel="voice")
+        app.identified(who.model_copy(update={"customer_id": ana}) if n < 3 else who, track())
+    app.accept(app.offers_for("alice")[0].offer_id)  # alice has Ana's first call on the line
+    erased = app.erase_customer(ana, Tracking("history", 1))
+    assert set(erased) == {contact_of(1, "voice"), contact_of(2, "voice")}
+    unreadable = {
+        n.originator_id
+        for n in app.recorder.select_notifications(None, 1000)
+        if type(app.mapper.to_domain_event(n)).__name__ == "ErasedPersonalData"
+    }
+    assert unreadable == set(erased)  # every event of Ana's contacts, and nothing else
+    assert app.waiting_counts()["default"] == 0
+    assert [o.contact_id for o in app.offers_for("alice")] == [contact_of(3, "voice")]
+    assert set(app.erase_customer(ana, Tracking("history", 2))) == set(erased)  # again: nothing

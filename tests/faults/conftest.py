@@ -1,0 +1,91 @@
+"""The fault suite: real processes (one per service), real nats-server and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import nats
+import pytest
+from _pytest.terminal import TerminalReporter
+from nats.js.api import StreamConfig
+
+from switchboard.jetstream import nats_servers
+from switchboard.nats_server import NatsCluster, NatsServerProcess
+from tests.faults.scenario import REPORTS, fault_config
+from tests.support.mailbox import Mailbox
+from tests.support.ports import free_port
+from tests.support.service_processes import ServiceProcesses
+from tests.support.waiting import eventually
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    """Per fault: interactions sent, recorded, offered, lost, doubled (also when passing)."""
+    if REPORTS:
+        terminalreporter.section("fault suite")
+        for report in REPORTS:
+            terminalreporter.write_line(report)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/faults/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.faults)
+
+
+@pytest.fixture
+def inbound_smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+async def services(
+    tmp_path: Path,
+    nats_server: NatsServerProcess,
+    postgres_url: str,
+    mailbox: Mailbox,
+    inbound_smtp_port: int,
+) -> AsyncIterator[ServiceProcesses]:
+    system = ServiceProcesses(
+        tmp_path,
+        fault_config(inbound_smtp_port),
+        nats_server.url,
+        postgres_url,
+        smtp_url=mailbox.url,
+    )
+    try:
+        await system.start()
+        yield system
+    finally:
+        system.stop()
+
+
+@pytest.fixture
+async def nats_cluster(tmp_path: Path) -> AsyncIterator[NatsCluster]:
+    """Three nats-servers on loopback joined by routes, JetStream ready for R3 streams."""
+    cluster = NatsCluster(
+        tmp_path / "cluster", [free_port() for _ in range(3)], [free_port() for _ in range(3)]
+    )
+    cluster.start()
+    try:
+        await eventually(lambda: _replicated_stream_possible(cluster.url), timeout=30, interval=0.5)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+async def _replicated_stream_possible(url: str) -> bool:
+    """The cluster has elected its JetStream meta leader and sees all three peers."""
+    try:
+        nc = await nats.connect(nats_servers(url), connect_timeout=1)
+    except Exception:
+        return False
+    try:
+        js = nc.jetstream(timeout=2)
+        await js.add_stream(StreamConfig(name="PROBE", subjects=["probe"], num_replicas=3))
+        await js.delete_stream("PROBE")
+        return True
+    except Exception:
+        return False
+    finally:
+        await nc.close()

@@ -1,0 +1,89 @@
+"""Each service as its own `switchboard serve` process on shared NATS and PostgreSQL, the way
+compose runs them, so any one can be SIGKILLed and restarted while the others go on."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from switchboard.cli import SERVICES
+from switchboard.settings import Settings
+from tests.support.process import SwitchboardProcess
+from tests.support.stack import settled
+
+
+class ServiceProcesses:
+    def __init__(
+        self,
+        workdir: Path,
+        config_text: str,
+        nats_url: str,
+        database_url: str,
+        smtp_url: str | None = None,
+        env: dict[str, str] | None = None,
+        names: tuple[str, ...] = SERVICES,
+        replicas: dict[str, int] | None = None,
+        config_for: Callable[[str], str] | None = None,
+    ) -> None:
+        """`replicas` runs more than one process of a service (named `routing-2`, ...);
+        `config_for(process name)` gives a process its own configuration (e.g. its own
+        inbound SMTP port, as replicas on one host cannot share one)."""
+        self.nats_url = nats_url
+        self.settings = Settings(data_dir=workdir / "reader", database_url=database_url)
+        shared = {
+            "SWITCHBOARD_NATS_URL": nats_url,
+            "SWITCHBOARD_DATABASE_URL": database_url,
+            # Sessions signed by one service are checked by another.
+            "SWITCHBOARD_SESSION_SECRET": secrets.token_hex(16),
+            **(env or {}),
+        }
+        counts = replicas or {}
+        self.procs = {
+            key: SwitchboardProcess(
+                workdir / key,
+                config_for(key) if config_for else config_text,
+                smtp_url,
+                args=("serve", name),
+                env=shared,
+            )
+            for name in names
+            for key in [name, *(f"{name}-{i}" for i in range(2, counts.get(name, 1) + 1))]
+        }
+
+    def url(self, name: str) -> str:
+        return self.procs[name].base_url
+
+    async def start(self, *names: str) -> None:
+        """Starts the named services (default: all) side by side; returns once each is healthy."""
+        chosen = names or tuple(self.procs)
+        await asyncio.gather(*(self._start(n) for n in chosen))
+
+    async def _start(self, name: str, attempts: int = 3) -> None:
+        """Restarts a process that exits while starting, as compose's restart policy does:
+        services creating their tables in one fresh database at the same moment can
+        collide in PostgreSQL's catalog ("tuple concurrently updated")."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await asyncio.to_thread(self.procs[name].start, 60.0)
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown code runs, nothing is flushed or acknowledged on the way out."""
+        self.procs[name].kill()
+
+    async def settled(self) -> bool:
+        return await settled(self.nats_url, self.settings)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.proc is not None and proc.proc.poll() is None:
+                proc.proc.kill()
+                proc.proc.wait(10)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {n}\n{p.log()}" for n, p in self.procs.items() if p.starts)
