@@ -123,16 +123,10 @@ async def test_sms_and_whatsapp_from_one_number_are_one_customer_and_replies_go_
     [customer] = await _json(stack.http.get("/api/customers", params={"phone": "+4915112345678"}))
     assert "whatsapp:+4915112345678" in customer["identities"]
 
-    # Twilio may report the delivery before our sender has recorded the send: both land on
-    # the timeline, in either order.
     async def summaries() -> list[str]:
         # "sent" (from our sender) and "delivered" (from Twilio's report) race each other.
         found = [e["summary"] for e in await stack.timeline(customer["customer_id"])]
-<<<<<<< HEAD
-        return found if {"Reply sent via sms", "Reply delivered via sms"} <= set(found) else []
-=======
         return found if {"Reply delivered via sms", "Reply sent via sms"} <= set(found) else []
->>>>>>> main
 
     found = await eventually(summaries)
     assert [s for s in found if s.startswith("message ")] == ["message 5", "message 6"]
