@@ -57,7 +57,7 @@ def escalation_message(event: ContactEscalated, person: Person, link_base: str) 
         f"{what}\n"
         f"Reason: {event.reason}\n"
         f"Customer wrote: {event.summary}\n"
-        f"Contact: {event.contact_id}\n"
+        f"Contact: {link_base.rstrip('/')}/api/contacts/{event.contact_id}\n"
         f"Escalated at: {event.occurred_at:%Y-%m-%d %H:%M:%S} UTC\n\n"
         f"Open it: {link}\n"
     )
@@ -73,7 +73,7 @@ def flagged_message(event: ContactFlagged, person: Person, link_base: str) -> Me
         f"{event.agent_id} has a {event.channel} contact and can no longer be reached "
         f"({event.reason}).\n"
         f"Customer wrote: {event.summary}\n"
-        f"Contact: {event.contact_id}\n\n"
+        f"Contact: {link_base.rstrip('/')}/api/contacts/{event.contact_id}\n\n"
         f"Open it: {link}\n"
     )
     short = _sms(f"Switchboard: {event.agent_id} unreachable", event.summary, link)
