@@ -4,14 +4,17 @@
 
 Each round starts a fresh nats-server and database (a throwaway PostgreSQL), every service
 as its own `switchboard serve` process — N each of ingest, routing and history, one of
-notifier, as compose.yaml runs them, INBOUND split into `--partitions` — sets the agents
+notifier, as compose.yaml runs them, INBOUND split into P partitions — sets the agents
 available and drives web forms, the API channel, Telegram and Twilio SMS with `concurrency`
 senders per ingest replica for `seconds` (no pause between messages: this measures
-capacity; every message is another customer, so the partitions share the load evenly). It
-reports accepted per second (ingest), offered per second (the whole pipeline, from the first
-message sent to the last offer made), lost and duplicated, the consumers with the largest
-backlog when the senders stopped (where the pipeline queues), and the 2-replica figures as
-ratios to 1 replica.
+capacity; every message is another customer, so the partitions share the load evenly).
+`--partitions 1,4` runs the pair of rounds for each partition count (1 is how INBOUND was
+read before partitions). A round reports accepted per second (ingest), offered per second
+(the whole pipeline, from the first message sent to the last offer made), lost and
+duplicated, the CPU seconds each process used and how busy the whole machine was meanwhile
+(replicas only add throughput where there are idle cores), the consumers with the largest
+backlog when the senders stopped (where the pipeline queues), and, per partition count,
+the 2-replica figures as ratios to 1 replica.
 """
 
 from __future__ import annotations
