@@ -12,6 +12,7 @@ from events.interactions import (
     Sender,
     contact_id_for,
 )
+from events.notifier import NotificationDeadline, NotificationFailed
 from events.routing import (
     AgentOffered,
     AgentStatusChanged,
@@ -61,6 +62,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     PresenceDeadline,
     ReplyRequested,
     ReplyStatusChanged,
+    NotificationFailed,
+    NotificationDeadline,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
 
@@ -88,6 +91,8 @@ __all__ = [
     "InboundEvent",
     "InteractionReceived",
     "InteractionUpdated",
+    "NotificationDeadline",
+    "NotificationFailed",
     "OfferAccepted",
     "OfferDeadline",
     "OfferDeclined",

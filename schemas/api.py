@@ -189,6 +189,23 @@ class CustomerView(BaseModel):
     merged_from: list[uuid.UUID] = Field(default_factory=list)
 
 
+class NotificationView(BaseModel):
+    """One message the notifier sent (or could not send) to one person on one channel."""
+
+    notification_id: uuid.UUID
+    cause_event_id: uuid.UUID
+    contact_id: uuid.UUID | None
+    recipient: str
+    channel: str
+    address: str
+    subject: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_error: str | None
+    requested_at: datetime
+    updated_at: datetime
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     checks: dict[str, str]

@@ -19,6 +19,8 @@ from pydantic import (
 from schemas.rules import agent_rule, contact_rule
 
 Role = Literal["agent", "supervisor"]
+NotifyChannel = Literal["desk", "email", "sms"]
+NOTIFY_DEFAULT: tuple[NotifyChannel, ...] = ("desk", "email")
 # What `switchboard password` prints: pbkdf2_sha256$<iterations>$<salt>$<hash>.
 PASSWORD_HASH = r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
 
@@ -41,6 +43,9 @@ class Person(BaseModel):
     languages: list[str] = Field(default_factory=list)
     # Signs the person in to the desk or console; unset: they cannot sign in.
     password_hash: str | None = Field(default=None, pattern=PASSWORD_HASH, repr=False)
+    # How the notifier tells them of escalations and flags: the live desk, e-mail (to
+    # `email`), SMS (to `phone`, through channels.twilio).
+    notify: list[NotifyChannel] = Field(default_factory=lambda: list(NOTIFY_DEFAULT))
 
     @field_validator("capacity")
     @classmethod
@@ -175,6 +180,17 @@ class RoutingConfig(BaseModel):
         return self
 
 
+class NotifierConfig(BaseModel):
+    """How hard the notifier tries: attempt n waits retry_base_seconds * 2^(n-1), at most
+    retry_max_seconds; after max_attempts the notification is recorded as failed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    retry_base_seconds: float = Field(default=2, gt=0)
+    retry_max_seconds: float = Field(default=300, gt=0)
+    max_attempts: int = Field(default=8, ge=1, le=50)
+
+
 class FormConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -291,6 +307,7 @@ class SwitchboardConfig(BaseModel):
     forms: list[FormConfig] = Field(default_factory=list)
     channels: ChannelsConfig = ChannelsConfig()
     auth: AuthConfig = AuthConfig()
+    notifier: NotifierConfig = NotifierConfig()
     history: HistoryConfig = HistoryConfig()
 
     @model_validator(mode="after")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.rest import Client
 
 from events import ReplyRequested
 from schemas.config import TwilioConfig
 from services.ingest.replies import SendFailed
+from switchboard.twilio_rest import close_twilio_client, twilio_client, worth_retrying
 
 
 def status_callback_url(base: str, contact_id: uuid.UUID, reply_id: uuid.UUID) -> str:
@@ -26,16 +25,10 @@ class TwilioMessagingSender:
     def __init__(self, config: TwilioConfig, callback_base: str) -> None:
         self.config = config
         self.callback_base = callback_base
-        self.client = Client(
-            config.account_sid, config.auth_token, http_client=AsyncTwilioHttpClient()
-        )
-        if config.api_base_url:
-            self.client.api.base_url = config.api_base_url
+        self.client = twilio_client(config)
 
     async def close(self) -> None:
-        http_client = self.client.http_client
-        if isinstance(http_client, AsyncTwilioHttpClient):
-            await http_client.close()
+        await close_twilio_client(self.client)
 
     def addresses(self, reply: ReplyRequested) -> tuple[str, str]:
         """(to, from): back to the customer, from the number they wrote to."""
@@ -65,8 +58,7 @@ class TwilioMessagingSender:
                 ),
             )
         except TwilioRestException as exc:
-            # 4xx: Twilio looked at it and said no; 5xx/429: try again later.
-            retry = exc.status >= 500 or exc.status == 429
+            retry = worth_retrying(exc.status)
             raise SendFailed(f"Twilio {exc.status} {exc.code}: {exc.msg}", retry=retry) from exc
         except (TwilioException, OSError) as exc:
             raise SendFailed(f"Twilio unreachable: {exc}", retry=True) from exc

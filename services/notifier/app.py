@@ -6,11 +6,17 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
+from services.notifier.adapters.senders import EmailSender, Sender, SmsSender
 from services.notifier.application import NotifierApplication
+from services.notifier.contracts import to_contract
+from services.notifier.desk_api import desk_router
 from services.notifier.handlers import NotifierHandlers
+from services.notifier.live import DeskHub, live_feed
+from services.notifier.notifications_view import NotificationsView, notifications_follower
 from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
-from switchboard.jetstream import EVENTS
+from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
@@ -27,8 +33,20 @@ def build_notifier(
 ) -> Service:
     app = NotifierApplication(env=event_store_env(settings, "notifier"))
     run = SerialExecutor("notifier")
-    mailer = mailer_for(settings.smtp_url)
-    handlers = NotifierHandlers(app, run, mailer, config, settings)
+    relay = OutboxRelay("notifier", app, js, to_contract, run)
+    view = NotificationsView()
+    view_loop = notifications_follower(app, view, run)
+    senders: dict[str, Sender] = {
+        "email": EmailSender(mailer_for(settings.smtp_url), settings.smtp_from)
+    }
+    twilio = config.channels.twilio
+    sms = SmsSender(twilio) if twilio is not None and twilio.from_number else None
+    if sms is not None:
+        senders["sms"] = sms
+
+    app.committed.append(view_loop.wake)
+    handlers = NotifierHandlers(app, run, broker, senders, config, settings.link_base())
+    hub = DeskHub()
     inboxes = [
         subscribe(
             broker,
@@ -36,7 +54,7 @@ def build_notifier(
             durable="notifier-escalations",
             subject="sb.events.routing.ContactEscalated",
             handler=handlers.contact_escalated,
-            description="E-mails the person a contact was escalated to",
+            description="Tells the person a contact was escalated to (e-mail, SMS)",
         ),
         subscribe(
             broker,
@@ -44,12 +62,23 @@ def build_notifier(
             durable="notifier-flags",
             subject="sb.events.routing.ContactFlagged",
             handler=handlers.contact_flagged,
-            description="E-mails the supervisor of an agent who can no longer be reached",
+            description="Tells the supervisor of an agent who can no longer be reached",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="notifier-retries",
+            subject="sb.timers.fired.notify.>",
+            handler=handlers.notification_due,
+            description="Tries a pending notification again when its deadline fires",
         ),
     ]
 
     async def health() -> str:
         await run(app.ping)
+        for loop in (relay.follower, view_loop):
+            if loop.last_error:
+                return f"{loop.name}: {loop.last_error}"
         dead = sum(i.dead_lettered for i in inboxes)
         return "ok" if not dead else f"ok ({dead} dead-lettered)"
 
@@ -57,4 +86,16 @@ def build_notifier(
         run.shutdown()
         app.close()
 
-    return Service(name="notifier", health=health, close=close)
+    async def aclose() -> None:
+        hub.close()
+        if sms is not None:
+            await sms.close()
+
+    return Service(
+        name="notifier",
+        routers=[desk_router(hub, view, auth)],
+        loops=[relay.follower.run, view_loop.run, live_feed(js, hub)],
+        health=health,
+        close=close,
+        aclose=aclose,
+    )

@@ -1,7 +1,11 @@
-"""The notifier application: remembers what was sent, so nothing is sent twice."""
+"""The notifier application: remembers what was planned and what became of it, so nothing
+is sent twice and every failure is on record."""
 
 from __future__ import annotations
 
+import uuid
+
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import EnvType
 
@@ -15,5 +19,19 @@ class NotifierApplication(TrackedApplication):
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
 
-    def record(self, notification: Notification | None, tracking: Tracking) -> None:
-        self.commit(notification, tracking=tracking)
+    def plan(self, planned: list[Notification], tracking: Tracking) -> list[uuid.UUID]:
+        """Records the new notifications with the tracking record; returns the ids of those
+        still pending (one already known, e.g. from a re-published event, is not new)."""
+        new = [n for n in planned if self.get(n.id) is None]
+        self.commit(*new, tracking=tracking)
+        return [n.id for n in new]
+
+    def get(self, notification_id: uuid.UUID) -> Notification | None:
+        try:
+            notification: Notification = self.repository.get(notification_id)
+        except AggregateNotFoundError:
+            return None
+        return notification
+
+    def record(self, notification: Notification) -> None:
+        self.commit(notification)

@@ -1,23 +1,34 @@
-"""Notifier's message handlers, keyed by the event they handle."""
+"""Notifier's message handlers, keyed by the event they handle.
+
+An escalation or flag is planned into one Notification per channel the person wants,
+recorded with the tracking record, then delivered. Each pending notification has a
+deadline (a NATS message schedule) that tries it again: after a failure that is worth
+retrying (with backoff), or after a crash between recording and sending (the safety net).
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import TypeVar
 
-import aiosmtplib
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
+from faststream.nats import NatsBroker
 
 from events import ContactEscalated, ContactFlagged, Event
 from events.base import utcnow
+from events.notifier import NotificationDeadline
 from schemas.config import SwitchboardConfig
+from services.notifier.adapters.senders import DeliveryFailed, Sender
 from services.notifier.application import NotifierApplication
 from services.notifier.notification import Notification
-from services.notifier.templates import Template, escalation_email, flagged_email
-from switchboard.inbox import NotYet
+from services.notifier.plan import notifications
+from services.notifier.retry_policy import SAFETY_NET_SECONDS, next_attempt
+from services.notifier.templates import Template, escalation_message, flagged_message
 from switchboard.serial import SerialExecutor
-from switchboard.settings import Settings
-from switchboard.smtp import Mailer
+from switchboard.timers import schedule
 
 log = logging.getLogger(__name__)
 
@@ -29,52 +40,88 @@ class NotifierHandlers:
         self,
         app: NotifierApplication,
         run: SerialExecutor,
-        mailer: Mailer,
+        broker: NatsBroker,
+        senders: Mapping[str, Sender],
         config: SwitchboardConfig,
-        settings: Settings,
+        link_base: str,
     ) -> None:
         self.app = app
         self.run = run
-        self.mailer = mailer
+        self.broker = broker
+        self.senders = senders
         self.config = config
-        self.settings = settings
+        self.link_base = link_base
 
     async def contact_escalated(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, ContactEscalated)
-        await self._email(event, event.to_person_id, escalation_email, tracking)
+        await self._notify(event, event.to_person_id, escalation_message, tracking)
 
     async def contact_flagged(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, ContactFlagged)
-        await self._email(event, event.supervisor_id, flagged_email, tracking)
+        await self._notify(event, event.supervisor_id, flagged_message, tracking)
 
-    async def _email(
-        self, event: E, person_id: str | None, template: Template[E], tracking: Tracking
+    async def notification_due(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, NotificationDeadline)
+        await self.deliver(event.notification_id)
+
+    async def _notify(
+        self,
+        event: ContactEscalated | ContactFlagged,
+        person_id: str | None,
+        template: Template[E],
+        tracking: Tracking,
     ) -> None:
-        """Sends, then records with tracking. A crash between the two sends again on
-        redelivery (at least once); the stable Message-ID lets mail systems drop it."""
         if await self.run(self.app.is_processed, tracking):
             return
-        person = self.config.person(person_id) if person_id else None
-        if person is None or not person.email:
-            await self.run(self.app.record, None, tracking)  # nobody to tell by e-mail
+        person = self.config.person(person_id) if person_id in self._people() else None
+        planned = []
+        if person is not None:
+            message = template(event, person, self.link_base)  # type: ignore[arg-type]
+            planned = notifications(event, event.contact_id, person, message, utcnow())
+        # The safety net goes first: once recorded, a notification always has a deadline.
+        for n in planned:
+            await self._schedule(n.id, utcnow() + timedelta(seconds=SAFETY_NET_SECONDS))
+        new = await self.run(self.app.plan, planned, tracking)
+        for notification_id in new:
+            await self.deliver(notification_id)
+
+    async def deliver(self, notification_id: uuid.UUID) -> None:
+        """Tries a pending notification once; records what happened. A no-op for one that
+        was delivered or failed already, so a deadline firing late sends nothing twice."""
+        n = await self.run(self.app.get, notification_id)
+        if n is None or not n.is_pending:
             return
-        message = template(event, person, self.settings.smtp_from, self.settings.link_base())
+        sender = self.senders.get(n.channel)
         try:
-            how = await self.mailer.send(message)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            # The server said no for good: retrying would not change its mind.
-            log.error("notification to %s refused: %s", person.email, exc)
-            await self.run(self.app.record, None, tracking)
+            if sender is None:
+                raise DeliveryFailed(f"no {n.channel} sender is configured", retry=False)
+            provider_id = await sender.send(n)
+        except DeliveryFailed as exc:
+            now = utcnow()
+            retry_at = (
+                next_attempt(n.attempts + 1, now, self.config.notifier) if exc.retry else None
+            )
+            if retry_at is None:
+                log.error("notification %s to %s failed: %s", n.id, n.address, exc.reason)
+                n.fail(exc.reason, now)
+            else:
+                log.warning("notification %s: %s; retry at %s", n.id, exc.reason, retry_at)
+                await self._schedule(n.id, retry_at)
+                n.attempt_failed(exc.reason, now, retry_at)
+            await self._save(n)
             return
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            # The mail server is away: hold this notification (and those after it) and retry.
-            raise NotYet(f"mail server unreachable: {exc}", delay=5.0) from exc
-        notification = Notification(
-            event_id=event.event_id,
-            recipient=person.id,
-            channel=f"email:{how}",
-            address=person.email,
-            subject=str(message["Subject"]),
-            sent_at=utcnow(),
-        )
-        await self.run(self.app.record, notification, tracking)
+        n.delivered(provider_id, utcnow())
+        await self._save(n)
+
+    async def _save(self, notification: Notification) -> None:
+        try:
+            await self.run(self.app.record, notification)
+        except IntegrityError:
+            # The immediate attempt and a deadline raced; the other one's outcome stands.
+            log.info("notification outcome already recorded by a concurrent attempt")
+
+    async def _schedule(self, notification_id: uuid.UUID, at: datetime) -> None:
+        await schedule(self.broker, NotificationDeadline(notification_id=notification_id), at)
+
+    def _people(self) -> set[str]:
+        return {p.id for p in self.config.people}

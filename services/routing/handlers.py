@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from eventsourcing.persistence import Tracking
 from faststream.nats import NatsBroker
@@ -23,8 +23,8 @@ from events import (
     WaitDeadline,
 )
 from services.routing.application import RoutingApplication
-from switchboard.jetstream import TIMERS, envelope
 from switchboard.serial import SerialExecutor
+from switchboard.timers import schedule
 
 
 class RoutingHandlers:
@@ -103,9 +103,4 @@ class RoutingHandlers:
         )
 
     async def _schedule(self, deadline: Deadline, at: datetime) -> None:
-        env = envelope(deadline, subject=deadline.schedule_subject())
-        when = at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        env.headers.update(
-            {"Nats-Schedule": f"@at {when}", "Nats-Schedule-Target": deadline.fire_subject()}
-        )
-        await self.broker.publish(env.body, env.subject, headers=env.headers, stream=TIMERS)
+        await schedule(self.broker, deadline, at)

@@ -56,6 +56,7 @@ CONSUMERS = {
         "routing-wait-deadlines",
         "routing-presence-deadlines",
         "routing-identify-deadlines",
+        "notifier-retries",
     ],
 }
 

@@ -1,0 +1,1 @@
+"""How notifications leave: one sender per channel."""

@@ -1,0 +1,70 @@
+"""What became of each notification, folded in memory from the notifier's store (rebuilt
+from its log at start), for the console."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import Notification as StoredNotification
+
+from schemas.api import NotificationView
+from services.notifier.application import NotifierApplication
+from switchboard.log_follower import LogFollower, select_after
+from switchboard.serial import SerialExecutor
+
+
+class NotificationsView:
+    def __init__(self) -> None:
+        self.position = 0
+        self.rows: dict[uuid.UUID, NotificationView] = {}
+
+    def apply(self, position: int, event: Any) -> None:
+        self.position = position
+        kind = type(event).__qualname__
+        if kind == "Notification.Requested":
+            self.rows[event.originator_id] = NotificationView(
+                notification_id=event.originator_id,
+                cause_event_id=event.cause_event_id,
+                contact_id=event.contact_id,
+                recipient=event.recipient,
+                channel=event.channel,
+                address=event.address,
+                subject=event.subject,
+                status="pending",
+                attempts=0,
+                last_error=None,
+                requested_at=event.requested_at,
+                updated_at=event.requested_at,
+            )
+            return
+        row = self.rows.get(event.originator_id)
+        if row is None:
+            return
+        update: dict[str, Any] = {"attempts": row.attempts + 1, "updated_at": event.at}
+        if kind == "Notification.Delivered":
+            update["status"] = "delivered"
+        elif kind == "Notification.AttemptFailed":
+            update["last_error"] = event.reason
+        elif kind == "Notification.Failed":
+            update.update(status="failed", last_error=event.reason)
+        self.rows[event.originator_id] = row.model_copy(update=update)
+
+    def select(self, status: str | None, limit: int) -> list[NotificationView]:
+        rows = [r for r in self.rows.values() if status is None or r.status == status]
+        rows.sort(key=lambda r: r.updated_at, reverse=True)
+        return rows[:limit]
+
+
+def notifications_follower(
+    app: NotifierApplication, view: NotificationsView, run: SerialExecutor
+) -> LogFollower:
+    async def position() -> int:
+        return view.position
+
+    async def apply(batch: Sequence[StoredNotification]) -> None:
+        for n in batch:
+            view.apply(n.id, app.mapper.to_domain_event(n))
+
+    return LogFollower("projection:notifications", select_after(app.recorder), position, apply, run)

@@ -1,0 +1,124 @@
+// The customer card, their timeline, and notes and tags on them: shared by the desk (the
+// screen pop and the contact being worked) and the console (search, merge suggestions).
+import { api, el, say, time } from "/ui/common.js";
+
+export async function customerCard(customerId) {
+  if (!customerId) return el("p", { class: "muted" }, "Customer not identified yet.");
+  try {
+    return cardOf(await api("GET", `/api/customers/${customerId}`));
+  } catch (error) {
+    return el("p", { class: "error" }, `Customer card: ${error.message}`);
+  }
+}
+
+export function cardOf(customer) {
+  const fact = (label, value, cls) =>
+    value ? [el("dt", {}, label), el("dd", { class: cls }, value)] : null;
+  const last = (customer.last_contacts || [])
+    .slice(0, 3)
+    .map((c) => `${c.agent_id} (${new Date(c.at).toLocaleDateString()})`)
+    .join(", ");
+  return el(
+    "dl",
+    { class: "card-facts", "aria-label": "Customer" },
+    fact("Customer", customer.name || "(no name given)", "customer-name"),
+    fact("Reached us as", (customer.identities || []).join(", "), "identities"),
+    fact("Organization", customer.organization && customer.organization.name),
+    fact("Why they contact us", customer.reason),
+    fact("Tier", customer.tier, "tier"),
+    fact("Tags", (customer.tags || []).join(", "), "tags"),
+    fact("Served by", last),
+    fact("Notes", notesOf(customer), "notes"),
+  );
+}
+
+function notesOf(customer) {
+  const notes = customer.notes || [];
+  if (!notes.length) return null;
+  return el(
+    "ul",
+    { class: "note-list" },
+    notes.map((n) => el("li", {}, el("span", { class: "muted" }, `${n.by}, ${time(n.at)}: `), n.text)),
+  );
+}
+
+// Forms to add a note or a tag and to remove a tag; `changed` re-renders after each.
+export function customerTools(customerId, customer, changed) {
+  const note = el("textarea", { id: "note-text", rows: 2, maxlength: 4000, required: true });
+  const tag = el("input", { id: "tag-text", pattern: "[a-z0-9][a-z0-9_\\-]{0,31}", required: true, size: 14 });
+  const act = async (what, call) => {
+    try {
+      await call();
+      say(what);
+      await changed();
+    } catch (error) {
+      say(`${what} failed: ${error.message}`);
+    }
+  };
+  return el(
+    "div",
+    { class: "customer-tools" },
+    el(
+      "form",
+      {
+        class: "note-form",
+        onsubmit: (event) => {
+          event.preventDefault();
+          act("Note added", () => api("POST", `/api/customers/${customerId}/notes`, { text: note.value.trim() }));
+        },
+      },
+      el("label", { for: "note-text" }, "Note on the customer"),
+      note,
+      el("button", { type: "submit", class: "secondary" }, "Add note"),
+    ),
+    el(
+      "form",
+      {
+        class: "inline tag-form",
+        onsubmit: (event) => {
+          event.preventDefault();
+          act("Tag added", () => api("POST", `/api/customers/${customerId}/tags`, { tag: tag.value.trim() }));
+        },
+      },
+      el("label", { for: "tag-text" }, "Tag (lowercase)"),
+      tag,
+      el("button", { type: "submit", class: "secondary" }, "Add tag"),
+      (customer.tags || []).map((t) =>
+        el(
+          "button",
+          {
+            type: "button",
+            class: "link",
+            "aria-label": `Remove tag ${t}`,
+            onclick: () =>
+              act("Tag removed", () => api("DELETE", `/api/customers/${customerId}/tags/${encodeURIComponent(t)}`)),
+          },
+          `× ${t}`,
+        ),
+      ),
+    ),
+  );
+}
+
+export function timelineItems(entries) {
+  return entries.map((entry) =>
+    el(
+      "li",
+      { class: `entry kind-${entry.kind}` },
+      el("time", { datetime: entry.at }, time(entry.at)),
+      " ",
+      el("span", { class: "kind" }, entry.kind),
+      entry.channel ? el("span", { class: "channel" }, ` · ${entry.channel}`) : null,
+      el("div", { class: "entry-summary" }, entry.summary),
+    ),
+  );
+}
+
+export async function timeline(customerId, limit) {
+  if (!customerId) return [];
+  try {
+    return await api("GET", `/api/customers/${customerId}/timeline?limit=${limit}`);
+  } catch (error) {
+    return [];
+  }
+}

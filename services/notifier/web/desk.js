@@ -1,0 +1,267 @@
+// The agent desk: status, heartbeat, live offers with a countdown and a screen pop, the
+// contacts the agent holds with their timeline, reply and completion.
+import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
+import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
+
+const HEARTBEAT_MS = 5000;
+const $ = (id) => document.getElementById(id);
+const state = { me: null, offers: new Map(), contacts: new Map(), current: null };
+let source = null;
+let beat = null;
+
+async function start(session) {
+  state.me = session.user;
+  $("user-name").textContent = `${session.user} (${session.role})`;
+  show($("sign-in-section"), false);
+  show($("who"), true);
+  show($("desk"), true);
+  source = connect({
+    hello: resync,
+    offer: onOffer,
+    escalation: resync,
+    contact: onContactChange,
+    status: (data) => ($("status-select").value = data.status),
+  });
+  beat = window.setInterval(heartbeat, HEARTBEAT_MS);
+  await heartbeat();
+  $("main").focus();
+}
+
+function stop() {
+  if (source) source.close();
+  window.clearInterval(beat);
+  source = null;
+  state.me = null;
+  show($("who"), false);
+  show($("desk"), false);
+  show($("sign-in-section"), true);
+  $("user").focus();
+}
+
+async function heartbeat() {
+  if (!state.me) return;
+  try {
+    await api("POST", `/api/agents/${state.me}/heartbeat`);
+  } catch (error) {
+    say(`Heartbeat failed: ${error.message}`);
+  }
+}
+
+// Everything the page shows comes from REST; pushes only say when to read again.
+async function resync() {
+  const agents = await api("GET", "/api/agents");
+  const mine = agents.find((a) => a.agent_id === state.me);
+  if (mine) $("status-select").value = mine.status;
+  const offers = await api("GET", `/api/agents/${state.me}/offers`);
+  state.offers = new Map(offers.map((o) => [o.offer_id, o]));
+  await renderOffers();
+  await loadContacts();
+}
+
+async function onOffer(push) {
+  if (push.state === "new") say("New offer");
+  else if (push.state === "expired") say("An offer expired");
+  else if (push.state === "withdrawn") say("An offer was taken back");
+  await resync();
+}
+
+async function onContactChange(push) {
+  await loadContacts();
+  if (push.contact_id === state.current) await openContact(state.current);
+}
+
+// The contacts this agent holds (accepted, not completed).
+async function loadContacts() {
+  const contacts = await api("GET", `/api/agents/${state.me}/contacts`);
+  state.contacts = new Map(contacts.map((c) => [c.contact_id, c]));
+  renderContacts();
+  if (state.current && !state.contacts.has(state.current)) closeWork();
+}
+
+async function renderOffers() {
+  const list = $("offers");
+  const items = [];
+  for (const offer of state.offers.values()) items.push(await offerCard(offer));
+  // Re-rendering must not throw a keyboard user's focus away.
+  const focused = document.activeElement;
+  const card = focused && focused.closest ? focused.closest("li[data-offer]") : null;
+  list.replaceChildren(...items);
+  if (card) {
+    const again = list.querySelector(`li[data-offer="${card.dataset.offer}"]`);
+    const button = again && [...again.querySelectorAll("button")].find((b) => b.textContent === focused.textContent);
+    if (button) button.focus();
+  }
+  show($("no-offers"), items.length === 0);
+  tick();
+}
+
+async function offerCard(offer) {
+  const customerId = offer.customer_id;
+  const [customer, recent] = await Promise.all([readCustomer(customerId), timeline(customerId, 5)]);
+  const card = customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet.");
+  const title = offer.escalation_level > 0 ? `Escalation (level ${offer.escalation_level})` : "Offer";
+  const id = `offer-${offer.offer_id}`;
+  return el(
+    "li",
+    { class: "card offer", "aria-labelledby": id, dataset: { offer: offer.offer_id } },
+    el("h3", { id }, `${title}: ${offer.channel}`),
+    el("p", { class: "summary" }, offer.summary),
+    el("p", { class: "countdown", dataset: { expires: offer.expires_at || "" } }),
+    card,
+    recent.length ? el("h4", {}, "Last interactions") : null,
+    recent.length ? el("ol", { class: "timeline short" }, timelineItems(recent)) : null,
+    el(
+      "div",
+      { class: "actions" },
+      el("button", { type: "button", onclick: () => accept(offer) }, "Accept"),
+      el("button", { type: "button", class: "secondary", onclick: () => decline(offer) }, "Decline"),
+    ),
+  );
+}
+
+async function readCustomer(customerId) {
+  if (!customerId) return null;
+  return api("GET", `/api/customers/${customerId}`).catch(() => null);
+}
+
+function tick() {
+  for (const node of document.querySelectorAll(".countdown")) {
+    const left = secondsLeft(node.dataset.expires);
+    node.textContent = left === null ? "No time limit" : `Expires in ${left} s`;
+    node.classList.toggle("urgent", left !== null && left <= 5);
+  }
+}
+
+async function accept(offer) {
+  try {
+    const contact = await api("POST", `/api/offers/${offer.offer_id}/accept`);
+    say("Accepted");
+    state.offers.delete(offer.offer_id);
+    await renderOffers();
+    await loadContacts();
+    await openContact(contact.contact_id);
+  } catch (error) {
+    say(`Could not accept: ${error.message}`);
+    await resync();
+  }
+}
+
+async function decline(offer) {
+  try {
+    await api("POST", `/api/offers/${offer.offer_id}/decline`);
+    say("Declined");
+  } catch (error) {
+    say(`Could not decline: ${error.message}`);
+  }
+  await resync();
+}
+
+function renderContacts() {
+  const items = [...state.contacts.values()].map((c) =>
+    el(
+      "li",
+      {},
+      el(
+        "button",
+        {
+          type: "button",
+          class: "link",
+          "aria-current": c.contact_id === state.current ? "true" : null,
+          onclick: () => openContact(c.contact_id),
+        },
+        `${c.channel}: ${c.summary || c.contact_id}`,
+      ),
+    ),
+  );
+  $("contacts").replaceChildren(...items);
+  show($("no-contacts"), items.length === 0);
+}
+
+async function openContact(contactId) {
+  state.current = contactId;
+  const contact = state.contacts.get(contactId) || (await api("GET", `/api/contacts/${contactId}`));
+  const customerId = contact.customer_id;
+  const [customer, entries] = await Promise.all([readCustomer(customerId), timeline(customerId, 50)]);
+  $("work-title").textContent = `Contact: ${contact.channel}`;
+  $("work-card").replaceChildren(
+    el("p", { class: "summary" }, contact.summary || ""),
+    el("p", { class: "muted" }, `Status: ${contact.status}`),
+    customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet."),
+    customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
+  );
+  $("timeline").replaceChildren(...timelineItems(entries));
+  show($("work"), true);
+  renderContacts();
+}
+
+function closeWork() {
+  state.current = null;
+  show($("work"), false);
+}
+
+$("reply").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("reply-text").value.trim();
+  if (!text || !state.current) return;
+  try {
+    await api("POST", `/api/contacts/${state.current}/replies`, { text });
+    $("reply-text").value = "";
+    say("Reply sent to the customer's channel");
+    // The timeline shows the reply once history recorded it, and its outcome a bit later.
+    for (const ms of [1000, 3000, 7000]) {
+      window.setTimeout(() => state.current && openContact(state.current), ms);
+    }
+  } catch (error) {
+    say(`Reply failed: ${error.message}`);
+  }
+});
+
+$("complete").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!state.current) return;
+  try {
+    await api("POST", `/api/contacts/${state.current}/complete`, {
+      disposition: $("disposition").value,
+    });
+    say("Completed");
+    closeWork();
+    await loadContacts();
+    $("offers-title").focus();
+  } catch (error) {
+    say(`Could not complete: ${error.message}`);
+  }
+});
+
+$("status-select").addEventListener("change", async (event) => {
+  try {
+    const agent = await api("POST", `/api/agents/${state.me}/status`, { status: event.target.value });
+    say(`You are ${agent.status}`);
+  } catch (error) {
+    say(`Status not changed: ${error.message}`);
+  }
+  await resync();
+});
+
+$("sign-out").addEventListener("click", async () => {
+  await api("POST", `/api/agents/${state.me}/status`, { status: "offline" }).catch(() => null);
+  await signOut();
+  stop();
+});
+
+// Closing the page takes the agent offline at once (routing re-queues their offers); the
+// missed heartbeats would do it too, only later.
+window.addEventListener("pagehide", () => {
+  if (!state.me) return;
+  fetch(`/api/agents/${state.me}/status`, {
+    method: "POST",
+    keepalive: true,
+    credentials: "same-origin",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status: "offline" }),
+  }).catch(() => null);
+});
+
+window.setInterval(tick, 1000);
+wireSignIn($("sign-in"), start);
+$("offers-title").tabIndex = -1;
+currentSession().then((session) => (session ? start(session) : stop()));
