@@ -72,8 +72,7 @@ def build_history(
 
     def close() -> None:
         run.shutdown()
-        projector.run.shutdown()
-        app.close()
+        projector.close()
 
     return Service(
         name="history",
