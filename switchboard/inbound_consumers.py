@@ -67,6 +67,15 @@ class LegacyDrain:
         self._handler = handler
 
     async def run(self) -> None:
+        while True:
+            try:
+                await self._drain()
+                return
+            except Exception as exc:  # NATS restarting: bind again, never die
+                log.warning("draining %s: %r", self.inbox.consumer, exc)
+                await asyncio.sleep(1.0)
+
+    async def _drain(self) -> None:
         try:
             await self._js.consumer_info(INBOUND, self.inbox.consumer)
         except NotFoundError:
@@ -74,17 +83,12 @@ class LegacyDrain:
         log.info("draining INBOUND consumer %s from before partitions", self.inbox.consumer)
         sub = await self._js.pull_subscribe_bind(self.inbox.consumer, INBOUND)
         try:
-            while True:
+            while not await self._drained():
                 try:
-                    if await self._drained():
-                        break
                     for raw in await sub.fetch(1, timeout=1.0):
                         await self._deliver(raw)
                 except TimeoutError:
                     continue
-                except Exception as exc:  # NATS restarting: try again, never die
-                    log.warning("draining %s: %r", self.inbox.consumer, exc)
-                    await asyncio.sleep(1.0)
         finally:
             await sub.unsubscribe()
         log.info("INBOUND consumer %s drained and deleted", self.inbox.consumer)
