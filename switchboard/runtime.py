@@ -161,12 +161,14 @@ class Runtime:
 
 
 async def _bounded(step: Awaitable[object], what: str, timeout: float = 10.0) -> None:
-    try:
-        await asyncio.wait_for(step, timeout)
-    except (asyncio.CancelledError, TimeoutError):
+    """Waits at most `timeout` for a step of stopping. Unlike wait_for, never waits on: a
+    task that ignores its cancellation is left behind rather than holding the stop."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
         log.warning("stopping %s: gave up after %.0fs", what, timeout)
-    except Exception as exc:
-        log.warning("stopping %s: %s", what, exc)
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("stopping %s: %s", what, task.exception())
 
 
 async def serve(

@@ -32,7 +32,8 @@ def reply_email(reply: ReplyRequested, default_from: str) -> EmailMessage:
 
 
 class EmailReplySender:
-    reply_channels = frozenset({"email"})
+    # A web form asked for an e-mail address (or a phone): the answer goes there.
+    reply_channels = frozenset({"email", "webform"})
 
     def __init__(self, mailer: SmtpMailer, default_from: str) -> None:
         self.mailer = mailer

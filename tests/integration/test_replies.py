@@ -74,6 +74,20 @@ async def test_email_reply_is_threaded_and_recorded(stack: Stack, mailbox: Mailb
     assert len(mailbox.messages) == 1
 
 
+async def test_a_web_form_is_answered_by_e_mail(stack: Stack, mailbox: Mailbox) -> None:
+    await stack.status("alice", "available")
+    form = await stack.post_form(email="ana@example.com", subject="Invoice", message="Wrong sum")
+    assert form.status_code == 202
+    [offer] = await eventually(lambda: stack.offers("alice"))
+    assert (await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")).status_code == 200
+    contact = offer["contact_id"]
+    r = await stack.http.post(f"/api/contacts/{contact}/replies", json={"text": "Fixed it."})
+    assert r.status_code == 202, r.text
+    [mail] = await mailbox.wait_for(1)
+    assert (mail["To"], mail["Subject"]) == ("ana@example.com", "Re: Invoice")
+    assert mail.get_content().strip() == "Fixed it."
+
+
 class RecordingSender:
     """Our own sender for the dispatcher's bookkeeping; the channel is not the subject here."""
 

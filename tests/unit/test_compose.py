@@ -3,6 +3,7 @@ in the code, and connect them the way the code expects."""
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 import json
 import os
@@ -22,6 +23,7 @@ from urllib.parse import ParseResult, urlparse
 import pytest
 import uvicorn
 import yaml
+from faststream.nats import NatsBroker
 
 from schemas.config import SwitchboardConfig
 from switchboard import cli
@@ -39,6 +41,7 @@ SERVICES: dict[str, Any] = COMPOSE["services"]
 OURS = {name: svc for name, svc in SERVICES.items() if "build" in svc}
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
+CADDYFILE = (ROOT / "deploy" / "Caddyfile").read_text()
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -104,6 +107,8 @@ def listens_on(name: str) -> set[int]:
         return {int(env.get("PGPORT", 5432))}
     if name == "mail":
         return {int(env[k].rsplit(":", 1)[1]) for k in ("MP_SMTP_BIND_ADDR", "MP_UI_BIND_ADDR")}
+    if name == "gateway":
+        return {int(port) for port in re.findall(r"^:(\d+) \{", CADDYFILE, re.M)}
     raise AssertionError(f"compose service {name}: this test does not know its ports")
 
 
@@ -226,11 +231,54 @@ def check_url_reachable(name: str, var: str, url: ParseResult) -> None:
         assert url.port in listens_on(url.hostname), (name, var)
 
 
-def test_notifier_links_point_at_routing() -> None:
-    # The escalation e-mails link to /api/contacts/... and /api/agents/.../offers.
-    public = urlparse(OURS["notifier"]["environment"]["SWITCHBOARD_LINKS_URL"])
-    routing_port = int(OURS["routing"]["environment"]["SWITCHBOARD_HTTP_PORT"])
-    assert public.port == published(OURS["routing"])[routing_port]
+def test_links_and_callbacks_go_through_the_gateway() -> None:
+    # Notifications link to the desk, the console and the API; Twilio calls ingest back.
+    [gateway_port] = listens_on("gateway")
+    for name, var in (("notifier", "SWITCHBOARD_LINKS_URL"), ("ingest", "SWITCHBOARD_PUBLIC_URL")):
+        url = urlparse(OURS[name]["environment"][var])
+        assert url.port == published(SERVICES["gateway"])[gateway_port], (name, var)
+
+
+def gateway_routes() -> list[tuple[list[str], set[str]]]:
+    """(path patterns, upstream containers) of each `handle` of the Caddyfile, in order; the
+    catch-all `handle` without a matcher comes last with the pattern "*"."""
+    matchers = dict(re.findall(r"^\s*@(\w+) path (.+)$", CADDYFILE, re.M))
+    routes = []
+    for matcher, upstreams in re.findall(
+        r"^\s*handle ?(@\w+)? \{\n(?:.*\n)*?\s*reverse_proxy ([^{\n]+)", CADDYFILE, re.M
+    ):
+        patterns = matchers[matcher[1:]].split() if matcher else ["*"]
+        routes.append((patterns, {u.split(":")[0] for u in upstreams.split()}))
+    return routes
+
+
+def gateway_upstreams(path: str) -> set[str]:
+    for patterns, upstreams in gateway_routes():
+        if any(fnmatch.fnmatchcase(path, p) for p in patterns):
+            return upstreams
+    raise AssertionError(f"the gateway sends {path} nowhere")
+
+
+def test_the_gateway_sends_every_route_to_the_containers_serving_it(tmp_path: Path) -> None:
+    config = mounted_config(OURS["routing"])
+    settings = Settings(data_dir=tmp_path)
+    auth = Authenticator(config, "key")
+    by_service: dict[str, set[str]] = {}
+    for name, build in BUILDERS.items():  # built as in a container, without connecting
+        service = build(settings, config, NatsBroker(), None, auth)  # type: ignore[arg-type]
+        paths = {r.path for router in service.routers for r in router.routes}  # type: ignore[attr-defined]
+        by_service[name] = {re.sub(r"\{\w+\}", "x", p) for p in paths}
+        if service.close:
+            service.close()
+    assert "/channels/webform/x" in by_service["ingest"] and "/desk" in by_service["notifier"]
+    for name, paths in by_service.items():
+        containers = {c for c, svc in OURS.items() if service_of(svc) == name}
+        for path in paths:
+            assert gateway_upstreams(path) == containers, (path, name)
+    for shared in ("/api/session", "/healthz", "/docs"):  # every service serves these
+        assert gateway_upstreams(shared) <= set(OURS)
+    for container in gateway_routes()[-1][1] | {u for _, us in gateway_routes() for u in us}:
+        assert container in OURS
 
 
 def test_published_ports_are_ones_served_from_outside_the_container() -> None:
