@@ -121,7 +121,7 @@ def catch_up(cluster: ThrowawayPostgres, tmp: Path, interactions: int) -> dict[s
         projecting = time.perf_counter() - started
         raw = raw_inserts(url, events)
     finally:
-        projector.app.close()
+        projector.close()
     return {
         "events": events,
         "recording_events_per_s": events / recording,
@@ -215,7 +215,7 @@ def queries(
         assert len(view.rows(target, None, 50, None)) == min(50, entries)
         return results
     finally:
-        projector.app.close()
+        projector.close()
 
 
 def main(interactions: int, events: int, entries: int, runs: int) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from nats.js.api import StreamConfig
 
 from switchboard.nats_server import NatsServerProcess
 from tests.support import channels
-from tests.support.channels import EMAIL_SUBJECT, HTTP_CHANNELS, Request, channels_toml
+from tests.support.channels import EMAIL_CHANNEL, HTTP_CHANNELS, Request, channels_toml
 from tests.support.ports import free_port
 
 CHANNELS = HTTP_CHANNELS
@@ -183,10 +183,15 @@ async def http_reference(base: str, seconds: float, concurrency: int) -> Result:
 
 
 async def stream_counts(url: str) -> dict[str, int]:
+    """Messages on INBOUND per channel (stored as `sb.inbound.<partition>.<channel>`)."""
     nc = await nats.connect(url)
-    info = await nc.jetstream().stream_info("INBOUND", subjects_filter="sb.inbound.>")
+    info = await nc.jetstream().stream_info("INBOUND", subjects_filter="sb.inbound.*.*")
     await nc.close()
-    return dict(info.state.subjects or {})
+    counts: dict[str, int] = {}
+    for subject, n in (info.state.subjects or {}).items():
+        channel = subject.split(".")[3]
+        counts[channel] = counts.get(channel, 0) + n
+    return counts
 
 
 async def main(seconds: float, concurrency: int) -> dict[str, object]:
@@ -223,10 +228,10 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
             f"{r.name:<24}{r.ok:>9}{r.errors:>6}{r.rate:>10.1f}"
             f"{r.percentile(0.5):>9.2f}{r.percentile(0.99):>9.2f}{ratio:>8.3f}"
         )
-    subjects = {name: subject for name, (subject, _) in CHANNELS.items()}
-    subjects["email (SMTP)"] = EMAIL_SUBJECT
+    channel_of = {name: channel for name, (channel, _) in CHANNELS.items()}
+    channel_of["email (SMTP)"] = EMAIL_CHANNEL
     for r in results:
-        subject = subjects[r.name]
+        on_stream = counts.get(channel_of[r.name], 0)
         summary[r.name] = {
             "per_s": round(r.rate, 1),
             "ratio_to_baseline": round(r.rate / raw.rate, 4) if raw.rate else None,
@@ -235,8 +240,8 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
             "p99_ms": round(r.percentile(0.99), 2),
             "errors": r.errors,
             "accepted": r.accepted,
-            "lost": max(0, r.accepted - counts.get(subject, 0)),
-            "doubled": max(0, counts.get(subject, 0) - r.accepted),
+            "lost": max(0, r.accepted - on_stream),
+            "doubled": max(0, on_stream - r.accepted),
         }
     print(json.dumps(summary))
     return summary

@@ -40,6 +40,7 @@ from nats.js.api import DeliverPolicy, StreamConfig
 from events import InboundEvent, InteractionReceived, Sender, contact_id_for
 from schemas.config import Person, RoutingConfig
 from services.routing.application import RoutingApplication
+from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import INBOUND, envelope
 from switchboard.nats_server import NatsServerProcess
 from switchboard.settings import Settings
@@ -194,8 +195,11 @@ async def pipeline(
     try:
 
         async def drained() -> bool:
-            info = await js.consumer_info(INBOUND, "routing")
-            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+            for name in inbound_consumer_names("routing", Settings().inbound_partitions):
+                info = await js.consumer_info(INBOUND, name)
+                if info.num_pending or info.num_ack_pending:
+                    return False
+            return True
 
         async def publish(n: int) -> None:
             e = call(n)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated, ClassVar, Literal
 
@@ -13,6 +14,13 @@ from events.base import Event, derived_id
 # it a single NATS subject token. Built in: webform, voice, sms, whatsapp, telegram, email, api.
 Channel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 INBOUND_SUBJECT_PREFIX = "sb.inbound"
+
+
+def key_token(key: str) -> str:
+    """The subject token standing for a partition key. The INBOUND stream maps it to a
+    partition number as it stores the message (see switchboard/jetstream.py), so the key
+    itself, often an address or a phone number, is never kept in a subject."""
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
 class Sender(BaseModel):
@@ -38,20 +46,29 @@ class Attachment(BaseModel):
 
 
 class InboundMessage(Event):
-    """Anything published to the INBOUND stream: it names its subject and its dedupe id."""
+    """Anything published to the INBOUND stream: it names its subject, its dedupe id and
+    its partition key. Published as `sb.inbound.<key token>.<tail>`; JetStream stores it as
+    `sb.inbound.<partition>.<tail>`, and messages of one key are handled in order."""
 
     def msg_id(self) -> str:
         raise NotImplementedError
 
-    def publish_subject(self) -> str:
+    def partition_key(self) -> str:
         raise NotImplementedError
+
+    def subject_tail(self) -> str:
+        """What follows the partition token: the channel, `<channel>.updated`, `replies`."""
+        raise NotImplementedError
+
+    def publish_subject(self) -> str:
+        return f"{INBOUND_SUBJECT_PREFIX}.{key_token(self.partition_key())}.{self.subject_tail()}"
 
 
 class InboundEvent(InboundMessage):
     """Anything a channel tells us. `external_id` is the channel's own id for this delivery,
     so a channel retrying the same webhook maps to the same Nats-Msg-Id and is dropped."""
 
-    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*"
+    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*.*"
 
     interaction_id: uuid.UUID
     channel: Channel
@@ -71,8 +88,12 @@ class InboundEvent(InboundMessage):
     def msg_id(self) -> str:
         return self.dedupe_key(self.channel, self.source, self.external_id)
 
-    def publish_subject(self) -> str:
-        return f"{INBOUND_SUBJECT_PREFIX}.{self.channel}"
+    def partition_key(self) -> str:
+        # An update (a call's status, an edit) waits for its interaction by interaction id.
+        return str(self.interaction_id)
+
+    def subject_tail(self) -> str:
+        return self.channel
 
 
 class InteractionReceived(InboundEvent):
@@ -87,6 +108,13 @@ class InteractionReceived(InboundEvent):
         default=None, description="Groups interactions of one conversation (e-mail thread, chat)"
     )
 
+    def partition_key(self) -> str:
+        """One sender's interactions are recorded and routed in the order they came: the
+        first of their identities as the channel gave it (the same precedence as customer
+        identities: e-mail, phone, handle); an anonymous one is a key of its own."""
+        sender = self.sender
+        return sender.email or sender.phone or sender.handle or str(self.interaction_id)
+
 
 UpdateKind = Literal["status", "recording", "edited"]
 
@@ -95,10 +123,10 @@ class InteractionUpdated(InboundEvent):
     """Something changed on an interaction we already have: a call's status, a recording,
     an edited message."""
 
-    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*.updated"
+    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*.*.updated"
 
-    def publish_subject(self) -> str:
-        return f"{INBOUND_SUBJECT_PREFIX}.{self.channel}.updated"
+    def subject_tail(self) -> str:
+        return f"{self.channel}.updated"
 
     kind: UpdateKind
     status: str | None = None
@@ -118,7 +146,7 @@ class ReplyStatusChanged(InboundMessage):
     """What became of an agent's reply: sent by us, delivered or failed per the channel, or
     uncertain when a crash interrupted the send (an agent should check)."""
 
-    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.replies"
+    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*.replies"
 
     contact_id: uuid.UUID
     reply_id: uuid.UUID
@@ -130,5 +158,10 @@ class ReplyStatusChanged(InboundMessage):
     def msg_id(self) -> str:
         return f"reply:{self.reply_id}:{self.status}:{self.provider_id or ''}"
 
-    def publish_subject(self) -> str:
-        return self.subject
+    def partition_key(self) -> str:
+        # A reply's statuses (sent, then delivered) stay in order; history waits for the
+        # contact's own interaction whichever partition that was in.
+        return str(self.contact_id)
+
+    def subject_tail(self) -> str:
+        return "replies"

@@ -56,7 +56,7 @@ def cmd_history_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
     last = projector.rebuild(progress)
     print(f"\ntimeline rebuilt up to notification {last}")
-    projector.app.close()
+    projector.close()
     return 0
 
 

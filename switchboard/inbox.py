@@ -9,6 +9,7 @@ tracking record, so a redelivered message is skipped and a concurrent duplicate 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Awaitable, Callable
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -60,6 +61,12 @@ def tracking_of(raw: Msg, consumer: str) -> Tracking:
 Handler = Callable[[Event, Tracking], Awaitable[None]]
 
 
+def conflict_delay(deliveries: int) -> float:
+    """0.05 s after a first conflict, doubling up to ~1.6 s, each spread by +-50%."""
+    base: float = 0.05 * 2 ** min(deliveries - 1, 5)
+    return base * random.uniform(0.5, 1.5)
+
+
 class Inbox:
     """Runs handlers for decoded events with acks only after the handler committed."""
 
@@ -69,8 +76,7 @@ class Inbox:
         self.handled = 0
         self.dead_lettered = 0
 
-    async def deliver(self, msg: NatsMessage, handler: Handler) -> None:
-        raw: Msg = msg.raw_message
+    async def deliver(self, raw: Msg, handler: Handler) -> None:
         deliveries = raw.metadata.num_delivered
         try:
             event = decode_event(raw.headers, raw.data)
@@ -88,8 +94,14 @@ class Inbox:
             return
         except IntegrityError:
             # A concurrent writer got there first (another replica, or a command on the
-            # same aggregate). Redelivery re-reads the store and decides again.
-            await raw.nak(delay=0.05)
+            # same aggregate). Redelivery re-reads the store and decides again; each time
+            # one of the writers wins, so this ends, but replicas deciding over the same
+            # agents could meet again at once: back off, with jitter, the longer it lasts.
+            if deliveries >= MAX_NOT_YET:
+                await self._dead_letter(raw, "kept conflicting with concurrent writers")
+                return
+            log.info("%s: conflict on delivery %d; deciding again", self.consumer, deliveries)
+            await raw.nak(delay=conflict_delay(deliveries))
             return
         except Exception as exc:
             if deliveries >= MAX_DELIVERIES:
@@ -143,6 +155,6 @@ def subscribe(
         description=description,
     )
     async def consume(body: bytes, msg: NatsMessage) -> None:
-        await inbox.deliver(msg, handler)
+        await inbox.deliver(msg.raw_message, handler)
 
     return inbox

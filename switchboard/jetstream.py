@@ -14,11 +14,13 @@ from nats.js.api import (
     KeyValueConfig,
     ObjectStoreConfig,
     StreamConfig,
+    SubjectTransform,
 )
 from nats.js.errors import BadRequestError, NotFoundError
 
 from events import EVENTS_BY_NAME, Event
 from events.base import TYPE_HEADER, VERSION_HEADER
+from events.interactions import INBOUND_SUBJECT_PREFIX
 
 INBOUND = "INBOUND"
 EVENTS = "EVENTS"
@@ -38,15 +40,36 @@ def nats_servers(url: str) -> list[str]:
     return [u.strip() for u in url.split(",") if u.strip()]
 
 
+def inbound_partition_subject(partition: int) -> str:
+    """Where INBOUND keeps the messages of one partition (all their kinds)."""
+    return f"{INBOUND_SUBJECT_PREFIX}.{partition}.>"
+
+
+def inbound_partitioning(partitions: int) -> SubjectTransform:
+    """Adapters publish `sb.inbound.<key token>.<tail>`; the stream stores each message as
+    `sb.inbound.<partition>.<tail>`, the partition a hash of the key token (NATS does the
+    mapping: every publisher agrees without knowing the partition count)."""
+    return SubjectTransform(
+        src=f"{INBOUND_SUBJECT_PREFIX}.*.>",
+        dest=f"{INBOUND_SUBJECT_PREFIX}.{{{{partition({partitions},1)}}}}.>",
+    )
+
+
 def stream_configs(
-    inbound_dedupe_window: float, replicas: int = 1, max_age_hours: float = 0
+    inbound_dedupe_window: float,
+    replicas: int = 1,
+    max_age_hours: float = 0,
+    inbound_partitions: int = 1,
 ) -> list[StreamConfig]:
     configs = [
         StreamConfig(
             name=INBOUND,
-            subjects=["sb.inbound.>"],
+            # Only keyed subjects: a message without a partition key would match no
+            # partition's consumer, so the publisher is told at once (no stream answers).
+            subjects=[f"{INBOUND_SUBJECT_PREFIX}.*.>"],
+            subject_transform=inbound_partitioning(inbound_partitions),
             duplicate_window=inbound_dedupe_window,
-            description="Interactions as the channel adapters received them",
+            description="Interactions as the channel adapters received them, by partition",
         ),
         StreamConfig(
             name=EVENTS,
@@ -76,10 +99,18 @@ def stream_configs(
 
 
 async def ensure_streams(
-    js: JetStreamContext, inbound_dedupe_window: float, replicas: int = 1, max_age_hours: float = 0
+    js: JetStreamContext,
+    inbound_dedupe_window: float,
+    replicas: int = 1,
+    max_age_hours: float = 0,
+    inbound_partitions: int = 1,
 ) -> None:
     """Creates (or updates: more replicas, another retention) every stream and bucket."""
-    for config in stream_configs(inbound_dedupe_window, replicas, max_age_hours):
+    # Before INBOUND starts storing by partition, so the consumers of a deployment from before
+    # partitions keep only what was stored the old way (switchboard/inbound_consumers.py).
+    await narrow_legacy_consumers(js)
+    configs = stream_configs(inbound_dedupe_window, replicas, max_age_hours, inbound_partitions)
+    for config in configs:
         try:
             await js.add_stream(config)
         except BadRequestError:
@@ -95,6 +126,34 @@ async def ensure_streams(
         await js.create_object_store(
             RAW_EMAIL_BUCKET, ObjectStoreConfig(bucket=RAW_EMAIL_BUCKET, replicas=replicas)
         )
+
+
+# Before partitions, routing and history each read INBOUND through one consumer, and INBOUND
+# stored `sb.inbound.<channel>[.updated]` and `sb.inbound.replies`. Such a consumer is kept
+# to those subjects (none of which a partition uses) until it has drained them.
+LEGACY_INBOUND_CONSUMERS = ("routing", "history")
+LEGACY_INBOUND_SUBJECTS = [f"{INBOUND_SUBJECT_PREFIX}.*", f"{INBOUND_SUBJECT_PREFIX}.*.updated"]
+
+
+async def narrow_legacy_consumers(js: JetStreamContext) -> None:
+    for name in LEGACY_INBOUND_CONSUMERS:
+        try:
+            info = await js.consumer_info(INBOUND, name)
+        except NotFoundError:
+            continue
+        config = info.config
+        if config.filter_subjects == LEGACY_INBOUND_SUBJECTS:
+            continue
+        config.filter_subject = None
+        config.filter_subjects = LEGACY_INBOUND_SUBJECTS
+        await js.add_consumer(INBOUND, config)  # updates the durable in place
+
+
+def is_partitioned(subject: str) -> bool:
+    """Whether INBOUND stored this message by partition (a number where channels, which
+    start with a letter, used to be)."""
+    parts = subject.split(".")
+    return len(parts) > 3 and parts[2].isdigit()
 
 
 def consumer_config(durable: str, *filters: str) -> ConsumerConfig:

@@ -77,6 +77,7 @@ class Runtime:
             self.settings.inbound_dedupe_window_seconds,
             self.settings.stream_replicas,
             self.settings.stream_max_age_hours,
+            self.settings.inbound_partitions,
         )
         self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1)
         auth = Authenticator.from_settings(self.settings, self.config)

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     stream_max_age_hours: float = Field(default=0, ge=0)
     # How long JetStream remembers a channel's message id to drop its retries.
     inbound_dedupe_window_seconds: float = 3600.0
+    # INBOUND is split by partition key (a sender, an interaction, a contact); routing and
+    # history handle one message per partition at a time, so up to this many at once across
+    # their replicas. Every service must be given the same number (it is the stream's).
+    inbound_partitions: int = Field(default=4, ge=1, le=64)
 
     def link_base(self) -> str:
         return self.links_url or self.public_url or f"http://{self.http_host}:{self.http_port}"

@@ -12,8 +12,9 @@ from services.history.contracts import to_contract
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from switchboard.auth import Authenticator
+from switchboard.inbound_consumers import subscribe_inbound
 from switchboard.inbox import subscribe
-from switchboard.jetstream import EVENTS, INBOUND
+from switchboard.jetstream import EVENTS
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
@@ -45,11 +46,11 @@ def build_history(
     run = SerialExecutor("history")
     relay = OutboxRelay("history", app, js, to_contract, run)
     handlers = HistoryHandlers(app, run)
-    subscribe(
+    _, legacy = subscribe_inbound(
         broker,
-        stream=INBOUND,
-        durable="history",
-        subject="sb.inbound.>",
+        js,
+        service="history",
+        partitions=settings.inbound_partitions,
         handler=handlers.inbound,
         description="Resolves who sent each interaction and records it on their timeline",
     )
@@ -71,8 +72,7 @@ def build_history(
 
     def close() -> None:
         run.shutdown()
-        projector.run.shutdown()
-        app.close()
+        projector.close()
 
     return Service(
         name="history",
@@ -87,7 +87,7 @@ def build_history(
                 config.history.tiers,
             )
         ],
-        loops=[relay.follower.run, projector.follower.run],
+        loops=[relay.follower.run, projector.follower.run, legacy.run],
         health=health,
         close=close,
     )

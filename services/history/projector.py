@@ -37,6 +37,12 @@ class TimelineProjector:
     async def _position(self) -> int:
         return await self.run(self.view.position)
 
+    def close(self) -> None:
+        """The projection's thread, then the read model's and the store's connections."""
+        self.run.shutdown()
+        self.view.close()
+        self.app.close()
+
     def project(self, notifications: Sequence[Notification]) -> None:
         """The changes of a batch and the tracking of its last notification, in one
         transaction. An event whose customer was erased reads as a placeholder and

@@ -13,8 +13,9 @@ from services.routing.handlers import RoutingHandlers
 from services.routing.queue_stats import QueueStatsProjection
 from services.routing.stats_api import stats_follower, stats_router
 from switchboard.auth import Authenticator
+from switchboard.inbound_consumers import subscribe_inbound
 from switchboard.inbox import subscribe
-from switchboard.jetstream import EVENTS, INBOUND, TIMERS
+from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
@@ -40,15 +41,17 @@ def build_routing(
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = stats_follower(app, stats, run)
     handlers = RoutingHandlers(app, run, broker)
+    inbound, legacy = subscribe_inbound(
+        broker,
+        js,
+        service="routing",
+        partitions=settings.inbound_partitions,
+        handler=handlers.inbound,
+        description="Opens a contact for each interaction and offers it; ends abandoned calls",
+    )
     inboxes = [
-        subscribe(
-            broker,
-            stream=INBOUND,
-            durable="routing",
-            subject="sb.inbound.>",
-            handler=handlers.inbound,
-            description="Opens a contact for each interaction and offers it; ends abandoned calls",
-        ),
+        *inbound,
+        legacy.inbox,
         subscribe(
             broker,
             stream=EVENTS,
@@ -140,7 +143,7 @@ def build_routing(
             routing_router(app, run, handlers.heartbeat, auth),
             stats_router(app, stats, run, auth),
         ],
-        loops=[relay.follower.run, stats_loop.run],
+        loops=[relay.follower.run, stats_loop.run, legacy.run],
         health=health,
         close=close,
     )

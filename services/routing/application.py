@@ -35,6 +35,7 @@ from services.routing.policy import (
 )
 from services.routing.unit import NotFound, Unit
 from services.routing.views import agent_view, contact_view, decisions_view, offer_view
+from switchboard.inbox import NotYet
 from switchboard.log_follower import select_after
 from switchboard.shredding import KeyRing, ShreddingMapper, open_key_table
 from switchboard.store import TrackedApplication
@@ -188,8 +189,12 @@ class RoutingApplication(TrackedApplication):
             if update.kind != "status" or update.status not in CALL_ENDED:
                 return
             contact = unit.get(Contact, contact_id_for(update.interaction_id))
-            if contact is None or not contact.is_open:
-                return  # unknown to routing yet, or already taken/finished
+            if contact is None:
+                # Keyed by interaction, an update may be in another partition than its
+                # interaction (keyed by sender) and come first: wait for it.
+                raise NotYet(f"contact of interaction {update.interaction_id} not opened yet")
+            if not contact.is_open:
+                return  # already taken or finished
             offer_id = contact.pending_offer_id()
             had_offer = contact.abandon(f"call {update.status}", unit.now)
             if had_offer is not None and offer_id is not None:

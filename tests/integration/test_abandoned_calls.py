@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import nats
 
-from events import InboundEvent, InteractionReceived, InteractionUpdated, Sender
+from events import InboundEvent, InteractionReceived, InteractionUpdated, Sender, contact_id_for
 from switchboard.jetstream import INBOUND, envelope
 from tests.support.stack import Stack
 from tests.support.waiting import eventually
 
 
-async def publish(stack: Stack, event: InboundEvent) -> None:
+async def publish(stack: Stack, event: InboundEvent) -> str:
+    """Returns the subject INBOUND stored it under (its partition in place of its key)."""
     nc = await nats.connect(stack.nats_server.url)
     try:
         env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
-        await nc.jetstream().publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+        js = nc.jetstream()
+        ack = await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+        return (await js.get_msg(INBOUND, ack.seq)).subject
     finally:
         await nc.close()
 
@@ -85,3 +88,18 @@ async def test_hang_up_after_accepting_changes_nothing(stack: Stack) -> None:
     await eventually(stack.settled)
     r = await stack.http.get(f"/api/contacts/{offer['contact_id']}")
     assert r.json()["status"] == "accepted"
+
+
+async def test_a_hang_up_that_overtakes_its_call_still_abandons_it(stack: Stack) -> None:
+    # The call is keyed by the caller, its status by the call: they travel in different
+    # partitions, and the status can be handled first. Routing waits for the call.
+    hang_up = await publish(stack, status("CA4", "canceled"))
+    ringing = await publish(stack, call("CA4"))
+    assert hang_up.split(".")[2] != ringing.split(".")[2], "the premise: two partitions"
+    contact = contact_id_for(InboundEvent.id_for("voice", "+4930123456", "CA4"))
+
+    async def abandoned() -> bool:
+        r = await stack.http.get(f"/api/contacts/{contact}")
+        return r.status_code == 200 and r.json()["status"] == "abandoned"
+
+    await eventually(abandoned)

@@ -95,5 +95,5 @@ async def test_an_erased_customer_cannot_be_read_from_any_store(stack: Stack) ->
         assert [r.position for r in rows][::-1] == [e["position"] for e in kept_timeline]
         assert projector.view.rows(gone["customer_id"], None, 1000, None) == []
     finally:
-        projector.app.close()
+        projector.close()
     assert scan(stack) == set()

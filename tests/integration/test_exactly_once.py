@@ -83,11 +83,10 @@ async def test_redelivery_and_republishing_change_nothing(stack: Stack, mailbox:
 async def test_garbage_on_the_stream_is_dead_lettered_and_the_rest_flows(stack: Stack) -> None:
     nc = await nats.connect(stack.nats_server.url)
     js = nc.jetstream()
-    await js.publish("sb.inbound.webform", b"\xff\xfe not json")
-    await js.publish(
-        "sb.inbound.webform", b'{"half": ', headers={"Sb-Event-Type": "InteractionReceived"}
-    )
-    await js.publish("sb.inbound.webform", b"{}", headers={"Sb-Event-Type": "NoSuchEvent"})
+    subject = "sb.inbound.garbage.webform"  # one key: one partition's consumers see all three
+    await js.publish(subject, b"\xff\xfe not json")
+    await js.publish(subject, b'{"half": ', headers={"Sb-Event-Type": "InteractionReceived"})
+    await js.publish(subject, b"{}", headers={"Sb-Event-Type": "NoSuchEvent"})
     r = await stack.post_form(email="after@example.com", message="still works?")
     assert r.status_code == 202
     assert await eventually(lambda: stack.customer("after@example.com"))

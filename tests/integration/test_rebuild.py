@@ -48,7 +48,7 @@ async def test_rebuild_matches_the_live_timeline(stack: Stack) -> None:
     assert rows() == []  # the comparison above was not between two untouched tables
     projector.rebuild()
     assert rows() == live
-    projector.app.close()
+    projector.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -125,4 +125,4 @@ async def test_rebuild_matches_after_merges_unmerges_notes_and_suggestions(
         projector.rebuild()
         assert read_model(projector.view, customers) == live
     finally:
-        projector.app.close()
+        projector.close()

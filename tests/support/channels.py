@@ -134,11 +134,11 @@ def email(n: int, text: str) -> EmailMessage:
     return msg
 
 
-# Channels reached over HTTP: name -> (INBOUND subject, request builder(n, text, base)).
+# Channels reached over HTTP: name -> (channel on INBOUND, request builder(n, text, base)).
 HTTP_CHANNELS: dict[str, tuple[str, Callable[[int, str, str], Request]]] = {
-    "webform": ("sb.inbound.webform", lambda n, text, _: webform(n, text)),
-    "telegram": ("sb.inbound.telegram", lambda n, text, _: telegram(n, text)),
-    "api": ("sb.inbound.api", lambda n, text, _: api(n, text)),
-    "twilio-sms": ("sb.inbound.sms", twilio_sms),
+    "webform": ("webform", lambda n, text, _: webform(n, text)),
+    "telegram": ("telegram", lambda n, text, _: telegram(n, text)),
+    "api": ("api", lambda n, text, _: api(n, text)),
+    "twilio-sms": ("sms", twilio_sms),
 }
-EMAIL_SUBJECT = "sb.inbound.email"
+EMAIL_CHANNEL = "email"

@@ -22,6 +22,7 @@ from schemas.config import (
     RoutingConfig,
     SwitchboardConfig,
 )
+from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import RELAY_BUCKET, nats_servers
 from switchboard.nats_server import NatsServerProcess
 from switchboard.runtime import Runtime
@@ -31,8 +32,14 @@ from tests.support.ports import free_port
 
 ONE_AT_A_TIME = {"messaging": 1, "email": 1}
 
+# The durable consumers of a running system (INBOUND's per partition, as the services'
+# settings give the partition count: the default unless SWITCHBOARD_INBOUND_PARTITIONS is set).
+PARTITIONS = Settings().inbound_partitions
 CONSUMERS = {
-    "INBOUND": ["routing", "history"],
+    "INBOUND": [
+        *inbound_consumer_names("routing", PARTITIONS),
+        *inbound_consumer_names("history", PARTITIONS),
+    ],
     "EVENTS": [
         "routing-scheduler",
         "routing-wait-scheduler",

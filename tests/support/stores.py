@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from switchboard.settings import Settings
 from switchboard.store import TrackedApplication, event_store_env
 
@@ -21,3 +23,19 @@ def timeline_position(settings: Settings) -> int:
     from services.history.projector import open_timeline_view
 
     return open_timeline_view(event_store_env(settings, "timeline")).position()
+
+
+def created_in_order(settings: Settings, app_name: str) -> list[uuid.UUID]:
+    """The aggregates a service's store created, in the order it recorded their creation."""
+    reader = type(app_name, (TrackedApplication,), {"name": app_name})(
+        event_store_env(settings, app_name)
+    )
+    try:
+        created: list[uuid.UUID] = []
+        start = 0
+        while batch := reader.recorder.select_notifications(start, 500, inclusive_of_start=False):
+            created += [n.originator_id for n in batch if n.originator_version == 1]
+            start = batch[-1].id
+        return created
+    finally:
+        reader.close()

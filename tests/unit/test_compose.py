@@ -170,6 +170,17 @@ def test_nats_nodes_form_one_cluster_holding_every_replica() -> None:
         assert replicas.stream_replicas == len(NATS_NODES), name
 
 
+def test_every_service_declares_inbound_with_the_same_partitions() -> None:
+    # Each service declares the streams as its settings say: they must agree.
+    counts = {
+        Settings(
+            inbound_partitions=svc["environment"]["SWITCHBOARD_INBOUND_PARTITIONS"]
+        ).inbound_partitions
+        for svc in OURS.values()
+    }
+    assert len(counts) == 1 and counts.pop() > 1
+
+
 def test_replicas_share_the_session_key() -> None:
     # A session signed by one container must be accepted by every other one.
     keys = {svc["environment"]["SWITCHBOARD_SESSION_SECRET"] for svc in OURS.values()}

@@ -37,6 +37,11 @@ class ReadModelSql:
     placeholder = "?"
     # From the eventsourcing tracking recorder this is mixed into.
     _insert_tracking: Callable[[Any, Tracking], None]
+    datastore: Any
+
+    def close(self) -> None:
+        """The view's own connections: it has a pool beside the history store's."""
+        self.datastore.close()
 
     # What a dialect provides ------------------------------------------------------
     def _cursor(self, commit: bool) -> AbstractContextManager[Any]:

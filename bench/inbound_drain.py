@@ -1,0 +1,150 @@
+"""How fast routing and history work off an INBOUND backlog, 1 against 2 replicas each.
+
+    python -m bench.inbound_drain [--interactions 600] [--partitions 1,4]
+
+The consumers alone, without ingest or a load generator competing for the cores: each round
+starts a fresh nats-server and database (a throwaway PostgreSQL), publishes `interactions`
+web-form interactions, each from another customer, straight to INBOUND, then starts N
+replicas each of routing and history (`switchboard serve`, as compose.yaml runs them) and
+times until every partition consumer of each service has nothing pending. Reported per
+round: interactions per second for routing and for history, the CPU seconds each process
+used and how busy the whole machine was; per partition count, 2 replicas as ratios to 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import nats
+from nats.js import JetStreamContext
+
+from bench.scale import cpu_seconds, machine_busy
+from events import InboundEvent, InteractionReceived, Sender
+from switchboard.inbound_consumers import inbound_consumer_names
+from switchboard.jetstream import INBOUND, ensure_streams, envelope
+from switchboard.nats_server import NatsServerProcess
+from tests.support.channels import system_toml
+from tests.support.ports import free_port
+from tests.support.postgres import ThrowawayPostgres
+from tests.support.service_processes import ServiceProcesses
+
+SERVICES = ("routing", "history")
+
+
+async def fill(js: JetStreamContext, interactions: int) -> None:
+    for n in range(interactions):
+        event = InteractionReceived(
+            interaction_id=InboundEvent.id_for("webform", "bench", str(n)),
+            channel="webform",
+            source="bench",
+            external_id=str(n),
+            sender=Sender(email=f"d{n}@example.com"),
+            text=f"backlog {n}",
+        )
+        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
+        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+
+
+async def pending(js: JetStreamContext, service: str, partitions: int) -> int:
+    total = 0
+    for name in inbound_consumer_names(service, partitions):
+        info = await js.consumer_info(INBOUND, name)
+        total += info.num_pending + info.num_ack_pending
+    return total
+
+
+async def round_with(
+    replicas: int, partitions: int, interactions: int, pg: ThrowawayPostgres, base: Path
+) -> dict[str, object]:
+    name = f"p{partitions}r{replicas}"
+    server = NatsServerProcess(base / f"nats-{name}", free_port())
+    server.start()
+    nc = await nats.connect(server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=partitions)
+    await fill(js, interactions)
+    system = ServiceProcesses(
+        base / name,
+        "",
+        server.url,
+        pg.create_database(f"drain_{name}"),
+        env={"SWITCHBOARD_INBOUND_PARTITIONS": str(partitions)},
+        names=SERVICES,
+        replicas=dict.fromkeys(SERVICES, replicas),
+        config_for=lambda _: system_toml(free_port()),
+    )
+    try:
+        # Started together; each replica starts consuming as soon as it is up.
+        await system.start()
+        started = time.monotonic()
+        pids = {k: p.proc.pid for k, p in system.procs.items() if p.proc is not None}
+        cpu_before = {k: cpu_seconds(pid) for k, pid in pids.items()}
+        busy_before = machine_busy()
+        took: dict[str, float] = {}
+        while len(took) < len(SERVICES) and time.monotonic() - started < 600:
+            for service in SERVICES:
+                if service not in took and not await pending(js, service, partitions):
+                    took[service] = time.monotonic() - started
+            await asyncio.sleep(0.1)
+        cpu = {k: round(cpu_seconds(pid) - cpu_before[k], 1) for k, pid in pids.items()}
+        busy, total = (a - b for a, b in zip(machine_busy(), busy_before, strict=True))
+    finally:
+        system.stop()
+        await nc.close()
+        server.stop()
+    result: dict[str, object] = {"partitions": partitions, "replicas": replicas}
+    for service in SERVICES:
+        result[f"{service}_per_s"] = round(interactions / took[service], 1)
+    result["machine_busy"] = round(busy / total, 2)
+    result["cpu_seconds"] = cpu
+    return result
+
+
+async def main(interactions: int, partition_counts: list[int]) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = ThrowawayPostgres(Path(tempfile.mkdtemp(prefix="switchboard-drain-pg-")))
+        pg.start()
+        try:
+            rounds = [
+                await round_with(n, p, interactions, pg, Path(tmp))
+                for p in partition_counts
+                for n in (1, 2)
+            ]
+        finally:
+            pg.stop()
+    columns = ["partitions", "replicas", "routing_per_s", "history_per_s", "machine_busy"]
+    print("".join(f"{c:>15}" for c in columns))
+    for r in rounds:
+        print("".join(f"{r[c]!s:>15}" for c in columns))
+    for r in rounds:
+        print(f"P={r['partitions']} R={r['replicas']} CPU seconds: {r['cpu_seconds']}")
+    summary: dict[str, object] = {
+        "bench": "inbound_drain",
+        "interactions": interactions,
+        "rounds": rounds,
+    }
+    for p in partition_counts:
+        one, two = (r for r in rounds if r["partitions"] == p)
+        for service in SERVICES:
+            key = f"{service}_per_s"
+            summary[f"p{p}_{service}_ratio_2_to_1"] = round(
+                float(str(two[key])) / float(str(one[key])), 3
+            )
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interactions", type=int, default=600)
+    parser.add_argument(
+        "--partitions", default="1,4", help="INBOUND partition counts to compare, e.g. 1,4"
+    )
+    args = parser.parse_args()
+    counts = [int(p) for p in args.partitions.split(",")]
+    asyncio.run(main(args.interactions, counts))
