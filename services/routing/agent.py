@@ -43,11 +43,12 @@ class Agent(Aggregate):
             raise ValueError(f"unknown status {status!r}")
         if status == self.status:
             return False
-        self._status_changed(status, at)
+        self._status_changed(self.agent_id, status, at)
         return True
 
+    # The agent's own id travels with the event: the console is told who changed.
     @event("StatusChanged")
-    def _status_changed(self, status: str, at: datetime) -> None:
+    def _status_changed(self, agent_id: str, status: str, at: datetime) -> None:
         if status == "available" and not self.contacts:
             self.idle_since = at
         self.status = status

@@ -8,6 +8,7 @@ from typing import Any
 
 from events import (
     AgentOffered,
+    AgentStatusChanged,
     ContactAbandoned,
     ContactCancelled,
     ContactCompleted,
@@ -164,6 +165,10 @@ def _cancelled(e: Any) -> Event:
     )
 
 
+def _status(e: Any) -> Event:
+    return AgentStatusChanged(occurred_at=e.timestamp, agent_id=e.agent_id, status=e.status)
+
+
 def _withdrawn(e: Any) -> Event:
     return OfferWithdrawn(
         contact_id=e.originator_id,
@@ -191,6 +196,7 @@ CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Contact.OfferWithdrawn": _withdrawn,
     "Contact.Transferred": _transferred,
     "Contact.Cancelled": _cancelled,
+    "Agent.StatusChanged": _status,
 }
 
 

@@ -205,7 +205,7 @@ def test_caller_hanging_up_abandons_the_contact(app: RoutingApplication, clock: 
     assert app.offers_for("alice") == []
 
 
-INTERNAL = {"Contact.RoutingDecided", "Contact.Identified"}
+INTERNAL = {"Contact.RoutingDecided", "Contact.Identified"}  # routing's own bookkeeping
 
 
 def test_every_contact_event_has_a_contract_with_a_stable_id(
@@ -219,11 +219,15 @@ def test_every_contact_event_has_a_contract_with_a_stable_id(
     app.complete(contact.contact_id, "solved")
     notifications = app.recorder.select_notifications(start=None, limit=100)
     kinds = []
+    statuses: list[tuple[str, str]] = []
     for n in notifications:
         event = app.mapper.to_domain_event(n)
         contract = to_contract(event)
         name = type(event).__qualname__
-        if name.startswith("Contact.") and name != "Contact.RoutingDecided":  # internal
+        if name == "Agent.StatusChanged":
+            assert contract is not None and contract.type_name() == "AgentStatusChanged"
+            statuses.append((contract.agent_id, contract.status))  # type: ignore[attr-defined]
+        elif name.startswith("Contact.") and name not in INTERNAL:
             assert contract is not None
             assert contract == to_contract(app.mapper.to_domain_event(n))  # same id each time
             kinds.append(contract.type_name())
@@ -239,6 +243,7 @@ def test_every_contact_event_has_a_contract_with_a_stable_id(
         "ReplyRequested",
         "ContactCompleted",
     ]
+    assert statuses == [("alice", "available"), ("bob", "available")]
 
 
 def test_each_decision_says_who_was_considered_and_why(
