@@ -21,6 +21,8 @@ class LogFollower:
 
     `position` says where the follower stands (read from wherever the consumer keeps it),
     so after a crash it resumes there; `process` must be idempotent for the last batch.
+    `ceiling`, when given, says how far the follower may go: one that must not run ahead
+    of another (see `OutboxRelay`) is woken by it rather than polling past it.
     """
 
     def __init__(
@@ -31,6 +33,7 @@ class LogFollower:
         process: Callable[[Sequence[Notification]], Awaitable[None]],
         executor: SerialExecutor,
         idle_poll: float = 0.05,
+        ceiling: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.name = name
         self._select = select
@@ -38,6 +41,7 @@ class LogFollower:
         self._process = process
         self._executor = executor
         self._idle_poll = idle_poll
+        self._ceiling = ceiling
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.processed = 0
@@ -76,6 +80,9 @@ class LogFollower:
         """Processes one batch; True when there was nothing left to do."""
         start = await self._position()
         batch = await self._executor(self._select, start, BATCH)
+        if batch and self._ceiling is not None:
+            ceiling = await self._ceiling()
+            batch = [n for n in batch if n.id <= ceiling]
         if not batch:
             return True
         await self._process(batch)

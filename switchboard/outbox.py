@@ -7,7 +7,7 @@ its window, and consumers (which track the origin position) drop it after that.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -38,7 +38,10 @@ class OutboxRelay:
         js: JetStreamContext,
         to_contract: ToContract,
         executor: SerialExecutor,
+        behind: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
+        """`behind`: a position in the same log the relay must not pass (a projection that
+        has to show an event before the rest of the system hears of it)."""
         self.app_name = app_name
         self._app = app
         self._js = js
@@ -49,6 +52,7 @@ class OutboxRelay:
             self._position,
             self._publish,
             executor,
+            ceiling=behind,
         )
         self.published = 0
         app.committed.append(self.follower.wake)

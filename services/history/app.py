@@ -44,7 +44,10 @@ def build_history(
     projector = build_history_core(settings, config)
     app = projector.app
     run = SerialExecutor("history")
-    relay = OutboxRelay("history", app, js, to_contract, run)
+    # Routing offers a contact once history identified its customer; holding that word back
+    # until the timeline shows the interaction means the agent's screen pop always has it.
+    relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
+    projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
     _, legacy = subscribe_inbound(
         broker,

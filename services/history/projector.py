@@ -30,11 +30,13 @@ class TimelineProjector:
         self.app = app
         self.view = view
         self.run = run
+        self.projected: list[Callable[[], None]] = []
         self.follower = LogFollower(
-            "projection:timeline", select_after(app.recorder), self._position, self._project, run
+            "projection:timeline", select_after(app.recorder), self.position, self._project, run
         )
 
-    async def _position(self) -> int:
+    async def position(self) -> int:
+        """The last history notification the timeline shows."""
         return await self.run(self.view.position)
 
     def close(self) -> None:
@@ -54,6 +56,8 @@ class TimelineProjector:
 
     async def _project(self, notifications: Sequence[Notification]) -> None:
         await self.run(self.project, notifications)
+        for listener in self.projected:
+            listener()
 
     def rebuild(self, progress: ProgressCallback | None = None) -> int:
         """Drops the read model and projects the whole history store again."""
