@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +60,7 @@ class Result:
 
 
 async def drive(
-    name: str, seconds: float, concurrency: int, attempt: Callable[[int], object]
+    name: str, seconds: float, concurrency: int, attempt: Callable[[int], Awaitable[object]]
 ) -> Result:
     """`attempt(n)` is awaited by `concurrency` workers until time is up."""
     result = Result(name)
@@ -72,7 +72,7 @@ async def drive(
             n = next(counter)
             start = time.perf_counter()
             try:
-                await attempt(n)  # type: ignore[misc]
+                await attempt(n)
             except Exception:
                 result.errors += 1
                 continue

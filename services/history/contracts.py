@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from events import CustomerErased, CustomerIdentified, Event
+from events import CustomerErased, CustomerIdentified
 
 
-def to_contract(domain_event: Any) -> Event | None:
+def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None:
     kind = type(domain_event).__qualname__
     if kind == "Customer.Erased":
         return CustomerErased(

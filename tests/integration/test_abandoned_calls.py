@@ -17,7 +17,9 @@ async def publish(stack: Stack, event: InboundEvent) -> str:
         env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
         js = nc.jetstream()
         ack = await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
-        return (await js.get_msg(INBOUND, ack.seq)).subject
+        stored = await js.get_msg(INBOUND, ack.seq)
+        assert stored.subject is not None
+        return stored.subject
     finally:
         await nc.close()
 

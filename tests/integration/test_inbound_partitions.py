@@ -5,6 +5,7 @@ single consumers still held to the new code without losing or doubling any of it
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import nats
@@ -52,7 +53,9 @@ def edited(original: InteractionReceived) -> InteractionUpdated:
 async def publish(js: JetStreamContext, event: InboundEvent, subject: str) -> str:
     env = envelope(event, subject=subject, **{"Nats-Msg-Id": event.msg_id()})
     ack = await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
-    return (await js.get_msg(INBOUND, ack.seq)).subject
+    stored = await js.get_msg(INBOUND, ack.seq)
+    assert stored.subject is not None
+    return stored.subject
 
 
 async def test_each_key_lands_in_one_partition_and_all_partitions_are_used(
@@ -131,7 +134,7 @@ async def test_old_single_consumers_are_drained_then_deleted(
             return False
 
         for name in ("routing", "history"):
-            await eventually(lambda name=name: gone(name))  # type: ignore[misc]
+            await eventually(partial(gone, name))
         await eventually(stack.settled)
         received: Counter[str] = Counter()
         for email in ("old0", "old1", "old2", "new0", "new1"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,7 @@ async def test_rebuild_matches_the_live_timeline(stack: Stack) -> None:
         assert r.status_code == 202
     [offer] = await eventually(lambda: stack.offers("alice"))
     assert (await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")).status_code == 200
-    customers = [
-        await eventually(lambda n=n: stack.customer(f"r{n}@example.com")) for n in range(3)
-    ]
+    customers = [await eventually(partial(stack.customer, f"r{n}@example.com")) for n in range(3)]
     await eventually(stack.settled)
     await stack.stop()
 
@@ -79,13 +78,16 @@ async def test_rebuild_matches_after_merges_unmerges_notes_and_suggestions(
         fields = {"phone": phone} if phone else {}
         r = await stack.post_form(name=email.title(), email=email, message="hi", **fields)
         assert r.status_code == 202
-    ids = [(await eventually(lambda e=e: stack.customer(e)))["customer_id"] for e in (a, b, c)]
+    ids = [(await eventually(partial(stack.customer, e)))["customer_id"] for e in (a, b, c)]
     # a's e-mail with b's phone: a suggestion, not a merge (phone is not strong here)
     r = await stack.post_form(email=a, phone="+4915100000002", message="again")
     assert r.status_code == 202
 
     async def suggested() -> list[dict[str, Any]]:
-        return (await stack.http.get("/api/customers/merge-suggestions")).json()  # type: ignore[no-any-return]
+        found: list[dict[str, Any]] = (
+            await stack.http.get("/api/customers/merge-suggestions")
+        ).json()
+        return found
 
     [suggestion] = await eventually(suggested)
     assert {suggestion["a"], suggestion["b"]} == {ids[0], ids[1]}

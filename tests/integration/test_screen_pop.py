@@ -14,6 +14,7 @@ from pathlib import Path
 import nats
 import psycopg
 import pytest
+from nats.aio.msg import Msg
 
 from events import CustomerIdentified
 from switchboard.nats_server import NatsServerProcess
@@ -36,7 +37,7 @@ async def test_the_customer_is_announced_once_the_timeline_shows_the_interaction
     announced: asyncio.Queue[dict[str, object]] = asyncio.Queue()
     nc = await nats.connect(stack.nats_server.url)
 
-    async def on_identified(msg: nats.aio.msg.Msg) -> None:
+    async def on_identified(msg: Msg) -> None:
         await announced.put(json.loads(msg.data))
 
     await nc.subscribe(CustomerIdentified.subject, cb=on_identified)

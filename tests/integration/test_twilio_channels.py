@@ -4,8 +4,9 @@ back through the twilio client to a server speaking Twilio's API."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -132,8 +133,8 @@ async def test_sms_and_whatsapp_from_one_number_are_one_customer_and_replies_go_
     assert [s for s in found if s.startswith("message ")] == ["message 5", "message 6"]
 
 
-async def _json(response: object) -> list[dict[str, object]]:
-    r = await response  # type: ignore[misc]
+async def _json(response: Awaitable[httpx.Response]) -> list[dict[str, Any]]:
+    r = await response
     assert r.status_code == 200, r.text
     return list(r.json())
 

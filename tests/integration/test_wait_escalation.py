@@ -9,7 +9,7 @@ import pytest
 
 from switchboard.nats_server import NatsServerProcess
 from tests.support.mailbox import Mailbox
-from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.stack import Stack, delivered, running_stack, stack_config
 from tests.support.waiting import eventually
 
 
@@ -54,4 +54,4 @@ async def test_deadline_after_an_agent_took_it_changes_nothing(impatient: Stack)
 
 async def _fired(stack: Stack) -> bool:
     info = (await stack.consumers())["routing-wait-deadlines"]
-    return info.delivered.stream_seq > 0 and info.num_ack_pending == 0 and info.num_pending == 0
+    return delivered(info).stream_seq > 0 and info.num_ack_pending == 0 and info.num_pending == 0

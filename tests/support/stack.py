@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from nats.js.api import ConsumerInfo
+from nats.js.api import ConsumerInfo, SequenceInfo
 from nats.js.errors import KeyNotFoundError
 
 from schemas.config import (
@@ -255,6 +255,13 @@ async def settled(nats_url: str, settings: Settings) -> bool:
 async def all_consumed(nats_url: str) -> bool:
     infos = await consumers(nats_url)
     return all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos.values())
+
+
+def delivered(info: ConsumerInfo) -> SequenceInfo:
+    """How far a consumer has delivered: the server always reports it for an existing
+    consumer, though the client types it as optional."""
+    assert info.delivered is not None, info
+    return info.delivered
 
 
 @contextlib.asynccontextmanager

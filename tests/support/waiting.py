@@ -11,9 +11,11 @@ T = TypeVar("T")
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T]], *, timeout: float = 20.0, interval: float = 0.05
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 20.0, interval: float = 0.05
 ) -> T:
-    """Returns the first truthy result of `probe`; fails with the last result on timeout."""
+    """Returns the first truthy result of `probe`; fails with the last result on timeout.
+
+    A probe may answer None for "not yet"; as None is never truthy, the result is a T."""
     deadline = time.monotonic() + timeout
     last: T | None = None
     while time.monotonic() < deadline:

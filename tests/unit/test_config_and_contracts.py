@@ -64,7 +64,7 @@ def test_events_are_immutable() -> None:
         contact_id=uuid.uuid4(), interaction_id=uuid.uuid4(), channel="sms", queue="q", priority=0
     )
     with pytest.raises(ValidationError):
-        event.priority = 5  # type: ignore[misc]
+        event.priority = 5
     with pytest.raises(ValidationError):
         ContactQueued(
             contact_id=uuid.uuid4(),

@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from eventsourcing.persistence import Tracking
 
-from events import InboundEvent, InteractionReceived, OfferAccepted, Sender, contact_id_for
+from events import (
+    CustomerIdentified,
+    InboundEvent,
+    InteractionReceived,
+    OfferAccepted,
+    Sender,
+    contact_id_for,
+)
 from services.history.application import HistoryApplication, MergeConflict
 from services.history.contracts import to_contract
 from services.history.merge_suggestion import SuggestionDecided, suggestion_id
@@ -172,7 +179,8 @@ def test_card_fields_notes_tags_tier_and_who_took_the_contacts(app: HistoryAppli
         for n in app.recorder.select_notifications(start=None, limit=1000)
     ]
     latest = [c for c in identified if c is not None][-1]
-    assert (latest.tier, latest.last_agent_id) == ("vip", "alice")  # type: ignore[attr-defined]
+    assert isinstance(latest, CustomerIdentified)
+    assert (latest.tier, latest.last_agent_id) == ("vip", "alice")
 
     assert app.remove_note(cy, note, "alice")
     assert not app.remove_note(cy, note, "alice")

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import Tracking
 
-from events import CustomerIdentified, InboundEvent, InteractionReceived, Sender, contact_id_for
+from events import (
+    ContactOpened,
+    CustomerIdentified,
+    InboundEvent,
+    InteractionReceived,
+    Sender,
+    contact_id_for,
+)
 from schemas.config import LadderStep, Person, QueueConfig, RoutingConfig
 from services.routing.application import NotYours, RoutingApplication
 from services.routing.contact import ContactError
@@ -154,7 +161,7 @@ def test_routing_waits_for_the_customer_then_goes_without(clock: Clock) -> None:
         to_contract(app.mapper.to_domain_event(n))
         for n in app.recorder.select_notifications(None, 50)
     ]
-    assert [e.identify_by for e in opened if e and e.type_name() == "ContactOpened"] == [
+    assert [e.identify_by for e in opened if isinstance(e, ContactOpened)] == [
         clock.now + timedelta(seconds=2)
     ] * 2
     app.identified(identify(1), track())

@@ -159,7 +159,7 @@ def test_call_status_and_recording_refer_to_the_call() -> None:
         twilio_request(f"{BASE}/voice/status", call(7, CallStatus="no-answer"))
     )
     assert isinstance(status, InteractionUpdated)
-    assert status.interaction_id == received.interaction_id  # type: ignore[attr-defined]
+    assert status.interaction_id == received.interaction_id
     assert status.status == "no-answer"
 
 
