@@ -16,6 +16,8 @@ from events.notifier import NotificationDeadline, NotificationFailed
 from events.routing import (
     AgentOffered,
     AgentStatusChanged,
+    AgentWrapUpEnded,
+    AgentWrapUpStarted,
     ContactAbandoned,
     ContactCancelled,
     ContactCompleted,
@@ -35,6 +37,7 @@ from events.routing import (
     PresenceDeadline,
     ReplyRequested,
     WaitDeadline,
+    WrapUpDeadline,
 )
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -54,12 +57,15 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ContactCancelled,
     ContactFlagged,
     AgentStatusChanged,
+    AgentWrapUpStarted,
+    AgentWrapUpEnded,
     CustomerIdentified,
     CustomerErased,
     OfferDeadline,
     WaitDeadline,
     IdentifyDeadline,
     PresenceDeadline,
+    WrapUpDeadline,
     ReplyRequested,
     ReplyStatusChanged,
     NotificationFailed,
@@ -72,6 +78,8 @@ __all__ = [
     "EVENTS_BY_NAME",
     "AgentOffered",
     "AgentStatusChanged",
+    "AgentWrapUpEnded",
+    "AgentWrapUpStarted",
     "Attachment",
     "Channel",
     "ContactAbandoned",
@@ -103,6 +111,7 @@ __all__ = [
     "ReplyStatusChanged",
     "Sender",
     "WaitDeadline",
+    "WrapUpDeadline",
     "contact_id_for",
     "derived_id",
 ]

@@ -148,6 +148,24 @@ class AgentStatusChanged(Event):
     status: str
 
 
+class AgentWrapUpStarted(Event):
+    """The agent completed a contact and is in after-contact work on it until `until`."""
+
+    subject: ClassVar[str] = f"{PREFIX}.AgentWrapUpStarted"
+    agent_id: str
+    contact_id: uuid.UUID
+    until: datetime
+
+
+class AgentWrapUpEnded(Event):
+    """The wrap-up is over: its time ran out (`time`) or the agent said so (`ready`)."""
+
+    subject: ClassVar[str] = f"{PREFIX}.AgentWrapUpEnded"
+    agent_id: str
+    contact_id: uuid.UUID
+    reason: str
+
+
 class Deadline(Event):
     """Fired by a NATS message schedule. One schedule subject per deadline: publishing it
     again replaces it, so (re)scheduling is idempotent."""
@@ -207,3 +225,15 @@ class PresenceDeadline(Deadline):
 
     def key(self) -> str:
         return self.agent_id
+
+
+class WrapUpDeadline(Deadline):
+    """An agent's after-contact work on a contact is over."""
+
+    subject: ClassVar[str] = "sb.timers.fired.wrapup.*"
+    kind: ClassVar[str] = "wrapup"
+    agent_id: str
+    contact_id: uuid.UUID
+
+    def key(self) -> str:
+        return str(self.contact_id)

@@ -53,6 +53,9 @@ class AgentView(BaseModel):
     supervisor: str | None
     pending_offers: int
     active_contacts: int
+    wrap_up_until: datetime | None = Field(
+        default=None, description="in after-contact work until then (POST .../ready ends it)"
+    )
     skills: dict[str, int] = Field(default_factory=dict)
     languages: list[str] = Field(default_factory=list)
 

@@ -118,6 +118,7 @@ class QueueConfig(BaseModel):
     escalation_timeout_seconds: float | None = Field(default=None, gt=0)
     max_wait_seconds: float | None = Field(default=None, gt=0)
     sla_seconds: float | None = Field(default=None, gt=0)
+    wrap_up_seconds: float | None = Field(default=None, ge=0)
     supervisor: str | None = None
     ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
 
@@ -155,6 +156,9 @@ class RoutingConfig(BaseModel):
     # A returning customer is first offered to the agent who last served them, for this
     # long; 0 turns sticky routing off.
     sticky_timeout_seconds: float = Field(default=10, ge=0)
+    # After-contact work: a completed contact keeps its place in the agent's capacity this
+    # long, or until the agent says they are ready; 0: the place is free at once.
+    wrap_up_seconds: float = Field(default=0, ge=0)
     # Priority added for a customer's tier (from history), e.g. {vip = 10}.
     tier_priority: dict[str, int] = Field(default_factory=lambda: {"vip": 10})
     # First match wins.

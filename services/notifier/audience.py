@@ -12,6 +12,8 @@ from typing import Any
 from events import (
     AgentOffered,
     AgentStatusChanged,
+    AgentWrapUpEnded,
+    AgentWrapUpStarted,
     ContactAbandoned,
     ContactCompleted,
     ContactEscalated,
@@ -44,13 +46,15 @@ BOARD_EVENTS: tuple[type[Event], ...] = (
     ContactAbandoned,
     ContactFlagged,
     AgentStatusChanged,
+    AgentWrapUpStarted,
+    AgentWrapUpEnded,
     NotificationFailed,
 )
 
 
 @dataclass(frozen=True)
 class Push:
-    kind: str  # the SSE event name: offer, escalation, flag, contact, status, board
+    kind: str  # the SSE event name: offer, escalation, flag, contact, status, wrapup, board
     data: dict[str, Any]
 
 
@@ -78,6 +82,10 @@ def pushes(event: Event) -> list[tuple[str | None, Push]]:
         out.append((event.agent_id, Push("contact", _change(event))))
     elif isinstance(event, AgentStatusChanged):
         out.append((event.agent_id, Push("status", {"status": event.status})))
+    elif isinstance(event, AgentWrapUpStarted):
+        out.append((event.agent_id, Push("wrapup", _fields(event, "contact_id", "until"))))
+    elif isinstance(event, AgentWrapUpEnded):
+        out.append((event.agent_id, Push("wrapup", _fields(event, "contact_id", "reason"))))
     if isinstance(event, BOARD_EVENTS):
         hint: dict[str, Any] = {"type": name}
         if isinstance(event, NotificationFailed):

@@ -34,6 +34,8 @@ class Agent(Aggregate):
         self.last_offered_at: datetime | None = None  # round-robin goes by this
         self.offers: dict[str, str] = {}  # offer id -> contact id
         self.contacts: list[str] = []
+        # Completed contacts in after-contact work: contact id -> when it ends.
+        self.wrapping: dict[str, datetime] = {}
         # What kind of work each offer and contact is (see policy.work_kind).
         self.kinds: dict[str, str] = {}
 
@@ -78,10 +80,25 @@ class Agent(Aggregate):
         if contact_id in self.contacts:
             self.contacts.remove(contact_id)
         self.kinds.pop(contact_id, None)
-        if not self.contacts:
+        if not self.contacts and not self.wrapping:
             self.idle_since = at
 
+    # A contact in wrap-up keeps its kind of work, so it holds the agent's capacity as the
+    # contact did: voice blocks everything until the wrap-up ends, one chat one chat slot.
+    @event("WrapUpStarted")
+    def start_wrap_up(self, agent_id: str, contact_id: str, kind: str, until: datetime) -> None:
+        self.wrapping[contact_id] = until
+        self.kinds[contact_id] = kind
+
+    @event("WrapUpEnded")
+    def end_wrap_up(self, agent_id: str, contact_id: str, reason: str, at: datetime) -> None:
+        self.wrapping.pop(contact_id, None)
+        if contact_id not in self.contacts:
+            self.kinds.pop(contact_id, None)
+        if not self.contacts and not self.wrapping:
+            self.idle_since = at  # idle from the end of their last piece of work
+
     def load(self) -> list[str]:
-        """The kind of every offer and contact this agent holds."""
-        held = [*self.offers.values(), *self.contacts]
+        """The kind of every offer, contact and wrap-up this agent holds."""
+        held = [*self.offers.values(), *self.contacts, *self.wrapping]
         return [self.kinds.get(c, "messaging") for c in held]

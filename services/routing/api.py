@@ -96,6 +96,12 @@ def routing_router(
         auth.require_manages(principal, person(agent_id))
         return await command(lambda: app.set_status(agent_id, body.status))
 
+    @router.post("/agents/{agent_id}/ready", response_model=AgentView)
+    async def ready(agent_id: str, principal: Principal = staff) -> AgentView:
+        """The agent ends their after-contact work (wrap-up) before its time is up."""
+        auth.require_manages(principal, person(agent_id))
+        return await command(lambda: app.ready(agent_id))
+
     @router.post("/agents/{agent_id}/heartbeat", status_code=204)
     async def beat(agent_id: str, principal: Principal = staff) -> None:
         """The desk is open. Without one within heartbeat_timeout_seconds the agent goes

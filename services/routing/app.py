@@ -110,6 +110,22 @@ def build_routing(
         ),
         subscribe(
             broker,
+            stream=TIMERS,
+            durable="routing-wrapup-deadlines",
+            subject="sb.timers.fired.wrapup.>",
+            handler=handlers.wrap_up_deadline,
+            description="Ends after-contact work whose time is up, so the agent gets work again",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-wrapup-scheduler",
+            subject="sb.events.routing.AgentWrapUpStarted",
+            handler=handlers.wrap_up_started,
+            description="Schedules the end of each wrap-up",
+        ),
+        subscribe(
+            broker,
             stream=EVENTS,
             durable="routing-wait-scheduler",
             subject="sb.events.routing.ContactQueued",

@@ -241,6 +241,14 @@ class RoutingApplication(TrackedApplication):
                     person.supervisor, "agent stopped answering (missed heartbeats)", unit.now
                 )
 
+    def wrap_up_over(self, agent_id: str, contact_id: uuid.UUID, tracking: Tracking) -> None:
+        with self.unit(tracking) as unit:
+            if agent_id not in self.people:
+                return
+            agent = unit.agent(agent_id)
+            if str(contact_id) in agent.wrapping:
+                self.dispatch.end_wrap_up(unit, agent, [str(contact_id)], "time")
+
     def expire(self, contact_id: uuid.UUID, offer_id: uuid.UUID, tracking: Tracking) -> None:
         with self.unit(tracking) as unit:
             contact = unit.get(Contact, contact_id)
@@ -292,9 +300,16 @@ class RoutingApplication(TrackedApplication):
             contact = unit.contact(contact_id)
             _require_holder(contact.agent_id, actor, f"contact {contact_id}")
             agent = unit.agent(contact.complete(disposition, unit.now))
-            agent.finish(str(contact.id), unit.now)
-            self.dispatch.fill(unit, agent.agent_id)
+            self.dispatch.finish(unit, agent, contact)
         return contact_view(contact)
+
+    def ready(self, agent_id: str) -> AgentView:
+        """The agent finished their after-contact work early: new work may come."""
+        person = self._person(agent_id)
+        with self.unit() as unit:
+            agent = unit.agent(person.id)
+            self.dispatch.end_wrap_up(unit, agent, list(agent.wrapping), "ready")
+        return agent_view(agent, person)
 
     def reply(self, contact_id: uuid.UUID, text: str, actor: str | None = None) -> uuid.UUID:
         with self.unit() as unit:
@@ -422,7 +437,7 @@ class RoutingApplication(TrackedApplication):
             agent = unit.seen_agent(agent_id)
             status = agent.status if agent else "offline"
             by_status[status] = by_status.get(status, 0) + 1
-            busy += bool(agent and agent.contacts)
+            busy += bool(agent and (agent.contacts or agent.wrapping))
         longest = (unit.now - oldest).total_seconds() if oldest else None
         return len(waiting), longest, by_status, busy
 

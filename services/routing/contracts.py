@@ -9,6 +9,8 @@ from typing import Any
 from events import (
     AgentOffered,
     AgentStatusChanged,
+    AgentWrapUpEnded,
+    AgentWrapUpStarted,
     ContactAbandoned,
     ContactCancelled,
     ContactCompleted,
@@ -169,6 +171,24 @@ def _status(e: Any) -> Event:
     return AgentStatusChanged(occurred_at=e.timestamp, agent_id=e.agent_id, status=e.status)
 
 
+def _wrap_up_started(e: Any) -> Event:
+    return AgentWrapUpStarted(
+        occurred_at=e.timestamp,
+        agent_id=e.agent_id,
+        contact_id=uuid.UUID(e.contact_id),
+        until=e.until,
+    )
+
+
+def _wrap_up_ended(e: Any) -> Event:
+    return AgentWrapUpEnded(
+        occurred_at=e.timestamp,
+        agent_id=e.agent_id,
+        contact_id=uuid.UUID(e.contact_id),
+        reason=e.reason,
+    )
+
+
 def _withdrawn(e: Any) -> Event:
     return OfferWithdrawn(
         contact_id=e.originator_id,
@@ -197,6 +217,8 @@ CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Contact.Transferred": _transferred,
     "Contact.Cancelled": _cancelled,
     "Agent.StatusChanged": _status,
+    "Agent.WrapUpStarted": _wrap_up_started,
+    "Agent.WrapUpEnded": _wrap_up_ended,
 }
 
 

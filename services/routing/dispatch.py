@@ -154,6 +154,24 @@ class Dispatcher:
         )
         unit.add(OfferRef(offer_id=offer_id, contact_id=contact.id))
 
+    def finish(self, unit: Unit, agent: Agent, contact: Contact, wrap_up: bool = True) -> None:
+        """The agent is done with the contact; with `wrap_up`, its place in their capacity
+        stays taken for the queue's after-contact work. Then they may take more."""
+        kind = agent.kinds.get(str(contact.id), work_kind(contact.channel))
+        agent.finish(str(contact.id), unit.now)
+        q = self.plan.by_name.get(contact.queue or "")
+        seconds = q.wrap_up_seconds if q is not None and wrap_up else 0
+        if seconds > 0:
+            until = unit.now + timedelta(seconds=seconds)
+            agent.start_wrap_up(agent.agent_id, str(contact.id), kind, until)
+        self.fill(unit, agent.agent_id)
+
+    def end_wrap_up(self, unit: Unit, agent: Agent, contact_ids: list[str], reason: str) -> None:
+        for contact_id in contact_ids:
+            if contact_id in agent.wrapping:
+                agent.end_wrap_up(agent.agent_id, contact_id, reason, unit.now)
+        self.fill(unit, agent.agent_id)
+
     def withdraw(self, unit: Unit, offer_id: uuid.UUID, reason: str) -> Contact:
         contact = unit.contact_of_offer(offer_id)
         unit.agent(contact.withdraw(offer_id, reason, unit.now)).release(str(offer_id), reason)
@@ -175,5 +193,4 @@ class Dispatcher:
                 self.fill(unit, had)
         elif contact.status == "accepted" and contact.agent_id is not None:
             agent = unit.agent(contact.complete("customer erased", unit.now))
-            agent.finish(str(contact.id), unit.now)
-            self.fill(unit, agent.agent_id)
+            self.finish(unit, agent, contact, wrap_up=False)

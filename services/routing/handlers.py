@@ -9,6 +9,7 @@ from faststream.nats import NatsBroker
 
 from events import (
     AgentOffered,
+    AgentWrapUpStarted,
     ContactOpened,
     ContactQueued,
     CustomerErased,
@@ -21,6 +22,7 @@ from events import (
     OfferDeadline,
     PresenceDeadline,
     WaitDeadline,
+    WrapUpDeadline,
 )
 from services.routing.application import RoutingApplication
 from switchboard.serial import SerialExecutor
@@ -73,6 +75,11 @@ class RoutingHandlers:
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.presence_lost, event.agent_id, tracking)
 
+    async def wrap_up_deadline(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, WrapUpDeadline)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.wrap_up_over, event.agent_id, event.contact_id, tracking)
+
     async def heartbeat(self, agent_id: str) -> None:
         """Moves the agent's presence deadline forward; the schedule is replaced, not added."""
         limit = timedelta(seconds=self.app.config.heartbeat_timeout_seconds)
@@ -92,6 +99,11 @@ class RoutingHandlers:
         if event.expires_at is not None:
             deadline = OfferDeadline(contact_id=event.contact_id, offer_id=event.offer_id)
             await self._schedule(deadline, event.expires_at)
+
+    async def wrap_up_started(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, AgentWrapUpStarted)
+        deadline = WrapUpDeadline(agent_id=event.agent_id, contact_id=event.contact_id)
+        await self._schedule(deadline, event.until)
 
     async def contact_queued(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, ContactQueued)

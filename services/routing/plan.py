@@ -34,6 +34,7 @@ class QueuePlan:
     timeouts: Timeouts
     max_wait_seconds: float
     sla_seconds: float
+    wrap_up_seconds: float
     supervisor: str | None
     # agent id -> the first ladder step whose agents include them; absent: never offered
     reach: Mapping[str, int]
@@ -93,6 +94,10 @@ class RoutingPlan:
             ),
             max_wait_seconds=q.max_wait_seconds or config.max_wait_seconds,
             sla_seconds=q.sla_seconds or config.sla_seconds,
+            # 0 is a value here (no wrap-up in this queue), not "unset".
+            wrap_up_seconds=(
+                config.wrap_up_seconds if q.wrap_up_seconds is None else q.wrap_up_seconds
+            ),
             supervisor=q.supervisor or default_supervisor,
             reach=reach,
         )

@@ -20,6 +20,7 @@ def agent_view(agent: Agent, person: Person) -> AgentView:
         supervisor=person.supervisor,
         pending_offers=len(agent.offers),
         active_contacts=len(agent.contacts),
+        wrap_up_until=max(agent.wrapping.values(), default=None),
         skills=person.skills,
         languages=person.languages,
     )

@@ -27,8 +27,13 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     # Offers last long enough to be accepted by a test, and short enough to watch one lapse.
     # Only e-mail merges customers at once: a shared phone number is a suggestion.
-    config = stack_config(offer_timeout=12, escalation_timeout=600).model_copy(
-        update={"history": HistoryConfig(auto_merge_on=["email"])}
+    # A wrap-up longer than the test: it ends when the agent says Ready.
+    config = stack_config(offer_timeout=12, escalation_timeout=600)
+    config = config.model_copy(
+        update={
+            "history": HistoryConfig(auto_merge_on=["email"]),
+            "routing": config.routing.model_copy(update={"wrap_up_seconds": 600}),
+        }
     )
     async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as s:
         yield s
@@ -94,6 +99,11 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         await alice.get_by_role("button", name="Complete").click()
         await expect(alice.get_by_role("status")).to_have_text("Completed")
         await expect(alice.locator("#work")).to_be_hidden()
+        # After-contact work: nothing new comes until alice says she is ready.
+        await expect(alice.locator("#wrap-up-left")).to_contain_text("Wrap-up:", timeout=LIVE)
+        await alice.get_by_role("button", name="Ready").click()
+        await expect(alice.get_by_role("status")).to_have_text("Ready for the next contact")
+        await expect(alice.locator("#wrap-up")).to_be_hidden()
 
         # alice steps away; bob is available and lets the next offer lapse.
         await alice.get_by_label("Status").select_option("away")

@@ -43,6 +43,7 @@ CONSUMERS = {
     "EVENTS": [
         "routing-scheduler",
         "routing-wait-scheduler",
+        "routing-wrapup-scheduler",
         "routing-identify-scheduler",
         "routing-identities",
         "routing-erasures",
@@ -55,6 +56,7 @@ CONSUMERS = {
         "routing-deadlines",
         "routing-wait-deadlines",
         "routing-presence-deadlines",
+        "routing-wrapup-deadlines",
         "routing-identify-deadlines",
         "notifier-retries",
     ],

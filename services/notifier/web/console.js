@@ -115,7 +115,7 @@ async function refreshAgents() {
       el("th", { scope: "row" }, `${a.name} (${a.agent_id})`),
       el("td", { class: `status status-${a.status}` }, a.status),
       el("td", {}, a.pending_offers),
-      el("td", {}, a.active_contacts),
+      el("td", {}, a.wrap_up_until ? `${a.active_contacts} (in wrap-up)` : a.active_contacts),
     ),
   );
   $("agents").replaceChildren(...rows);

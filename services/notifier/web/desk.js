@@ -21,6 +21,7 @@ async function start(session) {
     escalation: resync,
     contact: onContactChange,
     status: (data) => ($("status-select").value = data.status),
+    wrapup: resync,
   });
   beat = window.setInterval(heartbeat, HEARTBEAT_MS);
   await heartbeat();
@@ -52,6 +53,7 @@ async function resync() {
   const agents = await api("GET", "/api/agents");
   const mine = agents.find((a) => a.agent_id === state.me);
   if (mine) $("status-select").value = mine.status;
+  showWrapUp(mine ? mine.wrap_up_until : null);
   const offers = await api("GET", `/api/agents/${state.me}/offers`);
   state.offers = new Map(offers.map((o) => [o.offer_id, o]));
   await renderOffers();
@@ -124,10 +126,30 @@ async function readCustomer(customerId) {
   return api("GET", `/api/customers/${customerId}`).catch(() => null);
 }
 
+// After-contact work: no new work comes until its time is up or the agent says Ready.
+function showWrapUp(until) {
+  const left = $("wrap-up-left");
+  left.dataset.expires = until || "";
+  show($("wrap-up"), Boolean(until));
+  tick();
+}
+
+async function ready() {
+  try {
+    await api("POST", `/api/agents/${state.me}/ready`);
+    say("Ready for the next contact");
+  } catch (error) {
+    say(`Could not end the wrap-up: ${error.message}`);
+  }
+  await resync();
+}
+
 function tick() {
   for (const node of document.querySelectorAll(".countdown")) {
     const left = secondsLeft(node.dataset.expires);
-    node.textContent = left === null ? "No time limit" : `Expires in ${left} s`;
+    const label = node.dataset.label;
+    if (label) node.textContent = left === null ? "" : `${label}: ${left} s left`;
+    else node.textContent = left === null ? "No time limit" : `Expires in ${left} s`;
     node.classList.toggle("urgent", left !== null && left <= 5);
   }
 }
@@ -225,7 +247,7 @@ $("complete").addEventListener("submit", async (event) => {
     });
     say("Completed");
     closeWork();
-    await loadContacts();
+    await resync(); // shows the wrap-up, if the queue has one
     $("offers-title").focus();
   } catch (error) {
     say(`Could not complete: ${error.message}`);
@@ -241,6 +263,8 @@ $("status-select").addEventListener("change", async (event) => {
   }
   await resync();
 });
+
+$("ready").addEventListener("click", ready);
 
 $("sign-out").addEventListener("click", async () => {
   await api("POST", `/api/agents/${state.me}/status`, { status: "offline" }).catch(() => null);
