@@ -41,7 +41,7 @@ async def test_nats_sigkill_and_restart_while_channels_send(
     # While NATS was away the channels were told to come back, not told "accepted".
     assert traffic.refusals["503"] > 0 and traffic.retry_after_seen, outcome.report()
     outcome.assert_nothing_lost_or_doubled()
-    assert await services.settled(), services.logs()
+    assert not (left := await services.settle()), f"{left}\n{services.logs()}"
 
 
 async def test_postgres_restart_pauses_consumers_and_refuses_no_channel(
@@ -68,4 +68,4 @@ async def test_postgres_restart_pauses_consumers_and_refuses_no_channel(
 
     assert not traffic.refusals, outcome.report()  # the channels never noticed
     outcome.assert_nothing_lost_or_doubled()
-    assert await services.settled(), services.logs()
+    assert not (left := await services.settle()), f"{left}\n{services.logs()}"

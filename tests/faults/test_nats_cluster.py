@@ -80,4 +80,4 @@ async def test_killing_a_nats_node_under_load_loses_nothing(
     new_leader, _ = await stream_leader(nats_cluster.url, TIMERS)
     assert new_leader != leader
     assert any("sam" in f.escalated_to() for f in outcome.fates.values())
-    assert await clustered.settled(), clustered.logs()
+    assert not (left := await clustered.settle()), f"{left}\n{clustered.logs()}"

@@ -43,4 +43,4 @@ async def test_sigkill_of_each_service_loses_and_doubles_nothing(
     assert scenario.desk.accepted > 0
     assert any("sam" in f.escalated_to() for f in outcome.fates.values())
     outcome.assert_nothing_lost_or_doubled()
-    assert await services.settled(), services.logs()
+    assert not (left := await services.settle()), f"{left}\n{services.logs()}"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from switchboard.cli import SERVICES
 from switchboard.settings import Settings
 from tests.support.process import SwitchboardProcess
-from tests.support.stack import settled
+from tests.support.stack import in_flight, settled
 
 
 class ServiceProcesses:
@@ -78,6 +79,17 @@ class ServiceProcesses:
 
     async def settled(self) -> bool:
         return await settled(self.nats_url, self.settings)
+
+    async def settle(self, timeout: float = 60.0) -> list[str]:
+        """What is still in flight after waiting up to `timeout` for the system to come to
+        rest (nothing, normally): once every contact has its fate in the stores, relays, the
+        timeline projection and consumers still trail them by a moment."""
+        deadline = time.monotonic() + timeout
+        while (left := await in_flight(self.nats_url, self.settings)) and (
+            time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.5)
+        return left
 
     def stop(self) -> None:
         for proc in self.procs.values():

@@ -235,8 +235,14 @@ async def consumers(nats_url: str) -> dict[str, ConsumerInfo]:
 async def settled(nats_url: str, settings: Settings) -> bool:
     """Nothing in flight: relays have published their whole store, every consumer is
     idle and the timeline has projected the whole history store."""
+    return not await in_flight(nats_url, settings)
+
+
+async def in_flight(nats_url: str, settings: Settings) -> list[str]:
+    """What is not at rest yet, to read when a test waits in vain."""
     from tests.support.stores import stored_events, timeline_position
 
+    left: list[str] = []
     nc = await nats.connect(nats_servers(nats_url))
     try:
         kv = await nc.jetstream().key_value(RELAY_BUCKET)
@@ -245,13 +251,18 @@ async def settled(nats_url: str, settings: Settings) -> bool:
                 relayed = int((await kv.get(app)).value or b"0")
             except KeyNotFoundError:
                 relayed = 0
-            if relayed != stored_events(settings, app):
-                return False
+            stored = stored_events(settings, app)
+            if relayed != stored:
+                left.append(f"relay {app}: {relayed} of {stored}")
     finally:
         await nc.close()
-    if timeline_position(settings) != stored_events(settings, "history"):
-        return False
-    return await all_consumed(nats_url)
+    projected, history = timeline_position(settings), stored_events(settings, "history")
+    if projected != history:
+        left.append(f"timeline: {projected} of {history}")
+    for name, info in (await consumers(nats_url)).items():
+        if info.num_pending or info.num_ack_pending:
+            left.append(f"{name}: {info.num_pending} pending, {info.num_ack_pending} unacked")
+    return left
 
 
 async def all_consumed(nats_url: str) -> bool:
