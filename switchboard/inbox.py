@@ -8,9 +8,11 @@ tracking record, so a redelivered message is skipped and a concurrent duplicate 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from faststream.middlewares import AckPolicy
@@ -19,6 +21,7 @@ from nats.aio.msg import Msg
 
 from events import Event
 from switchboard.jetstream import (
+    ACK_WAIT,
     ORIGIN_APP_HEADER,
     ORIGIN_POSITION_HEADER,
     consumer_config,
@@ -61,6 +64,24 @@ def tracking_of(raw: Msg, consumer: str) -> Tracking:
 Handler = Callable[[Event, Tracking], Awaitable[None]]
 
 
+@contextlib.asynccontextmanager
+async def claimed(raw: Msg, every: float = ACK_WAIT / 3) -> AsyncIterator[None]:
+    """Keeps the message ours while the block runs (e.g. a handler waiting out a database
+    restart), so the short ack wait only ever frees messages of consumers that died."""
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(every)
+            with contextlib.suppress(Exception):  # NATS away: the redelivery is harmless
+                await raw.in_progress()
+
+    task = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        task.cancel()  # not awaited: that could swallow a cancellation of our own task
+
+
 def conflict_delay(deliveries: int) -> float:
     """0.05 s after a first conflict, doubling up to ~1.6 s, each spread by +-50%."""
     base: float = 0.05 * 2 ** min(deliveries - 1, 5)
@@ -84,7 +105,8 @@ class Inbox:
             await self._dead_letter(raw, f"undecodable: {exc}")
             return
         try:
-            await handler(event, tracking_of(raw, self.consumer))
+            async with claimed(raw):
+                await handler(event, tracking_of(raw, self.consumer))
         except NotYet as wait:
             if deliveries >= MAX_NOT_YET:
                 await self._dead_letter(raw, f"gave up waiting: {wait}")

@@ -126,6 +126,19 @@ async def ensure_streams(
         await js.create_object_store(
             RAW_EMAIL_BUCKET, ObjectStoreConfig(bucket=RAW_EMAIL_BUCKET, replicas=replicas)
         )
+    await align_ack_wait(js)
+
+
+async def align_ack_wait(js: JetStreamContext) -> None:
+    """Gives the durable consumers made with an older ACK_WAIT today's: binding to an
+    existing durable leaves its configuration as it was."""
+    for stream in (INBOUND, EVENTS, TIMERS):
+        for info in await js.consumers_info(stream):
+            config = info.config
+            ours = config.durable_name is not None and config.max_ack_pending == 1
+            if ours and config.ack_wait != ACK_WAIT:
+                config.ack_wait = ACK_WAIT
+                await js.add_consumer(stream, config)  # updates the durable in place
 
 
 # Before partitions, routing and history each read INBOUND through one consumer, and INBOUND
@@ -156,6 +169,13 @@ def is_partitioned(subject: str) -> bool:
     return len(parts) > 3 and parts[2].isdigit()
 
 
+# How long a delivered message stays claimed without word from its consumer. The Inbox says
+# "still working" every third of it while a handler runs, so a slow handler keeps its
+# message; a consumer that died (SIGKILL, lost host) holds its one in-flight message, and so
+# its whole consumer, only this long before JetStream hands it to a live process.
+ACK_WAIT = 6.0
+
+
 def consumer_config(durable: str, *filters: str) -> ConsumerConfig:
     """One message in flight per consumer: tracking positions then only ever grow, and a
     message that must wait (e.g. for another stream to catch up) holds back the ones after it."""
@@ -164,7 +184,7 @@ def consumer_config(durable: str, *filters: str) -> ConsumerConfig:
         ack_policy=JsAckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         max_ack_pending=1,
-        ack_wait=30.0,
+        ack_wait=ACK_WAIT,
         filter_subjects=list(filters) if len(filters) > 1 else None,
         filter_subject=filters[0] if len(filters) == 1 else None,
     )

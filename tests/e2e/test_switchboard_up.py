@@ -95,9 +95,13 @@ async def test_sigkill_mid_flow_loses_nothing(
     # alice's offer expires although nothing ran when its deadline was set: the timer lives
     # in NATS. Whether bob gets it first depends on which past-due deadline fires first
     # (bob's own offer to Ben lapses too); either way it must climb to sam, once.
-    [escalated] = await eventually(
-        lambda: _offers_of(client, "sam", offer["contact_id"]), timeout=30
-    )
+    try:
+        [escalated] = await eventually(
+            lambda: _offers_of(client, "sam", offer["contact_id"]), timeout=30
+        )
+    except AssertionError:
+        routing = (await client.get(f"/api/contacts/{offer['contact_id']}/routing")).json()
+        raise AssertionError(f"not escalated: {routing}\n{system.log()}") from None
     assert escalated["escalation_level"] == 1
     mails = await mailbox.wait_for(1, timeout=30)
     assert any(offer["contact_id"] in _text(m) for m in mails), system.log()
