@@ -167,9 +167,9 @@ class Dispatcher:
         self.fill(unit, agent.agent_id)
 
     def end_wrap_up(self, unit: Unit, agent: Agent, contact_ids: list[str], reason: str) -> None:
+        """Ends these wrap-ups of the agent's (callers pass ones it has)."""
         for contact_id in contact_ids:
-            if contact_id in agent.wrapping:
-                agent.end_wrap_up(agent.agent_id, contact_id, reason, unit.now)
+            agent.end_wrap_up(agent.agent_id, contact_id, reason, unit.now)
         self.fill(unit, agent.agent_id)
 
     def withdraw(self, unit: Unit, offer_id: uuid.UUID, reason: str) -> Contact:
