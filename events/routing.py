@@ -92,9 +92,63 @@ class ContactEscalated(ContactEvent):
 
 
 class ContactCompleted(ContactEvent):
+    """The conversation is resolved: by its holder, or (`by` "routing") by itself, say after
+    waiting on the customer too long, with `reason`."""
+
     subject: ClassVar[str] = f"{PREFIX}.ContactCompleted"
+    version: ClassVar[int] = 2
     agent_id: str
     disposition: str
+    # v2: who resolved it and why, when it was not its holder's own decision.
+    by: str | None = None
+    reason: str = ""
+
+
+class ContactMessageAdded(ContactEvent):
+    """A customer's message joined an existing conversation (the first one opens it).
+    `agent_id`: who has it now (holder or offered agent), whose desk shows it; `woke`: it
+    took a pending or snoozed conversation back to open; `automatic`: an auto-reply."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactMessageAdded"
+    interaction_id: uuid.UUID
+    agent_id: str | None
+    summary: str
+    woke: bool = False
+    automatic: bool = False
+
+
+class ContactReopened(ContactEvent):
+    """The customer wrote again soon after it was resolved: queued again, `agent_id` (who
+    resolved it) first."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactReopened"
+    agent_id: str | None
+    reason: str
+
+
+class ContactPending(ContactEvent):
+    """The holder waits on the customer; unanswered by `resolve_at`, it resolves itself."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactPending"
+    agent_id: str
+    resolve_at: datetime | None
+
+
+class ContactSnoozed(ContactEvent):
+    """Out of the holder's way until `until`."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactSnoozed"
+    agent_id: str
+    until: datetime
+
+
+class ContactWoken(ContactEvent):
+    """A pending or snoozed conversation is open again: its snooze ended, or its holder
+    took it up."""
+
+    subject: ClassVar[str] = f"{PREFIX}.ContactWoken"
+    agent_id: str
+    reason: str
 
 
 class ContactTransferred(ContactEvent):
@@ -234,6 +288,20 @@ class WrapUpDeadline(Deadline):
     kind: ClassVar[str] = "wrapup"
     agent_id: str
     contact_id: uuid.UUID
+
+    def key(self) -> str:
+        return str(self.contact_id)
+
+
+class ConversationDeadline(Deadline):
+    """A held conversation's clock: a snooze ends, or a pending one resolves itself. One
+    schedule per contact: pending and snoozed replace each other, as they do on the contact;
+    the handler acts only if the contact still waits for this very `due`."""
+
+    subject: ClassVar[str] = "sb.timers.fired.conversation.*"
+    kind: ClassVar[str] = "conversation"
+    contact_id: uuid.UUID
+    due: datetime
 
     def key(self) -> str:
         return str(self.contact_id)

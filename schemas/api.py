@@ -85,6 +85,44 @@ class ContactView(BaseModel):
     summary: str = ""
     priority: int = 0
     waiting_since: datetime | None = None
+    # The conversation (one contact per conversation: later messages join it).
+    message_count: int = 1
+    last_message_at: datetime | None = None
+    unread: int = Field(default=0, description="customer messages its holder has not read")
+    conversation: Literal["open", "pending", "snoozed"] | None = Field(
+        default=None, description="while held: open, pending on the customer, or snoozed"
+    )
+    snoozed_until: datetime | None = None
+    resolve_at: datetime | None = Field(
+        default=None, description="pending: resolves itself then, unless the customer answers"
+    )
+    follows: uuid.UUID | None = Field(
+        default=None, description="the same thread's previous contact, if any"
+    )
+    reopened: int = Field(default=0, description="times the customer reopened it")
+
+
+class MessageView(BaseModel):
+    """One message of a conversation's transcript, either way."""
+
+    seq: int = Field(description="its place in the conversation; ?before= pages back from it")
+    direction: Literal["in", "out"]
+    message_id: uuid.UUID = Field(description="the interaction (in) or the reply (out)")
+    at: datetime
+    channel: str
+    subject: str | None = None
+    text: str
+    attachments: list[dict[str, Any]] = Field(default_factory=list)
+    agent_id: str | None = Field(default=None, description="who wrote it (out)")
+    status: str | None = Field(
+        default=None, description="out: requested, sent, delivered, failed or uncertain"
+    )
+    automatic: bool = Field(default=False, description="an auto-reply: it reopens nothing")
+
+
+class SnoozeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    until: datetime = Field(description="when it comes back to its holder (with a time zone)")
 
 
 class AssignRequest(BaseModel):

@@ -135,6 +135,39 @@ class QueueConfig(BaseModel):
         return self
 
 
+ThreadBy = Literal["conversation", "sender", "none"]
+
+
+class ConversationRule(BaseModel):
+    """How a channel's messages form conversations (one contact each).
+
+    - `thread`: "conversation" joins messages of the same customer identity, business
+      endpoint and channel thread (chat, e-mail References); "sender" joins every message of
+      the identity to the endpoint (e-mail: a new subject joins too); "none": each
+      interaction is its own contact (web forms, calls).
+    - `reopen_seconds`: a message this soon after the contact was resolved reopens it
+      (offered to its last agent first); later ones open a new contact. 0: never reopen.
+    - `pending_resolve_seconds`: a contact pending on the customer this long without an
+      answer resolves itself; 0: it stays pending.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    thread: ThreadBy = "conversation"
+    reopen_seconds: float = Field(default=600, ge=0)
+    pending_resolve_seconds: float = Field(default=24 * 3600, ge=0)
+
+
+# Chats reopen within minutes (a "thanks, one more thing"); e-mail threads within days, as
+# help desks reopen solved tickets; forms and calls are one contact each.
+DEFAULT_CONVERSATIONS: dict[str, ConversationRule] = {
+    "email": ConversationRule(reopen_seconds=3 * 24 * 3600, pending_resolve_seconds=5 * 24 * 3600),
+    "webform": ConversationRule(thread="none", reopen_seconds=0),
+    "voice": ConversationRule(thread="none", reopen_seconds=0),
+}
+CHAT_DEFAULT = ConversationRule()
+
+
 class RoutingConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -163,6 +196,14 @@ class RoutingConfig(BaseModel):
     tier_priority: dict[str, int] = Field(default_factory=lambda: {"vip": 10})
     # First match wins.
     queues: list[QueueConfig] = Field(default_factory=list)
+    # Per channel; channels not named here: the built-in defaults (chats thread by
+    # conversation and reopen within 10 minutes; e-mail within 3 days; forms, calls: none).
+    conversations: dict[str, ConversationRule] = Field(default_factory=dict)
+
+    def conversation_rule(self, channel: str) -> ConversationRule:
+        if channel in self.conversations:
+            return self.conversations[channel]
+        return DEFAULT_CONVERSATIONS.get(channel, CHAT_DEFAULT)
 
     def effective_queues(self) -> list[QueueConfig]:
         """The configured queues, then the default queue (every contact, every agent) unless

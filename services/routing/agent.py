@@ -38,6 +38,9 @@ class Agent(Aggregate):
         self.wrapping: dict[str, datetime] = {}
         # What kind of work each offer and contact is (see policy.work_kind).
         self.kinds: dict[str, str] = {}
+        # Held conversations pending on the customer or snoozed: theirs, but no work now,
+        # so they take no capacity (as help desks count only open tickets).
+        self.parked: list[str] = []
 
     def change_status(self, status: str, at: datetime) -> bool:
         """Returns whether anything changed."""
@@ -79,6 +82,8 @@ class Agent(Aggregate):
     def finish(self, contact_id: str, at: datetime) -> None:
         if contact_id in self.contacts:
             self.contacts.remove(contact_id)
+        if contact_id in self.parked:
+            self.parked.remove(contact_id)
         self.kinds.pop(contact_id, None)
         if not self.contacts and not self.wrapping:
             self.idle_since = at
@@ -98,7 +103,24 @@ class Agent(Aggregate):
         if not self.contacts and not self.wrapping:
             self.idle_since = at  # idle from the end of their last piece of work
 
+    def park(self, contact_id: str) -> None:
+        if contact_id in self.contacts and contact_id not in self.parked:
+            self._parked(contact_id)
+
+    @event("ContactParked")
+    def _parked(self, contact_id: str) -> None:
+        self.parked = [*self.parked, contact_id]
+
+    def resume(self, contact_id: str) -> None:
+        if contact_id in self.parked:
+            self._resumed(contact_id)
+
+    @event("ContactResumed")
+    def _resumed(self, contact_id: str) -> None:
+        self.parked = [c for c in self.parked if c != contact_id]
+
     def load(self) -> list[str]:
-        """The kind of every offer, contact and wrap-up this agent holds."""
-        held = [*self.offers.values(), *self.contacts, *self.wrapping]
+        """The kind of every offer, contact and wrap-up this agent holds and works on."""
+        working = [c for c in self.contacts if c not in self.parked]
+        held = [*self.offers.values(), *working, *self.wrapping]
         return [self.kinds.get(c, "messaging") for c in held]

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from eventsourcing.persistence import IntegrityError
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from schemas.api import (
     AgentStatusRequest,
@@ -17,18 +17,20 @@ from schemas.api import (
     CancelRequest,
     CompleteRequest,
     ContactView,
+    MessageView,
     OfferView,
     QueueView,
     ReplyAccepted,
     ReplyRequest,
     RoutingDecision,
+    SnoozeRequest,
     TransferRequest,
 )
 from services.routing.application import NotFound, NotYours, RoutingApplication
-from services.routing.contact import ContactError
-from services.routing.views import queue_view
+from services.routing.contact import ContactError, InvalidRequest
+from services.routing.views import contact_view, queue_view
 from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
-from switchboard.errors import Forbidden
+from switchboard.errors import BadInput, Forbidden
 from switchboard.serial import SerialExecutor
 
 T = TypeVar("T")
@@ -58,6 +60,8 @@ def routing_router(
                 result = await run(call)
             except NotFound as exc:
                 raise HTTPException(404, str(exc)) from exc
+            except InvalidRequest as exc:
+                raise BadInput.field(exc.field, exc.problem) from exc
             except ContactError as exc:
                 raise HTTPException(409, str(exc)) from exc
             except NotYours as exc:
@@ -133,6 +137,59 @@ def routing_router(
         contact_id: uuid.UUID, body: CompleteRequest, principal: Principal = staff
     ) -> ContactView:
         return await command(lambda: app.complete(contact_id, body.disposition, acting(principal)))
+
+    @router.post("/contacts/{contact_id}/resolve", response_model=ContactView)
+    async def resolve(
+        contact_id: uuid.UUID, body: CompleteRequest | None = None, principal: Principal = staff
+    ) -> ContactView:
+        """Resolves the conversation: the same as complete (the disposition defaults to
+        "resolved"). A customer message within the channel's reopen window reopens it."""
+        disposition = (body or CompleteRequest()).disposition
+        return await command(lambda: app.complete(contact_id, disposition, acting(principal)))
+
+    @router.post("/contacts/{contact_id}/pending", response_model=ContactView)
+    async def pending(contact_id: uuid.UUID, principal: Principal = staff) -> ContactView:
+        """The holder waits on the customer: it takes none of their capacity meanwhile, their
+        next message opens it again, and unanswered it resolves itself after the channel's
+        pending_resolve_seconds."""
+        done = await command(lambda: app.set_pending(contact_id, acting(principal)))
+        return contact_view(done)
+
+    @router.post("/contacts/{contact_id}/snooze", response_model=ContactView)
+    async def snooze(
+        contact_id: uuid.UUID, body: SnoozeRequest, principal: Principal = staff
+    ) -> ContactView:
+        """Out of the holder's way until `until` (in the future), or the customer's next
+        message, whichever comes first."""
+        until = body.until
+        if until.tzinfo is None:
+            raise BadInput.field("until", "needs a time zone (e.g. Z or +01:00)")
+        done = await command(lambda: app.snooze(contact_id, until, acting(principal)))
+        return contact_view(done)
+
+    @router.post("/contacts/{contact_id}/resume", response_model=ContactView)
+    async def resume(contact_id: uuid.UUID, principal: Principal = staff) -> ContactView:
+        """The holder takes a pending or snoozed conversation up again."""
+        done = await command(lambda: app.resume(contact_id, acting(principal)))
+        return contact_view(done)
+
+    @router.post("/contacts/{contact_id}/read", response_model=ContactView)
+    async def read(contact_id: uuid.UUID, principal: Principal = staff) -> ContactView:
+        """The holder has read the customer's messages: unread goes to 0."""
+        done = await command(lambda: app.mark_read(contact_id, acting(principal)))
+        return contact_view(done)
+
+    @router.get("/contacts/{contact_id}/messages", response_model=list[MessageView])
+    async def messages(
+        contact_id: uuid.UUID,
+        before: int | None = Query(default=None, ge=1, le=2**62),
+        limit: int = Query(default=50, ge=1, le=200),
+        principal: Principal = reader,
+    ) -> list[MessageView]:
+        """The conversation's transcript, both ways, oldest first: the latest `limit`
+        messages, or those before the message whose `seq` is `before`."""
+        await may_see_contact(principal, contact_id)
+        return await query(lambda: app.transcript(contact_id, before, limit))
 
     @router.post("/contacts/{contact_id}/replies", status_code=202, response_model=ReplyAccepted)
     async def reply(

@@ -47,7 +47,10 @@ def build_routing(
         service="routing",
         partitions=settings.inbound_partitions,
         handler=handlers.inbound,
-        description="Opens a contact for each interaction and offers it; ends abandoned calls",
+        description=(
+            "Places each message in its conversation (one contact each) and offers new ones;"
+            " ends abandoned calls; records what became of replies"
+        ),
     )
     inboxes = [
         *inbound,
@@ -131,6 +134,30 @@ def build_routing(
             subject="sb.events.routing.ContactQueued",
             handler=handlers.contact_queued,
             description="Schedules each queued contact's maximum wait",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="routing-conversation-deadlines",
+            subject="sb.timers.fired.conversation.>",
+            handler=handlers.conversation_deadline,
+            description="Ends snoozes and resolves conversations left pending too long",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-pending-scheduler",
+            subject="sb.events.routing.ContactPending",
+            handler=handlers.contact_pending,
+            description="Schedules when a conversation pending on the customer resolves itself",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-snooze-scheduler",
+            subject="sb.events.routing.ContactSnoozed",
+            handler=handlers.contact_snoozed,
+            description="Schedules the end of each snooze",
         ),
         subscribe(
             broker,

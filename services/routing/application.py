@@ -11,20 +11,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, Tracking
 from eventsourcing.utils import EnvType
 
-from events import CustomerIdentified, InteractionReceived, InteractionUpdated, contact_id_for
+from events import CustomerIdentified, InteractionUpdated, contact_id_for
 from events.base import derived_id, utcnow
-from schemas.api import AgentView, ContactView, OfferView, RoutingDecision
+from schemas.api import AgentView, ContactView, MessageView, OfferView, RoutingDecision
 from schemas.config import Person, RoutingConfig
 from services.routing.agent import Agent
 from services.routing.board import Board
 from services.routing.contact import Contact, ContactError
+from services.routing.conversation_commands import (
+    ConversationCommands,
+    NotYours,
+    messages_in,
+    require_holder,
+)
 from services.routing.dispatch import Dispatcher
 from services.routing.identification import Identification
 from services.routing.plan import RoutingPlan
@@ -34,7 +40,13 @@ from services.routing.policy import (
     supervisor_step,
 )
 from services.routing.unit import NotFound, Unit
-from services.routing.views import agent_view, contact_view, decisions_view, offer_view
+from services.routing.views import (
+    agent_view,
+    contact_view,
+    decisions_view,
+    message_view,
+    offer_view,
+)
 from switchboard.inbox import NotYet
 from switchboard.log_follower import select_after
 from switchboard.shredding import KeyRing, ShreddingMapper, open_key_table
@@ -44,10 +56,6 @@ A = TypeVar("A", bound=Aggregate)
 
 # Twilio's final call statuses: the caller is gone.
 CALL_ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
-ORIGIN_FIELDS = {"channel", "source", "external_id", "sender", "subject_line"} | {
-    "conversation_key",
-    "attributes",
-}
 
 
 def contact_owner(domain_event: Any) -> uuid.UUID | None:
@@ -56,18 +64,10 @@ def contact_owner(domain_event: Any) -> uuid.UUID | None:
     return domain_event.originator_id if is_contact else None
 
 
-class NotYours(PermissionError):
-    """Only the person an offer or contact belongs to may act on it."""
-
-
-def _require_holder(holder: str | None, actor: str | None, what: str) -> None:
-    if actor is not None and holder != actor:
-        raise NotYours(f"{what} is not {actor}'s")
-
-
-class RoutingApplication(TrackedApplication):
+class RoutingApplication(ConversationCommands, TrackedApplication):
     name = "routing"
-    snapshotting_intervals = {Agent: 50}
+    # Contacts too: a long chat is hundreds of events.
+    snapshotting_intervals = {Agent: 50, Contact: 50}
 
     def __init__(
         self,
@@ -97,7 +97,11 @@ class RoutingApplication(TrackedApplication):
         return ShreddingMapper(self.construct_transcoder(), self.keys, contact_owner)
 
     def _catch_up(self) -> None:
-        self.board.catch_up(self._select, self.mapper.to_domain_event)
+        self.board.catch_up(self._select, self.mapper.to_domain_event, self._contact_at)
+
+    def _contact_at(self, contact_id: uuid.UUID, version: int) -> Contact:
+        contact: Contact = self.repository.get(contact_id, version=version)
+        return contact
 
     @contextmanager
     def unit(self, tracking: Tracking | None = None) -> Iterator[Unit]:
@@ -113,55 +117,29 @@ class RoutingApplication(TrackedApplication):
 
     # Commands from consumers (tracked) ----------------------------------------------
 
-    def receive(self, interaction: InteractionReceived, tracking: Tracking) -> None:
-        with self.unit(tracking) as unit:
-            if unit.get(Contact, contact_id_for(interaction.interaction_id)) is not None:
-                return  # a channel retry outside the stream's dedupe window
-            wait = self.config.identify_timeout_seconds
-            attributes = interaction.attributes
-            contact = unit.add(
-                Contact(
-                    interaction_id=interaction.interaction_id,
-                    channel=interaction.channel,
-                    summary=(interaction.subject_line or interaction.text)[:200],
-                    opened_at=unit.now,
-                    facts={
-                        "channel": interaction.channel,
-                        "source": interaction.source,
-                        "language": attributes.get("language"),
-                        "topic": attributes.get("topic"),
-                        "attributes": dict(attributes),
-                    },
-                    origin=interaction.model_dump(mode="json", include=ORIGIN_FIELDS),
-                    identify_by=unit.now + timedelta(seconds=wait) if wait else None,
-                )
-            )
-            early = unit.get(Identification, Identification.create_id(contact.id))
-            if early is not None:
-                contact.identify(early.customer_id, early.tier, early.last_agent_id)
-            if early is not None or not wait:
-                self.dispatch.enqueue(unit, contact)
-        if early is not None:
-            self.keys.table.link(contact.id, early.customer_id)
-
     def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
-        """History says who the customer is: their tier and last agent shape the routing."""
+        """History says who the customer is: their tier and last agent shape the routing.
+        It names the contact the interaction would open alone; one that joined a
+        conversation is found through it."""
         with self.unit(tracking) as unit:
-            contact = unit.get(Contact, event.contact_id)
+            contact = unit.get(Contact, event.contact_id) or self.identified_conversation(
+                unit, event.contact_id
+            )
             last = event.last_agent_id if event.last_agent_id in self.plan.people else None
             if contact is None:  # history was quicker: the contact takes it when it opens
                 key = Identification.create_id(event.contact_id)
                 if unit.get(Identification, key) is None:
                     unit.add(Identification(event.contact_id, event.customer_id, event.tier, last))
-                return
-            if contact.customer_id is not None:
-                return
-            was_identifying = contact.status == "identifying"
-            contact.identify(event.customer_id, event.tier, last)
-            if was_identifying:
-                self.dispatch.enqueue(unit, contact)
+                linked = event.contact_id
+            else:
+                linked = contact.id
+                if contact.customer_id is None:
+                    was_identifying = contact.status == "identifying"
+                    contact.identify(event.customer_id, event.tier, last)
+                    if was_identifying:
+                        self.dispatch.enqueue(unit, contact)
         # Whose contact this is, beside its key: erasing the customer finds it there.
-        self.keys.table.link(event.contact_id, event.customer_id)
+        self.keys.table.link(linked, event.customer_id)
 
     def erase_customer(self, customer_id: uuid.UUID, tracking: Tracking) -> list[uuid.UUID]:
         """History erased the customer: their contacts still open are closed (nobody could
@@ -278,7 +256,7 @@ class RoutingApplication(TrackedApplication):
         """`actor`: who asks; None for the system itself (tests, simulation)."""
         with self.unit() as unit:
             contact = unit.contact_of_offer(offer_id)
-            _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
+            require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
             agent = unit.agent(contact.accept(offer_id, unit.now))
             agent.take(str(offer_id), str(contact.id))
         return contact_view(contact)
@@ -286,7 +264,7 @@ class RoutingApplication(TrackedApplication):
     def decline(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
         with self.unit() as unit:
             contact = unit.contact_of_offer(offer_id)
-            _require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
+            require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
             agent_id = contact.decline(offer_id, unit.now)
             unit.agent(agent_id).release(str(offer_id), "declined")
             self.dispatch.route(unit, contact)
@@ -298,7 +276,7 @@ class RoutingApplication(TrackedApplication):
     ) -> ContactView:
         with self.unit() as unit:
             contact = unit.contact(contact_id)
-            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            require_holder(contact.agent_id, actor, f"contact {contact_id}")
             agent = unit.agent(contact.complete(disposition, unit.now))
             self.dispatch.finish(unit, agent, contact)
         return contact_view(contact)
@@ -314,9 +292,10 @@ class RoutingApplication(TrackedApplication):
     def reply(self, contact_id: uuid.UUID, text: str, actor: str | None = None) -> uuid.UUID:
         with self.unit() as unit:
             contact = unit.contact(contact_id)
-            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            require_holder(contact.agent_id, actor, f"contact {contact_id}")
             reply_id = derived_id("reply", str(contact.id), str(contact.version))
             contact.reply(reply_id, text, unit.now)
+            contact.mark_read(unit.now)  # who answers has read
         return reply_id
 
     def requeue(self, contact_id: uuid.UUID, by: str) -> ContactView:
@@ -364,7 +343,7 @@ class RoutingApplication(TrackedApplication):
         straight to an agent who is free to take it."""
         with self.unit() as unit:
             contact = unit.contact(contact_id)
-            _require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            require_holder(contact.agent_id, actor, f"contact {contact_id}")
             q = self.plan.by_name.get(to_queue or contact.queue or "")
             if q is None:
                 raise NotFound(f"queue {to_queue!r} not found")
@@ -447,6 +426,25 @@ class RoutingApplication(TrackedApplication):
 
     def contact(self, contact_id: uuid.UUID) -> ContactView:
         return contact_view(self.view().contact(contact_id))
+
+    def transcript(
+        self, contact_id: uuid.UUID, before: int | None, limit: int
+    ) -> list[MessageView]:
+        """The conversation's messages both ways, oldest first: the `limit` latest, or those
+        before `before` (a message's seq). Read from the contact's own stored events, so
+        the transcript is exactly what was recorded, sealed under the contact's key."""
+        contact = self.view().contact(contact_id)
+        found: list[MessageView] = []
+        upper = before - 1 if before is not None else None
+        while len(found) < limit and (upper is None or upper >= 1):
+            chunk = list(
+                self.repository.event_store.get(contact_id, lte=upper, desc=True, limit=200)
+            )
+            if not chunk:
+                break
+            found.extend(message_view(e, contact) for e in messages_in(iter(chunk)))
+            upper = chunk[-1].originator_version - 1
+        return list(reversed(found[:limit]))
 
     def decisions(self, contact_id: uuid.UUID) -> list[RoutingDecision]:
         return decisions_view(self.view().contact(contact_id))

@@ -42,18 +42,33 @@ class Board:
         self,
         select: Callable[[int, int], Sequence[Notification]],
         decode: Callable[[Notification], Any],
+        load: Callable[[uuid.UUID, int], Contact] | None = None,
     ) -> None:
+        """`load(contact id, version)`: a finished contact as it was stored at that
+        version, for one that comes back (a reopened conversation)."""
         while batch := select(self.position, 500):
             for notification in batch:
-                self.apply(notification.id, decode(notification))
+                self.apply(notification.id, decode(notification), load)
 
-    def apply(self, position: int, domain_event: Any) -> None:
+    def apply(
+        self,
+        position: int,
+        domain_event: Any,
+        load: Callable[[uuid.UUID, int], Contact] | None = None,
+    ) -> None:
         self.position = position
         if isinstance(domain_event, ErasedPersonalData):
             self._forget(domain_event.originator_id)  # its customer was erased
             return
-        kind = type(domain_event).__qualname__.split(".")[0]
-        if kind == "Agent":
+        name = type(domain_event).__qualname__
+        kind = name.split(".")[0]
+        if name == "Contact.Reopened" and domain_event.originator_id not in self.contacts:
+            if load is None:
+                return
+            contact = load(domain_event.originator_id, domain_event.originator_version)
+            self.contacts[contact.id] = contact
+            self._place(contact)
+        elif kind == "Agent":
             agent = self._evolve(self._agents_by_id, domain_event)
             self.agents[agent.agent_id] = agent
         elif kind == "Contact" and (

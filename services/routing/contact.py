@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from eventsourcing.domain import Aggregate, event
 
@@ -13,6 +13,20 @@ from events import contact_id_for
 
 class ContactError(Exception):
     """A command that the contact's current state does not allow."""
+
+
+class InvalidRequest(ValueError):
+    """A command whose input can never be right (a snooze into the past): names the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+HeldAs = Literal["open", "pending", "snoozed"]
+# Delivery statuses only move forward: a late "sent" after "delivered" changes nothing.
+REPLY_STATUS_RANK = {"uncertain": 0, "sent": 1, "delivered": 2, "failed": 3}
 
 
 class Contact(Aggregate):
@@ -30,6 +44,9 @@ class Contact(Aggregate):
         facts: dict[str, Any] | None = None,
         origin: dict[str, Any] | None = None,
         identify_by: datetime | None = None,
+        text: str = "",
+        attachments: list[dict[str, Any]] | None = None,
+        follows: uuid.UUID | None = None,
     ) -> None:
         self.interaction_id = interaction_id
         # How the customer reached us (channel, source, sender, thread): replies go back there.
@@ -54,6 +71,20 @@ class Contact(Aggregate):
         self.escalation_level = 0
         self.agent_id: str | None = None
         self.decisions: list[dict[str, Any]] = []
+        # The conversation: its first message is this event's; more join (MessageAdded).
+        self.follows = follows  # the thread's previous contact, if any
+        self.message_count = 1
+        self.last_message_at = opened_at
+        self.unread = 0  # the holder's customer messages since they last read
+        # While held: "open", "pending" (on the customer) or "snoozed" (until a time).
+        self.conversation: HeldAs | None = None
+        self.pending_since: datetime | None = None
+        self.resolve_at: datetime | None = None
+        self.snoozed_until: datetime | None = None
+        self.completed_at: datetime | None = None
+        self.last_agent_id: str | None = None
+        self.reopened = 0
+        self.reply_status: dict[str, str] = {}
 
     @event("Identified")
     def identify(self, customer_id: uuid.UUID, tier: str | None, last_agent_id: str | None) -> None:
@@ -143,6 +174,8 @@ class Contact(Aggregate):
         self.status = "accepted"
         self.agent_id = agent_id
         self.offer = None
+        self.conversation = "open"
+        self.unread = 0  # accepting shows the whole transcript
 
     def decline(self, offer_id: uuid.UUID, at: datetime) -> str:
         offer = self._require_offer(offer_id)
@@ -247,15 +280,25 @@ class Contact(Aggregate):
             self.tries_in_step = 0
         self.priority = priority
 
-    def complete(self, disposition: str, at: datetime) -> str:
+    def complete(
+        self, disposition: str, at: datetime, by: str | None = None, reason: str = ""
+    ) -> str:
+        """Resolves the conversation (`by` the holder unless said; the system when it
+        resolves itself, with `reason`)."""
         if self.status != "accepted" or self.agent_id is None:
             raise ContactError(f"contact {self.id} is {self.status}, cannot be completed")
-        self._completed(self.agent_id, disposition, at)
+        self._completed(self.agent_id, disposition, at, by or self.agent_id, reason)
         return self.agent_id
 
     @event("Completed")
-    def _completed(self, agent_id: str, disposition: str, at: datetime) -> None:
+    def _completed(
+        self, agent_id: str, disposition: str, at: datetime, by: str | None = None, reason: str = ""
+    ) -> None:
         self.status = "completed"
+        self.completed_at = at
+        self.last_agent_id = agent_id
+        self.conversation = None
+        self.pending_since = self.resolve_at = self.snoozed_until = None
 
     def transfer(self, queue: str, priority: int, reason: str, at: datetime) -> str:
         """The agent who holds the contact passes it on, as often as it takes: it waits
@@ -275,6 +318,7 @@ class Contact(Aggregate):
         self.queue = queue
         self.priority = priority
         self.agent_id = None
+        self.conversation = None
         self.tried_agents = [from_agent_id]
         self.step = 0
         self.tries_in_step = 0
@@ -374,3 +418,139 @@ class Contact(Aggregate):
         at: datetime,
     ) -> None:
         pass
+
+    # The conversation --------------------------------------------------------------
+
+    def add_message(
+        self,
+        interaction_id: uuid.UUID,
+        subject: str | None,
+        text: str,
+        attachments: list[dict[str, Any]],
+        at: datetime,
+        automatic: bool = False,
+    ) -> bool:
+        """A customer's message joins the conversation wherever it stands: queued, it keeps
+        its place; offered, the offer stays; held, it goes to the holder, and wakes a
+        pending or snoozed conversation. Returns whether it woke one."""
+        if self.status in ("abandoned", "cancelled") or (
+            self.status == "completed" and not automatic
+        ):
+            raise ContactError(f"contact {self.id} is {self.status}: reopen it first")
+        woke = not automatic and self.conversation in ("pending", "snoozed")
+        to = self.agent_id or (self.offer or {}).get("agent_id")
+        self._message_added(
+            str(interaction_id), subject, text, attachments, at, automatic, woke, to
+        )
+        return woke
+
+    # `to`: who has it (holder or offered agent), for whoever pushes it to their desk.
+    @event("MessageAdded")
+    def _message_added(
+        self,
+        interaction_id: str,
+        subject: str | None,
+        text: str,
+        attachments: list[dict[str, Any]],
+        at: datetime,
+        automatic: bool,
+        woke: bool,
+        to: str | None,
+    ) -> None:
+        self.message_count += 1
+        self.last_message_at = at
+        if not automatic:
+            self.summary = (subject or text)[:200]
+        if self.status == "accepted":
+            self.unread += 1
+        if woke:
+            self.conversation = "open"
+            self.pending_since = self.resolve_at = self.snoozed_until = None
+
+    def reopen(self, reason: str, at: datetime) -> None:
+        """The customer wrote again soon after it was resolved: the conversation is queued
+        again (by the caller), its last agent first; its age counts from now."""
+        if self.status != "completed":
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be reopened")
+        self._reopened(self.last_agent_id, reason, at)
+
+    @event("Reopened")
+    def _reopened(self, agent_id: str | None, reason: str, at: datetime) -> None:
+        self.status = "identifying"  # as a new contact before it is queued
+        self.queued_at = at
+        self.sticky_to = agent_id
+        self.agent_id = None
+        self.tried_agents = []
+        self.step = self.tries_in_step = self.escalation_level = 0
+        self.completed_at = None
+        self.reopened += 1
+
+    def _require_held(self) -> str:
+        if self.status != "accepted" or self.agent_id is None:
+            raise ContactError(f"contact {self.id} is {self.status}, not held by anyone")
+        return self.agent_id
+
+    def set_pending(self, at: datetime, resolve_at: datetime | None) -> str:
+        """The agent waits on the customer; without an answer by `resolve_at` it resolves
+        itself. Returns the holder."""
+        holder = self._require_held()
+        if self.conversation == "pending":
+            raise ContactError(f"contact {self.id} is already pending")
+        self._pending(holder, at, resolve_at)
+        return holder
+
+    @event("PendingSet")
+    def _pending(self, agent_id: str, at: datetime, resolve_at: datetime | None) -> None:
+        self.conversation = "pending"
+        self.pending_since = at
+        self.resolve_at = resolve_at
+        self.snoozed_until = None
+
+    def snooze(self, until: datetime, at: datetime) -> str:
+        """Out of the holder's way until `until`, when it comes back to them."""
+        if until <= at:
+            raise InvalidRequest("until", "must be in the future")
+        holder = self._require_held()
+        self._snoozed(holder, until, at)
+        return holder
+
+    @event("Snoozed")
+    def _snoozed(self, agent_id: str, until: datetime, at: datetime) -> None:
+        self.conversation = "snoozed"
+        self.snoozed_until = until
+        self.pending_since = self.resolve_at = None
+
+    def wake(self, reason: str, at: datetime) -> str:
+        """A pending or snoozed conversation is the holder's to work on again."""
+        holder = self._require_held()
+        if self.conversation not in ("pending", "snoozed"):
+            raise ContactError(f"contact {self.id} is {self.conversation}, not pending or snoozed")
+        self._woken(holder, reason, at)
+        return holder
+
+    @event("Woken")
+    def _woken(self, agent_id: str, reason: str, at: datetime) -> None:
+        self.conversation = "open"
+        self.pending_since = self.resolve_at = self.snoozed_until = None
+
+    def mark_read(self, at: datetime) -> None:
+        if self.unread:
+            self._read(at)
+
+    @event("Read")
+    def _read(self, at: datetime) -> None:
+        self.unread = 0
+
+    def record_reply_status(
+        self, reply_id: uuid.UUID, status: str, detail: str | None, at: datetime
+    ) -> None:
+        """What the channel said of a reply; repeats and late lesser statuses are dropped."""
+        known = self.reply_status.get(str(reply_id))
+        rank = REPLY_STATUS_RANK.get(status, 0)
+        if known is not None and REPLY_STATUS_RANK.get(known, 0) >= rank:
+            return
+        self._reply_status(str(reply_id), status, detail, at)
+
+    @event("ReplyStatusRecorded")
+    def _reply_status(self, reply_id: str, status: str, detail: str | None, at: datetime) -> None:
+        self.reply_status = {**self.reply_status, reply_id: status}

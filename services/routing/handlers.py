@@ -11,7 +11,10 @@ from events import (
     AgentOffered,
     AgentWrapUpStarted,
     ContactOpened,
+    ContactPending,
     ContactQueued,
+    ContactSnoozed,
+    ConversationDeadline,
     CustomerErased,
     CustomerIdentified,
     Deadline,
@@ -21,6 +24,7 @@ from events import (
     InteractionUpdated,
     OfferDeadline,
     PresenceDeadline,
+    ReplyStatusChanged,
     WaitDeadline,
     WrapUpDeadline,
 )
@@ -42,6 +46,8 @@ class RoutingHandlers:
             await self.run(self.app.receive, event, tracking)
         elif isinstance(event, InteractionUpdated):
             await self.run(self.app.update, event, tracking)
+        elif isinstance(event, ReplyStatusChanged):
+            await self.run(self.app.reply_status, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 
@@ -80,6 +86,11 @@ class RoutingHandlers:
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.wrap_up_over, event.agent_id, event.contact_id, tracking)
 
+    async def conversation_deadline(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, ConversationDeadline)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.conversation_due, event.contact_id, event.due, tracking)
+
     async def heartbeat(self, agent_id: str) -> None:
         """Moves the agent's presence deadline forward; the schedule is replaced, not added."""
         limit = timedelta(seconds=self.app.config.heartbeat_timeout_seconds)
@@ -113,6 +124,17 @@ class RoutingHandlers:
         await self._schedule(
             WaitDeadline(contact_id=event.contact_id), since + timedelta(seconds=seconds)
         )
+
+    async def contact_pending(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, ContactPending)
+        if event.resolve_at is not None:
+            deadline = ConversationDeadline(contact_id=event.contact_id, due=event.resolve_at)
+            await self._schedule(deadline, event.resolve_at)
+
+    async def contact_snoozed(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, ContactSnoozed)
+        deadline = ConversationDeadline(contact_id=event.contact_id, due=event.until)
+        await self._schedule(deadline, event.until)
 
     async def _schedule(self, deadline: Deadline, at: datetime) -> None:
         await schedule(self.broker, deadline, at)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from schemas.api import AgentView, ContactView, OfferView, QueueView, RoutingDecision
+from schemas.api import AgentView, ContactView, MessageView, OfferView, QueueView, RoutingDecision
 from schemas.config import Person
 from services.routing.agent import Agent
 from services.routing.contact import Contact
@@ -38,6 +39,55 @@ def contact_view(contact: Contact) -> ContactView:
         summary=contact.summary,
         priority=contact.priority,
         waiting_since=contact.queued_at,
+        message_count=contact.message_count,
+        last_message_at=contact.last_message_at,
+        unread=contact.unread,
+        conversation=contact.conversation,
+        snoozed_until=contact.snoozed_until,
+        resolve_at=contact.resolve_at,
+        follows=contact.follows,
+        reopened=contact.reopened,
+    )
+
+
+def message_view(e: Any, contact: Contact) -> MessageView:
+    """A transcript message from one of the contact's stored events (see messages_in)."""
+    seq = e.originator_version
+    match type(e).__qualname__:
+        case "Contact.Opened":
+            origin = e.origin or {}
+            return MessageView(
+                seq=seq,
+                direction="in",
+                message_id=e.interaction_id,
+                at=e.opened_at,
+                channel=e.channel,
+                subject=origin.get("subject_line"),
+                text=e.text or e.summary,
+                attachments=e.attachments or [],
+                automatic=(origin.get("attributes") or {}).get("automatic") == "yes",
+            )
+        case "Contact.MessageAdded":
+            return MessageView(
+                seq=seq,
+                direction="in",
+                message_id=uuid.UUID(e.interaction_id),
+                at=e.at,
+                channel=contact.channel,
+                subject=e.subject,
+                text=e.text,
+                attachments=e.attachments,
+                automatic=e.automatic,
+            )
+    return MessageView(
+        seq=seq,
+        direction="out",
+        message_id=uuid.UUID(e.reply_id),
+        at=e.at,
+        channel=contact.channel,
+        text=e.text,
+        agent_id=e.agent_id,
+        status=contact.reply_status.get(e.reply_id, "requested"),
     )
 
 
