@@ -18,6 +18,61 @@ from events import Attachment, InboundEvent, InteractionReceived, Sender
 from schemas.identity import InvalidIdentity, normalize_email
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# Our replies' Message-IDs carry their conversation's thread token (see reply_message_id),
+# so a customer's answer that names only our reply (In-Reply-To, no References, as some
+# clients send) still joins its conversation.
+OUR_MESSAGE_ID = re.compile(r"^<[^<>\s.]+\.t([0-9a-f]{16})@switchboard>$")
+THREAD_PREFIX = "email:"
+
+
+def thread_token(message_id: str) -> str:
+    """The token of the thread whose first message is `message_id`."""
+    return hashlib.blake2b(message_id.encode(), digest_size=8).hexdigest()
+
+
+def reply_message_id(reply_id: str, conversation_key: str | None) -> str:
+    """Our reply's Message-ID: stable per reply (a resend is recognisably the same), with
+    the conversation's thread token when it has one."""
+    token = (conversation_key or "").removeprefix(THREAD_PREFIX)
+    if re.fullmatch(r"[0-9a-f]{16}", token):
+        return f"<{reply_id}.t{token}@switchboard>"
+    return f"<{reply_id}@switchboard>"
+
+
+def conversation_of(own_id: str, references: list[str], in_reply_to: list[str]) -> str:
+    """The thread a message belongs to: ours, if it names one of our replies; else that of
+    the first message it refers to (References lists the thread's root first)."""
+    for referenced in [*in_reply_to, *references]:
+        ours = OUR_MESSAGE_ID.match(referenced)
+        if ours:
+            return THREAD_PREFIX + ours.group(1)
+    root = (references or in_reply_to or [own_id])[0]
+    return THREAD_PREFIX + thread_token(root)
+
+
+# RFC 3834 and the conventions mail systems follow for mail no person wrote: such mail
+# joins a conversation's transcript but never reopens it (auto-replies would loop).
+BULK_PRECEDENCE = frozenset({"bulk", "list", "junk", "auto_reply"})
+
+
+def automatic_reason(msg: EmailMessage) -> str | None:
+    submitted = str(msg.get("Auto-Submitted", "")).strip().lower()
+    if submitted and submitted != "no":
+        return f"Auto-Submitted: {submitted}"
+    for header in ("X-Autoreply", "X-Autorespond"):
+        if msg.get(header):
+            return header
+    suppress = str(msg.get("X-Auto-Response-Suppress", "")).lower()
+    if any(v in suppress for v in ("all", "oof", "autoreply")):
+        return "X-Auto-Response-Suppress"
+    precedence = str(msg.get("Precedence", "")).strip().lower()
+    if precedence in BULK_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    if msg.get("List-Id") or msg.get("List-Unsubscribe"):
+        return "mailing list"
+    if str(msg.get("Return-Path", "")).strip() == "<>":
+        return "null Return-Path (a bounce)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -32,6 +87,7 @@ class ParsedEmail:
     conversation_key: str = ""
     unparseable: str | None = None
     raw_sha256: str = ""
+    automatic: str | None = None  # why no person wrote it, when so
 
 
 class _TextOfHtml(HTMLParser):
@@ -103,7 +159,7 @@ def parse_email(raw: bytes, mail_from: str = "") -> ParsedEmail:
             sender_name=None,
             subject=None,
             text="(an e-mail that could not be read; the raw message is kept)",
-            conversation_key=f"email:<sha256-{digest[:40]}@switchboard>",
+            conversation_key=THREAD_PREFIX + thread_token(f"<sha256-{digest[:40]}@switchboard>"),
             unparseable=f"{type(exc).__name__}: {exc}"[:300],
             raw_sha256=digest,
         )
@@ -121,8 +177,6 @@ def _parse(msg: EmailMessage, mail_from: str, digest: str) -> ParsedEmail:
     message_id = own[0] if own else f"<sha256-{digest[:40]}@switchboard>"
     references = _ids(msg.get("References"))
     in_reply_to = _ids(msg.get("In-Reply-To"))
-    # The thread's first message names the conversation, so every reply joins it.
-    root = (references or in_reply_to or [message_id])[0]
     address, name = _sender(msg, mail_from)
     plain = msg.get_body(preferencelist=("plain",))
     rich = msg.get_body(preferencelist=("html",))
@@ -144,9 +198,10 @@ def _parse(msg: EmailMessage, mail_from: str, digest: str) -> ParsedEmail:
         text=text.strip(),
         html=html,
         attachments=attachments,
-        conversation_key=f"email:{root}",
+        conversation_key=conversation_of(message_id, references, in_reply_to),
         unparseable=None if address else "no usable sender address",
         raw_sha256=digest,
+        automatic=automatic_reason(msg),
     )
 
 
@@ -154,6 +209,9 @@ def to_interaction(parsed: ParsedEmail, mailbox: str, raw_ref: str) -> Interacti
     attributes = {"raw_ref": raw_ref}
     if parsed.unparseable:
         attributes["unparseable"] = parsed.unparseable
+    if parsed.automatic:
+        attributes["automatic"] = "yes"
+        attributes["automatic_reason"] = parsed.automatic
     return InteractionReceived(
         interaction_id=InboundEvent.id_for("email", mailbox, parsed.message_id),
         channel="email",

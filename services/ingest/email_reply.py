@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from events import ReplyRequested
+from services.ingest.email_parsing import reply_message_id
 from services.ingest.replies import SendFailed
 from switchboard.smtp import SmtpMailer
 
@@ -22,7 +23,7 @@ def reply_email(reply: ReplyRequested, default_from: str) -> EmailMessage:
     subject = origin.get("subject_line") or "Your message"
     msg["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     # A stable id: a resend after a crash is recognisably the same message.
-    msg["Message-ID"] = f"<{reply.reply_id}@switchboard>"
+    msg["Message-ID"] = reply_message_id(str(reply.reply_id), origin.get("conversation_key"))
     original = origin.get("external_id")
     if original and str(original).startswith("<"):
         msg["In-Reply-To"] = original

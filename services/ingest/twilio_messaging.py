@@ -69,7 +69,8 @@ class TwilioMessagingAdapter(TwilioAdapterBase):
                 text=str(fields.get("Body") or ""),
                 attachments=attachments,
                 attributes={"To": to} if to else {},
-                conversation_key=f"{channel}:{phone}",
+                # One conversation per customer and business number.
+                conversation_key=f"{channel}:{to}:{phone}",
             )
         ]
 

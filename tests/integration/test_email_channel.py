@@ -12,6 +12,7 @@ import nats
 import pytest
 
 from schemas.config import ChannelsConfig, EmailChannel
+from services.ingest.email_parsing import thread_token
 from services.ingest.email_server import RawStore
 from switchboard.jetstream import INBOUND, decode_event
 from switchboard.nats_server import NatsServerProcess
@@ -80,7 +81,8 @@ async def test_mail_is_recorded_once_threaded_and_kept_raw(stack: Stack) -> None
         decode_event(m.headers, m.data or b"")
         for m in [await js.get_msg(INBOUND, seq) for seq in (1, 2)]
     ]
-    assert {e.conversation_key for e in events} == {"email:<order-1@mail.example>"}  # type: ignore[attr-defined]
+    keys = {e.conversation_key for e in events}  # type: ignore[attr-defined]
+    assert keys == {"email:" + thread_token("<order-1@mail.example>")}
     raw = await RawStore(js).get(events[0].attributes["raw_ref"])  # type: ignore[attr-defined]
     assert b"Message-ID: <order-1@mail.example>" in raw and b"Where is order 1?" in raw
     await nc.close()

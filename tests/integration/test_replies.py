@@ -12,6 +12,7 @@ import pytest
 
 from events import InboundEvent, InteractionReceived, ReplyRequested, ReplyStatusChanged, Sender
 from services.ingest.adapters.inbound_publisher import InboundPublisher
+from services.ingest.email_parsing import reply_message_id, thread_token
 from services.ingest.replies import ReplyDispatcher, SendFailed
 from switchboard.jetstream import INBOUND, REPLIES_BUCKET, decode_event, ensure_streams, envelope
 from switchboard.nats_server import NatsServerProcess
@@ -57,7 +58,9 @@ async def test_email_reply_is_threaded_and_recorded(stack: Stack, mailbox: Mailb
     assert mail["From"] == "support@shop.example"
     assert mail["Subject"] == "Re: Broken kettle"
     assert mail["In-Reply-To"] == "<m1@mail.example>"
-    assert mail["Message-ID"] == f"<{reply_id}@switchboard>"
+    assert mail["Message-ID"] == reply_message_id(
+        reply_id, "email:" + thread_token("<m1@mail.example>")
+    )
 
     customer = await eventually(lambda: stack.customer("ana@example.com"))
 

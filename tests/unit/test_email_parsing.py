@@ -5,7 +5,16 @@ from __future__ import annotations
 import random
 from email.message import EmailMessage
 
-from services.ingest.email_parsing import html_to_text, parse_email, to_interaction
+import pytest
+
+from services.ingest.email_parsing import (
+    OUR_MESSAGE_ID,
+    html_to_text,
+    parse_email,
+    reply_message_id,
+    thread_token,
+    to_interaction,
+)
 
 
 def mail(**headers: str) -> EmailMessage:
@@ -30,7 +39,7 @@ def test_plain_text_mail() -> None:
         "It arrived broken.",
         "<m1@mail.example>",
     )
-    assert parsed.conversation_key == "email:<m1@mail.example>"
+    assert parsed.conversation_key == "email:" + thread_token("<m1@mail.example>")
     assert parsed.unparseable is None
 
 
@@ -93,7 +102,46 @@ def test_replies_join_the_first_messages_conversation() -> None:
     )
     third.set_content("3")
     keys = {parse_email(m.as_bytes()).conversation_key for m in (first, second, third)}
-    assert keys == {"email:<root@x>"}
+    assert keys == {"email:" + thread_token("<root@x>")}
+
+
+def test_an_answer_naming_only_our_reply_joins_its_conversation() -> None:
+    key = "email:" + thread_token("<root@x>")
+    ours = reply_message_id("0b7d3c7a-51e2-4c57-9d43-6f1c1f8e6b2d", key)
+    answer = mail(From="a@example.com", Message_ID="<r3@x>", In_Reply_To=ours)
+    answer.set_content("thanks, but")
+    assert parse_email(answer.as_bytes()).conversation_key == key
+    # A made-up id of our form only names a thread; it joins nothing unless the sender is
+    # that conversation's customer (routing's thread key holds the sender).
+    assert OUR_MESSAGE_ID.match(ours)
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Auto-Submitted", "auto-replied"),
+        ("X-Autoreply", "yes"),
+        ("X-Auto-Response-Suppress", "OOF, AutoReply"),
+        ("Precedence", "bulk"),
+        ("List-Unsubscribe", "<mailto:leave@list>"),
+        ("Return-Path", "<>"),
+    ],
+)
+def test_mail_no_person_wrote_is_marked_automatic(header: str, value: str) -> None:
+    msg = mail(From="a@example.com", Subject="Out of office", Message_ID="<oof@x>")
+    msg[header] = value
+    msg.set_content("I am away")
+    parsed = parse_email(msg.as_bytes())
+    assert parsed.automatic is not None
+    event = to_interaction(parsed, "support@shop", "ref")
+    assert event.attributes["automatic"] == "yes"
+
+
+def test_a_person_s_mail_is_not_automatic() -> None:
+    msg = mail(From="a@example.com", Subject="Hi", Message_ID="<p@x>")
+    msg["Auto-Submitted"] = "no"
+    msg.set_content("written by hand")
+    assert parse_email(msg.as_bytes()).automatic is None
 
 
 def test_mail_without_message_id_gets_a_stable_one() -> None:
