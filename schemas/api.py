@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.customers import LastContact, Note, Organization
+from schemas.customers import LastContact, Note, OpenConversation, Organization
 
 AgentStatus = Literal["available", "away", "offline"]
 
@@ -227,6 +227,9 @@ class CustomerView(BaseModel):
     tags: list[str] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     last_contacts: list[LastContact] = Field(default_factory=list, description="newest first")
+    open_conversations: list[OpenConversation] = Field(
+        default_factory=list, description="not resolved yet, newest first"
+    )
     merged_from: list[uuid.UUID] = Field(default_factory=list)
 
 

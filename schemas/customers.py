@@ -32,6 +32,16 @@ class LastContact(BaseModel):
     contact_id: uuid.UUID
 
 
+class OpenConversation(BaseModel):
+    """One of the customer's conversations that is not resolved yet."""
+
+    contact_id: uuid.UUID
+    channel: str | None
+    state: Literal["waiting", "offered", "open", "pending", "snoozed"]
+    agent_id: str | None = Field(default=None, description="who has it (or is offered it)")
+    since: datetime
+
+
 class ProfileUpdate(BaseModel):
     """Only the fields given change; null clears one."""
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from schemas.api import CustomerView
-from schemas.customers import LastContact, Note, Organization
+from schemas.customers import LastContact, Note, OpenConversation, Organization
 from services.history.customer import Customer
 
 
@@ -23,6 +23,11 @@ def group_card(root: Customer, members: list[Customer]) -> CustomerView:
         Note(note_id=uuid.UUID(note_id), **note) for c in group for note_id, note in c.notes.items()
     ]
     taken = [LastContact(**t) for c in group for t in c.taken]
+    conversations = [
+        OpenConversation(contact_id=uuid.UUID(contact_id), **conversation)
+        for c in group
+        for contact_id, conversation in c.conversations.items()
+    ]
     return CustomerView(
         customer_id=root.id,
         name=first("name"),
@@ -33,6 +38,7 @@ def group_card(root: Customer, members: list[Customer]) -> CustomerView:
         tags=sorted({t for c in group for t in c.tags}),
         notes=sorted(notes, key=lambda n: n.at),
         last_contacts=sorted(taken, key=lambda t: t.at, reverse=True),
+        open_conversations=sorted(conversations, key=lambda o: o.since, reverse=True),
         merged_from=[c.id for c in members],
     )
 

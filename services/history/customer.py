@@ -32,6 +32,8 @@ class Customer(Aggregate):
         self.tags: list[str] = []
         self.notes: dict[str, dict[str, Any]] = {}
         self.taken: list[dict[str, Any]] = []  # accepted offers, oldest first
+        # Conversations not yet resolved: contact id -> channel, state, agent, since.
+        self.conversations: dict[str, dict[str, Any]] = {}
         self.merged_into: uuid.UUID | None = None
         self.absorbed: list[uuid.UUID] = []
         self.erased = False
@@ -67,6 +69,13 @@ class Customer(Aggregate):
         if kind == "OfferAccepted" and data.get("agent_id"):
             taken = {"agent_id": data["agent_id"], "at": at, "contact_id": contact_id}
             self.taken = [*self.taken, taken][-LAST_CONTACTS_KEPT:]
+        self.conversations = follow_conversation(self.conversations, kind, contact_id, at, data)
+
+    @event("InteractionJoined")
+    def join_interaction(
+        self, interaction_id: uuid.UUID, own_contact_id: uuid.UUID, contact_id: uuid.UUID
+    ) -> None:
+        """The interaction did not open a contact of its own: it joined a conversation."""
 
     def learn_name(self, name: str | None) -> None:
         if name and not self.name:
@@ -140,3 +149,38 @@ class Customer(Aggregate):
     def check_not_erased(self) -> None:
         if self.erased:
             raise CustomerErasedError(f"customer {self.id} was erased")
+
+
+# What each routing event makes of a conversation on the card; the rest change nothing.
+CONVERSATION_STATE = {
+    "ContactQueued": "waiting",
+    "ContactReopened": "waiting",
+    "AgentOffered": "offered",
+    "OfferAccepted": "open",
+    "ContactWoken": "open",
+    "ContactPending": "pending",
+    "ContactSnoozed": "snoozed",
+    "ContactTransferred": "waiting",
+}
+CONVERSATION_ENDED = frozenset({"ContactCompleted", "ContactAbandoned", "ContactCancelled"})
+
+
+def follow_conversation(
+    known: dict[str, dict[str, Any]],
+    kind: str,
+    contact_id: uuid.UUID,
+    at: datetime,
+    data: dict[str, Any],
+) -> dict[str, dict[str, Any]]:
+    key = str(contact_id)
+    if kind in CONVERSATION_ENDED:
+        return {k: v for k, v in known.items() if k != key}
+    state = CONVERSATION_STATE.get(kind)
+    if state is None:
+        return known
+    current = known.get(key, {"channel": data.get("channel"), "since": at, "agent_id": None})
+    if kind in ("ContactQueued", "ContactReopened", "ContactTransferred"):
+        agent = None  # back in a queue: nobody has it
+    else:
+        agent = data.get("agent_id") or current["agent_id"]
+    return {**known, key: {**current, "state": state, "agent_id": agent}}

@@ -12,6 +12,7 @@ from eventsourcing.persistence import Tracking
 
 from events import (
     ContactEvent,
+    ContactMessageAdded,
     InteractionReceived,
     InteractionUpdated,
     ReplyStatusChanged,
@@ -136,6 +137,9 @@ class RecordingCommands(HistoryCore):
         )
 
     def record_contact_event(self, event: ContactEvent, tracking: Tracking) -> None:
+        if isinstance(event, ContactMessageAdded):
+            self.join_message(event, tracking)
+            return
         self._record_on_contact(
             event.contact_id,
             kind=event.type_name(),
@@ -144,6 +148,22 @@ class RecordingCommands(HistoryCore):
             data=event.model_dump(mode="json", exclude={"contact_id", "occurred_at"}),
             tracking=tracking,
         )
+
+    def join_message(self, event: ContactMessageAdded, tracking: Tracking) -> None:
+        """Routing placed an interaction in an existing conversation: its timeline entry
+        moves to that conversation (it was recorded under the contact it would have opened
+        alone, before routing decided)."""
+        own = contact_id_for(event.interaction_id)
+        link = self._get(own)
+        if link is None:
+            raise NotYet(f"interaction {event.interaction_id} not recorded yet")
+        try:
+            customer: Customer = Loaded(self).customer(link.customer_id)
+        except CustomerErasedError:
+            self.commit(tracking=tracking)
+            return
+        customer.join_interaction(event.interaction_id, own, event.contact_id)
+        self.commit(customer, tracking=tracking)
 
     def _record_on_contact(
         self,

@@ -9,7 +9,11 @@ from events import (
     ContactEscalated,
     ContactEvent,
     ContactFlagged,
+    ContactPending,
     ContactQueued,
+    ContactReopened,
+    ContactSnoozed,
+    ContactWoken,
     InteractionUpdated,
     OfferAccepted,
     OfferDeclined,
@@ -35,8 +39,22 @@ def summarize(event: ContactEvent) -> str:
             return f"Not answered in time by {event.agent_id}"
         case ContactEscalated():
             return f"Escalated to {event.to_person_id} (level {event.level}): {event.reason}"
+        case ContactCompleted(by=by, reason=reason) if by and by != event.agent_id:
+            return f"Resolved by {by}: {event.disposition}" + (f" ({reason})" if reason else "")
         case ContactCompleted():
             return f"Completed by {event.agent_id}: {event.disposition}"
+        case ContactReopened():
+            last = f", {event.agent_id} first" if event.agent_id else ""
+            return f"Reopened: {event.reason}{last}"
+        case ContactPending():
+            until = f", resolves itself at {event.resolve_at:%Y-%m-%d %H:%M} UTC"
+            return f"Pending on the customer (set by {event.agent_id})" + (
+                until if event.resolve_at else ""
+            )
+        case ContactSnoozed():
+            return f"Snoozed by {event.agent_id} until {event.until:%Y-%m-%d %H:%M} UTC"
+        case ContactWoken():
+            return f"Open again for {event.agent_id}: {event.reason}"
         case OfferWithdrawn():
             return f"Offer to {event.agent_id} withdrawn: {event.reason}"
         case ContactFlagged():

@@ -65,7 +65,25 @@ class CustomerForgotten:
     customer_id: uuid.UUID
 
 
-Change = TimelineRow | CustomerIndexed | Linked | Unlinked | SuggestionChanged | CustomerForgotten
+@dataclass(frozen=True)
+class Rejoined:
+    """An interaction's row moves from the contact it would have opened alone to the
+    conversation it joined."""
+
+    customer_id: uuid.UUID
+    own_contact_id: uuid.UUID
+    contact_id: uuid.UUID
+
+
+Change = (
+    TimelineRow
+    | CustomerIndexed
+    | Linked
+    | Unlinked
+    | SuggestionChanged
+    | CustomerForgotten
+    | Rejoined
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +148,8 @@ def changes_for(position: int, e: Any) -> list[Change]:
             data["identities"] = e.identities
             where = {"at": e.at, "channel": e.channel, "contact_id": e.contact_id}
             return [_row(position, e, "InteractionReceived", e.summary, data=data, **where)]
+        case "Customer.InteractionJoined":
+            return [Rejoined(e.originator_id, e.own_contact_id, e.contact_id)]
         case "Customer.ContactEventRecorded":
             where = {"at": e.at, "contact_id": e.contact_id}
             return [_row(position, e, e.kind, e.summary, data=e.data, **where)]

@@ -35,7 +35,9 @@ def reply_message_id(reply_id: str, conversation_key: str | None) -> str:
     the conversation's thread token when it has one."""
     token = (conversation_key or "").removeprefix(THREAD_PREFIX)
     if re.fullmatch(r"[0-9a-f]{16}", token):
-        return f"<{reply_id}.t{token}@switchboard>"
+        # Without the id's dashes the header stays within one line (78 characters): some
+        # mail software mishandles a folded Message-ID.
+        return f"<{reply_id.replace('-', '')}.t{token}@switchboard>"
     return f"<{reply_id}@switchboard>"
 
 

@@ -18,7 +18,12 @@ from events import (
     ContactCompleted,
     ContactEscalated,
     ContactFlagged,
+    ContactMessageAdded,
+    ContactPending,
     ContactQueued,
+    ContactReopened,
+    ContactSnoozed,
+    ContactWoken,
     Event,
     OfferAccepted,
     OfferDeclined,
@@ -45,6 +50,7 @@ BOARD_EVENTS: tuple[type[Event], ...] = (
     ContactCompleted,
     ContactAbandoned,
     ContactFlagged,
+    ContactReopened,
     AgentStatusChanged,
     AgentWrapUpStarted,
     AgentWrapUpEnded,
@@ -76,7 +82,14 @@ def pushes(event: Event) -> list[tuple[str | None, Push]]:
         out.append((event.agent_id, Push("contact", {"change": name, **flag})))
         if event.supervisor_id:
             out.append((event.supervisor_id, Push("flag", flag)))
-    elif isinstance(event, ContactCompleted | ReplyRequested):
+    elif isinstance(event, ContactMessageAdded) and event.agent_id:
+        # The customer wrote again: the holder's (or offered agent's) desk re-reads the
+        # transcript; the push itself carries only the short summary.
+        message = _fields(event, "interaction_id", "summary", "woke", "automatic")
+        out.append((event.agent_id, Push("message", {**_change(event), **message})))
+    elif isinstance(
+        event, ContactCompleted | ReplyRequested | ContactPending | ContactSnoozed | ContactWoken
+    ):
         out.append((event.agent_id, Push("contact", _change(event))))
     elif isinstance(event, ContactAbandoned) and event.agent_id:
         out.append((event.agent_id, Push("contact", _change(event))))

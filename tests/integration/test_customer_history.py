@@ -98,6 +98,10 @@ async def test_call_whatsapp_and_email_of_one_person_land_on_one_timeline(stack:
     assert by_address is not None
     assert by_address["customer_id"] == card["customer_id"]
     absorbed_card = await get(stack, f"/api/customers/{by_mail['customer_id']}")
+    # Open conversations move on between the two reads (offers lapse and climb, contacts
+    # waiting for identification are queued when its time is up): compared elsewhere.
+    absorbed_card.pop("open_conversations")
+    card.pop("open_conversations")
     assert absorbed_card == card
     assert sorted(card["identities"]) == [
         "email:ana@example.com",

@@ -30,6 +30,7 @@ def email_from(address: str, message_id: str) -> InteractionReceived:
         sender=Sender(email=address, name="Ana"),
         subject_line="Broken kettle",
         text="My kettle arrived broken.",
+        conversation_key="email:" + thread_token(message_id),
     )
 
 

@@ -39,3 +39,19 @@ def created_in_order(settings: Settings, app_name: str) -> list[uuid.UUID]:
         return created
     finally:
         reader.close()
+
+
+def opened_contacts(settings: Settings) -> list[uuid.UUID]:
+    """The contacts routing opened, in order (every Contact's first event)."""
+    reader = type("routing", (TrackedApplication,), {"name": "routing"})(
+        event_store_env(settings, "routing")
+    )
+    try:
+        opened: list[uuid.UUID] = []
+        start = 0
+        while batch := reader.recorder.select_notifications(start, 500, inclusive_of_start=False):
+            opened += [n.originator_id for n in batch if n.topic.endswith(":Contact.Opened")]
+            start = batch[-1].id
+        return opened
+    finally:
+        reader.close()

@@ -21,6 +21,7 @@ from services.history.timeline import (
     CustomerForgotten,
     CustomerIndexed,
     Linked,
+    Rejoined,
     Suggestion,
     SuggestionChanged,
     TimelineRow,
@@ -103,6 +104,15 @@ class ReadModelSql:
 
     def _apply_one(self, curs: Any, change: Change) -> None:
         match change:
+            case Rejoined(customer_id, own_contact_id, contact_id):
+                self._exec(
+                    curs,
+                    "UPDATE {timeline_entries} SET contact_id = ? "
+                    "WHERE customer_id = ? AND contact_id = ?",
+                    contact_id,
+                    customer_id,
+                    own_contact_id,
+                )
             case CustomerIndexed(customer_id, indexed):
                 names = sorted(indexed)
                 updates = ", ".join(f"{n} = excluded.{n}" for n in names)

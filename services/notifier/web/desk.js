@@ -1,6 +1,7 @@
 // The agent desk: status, heartbeat, live offers with a countdown and a screen pop, the
-// contacts the agent holds with their timeline, reply and completion.
+// conversations the agent holds (unread counts, the transcript, reply, states, completion).
 import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
+import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
 
 const HEARTBEAT_MS = 5000;
@@ -20,6 +21,7 @@ async function start(session) {
     offer: onOffer,
     escalation: resync,
     contact: onContactChange,
+    message: onMessage,
     status: (data) => ($("status-select").value = data.status),
     wrapup: resync,
   });
@@ -72,6 +74,18 @@ async function onContactChange(push) {
   if (push.contact_id === state.current) await openContact(state.current);
 }
 
+// The customer wrote again in a conversation offered to or held by this agent.
+async function onMessage(push) {
+  if (state.offers.size && [...state.offers.values()].some((o) => o.contact_id === push.contact_id)) {
+    say("New message on an offer");
+    await resync();
+    return;
+  }
+  if (!push.automatic) say(push.contact_id === state.current ? "New message" : `New message: ${push.summary}`);
+  await loadContacts();
+  if (push.contact_id === state.current) await openContact(state.current);
+}
+
 // The contacts this agent holds (accepted, not completed).
 async function loadContacts() {
   const contacts = await api("GET", `/api/agents/${state.me}/contacts`);
@@ -102,14 +116,18 @@ async function offerCard(offer) {
   const [customer, recent] = await Promise.all([readCustomer(customerId), timeline(customerId, 5)]);
   const card = customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet.");
   const title = offer.escalation_level > 0 ? `Escalation (level ${offer.escalation_level})` : "Offer";
+  const contact = await api("GET", `/api/contacts/${offer.contact_id}`).catch(() => null);
+  const messages = contact && contact.message_count > 1 ? `${contact.message_count} messages` : null;
   const id = `offer-${offer.offer_id}`;
   return el(
     "li",
     { class: "card offer", "aria-labelledby": id, dataset: { offer: offer.offer_id } },
     el("h3", { id }, `${title}: ${offer.channel}`),
     el("p", { class: "summary" }, offer.summary),
+    messages ? el("p", { class: "muted" }, messages) : null,
     el("p", { class: "countdown", dataset: { expires: offer.expires_at || "" } }),
     card,
+    otherConversations(customer, offer.contact_id),
     recent.length ? el("h4", {}, "Last interactions") : null,
     recent.length ? el("ol", { class: "timeline short" }, timelineItems(recent)) : null,
     el(
@@ -117,6 +135,22 @@ async function offerCard(offer) {
       { class: "actions" },
       el("button", { type: "button", onclick: () => accept(offer) }, "Accept"),
       el("button", { type: "button", class: "secondary", onclick: () => decline(offer) }, "Decline"),
+    ),
+  );
+}
+
+// The screen pop shows what else of this customer's is open, and who has it.
+function otherConversations(customer, contactId) {
+  const others = customer ? customer.open_conversations.filter((o) => o.contact_id !== contactId) : [];
+  if (!others.length) return null;
+  return el(
+    "div",
+    { class: "others" },
+    el("h4", {}, "Other open conversations"),
+    el(
+      "ul",
+      { class: "list" },
+      others.map((o) => el("li", {}, `${o.channel || "?"} · ${o.state}${o.agent_id ? ` · ${o.agent_id}` : ""} · since ${time(o.since)}`)),
     ),
   );
 }
@@ -192,6 +226,10 @@ function renderContacts() {
           onclick: () => openContact(c.contact_id),
         },
         `${c.channel}: ${c.summary || c.contact_id}`,
+        c.conversation && c.conversation !== "open" ? el("span", { class: "muted" }, ` (${c.conversation})`) : null,
+        c.unread > 0 && c.contact_id !== state.current
+          ? el("span", { class: "badge", "aria-label": `${c.unread} unread` }, String(c.unread))
+          : null,
       ),
     ),
   );
@@ -201,7 +239,7 @@ function renderContacts() {
 
 async function openContact(contactId) {
   state.current = contactId;
-  const contact = state.contacts.get(contactId) || (await api("GET", `/api/contacts/${contactId}`));
+  const contact = await api("GET", `/api/contacts/${contactId}`);
   const customerId = contact.customer_id;
   const [customer, entries] = await Promise.all([readCustomer(customerId), timeline(customerId, 50)]);
   $("work-title").textContent = `Contact: ${contact.channel}`;
@@ -209,15 +247,21 @@ async function openContact(contactId) {
     el("p", { class: "summary" }, contact.summary || ""),
     el("p", { class: "muted" }, `Status: ${contact.status}`),
     customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet."),
+    otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
   );
   $("timeline").replaceChildren(...timelineItems(entries));
   show($("work"), true);
+  await showConversation(contact, async () => {
+    await loadContacts();
+  });
+  if (state.contacts.has(contactId)) state.contacts.set(contactId, { ...contact, unread: 0 });
   renderContacts();
 }
 
 function closeWork() {
   state.current = null;
+  hideConversation();
   show($("work"), false);
 }
 
@@ -229,7 +273,8 @@ $("reply").addEventListener("submit", async (event) => {
     await api("POST", `/api/contacts/${state.current}/replies`, { text });
     $("reply-text").value = "";
     say("Reply sent to the customer's channel");
-    // The timeline shows the reply once history recorded it, and its outcome a bit later.
+    // The transcript shows the reply at once and its delivery status a bit later; the
+    // customer timeline once history recorded it.
     for (const ms of [1000, 3000, 7000]) {
       window.setTimeout(() => state.current && openContact(state.current), ms);
     }

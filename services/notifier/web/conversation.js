@@ -1,0 +1,106 @@
+// The conversation panel of the desk: the transcript of the contact the agent works on (both
+// ways, in order, with channel, time, delivery status and attachments), earlier messages on
+// demand, and the conversation's states (pending on the customer, snoozed, open again).
+import { api, el, say, show, time } from "/ui/common.js";
+
+const PAGE = 30;
+const $ = (id) => document.getElementById(id);
+const panel = { contact: null, messages: [], changed: async () => {} };
+
+// Shows `contact` (a ContactView); `changed` runs after the agent changed its state.
+export async function showConversation(contact, changed) {
+  const same = panel.contact && panel.contact.contact_id === contact.contact_id;
+  panel.contact = contact;
+  panel.changed = changed;
+  const latest = await api("GET", `/api/contacts/${contact.contact_id}/messages?limit=${PAGE}`);
+  // Keep earlier pages the agent already opened when the same conversation is redrawn.
+  const older = same ? panel.messages.filter((m) => latest.length && m.seq < latest[0].seq) : [];
+  panel.messages = [...older, ...latest];
+  render(latest.length === PAGE);
+  renderState();
+  if (contact.unread > 0) {
+    await api("POST", `/api/contacts/${contact.contact_id}/read`).catch(() => null);
+  }
+}
+
+export function hideConversation() {
+  panel.contact = null;
+  panel.messages = [];
+}
+
+async function earlier() {
+  if (!panel.contact || !panel.messages.length) return;
+  const before = panel.messages[0].seq;
+  const page = await api("GET", `/api/contacts/${panel.contact.contact_id}/messages?before=${before}&limit=${PAGE}`);
+  panel.messages = [...page, ...panel.messages];
+  render(page.length === PAGE);
+  const first = $("transcript").querySelector("li");
+  if (first) first.focus();
+}
+
+function render(mayHaveMore) {
+  const items = panel.messages.map(messageItem);
+  $("transcript").replaceChildren(...items);
+  show($("earlier"), mayHaveMore);
+  const last = $("transcript").lastElementChild;
+  if (last) last.scrollIntoView({ block: "nearest" });
+}
+
+function messageItem(m) {
+  const who = m.direction === "in" ? "Customer" : m.agent_id || "Agent";
+  const status = m.direction === "out" ? ` · ${m.status}` : "";
+  const automatic = m.automatic ? " · automatic" : "";
+  return el(
+    "li",
+    { class: `message ${m.direction}${m.status === "failed" ? " failed" : ""}`, tabindex: "-1", dataset: { seq: m.seq } },
+    el("p", { class: "meta" }, `${who} · ${m.channel} · ${time(m.at)}${status}${automatic}`),
+    m.subject ? el("p", { class: "subject" }, m.subject) : null,
+    el("p", { class: "text" }, m.text),
+    m.attachments.length
+      ? el(
+          "ul",
+          { class: "attachments" },
+          m.attachments.map((a) =>
+            el("li", {}, a.url ? el("a", { href: a.url, rel: "noopener noreferrer", target: "_blank" }, a.name || a.content_type) : a.name || a.content_type),
+          ),
+        )
+      : null,
+  );
+}
+
+function renderState() {
+  const c = panel.contact;
+  const held = c.status === "accepted";
+  const label = {
+    open: "Open",
+    pending: `Pending on the customer${c.resolve_at ? `, resolves itself at ${time(c.resolve_at)}` : ""}`,
+    snoozed: `Snoozed until ${time(c.snoozed_until)}`,
+  }[c.conversation];
+  $("conversation-state").textContent = `${label || c.status} · ${c.message_count} message${c.message_count === 1 ? "" : "s"}`;
+  show($("set-pending"), held && c.conversation === "open");
+  show($("snooze"), held && c.conversation !== "snoozed");
+  show($("resume"), held && (c.conversation === "pending" || c.conversation === "snoozed"));
+}
+
+async function act(path, body, done) {
+  if (!panel.contact) return;
+  try {
+    panel.contact = await api("POST", `/api/contacts/${panel.contact.contact_id}/${path}`, body);
+    say(done);
+    renderState();
+    await panel.changed();
+  } catch (error) {
+    say(`Not done: ${error.message}`);
+  }
+}
+
+$("earlier").addEventListener("click", earlier);
+$("set-pending").addEventListener("click", () => act("pending", undefined, "Waiting on the customer"));
+$("resume").addEventListener("click", () => act("resume", undefined, "Open again"));
+$("snooze").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const local = $("snooze-until").value;
+  if (!local) return;
+  // The input is the agent's local time; the API wants an instant with its zone.
+  act("snooze", { until: new Date(local).toISOString() }, `Snoozed until ${new Date(local).toLocaleString()}`);
+});
