@@ -86,7 +86,7 @@ class ContactView(BaseModel):
     priority: int = 0
     waiting_since: datetime | None = None
     # The conversation (one contact per conversation: later messages join it).
-    message_count: int = 1
+    message_count: int = Field(default=1, description="the customer's messages in it")
     last_message_at: datetime | None = None
     unread: int = Field(default=0, description="customer messages its holder has not read")
     conversation: Literal["open", "pending", "snoozed"] | None = Field(

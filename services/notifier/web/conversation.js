@@ -42,8 +42,9 @@ function render(mayHaveMore) {
   const items = panel.messages.map(messageItem);
   $("transcript").replaceChildren(...items);
   show($("earlier"), mayHaveMore);
-  const last = $("transcript").lastElementChild;
-  if (last) last.scrollIntoView({ block: "nearest" });
+  // The newest message in view, without moving the page around it.
+  const list = $("transcript");
+  list.scrollTop = list.scrollHeight;
 }
 
 function messageItem(m) {

@@ -243,13 +243,15 @@ async function openContact(contactId) {
   const customerId = contact.customer_id;
   const [customer, entries] = await Promise.all([readCustomer(customerId), timeline(customerId, 50)]);
   $("work-title").textContent = `Contact: ${contact.channel}`;
-  $("work-card").replaceChildren(
+  const parts = [
     el("p", { class: "summary" }, contact.summary || ""),
     el("p", { class: "muted" }, `Status: ${contact.status}`),
     customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet."),
     otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
-  );
+  ];
+  // replaceChildren would write a null as the text "null".
+  $("work-card").replaceChildren(...parts.filter(Boolean));
   $("timeline").replaceChildren(...timelineItems(entries));
   show($("work"), true);
   await showConversation(contact, async () => {
