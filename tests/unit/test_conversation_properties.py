@@ -77,7 +77,7 @@ def open_per_thread(app: RoutingApplication) -> Counter[str | None]:
 def placed(app: RoutingApplication, sent: list[InteractionReceived]) -> Counter[uuid.UUID]:
     """How often each sent message appears across every contact's transcript."""
     opened = {
-        n.originator_id
+        uuid.UUID(str(n.originator_id))
         for n in app.recorder.select_notifications(start=1, limit=1_000_000)
         if n.topic.endswith("Contact.Opened")
     }
