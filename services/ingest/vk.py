@@ -46,16 +46,44 @@ class Callback(_VkObject):
     object: dict[str, Any] | None = None
 
 
-class VkAttachment(BaseModel):
-    """`{"type": "photo", "photo": {...}}`: the object sits under the type's own name."""
+class PhotoSize(_VkObject):
+    url: str | None = None
+    width: int = 0
+    height: int = 0
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+
+class VkItem(_VkObject):
+    """What an attached photo, document, voice message, link, video or post carries that we
+    read (each kind has some of these)."""
+
+    id: int | None = None
+    owner_id: int | None = None
+    title: str | None = None
+    size: int | None = None
+    url: str | None = None
+    link_ogg: str | None = None
+    sizes: list[PhotoSize] = Field(default_factory=list)
+
+
+class VkAttachment(_VkObject):
+    """`{"type": "photo", "photo": {...}}`: the object sits under the type's own name. Kinds
+    we do not read (stickers, gifts, polls, ...) keep only their type."""
 
     type: str
+    photo: VkItem | None = None
+    doc: VkItem | None = None
+    audio_message: VkItem | None = None
+    link: VkItem | None = None
+    video: VkItem | None = None
+    wall: VkItem | None = None
+    market: VkItem | None = None
 
-    def item(self) -> dict[str, Any]:
-        found = (self.model_extra or {}).get(self.type)
-        return found if isinstance(found, dict) else {}
+    def item(self) -> VkItem:
+        found = getattr(self, self.type, None) if self.type in LINKED_KINDS else None
+        return found if isinstance(found, VkItem) else VkItem()
+
+
+LINKED_KINDS = ("photo", "doc", "audio_message", "link", "video", "wall", "market")
 
 
 class VkMessage(_VkObject):
@@ -89,26 +117,22 @@ class MessageNew(_VkObject):
 def attachment_of(attachment: VkAttachment) -> Attachment:
     """A link to what was attached: the files stay with VK."""
     kind, item = attachment.type, attachment.item()
-    owner, item_id = item.get("owner_id"), item.get("id")
     if kind == "photo":
-        sizes = [s for s in item.get("sizes", []) if isinstance(s, dict) and s.get("url")]
-        largest = max(sizes, key=lambda s: s.get("width", 0) * s.get("height", 0), default={})
-        return Attachment(content_type="image/jpeg", url=largest.get("url"))
+        sized = [s for s in item.sizes if s.url]
+        largest = max(sized, key=lambda s: s.width * s.height, default=PhotoSize())
+        return Attachment(content_type="image/jpeg", url=largest.url)
     if kind == "doc":
         return Attachment(
-            name=item.get("title"),
-            content_type="application/octet-stream",
-            size=item.get("size"),
-            url=item.get("url"),
+            name=item.title, content_type="application/octet-stream", size=item.size, url=item.url
         )
     if kind == "audio_message":
-        return Attachment(content_type="audio/ogg", url=item.get("link_ogg"))
+        return Attachment(content_type="audio/ogg", url=item.link_ogg)
     if kind == "link":
-        return Attachment(name=item.get("title"), content_type="text/uri-list", url=item.get("url"))
-    if kind in ("video", "wall", "photo_album", "market") and owner is not None:
-        return Attachment(
-            content_type="text/uri-list", url=f"https://vk.com/{kind}{owner}_{item_id}"
-        )
+        return Attachment(name=item.title, content_type="text/uri-list", url=item.url)
+    if kind in ("video", "wall", "market") and item.owner_id is not None:
+        # No file to point at: the item's page on VK.
+        url = f"https://vk.com/{kind}{item.owner_id}_{item.id}"
+        return Attachment(name=item.title, content_type="text/uri-list", url=url)
     return Attachment(name=kind, content_type="application/octet-stream")
 
 

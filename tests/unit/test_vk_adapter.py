@@ -215,3 +215,20 @@ def test_config_refuses_weak_secrets(fields: dict[str, Any]) -> None:
     base = {"group_id": VK_GROUP, "secret": VK_SECRET, "confirmation_code": VK_CODE}
     with pytest.raises(ValidationError):
         VkCommunity.model_validate({**base, **fields})
+
+
+def test_attachments_we_do_not_read_keep_their_kind_and_broken_ones_are_named() -> None:
+    event = vk_message(4, "")
+    event["object"]["message"]["attachments"] = [
+        {"type": "sticker", "sticker": {"product_id": 1, "sticker_id": 9}},
+        {"type": "video", "video": {"id": 456, "owner_id": -5, "title": "unboxing"}},
+    ]
+    [found] = events(event)
+    assert [(a.name, a.url) for a in found.attachments] == [
+        ("sticker", None),
+        ("unboxing", "https://vk.com/video-5_456"),
+    ]
+    event["object"]["message"]["attachments"] = [{"type": "photo", "photo": {"sizes": 3}}]
+    with pytest.raises(BadInput) as caught:
+        events(event)
+    assert [d.field for d in caught.value.details] == ["object.message.attachments.0.photo.sizes"]
