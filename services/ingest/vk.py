@@ -210,8 +210,9 @@ class VkAdapter:
         return to_events(community, event)
 
     def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
-        community, _, callback = self._callback(request)
-        if callback.type == "confirmation":
+        # parse() has checked the event by now: only its type matters here.
+        community = self._community(request)
+        if request.fields().get("type") == "confirmation":
             return Reply(community.confirmation_code.encode(), media_type="text/plain", status=200)
         return Reply(b"ok", media_type="text/plain", status=200)
 
