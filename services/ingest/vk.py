@@ -188,7 +188,7 @@ class VkAdapter:
         if not hmac.compare_digest(sent.encode(), community.secret.encode()):
             raise BadSignature("VK secret does not match")
 
-    def _callback(self, request: InboundRequest) -> tuple[VkCommunity, dict[str, Any], Callback]:
+    def parse(self, request: InboundRequest) -> Sequence[InboundEvent]:
         community = self._community(request)
         fields = request.fields()
         try:
@@ -197,10 +197,6 @@ class VkAdapter:
             raise BadInput.from_validation(exc) from None
         if callback.group_id != community.group_id:
             raise BadInput.field("group_id", f"this URL is community {community.group_id}'s")
-        return community, fields, callback
-
-    def parse(self, request: InboundRequest) -> Sequence[InboundEvent]:
-        community, fields, callback = self._callback(request)
         if callback.type != "message_new":
             return []  # confirmation, message_reply, message_typing_state, ...: answered only
         try:
