@@ -87,6 +87,10 @@ class TestMessengerAdapter(AdapterConformance):
     def malformed_requests(self) -> list[InboundRequest]:
         return broken("messenger")
 
+    def handshake_requests(self) -> tuple[InboundRequest, InboundRequest] | None:
+        wrong = handshake_request(**{"hub.verify_token": "not-our-token"})
+        return handshake_request(), wrong
+
 
 class TestInstagramAdapter(AdapterConformance):
     def make_adapter(self) -> ChannelAdapter:
@@ -101,6 +105,11 @@ class TestInstagramAdapter(AdapterConformance):
 
     def malformed_requests(self) -> list[InboundRequest]:
         return broken("instagram")
+
+    def handshake_requests(self) -> tuple[InboundRequest, InboundRequest] | None:
+        return handshake_request(channel="instagram"), handshake_request(
+            channel="instagram", **{"hub.verify_token": ""}
+        )
 
 
 def test_a_message_becomes_an_interaction_in_the_customers_thread() -> None:
@@ -206,12 +215,14 @@ def test_the_signature_covers_the_exact_bytes_and_is_required() -> None:
         meta.verify(request("messenger", fixture("messenger_message.json"), app="other"))
 
 
-def handshake_request(app: str = META_APP, **query: str) -> InboundRequest:
+def handshake_request(
+    app: str = META_APP, channel: str = "messenger", **query: str
+) -> InboundRequest:
     params = {"hub.mode": "subscribe", "hub.verify_token": META_VERIFY}
     params.update({"hub.challenge": "1158201444", **query})
     qs = urlencode(params)
     return InboundRequest(
-        url=f"https://switchboard.example/channels/messenger/{app}?{qs}",
+        url=f"https://switchboard.example/channels/{channel}/{app}?{qs}",
         body=b"",
         path_params={"app": app},
     )
