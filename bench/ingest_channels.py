@@ -7,7 +7,9 @@ window, a unique Nats-Msg-Id each, the same concurrency). Each channel is then d
 HTTP against `switchboard serve ingest` in its own process: the channel's real payload,
 signed as the channel signs it, answered after the JetStream ack. Afterwards the INBOUND
 stream must hold exactly as many messages per channel as were accepted: lost and doubled
-are counted, not assumed.
+are counted, not assumed. Each channel is also given as a ratio to the web form (the
+simplest adapter: no signature) in the same run, which isolates what verifying and parsing
+a channel's payload costs; last, `bench.adapter_cost` gives that cost alone, in-process.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import httpx
 import nats
 from nats.js.api import StreamConfig
 
+from bench import adapter_cost
 from switchboard.nats_server import NatsServerProcess
 from tests.support import channels
 from tests.support.channels import EMAIL_CHANNEL, HTTP_CHANNELS, Request, channels_toml
@@ -214,7 +217,11 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
             proc.wait(15)
             server.stop()
 
-    print(f"{'measure':<24}{'ok':>9}{'err':>6}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
+    webform = next(r.rate for r in results if r.name == "webform")
+    print(
+        f"{'measure':<24}{'ok':>9}{'err':>6}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'ratio':>8}{'/form':>7}"
+    )
     summary: dict[str, object] = {
         "bench": "ingest_channels",
         "seconds": seconds,
@@ -227,6 +234,7 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
         print(
             f"{r.name:<24}{r.ok:>9}{r.errors:>6}{r.rate:>10.1f}"
             f"{r.percentile(0.5):>9.2f}{r.percentile(0.99):>9.2f}{ratio:>8.3f}"
+            f"{r.rate / webform if webform else 0.0:>7.2f}"
         )
     channel_of = {name: channel for name, (channel, _) in CHANNELS.items()}
     channel_of["email (SMTP)"] = EMAIL_CHANNEL
@@ -236,6 +244,7 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
             "per_s": round(r.rate, 1),
             "ratio_to_baseline": round(r.rate / raw.rate, 4) if raw.rate else None,
             "ratio_to_http_reference": round(r.rate / http.rate, 3) if http.rate else None,
+            "ratio_to_webform": round(r.rate / webform, 3) if webform else None,
             "p50_ms": round(r.percentile(0.5), 2),
             "p99_ms": round(r.percentile(0.99), 2),
             "errors": r.errors,
@@ -243,6 +252,8 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
             "lost": max(0, r.accepted - on_stream),
             "doubled": max(0, on_stream - r.accepted),
         }
+    # The adapters' own work, steadier than the HTTP figures on a shared machine.
+    summary["adapter_verify_parse"] = adapter_cost.measure(0.5)
     print(json.dumps(summary))
     return summary
 

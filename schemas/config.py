@@ -296,6 +296,72 @@ class ApiChannel(BaseModel):
     secret: Annotated[Secret, Field(min_length=12)]
 
 
+class MetaAccount(BaseModel):
+    """A Facebook Page (Messenger) or Instagram professional account the app answers for."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[0-9]{1,32}$")
+    # The Page access token the Send API takes (for Instagram: the linked Page's token).
+    access_token: Secret = ""
+
+
+class MetaApp(BaseModel):
+    """A Meta app whose webhooks (Messenger: object "page", Instagram: object "instagram") go
+    to /channels/messenger/{name} and /channels/instagram/{name}."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # Keys X-Hub-Signature-256 (Meta's app secrets are 32 hex digits); anything short is a
+    # placeholder anyone could guess.
+    app_secret: Annotated[Secret, Field(min_length=16)]
+    # What we told Meta to send as hub.verify_token when it checks the callback URL.
+    verify_token: Annotated[Secret, Field(min_length=12)]
+    pages: list[MetaAccount] = Field(default_factory=list)
+    instagram_accounts: list[MetaAccount] = Field(default_factory=list)
+    api_base_url: str = "https://graph.facebook.com"
+    api_version: str = Field(default="v21.0", pattern=r"^v[0-9]+\.[0-9]+$")
+
+    def account(self, channel: str, account_id: str) -> MetaAccount | None:
+        accounts = self.pages if channel == "messenger" else self.instagram_accounts
+        return next((a for a in accounts if a.id == account_id), None)
+
+
+class VkCommunity(BaseModel):
+    """A VK community whose Callback API server is /channels/vk/{group_id}."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group_id: int = Field(gt=0)
+    # The "Secret key" of the Callback API settings: VK sends it in every event's `secret`.
+    secret: Annotated[Secret, Field(min_length=12, max_length=50, pattern=r"^[A-Za-z0-9]+$")]
+    # The string VK asks the server to return when it confirms the address.
+    confirmation_code: str = Field(min_length=1, max_length=64)
+    # Community access token with the "messages" right, for messages.send.
+    access_token: Secret = ""
+    api_base_url: str = "https://api.vk.com"
+    # 5.103 and later put the message under object.message (what we read).
+    api_version: str = Field(default="5.199", pattern=r"^5\.[0-9]+$")
+
+
+class DiscourseForum(BaseModel):
+    """A Discourse forum whose webhook is /channels/discourse/{name}."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    # Keys X-Discourse-Event-Signature; Discourse itself asks for at least 12 characters.
+    webhook_secret: Annotated[Secret, Field(min_length=12)]
+    # Category ids whose new posts are support requests; posts elsewhere are not ours.
+    categories: list[int] = Field(min_length=1)
+    # The forum itself, e.g. https://forum.example.com (its API is under the same URL).
+    api_base_url: str = Field(pattern=r"^https?://")
+    api_key: Secret = ""
+    # The support account: replies are posted as it, and its own posts are never customers.
+    api_username: str = Field(default="support", min_length=1, max_length=60)
+
+
 class EmailChannel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -312,6 +378,23 @@ class ChannelsConfig(BaseModel):
     telegram: list[TelegramBot] = Field(default_factory=list)
     api: list[ApiChannel] = Field(default_factory=list)
     email: EmailChannel = EmailChannel()
+    meta: list[MetaApp] = Field(default_factory=list)
+    vk: list[VkCommunity] = Field(default_factory=list)
+    discourse: list[DiscourseForum] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _social_ids_unique(self) -> ChannelsConfig:
+        # Each becomes a webhook path segment (or, for pages, a reply's sender): one owner each.
+        for what, ids in (
+            ("meta", [a.name for a in self.meta]),
+            ("meta pages", [p.id for a in self.meta for p in a.pages]),
+            ("meta instagram_accounts", [p.id for a in self.meta for p in a.instagram_accounts]),
+            ("vk", [c.group_id for c in self.vk]),
+            ("discourse", [f.name for f in self.discourse]),
+        ):
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"channels.{what}: an id repeats")
+        return self
 
 
 class ApiToken(BaseModel):

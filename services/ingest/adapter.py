@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl, urlsplit
 
 from events.interactions import InboundMessage
 from schemas.api import IngestAccepted
@@ -34,6 +35,10 @@ class InboundRequest:
     def fields(self) -> dict[str, Any]:
         """JSON object or form fields; BadInput naming what is wrong."""
         return decode_fields(self.body, self.content_type)
+
+    def query(self) -> dict[str, str]:
+        """The URL's query parameters (the last of a repeated name wins)."""
+        return dict(parse_qsl(urlsplit(self.url).query, keep_blank_values=True))
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,16 @@ class ChannelAdapter(Protocol):
 
     def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
         """What the channel expects back once JetStream has every event."""
+
+
+@runtime_checkable
+class SubscriptionHandshake(Protocol):
+    """An adapter whose channel checks the webhook URL with a GET before it sends anything
+    (Meta's `hub.challenge`): served on the adapter's path, no event published."""
+
+    def handshake(self, request: InboundRequest) -> Reply:
+        """The answer the channel expects; BadSignature (403), UnknownSource (404) or
+        BadInput (400) as for a POST."""
 
 
 def interaction_reply(event: InboundMessage, duplicate: bool) -> Reply:

@@ -8,7 +8,12 @@ from fastapi import APIRouter, Request, Response
 
 from schemas.api import ErrorResponse
 from schemas.config import SwitchboardConfig
-from services.ingest.adapter import Accepted, ChannelAdapter, InboundRequest
+from services.ingest.adapter import (
+    Accepted,
+    ChannelAdapter,
+    InboundRequest,
+    SubscriptionHandshake,
+)
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.body import read_bounded
 
@@ -47,17 +52,38 @@ def ingest_router(
             responses=ERRORS,
             status_code=202,
         )
+        if isinstance(adapter, SubscriptionHandshake):
+            router.add_api_route(
+                adapter.path,
+                _handshake(adapter, public_base_url),
+                methods=["GET"],
+                name=f"{adapter.name}-handshake",
+                summary=f"{adapter.name} webhook verification",
+                responses=ERRORS,
+            )
     return router
+
+
+def _inbound(request: Request, base: str | None, body: bytes = b"") -> InboundRequest:
+    return InboundRequest(
+        url=public_url(request, base),
+        body=body,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        path_params=dict(request.path_params),
+    )
+
+
+def _handshake(adapter: SubscriptionHandshake, base: str | None):  # type: ignore[no-untyped-def]
+    async def verify_subscription(request: Request) -> Response:
+        reply = adapter.handshake(_inbound(request, base))
+        return Response(reply.content, status_code=reply.status, media_type=reply.media_type)
+
+    return verify_subscription
 
 
 def _endpoint(adapter: ChannelAdapter, publisher: InboundPublisher, limit: int, base: str | None):  # type: ignore[no-untyped-def]
     async def receive(request: Request) -> Response:
-        inbound = InboundRequest(
-            url=public_url(request, base),
-            body=await read_bounded(request, limit),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            path_params=dict(request.path_params),
-        )
+        inbound = _inbound(request, base, await read_bounded(request, limit))
         adapter.verify(inbound)
         accepted = [
             Accepted(event, await publisher.publish(event)) for event in adapter.parse(inbound)

@@ -8,12 +8,15 @@ from nats.js import JetStreamContext
 from schemas.config import SwitchboardConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.api import ingest_router
+from services.ingest.discourse_sender import DiscourseSender
 from services.ingest.email_reply import EmailReplySender
 from services.ingest.email_server import InboundMailHandler, RawStore, serve_smtp
+from services.ingest.meta_sender import MetaSender
 from services.ingest.registry import load_adapters
 from services.ingest.replies import ReplyDispatcher, ReplySender
 from services.ingest.telegram_sender import TelegramSender
 from services.ingest.twilio_sender import TwilioMessagingSender
+from services.ingest.vk_sender import VkSender
 from services.ingest.webform_embed import embed_router
 from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
@@ -42,6 +45,12 @@ def build_ingest(
         senders.append(twilio)
     if config.channels.telegram:
         senders.append(TelegramSender(config.channels.telegram))
+    if config.channels.meta:
+        senders.append(MetaSender(config.channels.meta))
+    if config.channels.vk:
+        senders.append(VkSender(config.channels.vk))
+    if config.channels.discourse:
+        senders.append(DiscourseSender(config.channels.discourse))
     replies = ReplyDispatcher(senders, publisher, js)
     subscribe(
         broker,

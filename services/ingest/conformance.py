@@ -9,6 +9,9 @@ runs every check against your adapter (no server needed):
         def unsigned(self, request): same request with a wrong signature (None: not signed)
         def malformed_requests(self): requests whose content is broken, correctly signed
 
+An adapter with a `handshake` (the channel checks its URL with a GET first) also implements
+`handshake_requests()`: a correct handshake and one with a wrong token.
+
 The checks: a valid request verifies and parses into valid inbound events; parsing the
 same request twice yields the same dedupe ids (so channel retries are dropped); distinct
 requests yield distinct ids; a wrong signature is rejected with BadSignature; broken
@@ -23,7 +26,12 @@ from abc import ABC, abstractmethod
 import pytest
 
 from events.interactions import InboundMessage
-from services.ingest.adapter import Accepted, ChannelAdapter, InboundRequest
+from services.ingest.adapter import (
+    Accepted,
+    ChannelAdapter,
+    InboundRequest,
+    SubscriptionHandshake,
+)
 from switchboard.errors import BadInput, BadSignature
 from switchboard.jetstream import decode_event, envelope
 
@@ -46,6 +54,10 @@ class AdapterConformance(ABC):
 
     @abstractmethod
     def malformed_requests(self) -> list[InboundRequest]: ...
+
+    def handshake_requests(self) -> tuple[InboundRequest, InboundRequest] | None:
+        """(a correct URL handshake, the same with a wrong token); None: no handshake."""
+        return None
 
     @pytest.fixture
     def adapter(self) -> ChannelAdapter:
@@ -103,3 +115,16 @@ class AdapterConformance(ABC):
             reply = adapter.reply(request, [Accepted(e, duplicate) for e in events])
             assert 200 <= reply.status < 300
             assert reply.media_type
+
+    def test_handshake_answers_the_channel_and_refuses_a_wrong_token(
+        self, adapter: ChannelAdapter
+    ) -> None:
+        if not isinstance(adapter, SubscriptionHandshake):
+            pytest.skip("this adapter's channel does not check its URL first")
+        requests = self.handshake_requests()
+        assert requests is not None, "an adapter with a handshake gives handshake_requests()"
+        good, wrong = requests
+        reply = adapter.handshake(good)
+        assert 200 <= reply.status < 300 and reply.content and reply.media_type
+        with pytest.raises(BadSignature):
+            adapter.handshake(wrong)

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from urllib.parse import urlencode
 
 from services.ingest.api_channel import sign
+from tests.support import social
 from tests.support.auth import auth_toml
 from tests.support.twilio_signing import signed_headers
 
@@ -47,7 +48,7 @@ api_base_url = "{twilio_api or NO_TWILIO}"
 
 [channels.email]
 port = {smtp_port}
-"""
+""" + social.social_toml(NO_TWILIO)  # replies there must not leave this machine either
 
 
 AGENTS = ("alice", "bob")
@@ -134,11 +135,31 @@ def email(n: int, text: str) -> EmailMessage:
     return msg
 
 
+def messenger(n: int, text: str) -> Request:
+    return social.meta_request("messenger", social.messenger_message(n, text))
+
+
+def instagram(n: int, text: str) -> Request:
+    return social.meta_request("instagram", social.messenger_message(n, text, "instagram"))
+
+
+def vk(n: int, text: str) -> Request:
+    return social.vk_request(social.vk_message(n, text))
+
+
+def discourse(n: int, text: str) -> Request:
+    return social.discourse_request(social.discourse_post(n, text))
+
+
 # Channels reached over HTTP: name -> (channel on INBOUND, request builder(n, text, base)).
 HTTP_CHANNELS: dict[str, tuple[str, Callable[[int, str, str], Request]]] = {
     "webform": ("webform", lambda n, text, _: webform(n, text)),
     "telegram": ("telegram", lambda n, text, _: telegram(n, text)),
     "api": ("api", lambda n, text, _: api(n, text)),
     "twilio-sms": ("sms", twilio_sms),
+    "messenger": ("messenger", lambda n, text, _: messenger(n, text)),
+    "instagram": ("instagram", lambda n, text, _: instagram(n, text)),
+    "vk": ("vk", lambda n, text, _: vk(n, text)),
+    "discourse": ("discourse", lambda n, text, _: discourse(n, text)),
 }
 EMAIL_CHANNEL = "email"
