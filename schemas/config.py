@@ -135,7 +135,7 @@ class QueueConfig(BaseModel):
         return self
 
 
-ThreadBy = Literal["conversation", "sender", "none"]
+ThreadBy = Literal["conversation", "sender", "topic", "none"]
 
 
 class ConversationRule(BaseModel):
@@ -164,6 +164,7 @@ DEFAULT_CONVERSATIONS: dict[str, ConversationRule] = {
     "email": ConversationRule(reopen_seconds=3 * 24 * 3600, pending_resolve_seconds=5 * 24 * 3600),
     "webform": ConversationRule(thread="none", reopen_seconds=0),
     "voice": ConversationRule(thread="none", reopen_seconds=0),
+    "discourse": ConversationRule(thread="topic", reopen_seconds=3 * 24 * 3600),
 }
 CHAT_DEFAULT = ConversationRule()
 

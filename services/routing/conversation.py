@@ -7,7 +7,8 @@ reports) follows routing's recorded decisions, so nobody decides twice and diffe
 - A thread is the channel, the business endpoint (`source`: a number, bot, mailbox, API
   channel), the customer's identity and, for `thread = "conversation"`, the channel's own
   conversation key (a chat, an e-mail thread's root). The identity is part of the key, so a
-  shared or guessed e-mail reference never joins another customer's conversation.
+  shared or guessed e-mail reference never joins another customer's conversation. Only a
+  public forum topic (`thread = "topic"`) is one conversation whoever posts in it.
 - A thread has at most one open contact: its messages join it. A resolved one reopens
   within the channel's window; after that, or once abandoned or cancelled, a new one opens
   (linked to the one it follows).
@@ -92,7 +93,12 @@ Placement = Join | Reopen | OpenNew | Unrouted
 
 def thread_key(message: Message, rule: ConversationRule) -> str | None:
     """The thread a message belongs to; None: it stands alone (forms, calls, anonymous)."""
-    if rule.thread == "none" or not message.identity:
+    if rule.thread == "none":
+        return None
+    if rule.thread == "topic":
+        key = message.conversation_key
+        return "\x1f".join([message.channel, message.source, key]) if key else None
+    if not message.identity:
         return None
     parts = [message.channel, message.source, message.identity]
     if rule.thread == "conversation":

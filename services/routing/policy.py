@@ -24,7 +24,8 @@ def work_kind(channel: str) -> str:
     """Capacity is per kind of work: a call, a written conversation, an e-mail."""
     if channel == "voice":
         return "voice"
-    return "email" if channel == "email" else "messaging"
+    # A forum post is answered at a mail's pace, not a chat's.
+    return "email" if channel in ("email", "discourse") else "messaging"
 
 
 def has_capacity(load: Sequence[str], kind: str, capacity: Mapping[str, int]) -> bool:

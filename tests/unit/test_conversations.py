@@ -315,3 +315,22 @@ def test_the_transcript_shows_both_ways_in_order_and_pages_back(clock: Clock) ->
     assert messages[1].status == "requested"
     older = app.transcript(first, messages[-1].seq, 1)
     assert [m.text for m in older] == ["Hello, how can I help?"]
+
+
+def test_a_forum_topic_is_one_conversation_whoever_posts(clock: Clock) -> None:
+    app = routing(clock)
+
+    def post(user: str, n: int) -> InteractionReceived:
+        return InteractionReceived(
+            interaction_id=InboundEvent.id_for("discourse", "forum", f"p{n}"),
+            channel="discourse",
+            source="forum",
+            external_id=f"p{n}",
+            sender=Sender(handle=f"discourse:forum:{user}"),
+            text=f"post {n}",
+            conversation_key="discourse:forum:topic:7",
+        )
+
+    first = opened(app, post("ann", 1))
+    app.receive(post("ben", 2), track())
+    assert app.contact(first).message_count == 2
