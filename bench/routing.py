@@ -155,22 +155,26 @@ def routing_config(n_agents: int) -> str:
     return "\n".join(lines) + "\n" + auth_toml()
 
 
-async def jetstream_baseline(url: str, samples: int = 300) -> float:
-    """Median publish -> consumer delivery on a JetStream stream, in seconds."""
+async def jetstream_hops(url: str, samples: int = 300) -> list[float]:
+    """Publish -> consumer delivery on a JetStream stream, in seconds, one per sample."""
     nc = await nats.connect(url)
     js = nc.jetstream()
     await js.add_stream(StreamConfig(name="BASELINE", subjects=["baseline.>"]))
-    arrived: dict[int, float] = {}
     sub = await js.subscribe("baseline.>", ordered_consumer=True)
     latencies = []
     for n in range(samples):
         t0 = time.perf_counter()
         await js.publish(f"baseline.{n}", b"x")
         await sub.next_msg(timeout=5)
-        arrived[n] = time.perf_counter()
-        latencies.append(arrived[n] - t0)
+        latencies.append(time.perf_counter() - t0)
+    await js.delete_stream("BASELINE")
     await nc.close()
-    return statistics.median(latencies)
+    return latencies
+
+
+async def jetstream_baseline(url: str, samples: int = 300) -> float:
+    """Median publish -> consumer delivery on a JetStream stream, in seconds."""
+    return statistics.median(await jetstream_hops(url, samples))
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 600) -> None:

@@ -129,6 +129,18 @@ def cmd_password(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sms(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.twilio_play import play_inbound_sms
+
+    try:
+        r = play_inbound_sms(settings, _config(settings), args.sender, args.text, args.to)
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(r.status_code, "accepted" if r.status_code < 300 else r.text)
+    return 0 if r.status_code < 300 else 1
+
+
 def cmd_mailbox(args: argparse.Namespace, settings: Settings) -> int:
     from switchboard.mailbox import run_mailbox
 
@@ -175,6 +187,13 @@ def parser() -> argparse.ArgumentParser:
     password.add_argument("--stdin", action="store_true", help="read it from standard input")
     password.add_argument("--allow-short", action="store_true", help="for demos only")
     password.set_defaults(run=cmd_password)
+    sms = sub.add_parser(
+        "sms", help="play Twilio: send this Switchboard a signed inbound SMS (no account needed)"
+    )
+    sms.add_argument("--from", dest="sender", required=True, help="the customer's number")
+    sms.add_argument("--to", default=None, help="our number (default: from_number)")
+    sms.add_argument("text")
+    sms.set_defaults(run=cmd_sms)
     mailbox = sub.add_parser("mailbox", help="a local SMTP server that prints what it gets")
     mailbox.add_argument("--host", default="127.0.0.1")
     mailbox.add_argument("--port", type=int, default=2526)
