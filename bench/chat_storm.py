@@ -30,7 +30,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
 import httpx
 
 from bench.load import percentile
@@ -38,7 +37,7 @@ from bench.routing import jetstream_hops
 from switchboard.settings import Settings
 from tests.support.auth import ADMIN, auth_toml, password_hash
 from tests.support.channels import channels_toml
-from tests.support.conversations import CHAT_CHANNELS, chat, email
+from tests.support.conversations import CHAT_CHANNELS, send
 from tests.support.ports import free_port
 from tests.support.process import SwitchboardProcess
 from tests.support.stores import opened_contacts
@@ -102,25 +101,6 @@ class Desk:
         await self.http.aclose()
 
 
-async def send(http: httpx.AsyncClient, smtp_port: int, base: str, customer: int, n: int) -> None:
-    channel = CHANNELS[customer % len(CHANNELS)]
-    text = f"k{customer}m{n} hello from customer {customer}"
-    for _attempt in range(20):  # retried as channels retry, on 503 / 451
-        try:
-            if channel == "email":
-                message = email(customer, n, text)
-                await aiosmtplib.send(message, hostname="127.0.0.1", port=smtp_port)
-                return
-            path, body, headers = chat(channel, customer, n, text, base)
-            r = await http.post(path, content=body, headers=headers)
-            if r.status_code < 300:
-                return
-        except (httpx.HTTPError, aiosmtplib.SMTPException, OSError):
-            pass
-        await asyncio.sleep(0.5)
-    raise RuntimeError(f"customer {customer} message {n} never accepted")
-
-
 async def storm(
     system: SwitchboardProcess, smtp_port: int, customers: int, messages: int, rate: float
 ) -> tuple[dict[str, float], dict[str, float], list[Desk]]:
@@ -138,7 +118,9 @@ async def storm(
 
         async def one(customer: int) -> None:
             n = nxt[customer]
-            await send(http, smtp_port, system.base_url, customer, n)
+            channel = CHANNELS[customer % len(CHANNELS)]
+            text = f"k{customer}m{n} hello from customer {customer}"
+            await send(http, system.base_url, smtp_port, channel, customer, n, text)
             sent[f"k{customer}m{n}"] = time.perf_counter()
             nxt[customer] = n + 1
             if n + 1 < messages:

@@ -184,6 +184,8 @@ class QueueStats(BaseModel):
     escalated: int
     abandoned: int
     completed: int
+    reopened: int = Field(default=0, description="contacts the customer reopened")
+    messages: int = Field(default=0, description="customer messages (contacts count conversations)")
     average_speed_of_answer_seconds: float | None
     service_level: float | None = Field(
         description="answered within sla_seconds / (answered + abandoned)"

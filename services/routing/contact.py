@@ -472,10 +472,13 @@ class Contact(Aggregate):
         again (by the caller), its last agent first; its age counts from now."""
         if self.status != "completed":
             raise ContactError(f"contact {self.id} is {self.status}, cannot be reopened")
-        self._reopened(self.last_agent_id, reason, at)
+        self._reopened(self.last_agent_id, reason, at, self.queue)
 
+    # The queue it was resolved in travels with the event, for the queue's statistics.
     @event("Reopened")
-    def _reopened(self, agent_id: str | None, reason: str, at: datetime) -> None:
+    def _reopened(
+        self, agent_id: str | None, reason: str, at: datetime, queue: str | None = None
+    ) -> None:
         self.status = "identifying"  # as a new contact before it is queued
         self.queued_at = at
         self.sticky_to = agent_id

@@ -33,7 +33,7 @@ from services.routing.dispatch import Dispatcher
 from services.routing.identification import Identification
 from services.routing.thread import JoinedMessage, Thread
 from services.routing.unit import Unit
-from switchboard.shredding import KeyRing
+from switchboard.shredding import KeyRing, PersonalDataErased
 
 ORIGIN_FIELDS = {"channel", "source", "external_id", "sender", "subject_line"} | {
     "conversation_key",
@@ -90,7 +90,7 @@ class ConversationCommands:
             rule = self.config.conversation_rule(interaction.channel)
             key = thread_key(message, rule)
             thread = unit.get(Thread, Thread.id_for(key)) if key else None
-            last = unit.contact(thread.contact_id) if thread else None
+            last = _readable(unit, thread.contact_id) if thread else None
             placement = place(last_contact(last), unit.now, rule, message.automatic)
             early = unit.get(Identification, Identification.create_id(own_id))
             if isinstance(placement, Unrouted):
@@ -176,7 +176,7 @@ class ConversationCommands:
     def identified_conversation(self, unit: Unit, own_id: uuid.UUID) -> Contact | None:
         """The conversation a message joined, found by the contact it would have opened."""
         joined = unit.get(JoinedMessage, JoinedMessage.create_id(own_id))
-        return unit.contact(joined.contact_id) if joined is not None else None
+        return _readable(unit, joined.contact_id) if joined is not None else None
 
     def reply_status(self, status: ReplyStatusChanged, tracking: Tracking) -> None:
         """The transcript shows what became of each reply."""
@@ -245,6 +245,15 @@ class ConversationCommands:
             raise ContactError(f"contact {contact_id} is {contact.status}, not held by anyone")
         require_holder(contact.agent_id, actor, f"contact {contact_id}")
         return contact
+
+
+def _readable(unit: Unit, contact_id: uuid.UUID) -> Contact | None:
+    """The contact, unless its customer was erased (its keys destroyed): then the thread
+    starts afresh, with someone who is a new customer to us."""
+    try:
+        return unit.contact(contact_id)
+    except PersonalDataErased:
+        return None
 
 
 def _attachments(interaction: InteractionReceived) -> list[dict[str, Any]]:

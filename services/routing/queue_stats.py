@@ -16,6 +16,9 @@ class QueueTotals:
     escalated: int = 0
     abandoned: int = 0
     completed: int = 0
+    reopened: int = 0
+    # Customer messages, counted apart from contacts: a chat of ten messages is one contact.
+    messages: int = 0
     answered_within_sla: int = 0
     total_wait_seconds: float = 0.0
 
@@ -34,6 +37,8 @@ class QueueTotals:
 class QueueStatsProjection:
     sla_by_queue: dict[str, float]
     queue_of: dict[str, str] = field(default_factory=dict)  # contact id -> queue
+    # Messages of contacts not queued yet (identifying): counted once they have a queue.
+    unqueued: dict[str, int] = field(default_factory=dict)
     totals: dict[str, QueueTotals] = field(default_factory=dict)
     position: int = 0
 
@@ -46,15 +51,23 @@ class QueueStatsProjection:
         if not kind.startswith("Contact."):
             return
         contact = str(event.originator_id)
+        if kind == "Contact.Reopened" and event.queue:
+            self.totals.setdefault(event.queue, QueueTotals()).reopened += 1
+            return
         if kind == "Contact.Queued":
             self.queue_of[contact] = event.queue
         queue = self.queue_of.get(contact)
         if queue is None:
+            if kind in ("Contact.Opened", "Contact.MessageAdded"):
+                self.unqueued[contact] = self.unqueued.get(contact, 0) + 1
             return
         totals = self.totals.setdefault(queue, QueueTotals())
         match kind:
             case "Contact.Queued":
                 totals.queued += 1
+                totals.messages += self.unqueued.pop(contact, 0)
+            case "Contact.MessageAdded":
+                totals.messages += 1
             case "Contact.Offered":
                 totals.offered += 1
             case "Contact.OfferAccepted":

@@ -61,6 +61,8 @@ def stats_router(
             escalated=totals.escalated,
             abandoned=totals.abandoned,
             completed=totals.completed,
+            reopened=totals.reopened,
+            messages=totals.messages,
             average_speed_of_answer_seconds=totals.average_speed_of_answer,
             service_level=totals.service_level(),
             sla_seconds=projection.sla_seconds(queue),
@@ -85,7 +87,7 @@ class _Collector:
 
     COUNTERS = (
         *("queued", "offered", "accepted", "declined"),
-        *("expired", "escalated", "abandoned", "completed"),
+        *("expired", "escalated", "abandoned", "completed", "reopened"),
     )
 
     def __init__(self, stats: list[QueueStats]) -> None:
@@ -114,7 +116,13 @@ class _Collector:
             )
             for name in self.COUNTERS
         }
+        messages = CounterMetricFamily(
+            "switchboard_messages",
+            "Customer messages (a conversation is one contact)",
+            labels=["queue"],
+        )
         for s in self.stats:
+            messages.add_metric([s.queue], s.messages)
             waiting.add_metric([s.queue], s.waiting)
             longest.add_metric([s.queue], s.longest_waiting_seconds or 0.0)
             for status, count in s.agents_by_status.items():
@@ -123,4 +131,4 @@ class _Collector:
                 counter.add_metric([s.queue], getattr(s, name))
             sl = s.service_level if s.service_level is not None else float("nan")
             level.add_metric([s.queue], sl)
-        yield from (waiting, longest, agents, level, *counters.values())
+        yield from (waiting, longest, agents, level, messages, *counters.values())

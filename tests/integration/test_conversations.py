@@ -14,17 +14,22 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiosmtplib
 import httpx
+import nats
 import pytest
 
+from events import InboundEvent, InteractionReceived, Sender
 from schemas.config import SwitchboardConfig
+from services.history.app import build_history_core
+from services.routing.application import RoutingApplication
+from switchboard.jetstream import INBOUND, envelope
 from switchboard.nats_server import NatsServerProcess
 from switchboard.runtime import Runtime
 from switchboard.settings import Settings
+from switchboard.store import event_store_env
 from tests.support.auth import ADMIN
 from tests.support.channels import system_toml
-from tests.support.conversations import CHAT_CHANNELS, chat, email
+from tests.support.conversations import CHAT_CHANNELS, send
 from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.stack import Stack
@@ -60,17 +65,6 @@ async def replicas(
     await main.close()
 
 
-async def send(stack: Stack, channel: str, customer: int, n: int) -> None:
-    text = f"{channel} customer {customer} message {n}"
-    if channel == "email":
-        port = stack.config.channels.email.port
-        await aiosmtplib.send(email(customer, n, text), hostname="127.0.0.1", port=port)
-        return
-    path, body, headers = chat(channel, customer, n, text, stack.base_url)
-    r = await stack.http.post(path, content=body, headers=headers)
-    assert r.status_code in (200, 202), r.text
-
-
 async def test_every_thread_is_one_contact_holding_all_its_messages(
     replicas: tuple[Stack, httpx.AsyncClient],
 ) -> None:
@@ -80,7 +74,9 @@ async def test_every_thread_is_one_contact_holding_all_its_messages(
 
     async def write(channel: str, n: int) -> None:
         for m in range(MESSAGES):
-            await send(stack, channel, n, m)
+            text = f"{channel} customer {n} message {m}"
+            port = stack.config.channels.email.port
+            await send(stack.http, stack.base_url, port, channel, n, m, text)
             await asyncio.sleep(rng.uniform(0, 0.3))
 
     async def desk(agent: str, api: httpx.AsyncClient) -> None:
@@ -131,3 +127,105 @@ async def test_every_thread_is_one_contact_holding_all_its_messages(
     assert received[0]["contact_id"] in {str(c) for c in opened}
     card = (await stack.http.get(f"/api/customers/{customer['customer_id']}")).json()
     assert [o["contact_id"] for o in card["open_conversations"]] == [received[0]["contact_id"]]
+
+
+def sms(n: int, text: str) -> InteractionReceived:
+    return InteractionReceived(
+        interaction_id=InboundEvent.id_for("sms", "AC1", f"SM{n}"),
+        channel="sms",
+        source="AC1",
+        external_id=f"SM{n}",
+        sender=Sender(phone="+4915112345678"),
+        text=text,
+        conversation_key="sms:+4930123456:+4915112345678",
+    )
+
+
+async def publish(stack: Stack, *messages: InteractionReceived) -> None:
+    nc = await nats.connect(stack.nats_server.url)
+    for m in messages:
+        env = envelope(m, subject=m.publish_subject(), **{"Nats-Msg-Id": m.msg_id()})
+        await nc.jetstream().publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+    await nc.close()
+
+
+async def test_rebuilding_history_and_rereading_routing_give_the_same_conversations(
+    stack: Stack,
+) -> None:
+    await stack.status("alice", "available")
+    await publish(stack, sms(1, "Hi"), sms(2, "my invoice"), sms(3, "is wrong"))
+    [offer] = await eventually(lambda: stack.offers("alice"))
+    contact = offer["contact_id"]
+    assert (await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")).status_code == 200
+    await publish(stack, sms(4, "are you there?"))
+    await eventually(lambda: _has(stack, contact, 4))
+    assert (await stack.http.post(f"/api/contacts/{contact}/resolve")).status_code == 200
+    await publish(stack, sms(5, "one more thing"))
+    await eventually(lambda: _has(stack, contact, 5))
+    await eventually(stack.settled)
+    live_view = (await stack.http.get(f"/api/contacts/{contact}")).json()
+    live_messages = (await stack.http.get(f"/api/contacts/{contact}/messages")).json()
+    customer = await stack.customer_by(phone="+4915112345678")
+    assert customer is not None
+    await stack.stop()
+
+    projector = build_history_core(stack.settings)
+    live_rows = projector.view.rows(customer["customer_id"], None, 1000, None)
+    received = [r for r in live_rows if r.kind == "InteractionReceived"]
+    assert [str(r.contact_id) for r in received] == [contact] * 5
+    projector.view.clear()
+    projector.rebuild()
+    assert projector.view.rows(customer["customer_id"], None, 1000, None) == live_rows
+    projector.close()
+
+    reread = RoutingApplication(
+        stack.config.people,
+        stack.config.routing,
+        env=event_store_env(stack.settings, "routing"),
+    )
+    try:
+        contact_id = uuid.UUID(contact)
+        assert reread.contact(contact_id).model_dump(mode="json") == live_view
+        messages = reread.transcript(contact_id, None, 50)
+        assert [m.model_dump(mode="json") for m in messages] == live_messages
+        assert live_view["message_count"] == 5 and live_view["reopened"] == 1
+    finally:
+        reread.close()
+
+
+async def _has(stack: Stack, contact: str, count: int) -> bool:
+    view = (await stack.http.get(f"/api/contacts/{contact}")).json()
+    return bool(view["message_count"] == count)
+
+
+async def test_wrong_conversation_commands_get_a_4xx_naming_the_problem(stack: Stack) -> None:
+    alice = await stack.signed_in("alice")
+    bob = await stack.signed_in("bob")
+    await stack.status("alice", "available")
+    await publish(stack, sms(11, "Hi"))
+    [offer] = await eventually(lambda: stack.offers("alice"))
+    contact = f"/api/contacts/{offer['contact_id']}"
+    assert (await alice.post(f"/api/offers/{offer['offer_id']}/accept")).status_code == 200
+
+    past = await alice.post(f"{contact}/snooze", json={"until": "2020-01-01T00:00:00Z"})
+    assert past.status_code == 400, past.text
+    assert past.json()["details"] == [{"field": "until", "problem": "must be in the future"}]
+    naive = await alice.post(f"{contact}/snooze", json={"until": "2099-01-01T00:00:00"})
+    assert naive.status_code == 400 and naive.json()["details"][0]["field"] == "until"
+    for path in ("pending", "resume", "read", "resolve"):
+        r = await bob.post(f"{contact}/{path}")
+        assert r.status_code == 403, (path, r.text)
+        assert "is not bob's" in r.json()["error"]
+    assert (await bob.get(f"{contact}/messages")).status_code == 403
+    assert (await alice.post(f"{contact}/resume")).status_code == 409  # it is open
+    assert (await alice.post(f"{contact}/pending")).status_code == 200
+    again = await alice.post(f"{contact}/pending")
+    assert again.status_code == 409 and "already pending" in again.json()["error"]
+    assert (await alice.post(f"{contact}/resolve")).status_code == 200
+    twice = await alice.post(f"{contact}/resolve")
+    assert twice.status_code == 409 and "cannot be completed" in twice.json()["error"]
+    bad = await alice.get(f"{contact}/messages", params={"limit": 0})
+    assert bad.status_code == 400 and bad.json()["details"][0]["field"] == "query.limit"
+    assert (
+        await alice.get("/api/contacts/00000000-0000-0000-0000-000000000000/messages")
+    ).status_code == 404

@@ -5,9 +5,13 @@ of its own, here one customer writes many messages into one thread."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from email.message import EmailMessage
 from urllib.parse import urlencode
+
+import aiosmtplib
+import httpx
 
 from services.ingest.api_channel import sign
 from tests.support.channels import (
@@ -92,3 +96,31 @@ def email(customer: int, n: int, text: str) -> EmailMessage:
         msg["References"] = root if n == 1 else f"{root} <conv-{customer}-{n - 1}@mail.example>"
     msg.set_content(text)
     return msg
+
+
+async def send(
+    http: httpx.AsyncClient,
+    base_url: str,
+    smtp_port: int,
+    channel: str,
+    customer: int,
+    n: int,
+    text: str,
+    attempts: int = 20,
+) -> None:
+    """Sends the customer's n-th message on `channel`, retried as channels retry (the same
+    message id: a retry is dropped as a duplicate), until accepted."""
+    for _attempt in range(attempts):
+        try:
+            if channel == "email":
+                message = email(customer, n, text)
+                await aiosmtplib.send(message, hostname="127.0.0.1", port=smtp_port)
+                return
+            path, body, headers = chat(channel, customer, n, text, base_url)
+            r = await http.post(base_url + path, content=body, headers=headers)
+            if r.status_code < 300:
+                return
+        except (httpx.HTTPError, aiosmtplib.SMTPException, OSError):
+            pass
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"{channel} customer {customer} message {n} never accepted")

@@ -3,6 +3,7 @@ in the code, and connect them the way the code expects."""
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import inspect
 import json
@@ -264,12 +265,18 @@ def test_the_gateway_sends_every_route_to_the_containers_serving_it(tmp_path: Pa
     settings = Settings(data_dir=tmp_path)
     auth = Authenticator(config, "key")
     by_service: dict[str, set[str]] = {}
-    for name, build in BUILDERS.items():  # built as in a container, without connecting
-        service = build(settings, config, NatsBroker(), None, auth)  # type: ignore[arg-type]
-        paths = {r.path for router in service.routers for r in router.routes}  # type: ignore[attr-defined]
-        by_service[name] = {re.sub(r"\{\w+\}", "x", p) for p in paths}
-        if service.close:
-            service.close()
+
+    async def build_all() -> None:
+        # Built as in a container, without connecting; in a running event loop, as the
+        # runtime builds them (the async HTTP clients of the Twilio senders need one).
+        for name, build in BUILDERS.items():
+            service = build(settings, config, NatsBroker(), None, auth)  # type: ignore[arg-type]
+            paths = {r.path for router in service.routers for r in router.routes}  # type: ignore[attr-defined]
+            by_service[name] = {re.sub(r"\{\w+\}", "x", p) for p in paths}
+            if service.close:
+                service.close()
+
+    asyncio.run(build_all())
     assert "/channels/webform/x" in by_service["ingest"] and "/desk" in by_service["notifier"]
     for name, paths in by_service.items():
         containers = {c for c, svc in OURS.items() if service_of(svc) == name}

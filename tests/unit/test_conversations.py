@@ -334,3 +334,42 @@ def test_a_forum_topic_is_one_conversation_whoever_posts(clock: Clock) -> None:
     first = opened(app, post("ann", 1))
     app.receive(post("ben", 2), track())
     assert app.contact(first).message_count == 2
+
+
+def test_queue_stats_count_contacts_and_messages_apart(clock: Clock) -> None:
+    from services.routing.queue_stats import QueueStatsProjection
+
+    app = routing(clock)
+    app.set_status("alice", "available")
+    first = opened(app, sms("+4915100001", "Hi"))
+    app.receive(sms("+4915100001", "again"), track())
+    accept_all(app, "alice")
+    app.complete(first, "resolved", "alice")
+    app.receive(sms("+4915100001", "one more"), track())
+    opened(app, sms("+4915100002", "someone else"))
+    stats = QueueStatsProjection({"default": 20})
+    for n in app.recorder.select_notifications(start=1, limit=10_000):
+        stats.apply(n.id, app.mapper.to_domain_event(n))
+    totals = stats.totals["default"]
+    assert (totals.queued, totals.reopened, totals.messages) == (3, 1, 4)
+
+
+def test_after_erasure_the_same_number_starts_a_new_conversation(clock: Clock) -> None:
+    app = routing(clock, identify_timeout_seconds=2)
+    first = sms("+4915100001", "Hi")
+    app.receive(first, track())
+    ana = uuid.uuid4()
+    app.identified(
+        CustomerIdentified(
+            contact_id=contact_id_for(first.interaction_id),
+            customer_id=ana,
+            interaction_id=first.interaction_id,
+            identities=["phone:+4915100001"],
+            is_new_customer=True,
+        ),
+        track(),
+    )
+    [erased] = app.erase_customer(ana, track())
+    again = opened(app, sms("+4915100001", "I am new here"))
+    assert again != erased
+    assert app.contact(again).message_count == 1
