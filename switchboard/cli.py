@@ -132,6 +132,7 @@ def cmd_password(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sms(args: argparse.Namespace, settings: Settings) -> int:
     from switchboard.twilio_play import play_inbound_sms
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line of our own says it
     try:
         r = play_inbound_sms(settings, _config(settings), args.sender, args.text, args.to)
     except LookupError as exc:
