@@ -5,6 +5,7 @@ not a channel (channels verify their own signatures) needs one of the two."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from hmac import compare_digest
@@ -16,8 +17,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from schemas.config import SwitchboardConfig
 from switchboard.errors import Forbidden, NotAuthenticated
-from switchboard.passwords import verify_password
+from switchboard.passwords import (
+    DEFAULT_ITERATIONS,
+    hash_password,
+    password_iterations,
+    verify_password,
+)
 from switchboard.settings import Settings
+from switchboard.sign_in_throttle import SignInThrottle
 
 Role = Literal["agent", "supervisor", "integrator", "admin"]
 SESSION_COOKIE = "sb_session"
@@ -53,17 +60,23 @@ class Authenticator:
         self.max_age = int(config.auth.session_hours * 3600)
         self._sessions = URLSafeTimedSerializer(secret, salt="switchboard-session")
         self._people = {p.id: p for p in config.people}
+        # Checked against for unknown users: the same cost as the people's own hashes.
+        iterations = max((password_iterations(p.password_hash) for p in config.people), default=0)
+        self._decoy = hash_password(secrets.token_hex(16), iterations or DEFAULT_ITERATIONS)
+        self.throttle = SignInThrottle(time.monotonic)
 
     @classmethod
     def from_settings(cls, settings: Settings, config: SwitchboardConfig) -> Authenticator:
         return cls(config, session_secret(settings))
 
     def sign_in(self, user: str, password: str) -> str | None:
-        """A session token, or None when the user or password is wrong."""
+        """A session token, or None when the user or password is wrong. Slow on purpose
+        (the password hash): callers run it off the event loop. An unknown user costs the
+        same as a wrong password, so timing tells nobody which user names exist."""
         person = self._people.get(user)
-        if person is None or person.password_hash is None:
-            return None
-        if not verify_password(password, person.password_hash):
+        hashed = person.password_hash if person is not None else None
+        matches = verify_password(password, hashed or self._decoy)
+        if person is None or hashed is None or not matches:
             return None
         return self._sessions.dumps({"sub": person.id})
 

@@ -3,11 +3,14 @@ an HttpOnly, SameSite=Strict cookie for the desk (so page scripts never hold it)
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.api import SessionRequest, SessionView
 from switchboard.auth import SESSION_COOKIE, Authenticator, Principal
-from switchboard.errors import NotAuthenticated
+from switchboard.errors import NotAuthenticated, TooManyTries
+from switchboard.sign_in_throttle import keys_for
 
 
 def session_router(auth: Authenticator) -> APIRouter:
@@ -16,9 +19,17 @@ def session_router(auth: Authenticator) -> APIRouter:
 
     @router.post("", response_model=SessionView)
     async def sign_in(body: SessionRequest, request: Request, response: Response) -> SessionView:
-        token = auth.sign_in(body.user, body.password)
+        """429 with Retry-After once an account or an address made too many failed tries."""
+        keys = keys_for(body.user, request.client.host if request.client else None)
+        wait = auth.throttle.retry_after(keys)
+        if wait is not None:
+            raise TooManyTries(wait)
+        # The password hash takes a tenth of a second: not on the loop every request shares.
+        token = await asyncio.to_thread(auth.sign_in, body.user, body.password)
         if token is None:
+            auth.throttle.failed(keys)
             raise NotAuthenticated("unknown user or wrong password")
+        auth.throttle.succeeded(keys[0])
         principal = auth.principal_for(token)
         assert principal is not None
         response.set_cookie(
