@@ -1,5 +1,6 @@
 """Signing in and out: a session token in the answer for programs, and the same token as
-an HttpOnly, SameSite=Strict cookie for the desk (so page scripts never hold it)."""
+an HttpOnly, SameSite=Strict cookie for the desk (so page scripts never hold it). Over HTTPS
+(directly, or through a trusted gateway) the cookie is Secure and named `__Host-`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import asyncio
 from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.api import SessionRequest, SessionView
-from switchboard.auth import SESSION_COOKIE, Authenticator, Principal
+from switchboard.auth import (
+    SECURE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    Authenticator,
+    Principal,
+    request_token,
+)
 from switchboard.errors import NotAuthenticated, TooManyTries
 from switchboard.sign_in_throttle import keys_for
 
@@ -25,20 +32,22 @@ def session_router(auth: Authenticator) -> APIRouter:
         if wait is not None:
             raise TooManyTries(wait)
         # The password hash takes a tenth of a second: not on the loop every request shares.
-        token = await asyncio.to_thread(auth.sign_in, body.user, body.password)
-        if token is None:
+        person_id = await asyncio.to_thread(auth.check_password, body.user, body.password)
+        if person_id is None:
             auth.throttle.failed(keys)
             raise NotAuthenticated("unknown user or wrong password")
         auth.throttle.succeeded(keys[0])
-        principal = auth.principal_for(token)
+        token = await auth.open_session(person_id)
+        principal = await auth.principal_for(token)
         assert principal is not None
+        secure = request.url.scheme == "https"
         response.set_cookie(
-            SESSION_COOKIE,
+            SECURE_SESSION_COOKIE if secure else SESSION_COOKIE,
             token,
             max_age=auth.max_age,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=secure,
             path="/",
         )
         return SessionView(user=principal.id, role=principal.role, token=token)
@@ -48,7 +57,13 @@ def session_router(auth: Authenticator) -> APIRouter:
         return SessionView(user=principal.id, role=principal.role)
 
     @router.delete("", status_code=204)
-    async def sign_out(response: Response) -> None:
+    async def sign_out(request: Request, response: Response) -> None:
+        """Ends the session on the server: its token (cookie or bearer) is refused from now
+        on, by every replica, and the person's live event streams close."""
+        token = request_token(request)
+        if token is not None:
+            await auth.close_session(token)
         response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(SECURE_SESSION_COOKIE, path="/", secure=True)
 
     return router

@@ -302,14 +302,22 @@ async def running_stack(
 async def replica(
     data_dir: Path,
     nats_server: NatsServerProcess,
-    database_url: str,
+    database_url: str | None,
     config: SwitchboardConfig,
     services: tuple[str, ...] = ("routing",),
+    session_secret: str | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """More replicas of `services` beside a Stack on the same NATS and database (they share
-    its consumers); yields an operator's client of the replica's own HTTP API."""
+    its consumers; give them its session secret to share its sessions too); yields an
+    operator's client of the replica's own HTTP API."""
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        http_port=free_port(),
+        session_secret=session_secret,
+    )
     runtime = Runtime(
-        Settings(data_dir=data_dir, database_url=database_url, http_port=free_port()),
+        settings,
         config,
         list(services),
         nats_server.url,

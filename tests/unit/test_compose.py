@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import inspect
+import ipaddress
 import json
 import os
 import re
@@ -439,3 +440,11 @@ def test_nats_postgres_and_the_mail_ui_are_not_published() -> None:
     # messages past every signature check, read the store, or read every mail sent.
     for name in [*NATS_NODES, "postgres", "mail"]:
         assert not SERVICES[name].get("ports"), name
+
+
+def test_only_the_gateway_is_a_trusted_proxy() -> None:
+    gateway = SERVICES["gateway"]["networks"]["default"]["ipv4_address"]
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(gateway) in ipaddress.ip_network(subnet)
+    for name, svc in OURS.items():
+        assert svc["environment"]["SWITCHBOARD_TRUSTED_PROXIES"] == gateway, name
