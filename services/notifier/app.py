@@ -40,7 +40,11 @@ def build_notifier(
         "email": EmailSender(mailer_for(settings.smtp_url), settings.smtp_from)
     }
     twilio = config.channels.twilio
-    sms = SmsSender(twilio) if twilio is not None and twilio.from_number else None
+    sms = (
+        SmsSender(twilio, config.notifier.sms_per_hour)
+        if twilio is not None and twilio.from_number
+        else None
+    )
     if sms is not None:
         senders["sms"] = sms
 
