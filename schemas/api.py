@@ -161,7 +161,8 @@ class CandidateVerdict(BaseModel):
 class RoutingDecision(BaseModel):
     """One decision routing took on a contact, and why."""
 
-    step: Literal["offer", "escalate", "wait"]
+    # skip: the account owner (target) or their team could not be offered it (reason).
+    step: Literal["offer", "escalate", "wait", "skip"]
     target: str | None
     reason: str
     candidates: list[CandidateVerdict]

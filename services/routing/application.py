@@ -118,7 +118,8 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
     # Commands from consumers (tracked) ----------------------------------------------
 
     def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
-        """History says who the customer is: their tier and last agent shape the routing.
+        """History says who the customer is: their tier, last agent and account owner shape
+        the routing.
         It names the contact the interaction would open alone; one that joined a
         conversation is found through it."""
         with self.unit(tracking) as unit:
@@ -126,16 +127,19 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
                 unit, event.contact_id
             )
             last = event.last_agent_id if event.last_agent_id in self.plan.people else None
+            owner = event.owner_id
             if contact is None:  # history was quicker: the contact takes it when it opens
                 key = Identification.create_id(event.contact_id)
                 if unit.get(Identification, key) is None:
-                    unit.add(Identification(event.contact_id, event.customer_id, event.tier, last))
+                    unit.add(
+                        Identification(event.contact_id, event.customer_id, event.tier, last, owner)
+                    )
                 linked = event.contact_id
             else:
                 linked = contact.id
                 if contact.customer_id is None:
                     was_identifying = contact.status == "identifying"
-                    contact.identify(event.customer_id, event.tier, last)
+                    contact.identify(event.customer_id, event.tier, last, owner)
                     if was_identifying:
                         self.dispatch.enqueue(unit, contact)
         # Whose contact this is, beside its key: erasing the customer finds it there.
