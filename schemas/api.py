@@ -227,6 +227,7 @@ class CustomerView(BaseModel):
     organization: Organization | None = None
     reason: str | None = Field(default=None, description="why they contacted us, latest")
     tier: str | None = None
+    owner_id: str | None = Field(default=None, description="the account owner (an agent)")
     tags: list[str] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     last_contacts: list[LastContact] = Field(default_factory=list, description="newest first")

@@ -19,7 +19,7 @@ from events import (
     contact_id_for,
 )
 from schemas.identity import identities
-from services.history.card import last_agent
+from services.history.card import last_agent, owner_of
 from services.history.contact_link import ContactLink
 from services.history.core import HistoryCore, Loaded
 from services.history.customer import Customer, CustomerErasedError
@@ -77,6 +77,7 @@ class RecordingCommands(HistoryCore):
             shown_as=shown.id,
             tier=shown.tier,
             last_agent_id=last_agent([shown, *loaded.members(shown)]),
+            owner_id=owner_of([shown, *loaded.members(shown)]),
         )
         link = ContactLink(contact_id=contact_id, customer_id=customer.id)
         self.commit(customer, link, *loaded.changed(), *new, tracking=tracking)

@@ -50,6 +50,7 @@ CONSUMERS = {
         "history-routing",
         "notifier-escalations",
         "notifier-flags",
+        "notifier-owners",
         "ingest-replies",
     ],
     "TIMERS": [
