@@ -23,6 +23,7 @@ from events import (
     ContactQueued,
     ContactReopened,
     ContactSnoozed,
+    ContactTransferred,
     ContactWoken,
     Event,
     OfferAccepted,
@@ -95,6 +96,9 @@ def pushes(event: Event) -> list[tuple[str | None, Push]]:
         out.append((event.agent_id, Push("contact", _change(event))))
     elif isinstance(event, ContactAbandoned) and event.agent_id:
         out.append((event.agent_id, Push("contact", _change(event))))
+    elif isinstance(event, ContactTransferred):
+        # Whoever passed it on (or had it taken over by its owner) no longer holds it.
+        out.append((event.from_agent_id, Push("contact", _change(event))))
     elif isinstance(event, OwnerInformed):
         # The owner's desk says who took their customer's contact, and offers to take it over.
         owned = _fields(event, "contact_id", "agent_id", "customer_id", "channel", "summary")

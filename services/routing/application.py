@@ -344,10 +344,13 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         reason: str = "",
     ) -> ContactView:
         """The agent holding the contact passes it to a queue (its own by default), or
-        straight to an agent who is free to take it."""
+        straight to an agent who is free to take it. The customer's account owner may take
+        it over the same way: transferred to themselves."""
         with self.unit() as unit:
             contact = unit.contact(contact_id)
-            require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            taking_over = actor is not None and actor == contact.owner_id == to_agent
+            if not taking_over:
+                require_holder(contact.agent_id, actor, f"contact {contact_id}")
             q = self.plan.by_name.get(to_queue or contact.queue or "")
             if q is None:
                 raise NotFound(f"queue {to_queue!r} not found")
@@ -361,7 +364,9 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
             holder = contact.transfer(q.name, priority, why, unit.now)
             unit.agent(holder).finish(str(contact.id), unit.now)
             if to_agent is not None:
-                contact.decide("offer", to_agent, f"transferred by {holder}: {why}", [], unit.now)
+                by = f"taken over from {holder} by the account owner" if taking_over else None
+                reason = by or f"transferred by {holder}: {why}"
+                contact.decide("offer", to_agent, reason, [], unit.now)
                 self.dispatch.offer(unit, contact, to_agent, q.timeouts.offer)
             else:
                 self.dispatch.route(unit, contact)

@@ -79,7 +79,17 @@ class Dispatcher:
                 q.supervisor,
             )
             chosen = step.agent_id if isinstance(step, OfferTo) else None
-            why = explain(candidates, contact.tried_agents, chosen, contact.step, q.strategy)
+            stage = step.stage if isinstance(step, OfferTo | PassOver) else None
+            among = situation.team if stage == "team" else (contact.owner_id or "",)
+            why = explain(
+                candidates,
+                contact.tried_agents,
+                chosen,
+                contact.step,
+                q.strategy,
+                among=among if stage else None,
+                chosen_as=step.reason if stage and isinstance(step, OfferTo) else None,
+            )
             if isinstance(step, OfferTo):
                 contact.decide("offer", step.agent_id, step.reason, why, unit.now)
                 self.offer(unit, contact, step.agent_id, step.timeout, step.sticky, step.stage)

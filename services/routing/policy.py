@@ -6,7 +6,7 @@ Who gets a contact next, and where it climbs when nobody takes it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
@@ -312,14 +312,22 @@ def explain(
     chosen: str | None,
     step: int = 0,
     strategy: Strategy = "least-busy",
+    among: Collection[str] | None = None,
+    chosen_as: str | None = None,
 ) -> list[dict[str, str]]:
     """Why each agent was or was not offered the contact, for people to read later: the
-    best-ranked by name, the others counted by verdict."""
+    best-ranked by name, the others counted by verdict. `among`: on the account owner's
+    steps, who could be offered it (the owner, or their team); `chosen_as`: why the chosen
+    one was, when not for the queue's strategy."""
     ranked = sorted(candidates, key=RANKS[strategy][1])
     verdicts = []
     for c in ranked:
         if c.agent_id == chosen:
-            verdict = f"chosen: {RANKS[strategy][0]}"
+            verdict = f"chosen: {chosen_as or RANKS[strategy][0]}"
+        elif among is not None and c.agent_id not in among:
+            verdict = "skipped: neither the account owner nor in their team"
+        elif among is not None:
+            verdict = f"skipped: {why_not_owner(c, tried) or 'ranked lower'}"
         elif c.reach is None:
             verdict = "skipped: not one of this queue's agents (skills, languages)"
         elif c.reach > step:

@@ -143,3 +143,17 @@ async def test_an_owned_customer_goes_to_the_owner_then_the_team(stack: Stack) -
 
     [mail] = await eventually(mailed)
     assert "bob took" in mail["subject"] and mail["contact_id"] == third["contact_id"]
+
+    # The owner takes it over (the transfer-to-agent path); another agent may not.
+    carol = await stack.signed_in("carol")
+    take = {"agent_id": "carol", "reason": "mine now"}
+    r = await carol.post(f"/api/contacts/{third['contact_id']}/transfer", json=take)
+    assert r.status_code == 403, r.text
+    await stack.status("alice", "available")
+    take = {"agent_id": "alice", "reason": "taken over"}
+    r = await alice.post(f"/api/contacts/{third['contact_id']}/transfer", json=take)
+    assert r.status_code == 200, r.text
+    [back] = await eventually(lambda: stack.offers("alice"))
+    assert back["contact_id"] == third["contact_id"]
+    *_, handed = await decisions(stack, third["contact_id"])
+    assert handed["reason"] == "taken over from bob by the account owner"

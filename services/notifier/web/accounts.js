@@ -1,6 +1,7 @@
-// The owners' book on the desk: the customers this agent owns and their open conversations,
-// a notice when someone else takes one of their contacts, and, on a contact of someone
-// else's customer, a button to hand it to its account owner (the transfer-to-agent path).
+// The owners' book on the desk: the customers this agent owns and their open conversations
+// (the owner may take one over), a notice when someone else takes one of their contacts,
+// and, on a contact of someone else's customer, a button to hand it to its account owner.
+// Both go by the transfer-to-agent path.
 import { api, el, say, show, time } from "/ui/common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,22 +30,43 @@ function accountItem(customer, me) {
       ? el(
           "ul",
           { class: "list" },
-          open.map((o) =>
-            el(
+          open.map((o) => {
+            const elsewhere = o.agent_id && o.agent_id !== me && o.state !== "offered";
+            return el(
               "li",
-              { class: o.agent_id && o.agent_id !== me ? "elsewhere" : null },
-              `${o.channel || "?"} · ${o.state}${o.agent_id ? ` · ${o.agent_id}` : ""} · since ${time(o.since)}`,
-            ),
-          ),
+              { class: elsewhere ? "elsewhere" : null },
+              `${o.channel || "?"} · ${o.state}${o.agent_id ? ` · ${o.agent_id}` : ""} · since ${time(o.since)} `,
+              elsewhere
+                ? el("button", { type: "button", class: "link", onclick: () => takeOver(o, me) }, "Take over")
+                : null,
+            );
+          }),
         )
       : el("p", { class: "muted" }, "Nothing open."),
   );
+}
+
+// The owner takes a conversation of their customer over: transferred to themselves (they
+// need to be available with room; the offer then comes to their desk as any other).
+async function takeOver(conversation, me) {
+  try {
+    await api("POST", `/api/contacts/${conversation.contact_id}/transfer`, {
+      agent_id: me,
+      reason: "taken over by the account owner",
+    });
+    say(`Taken over from ${conversation.agent_id}: accept the offer`);
+  } catch (error) {
+    say(`Could not take it over: ${error.message}`);
+  }
+  await loadAccounts(me);
 }
 
 // Pushed when someone else took a contact of this agent's customer.
 export async function onOwnerNotice(push, me) {
   say(`${push.agent_id} took a ${push.channel} contact of your customer: ${push.summary}`);
   await loadAccounts(me);
+  // History records the acceptance a moment after routing told us: read the book again.
+  for (const ms of [1000, 3000]) window.setTimeout(() => loadAccounts(me), ms);
 }
 
 // On a contact held by someone who is not the customer's owner: hand it to the owner.
