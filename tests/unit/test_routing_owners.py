@@ -14,6 +14,7 @@ from services.routing.policy import (
     PassOver,
     Situation,
     Timeouts,
+    explain,
     next_step,
     team_of,
     with_ladder_end,
@@ -108,3 +109,15 @@ def test_owner_tiers_are_checked_at_load_naming_the_field() -> None:
         SwitchboardConfig.model_validate({"routing": {"queues": [queue.model_dump()]}})
     with pytest.raises(ValueError, match="owner_timeout_seconds"):
         QueueConfig.model_validate({"name": "q", "owner_timeout_seconds": 0})
+
+
+def test_the_explanation_of_an_owner_step_names_who_could_be_offered_it() -> None:
+    people = [agent("alice", 1, status="away"), agent("bob", 5, free=False), agent("carol", 60)]
+    skipped = explain(people, (), None, among=("alice",))
+    assert {v["agent_id"]: v["verdict"] for v in skipped} == {
+        "alice": "skipped: away",
+        "bob": "skipped: neither the account owner nor in their team",
+        "carol": "skipped: neither the account owner nor in their team",
+    }
+    offered = explain(people[2:], (), "carol", among=("carol",), chosen_as="account owner")
+    assert offered == [{"agent_id": "carol", "verdict": "chosen: account owner"}]
