@@ -228,6 +228,9 @@ class CustomerView(BaseModel):
     reason: str | None = Field(default=None, description="why they contacted us, latest")
     tier: str | None = None
     owner_id: str | None = Field(default=None, description="the account owner (an agent)")
+    owner_via: Literal["customer", "organization"] | None = Field(
+        default=None, description="whose owner that is: the customer's own or their organization's"
+    )
     tags: list[str] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     last_contacts: list[LastContact] = Field(default_factory=list, description="newest first")

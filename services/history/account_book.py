@@ -24,6 +24,7 @@ class AccountBook(Aggregate):
     def __init__(self, owner_id: str) -> None:
         self.owner_id = owner_id
         self.customers: list[uuid.UUID] = []
+        self.organizations: list[str] = []  # their names, as the cards write them
 
     def add(self, customer_id: uuid.UUID, by: str) -> None:
         if customer_id not in self.customers:
@@ -40,3 +41,19 @@ class AccountBook(Aggregate):
     @event("CustomerRemoved")
     def _removed(self, customer_id: uuid.UUID, by: str) -> None:
         self.customers = [c for c in self.customers if c != customer_id]
+
+    def add_organization(self, name: str, by: str) -> None:
+        if name not in self.organizations:
+            self._organization_added(name, by)
+
+    @event("OrganizationAdded")
+    def _organization_added(self, name: str, by: str) -> None:
+        self.organizations = [*self.organizations, name]
+
+    def remove_organization(self, name: str, by: str) -> None:
+        if name in self.organizations:
+            self._organization_removed(name, by)
+
+    @event("OrganizationRemoved")
+    def _organization_removed(self, name: str, by: str) -> None:
+        self.organizations = [o for o in self.organizations if o != name]

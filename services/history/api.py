@@ -199,6 +199,19 @@ def history_router(
         await do(app.set_owner, customer_id, body.agent_id, principal.id)
         return await do(app.card, customer_id)
 
+    @router.put("/{customer_id}/organization/owner", response_model=CustomerView)
+    async def set_organization_owner(
+        customer_id: uuid.UUID,
+        body: OwnerRequest,
+        principal: Principal = supervisor,
+    ) -> CustomerView:
+        """A supervisor gives the customer's organization an account owner (or none): its
+        people without an owner of their own inherit it (409 without an organization)."""
+        if body.agent_id is not None and body.agent_id not in agents:
+            raise BadInput.field("agent_id", f"{body.agent_id!r} is not an agent, or null")
+        await do(app.set_organization_owner, customer_id, body.agent_id, principal.id)
+        return await do(app.card, customer_id)
+
     @router.post("/{customer_id}/merge", response_model=MergeResult)
     async def merge(
         customer_id: uuid.UUID,

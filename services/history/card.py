@@ -36,6 +36,7 @@ def group_card(root: Customer, members: list[Customer]) -> CustomerView:
         reason=first("reason"),
         tier=first("tier"),
         owner_id=owner_of(group),
+        owner_via="customer" if owner_of(group) else None,
         tags=sorted({t for c in group for t in c.tags}),
         notes=sorted(notes, key=lambda n: n.at),
         last_contacts=sorted(taken, key=lambda t: t.at, reverse=True),

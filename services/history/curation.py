@@ -1,5 +1,5 @@
 """What staff do to customers: the card's fields, notes and tags, tier, merges and
-unmerges (with who approved), and erasure on request."""
+unmerges (with who approved), and erasure on request (account owners: ownership.py)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,25 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from events.base import utcnow
-from schemas.api import CustomerView
-from services.history.account_book import AccountBook
-from services.history.core import HistoryCore, Loaded, MergeConflict
-from services.history.customer import Customer, CustomerErasedError
+from services.history.core import Loaded, MergeConflict
+from services.history.customer import Customer
 from services.history.identity_claim import claim_id
 from services.history.merge_suggestion import MergeSuggestion, suggestion_id
+from services.history.ownership import OwnershipCommands
 from services.history.recording import link
 
 
-class CurationCommands(HistoryCore):
+class CurationCommands(OwnershipCommands):
     def update_profile(self, customer_id: uuid.UUID, changes: dict[str, Any], by: str) -> None:
         loaded = Loaded(self)
         root = loaded.root(customer_id)
+        moved: list[Aggregate] = []
         if changes:
+            before = root.organization
             root.update_profile(changes, by)
-        self.save(root)
+            if "organization" in changes:  # its people are its owner's book
+                moved = self.organization_moved(root.id, before, root.organization)
+        self.save(root, *moved)
 
     def add_note(self, customer_id: uuid.UUID, text: str, by: str) -> uuid.UUID:
         root = Loaded(self).root(customer_id)
@@ -67,43 +70,6 @@ class CurationCommands(HistoryCore):
         for c in changed:
             c.set_tier(tier, by)
         self.save(*changed)
-
-    def set_owner(self, customer_id: uuid.UUID, owner_id: str | None, by: str) -> None:
-        """The survivor's owner is the group's; clearing it clears the merged ones' too.
-        The owners' books change in the same transaction."""
-        loaded = Loaded(self)
-        root = loaded.root(customer_id)
-        group = [root, *(loaded.members(root) if owner_id is None else [])]
-        changed = [c for c in group if c.owner_id != owner_id]
-        books: dict[str, AccountBook] = {}
-
-        def book(agent_id: str) -> AccountBook:
-            if agent_id not in books:
-                found = self._get(AccountBook.create_id(agent_id))
-                books[agent_id] = found if found is not None else AccountBook(agent_id)
-            return books[agent_id]
-
-        for c in changed:
-            if c.owner_id is not None:
-                book(c.owner_id).remove(c.id, by)
-            c.set_owner(owner_id, by, utcnow())
-        if owner_id is not None:
-            book(owner_id).add(root.id, by)
-        self.save(*changed, *books.values())
-
-    def accounts(self, owner_id: str) -> list[CustomerView]:
-        """The cards of the customers `owner_id` owns (a merged one: its survivor's, once),
-        leaving out the erased and those whose owner changed since."""
-        book = self._get(AccountBook.create_id(owner_id))
-        cards: dict[uuid.UUID, CustomerView] = {}
-        for customer_id in book.customers if book is not None else []:
-            try:
-                card = self.card(customer_id)
-            except (CustomerErasedError, LookupError):
-                continue
-            if card.owner_id == owner_id:
-                cards.setdefault(card.customer_id, card)
-        return sorted(cards.values(), key=lambda c: (c.name or "", str(c.customer_id)))
 
     # Merges ---------------------------------------------------------------------------
 

@@ -121,6 +121,12 @@ class Customer(Aggregate):
     def set_owner(self, owner_id: str | None, by: str, at: datetime) -> None:
         self.owner_id = owner_id
 
+    @event("OrganizationOwnerSet")
+    def set_organization_owner(
+        self, organization: str, owner_id: str | None, by: str, at: datetime
+    ) -> None:
+        """The trace on the card's timeline; the owner is the organization's."""
+
     # Merging ----------------------------------------------------------------------
     # Evidence on each side names only that side's own identities, so erasing one
     # customer leaves none of their data under the other's key.
