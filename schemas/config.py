@@ -121,6 +121,12 @@ class QueueConfig(BaseModel):
     wrap_up_seconds: float | None = Field(default=None, ge=0)
     supervisor: str | None = None
     ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
+    # Account owners: a contact of a customer with an owner goes to the owner first, for
+    # owner_timeout_seconds, then to the owner's team, then the ladder above. Only for
+    # customers of `owner_tiers` (empty: every tier, and customers without one).
+    owner_first: bool = True
+    owner_timeout_seconds: float = Field(default=30, gt=0)
+    owner_tiers: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _sound(self) -> QueueConfig:
@@ -477,6 +483,12 @@ class SwitchboardConfig(BaseModel):
         for q in self.routing.queues:
             if q.supervisor is not None and q.supervisor not in known:
                 raise ValueError(f"routing.queues.{q.name}.supervisor: unknown {q.supervisor!r}")
+            unknown_tiers = sorted(set(q.owner_tiers) - set(self.history.tiers))
+            if unknown_tiers:
+                raise ValueError(
+                    f"routing.queues.{q.name}.owner_tiers: unknown tiers {unknown_tiers}"
+                    f" (history.tiers: {', '.join(self.history.tiers)})"
+                )
         for p in self.people:  # a cycle would make escalation climb forever
             seen: set[str] = set()
             cur: str | None = p.id

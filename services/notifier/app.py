@@ -70,6 +70,14 @@ def build_notifier(
         ),
         subscribe(
             broker,
+            stream=EVENTS,
+            durable="notifier-owners",
+            subject="sb.events.routing.OwnerInformed",
+            handler=handlers.owner_informed,
+            description="Tells an account owner that someone else took their customer's contact",
+        ),
+        subscribe(
+            broker,
             stream=TIMERS,
             durable="notifier-retries",
             subject="sb.timers.fired.notify.>",

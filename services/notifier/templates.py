@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from events import ContactEscalated, ContactFlagged, Event
+from events import ContactEscalated, ContactFlagged, Event, OwnerInformed
 from schemas.config import Person
 
 E = TypeVar("E", bound=Event)
@@ -77,4 +77,18 @@ def flagged_message(event: ContactFlagged, person: Person, link_base: str) -> Me
         f"Open it: {link}\n"
     )
     short = _sms(f"Switchboard: {event.agent_id} unreachable", event.summary, link)
+    return Message(f"[Switchboard] {subject}", body, short)
+
+
+def owner_message(event: OwnerInformed, person: Person, link_base: str) -> Message:
+    link = link_for(person, event.contact_id, link_base)
+    subject = f"{event.agent_id} took a {event.channel} contact of your customer"
+    body = (
+        f"Hello {person.name},\n\n"
+        f"{event.agent_id} took a {event.channel} contact of a customer you own.\n"
+        f"Customer wrote: {event.summary}\n"
+        f"Contact: {link_base.rstrip('/')}/api/contacts/{event.contact_id}\n\n"
+        f"To take it over, ask {event.agent_id} to transfer it to you. Open it: {link}\n"
+    )
+    short = _sms(f"Switchboard: {event.agent_id} took your customer's contact", event.summary, link)
     return Message(f"[Switchboard] {subject}", body, short)

@@ -51,6 +51,7 @@ CONSUMERS = {
         "history-routing",
         "notifier-escalations",
         "notifier-flags",
+        "notifier-owners",
         "ingest-replies",
     ],
     "TIMERS": [

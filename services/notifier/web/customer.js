@@ -26,10 +26,17 @@ export function cardOf(customer) {
     fact("Organization", customer.organization && customer.organization.name),
     fact("Why they contact us", customer.reason),
     fact("Tier", customer.tier, "tier"),
+    fact("Account owner", ownerOf(customer), "owner"),
     fact("Tags", (customer.tags || []).join(", "), "tags"),
     fact("Served by", last),
     fact("Notes", notesOf(customer), "notes"),
   );
+}
+
+// An owner inherited from the customer's organization says so.
+function ownerOf(customer) {
+  if (!customer.owner_id) return null;
+  return customer.owner_via === "organization" ? `${customer.owner_id} (the organization's)` : customer.owner_id;
 }
 
 function notesOf(customer) {
