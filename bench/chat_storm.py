@@ -168,7 +168,7 @@ def main(customers: int, messages: int, rate: float, database_url: str | None) -
         system = SwitchboardProcess(Path(tmp) / "sb", config_text(smtp_port), None, env=env)
         system.start(60)
         try:
-            nats_url = f"nats://127.0.0.1:{system.nats_port}"
+            nats_url = system.nats_url
             began = time.perf_counter()
             sent, pushed, desks = asyncio.run(storm(system, smtp_port, customers, messages, rate))
             seconds = time.perf_counter() - began

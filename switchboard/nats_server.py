@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -75,16 +76,46 @@ class NatsServerProcess:
         port: int,
         host: str = "127.0.0.1",
         cluster: ClusterRole | None = None,
+        credentials: Path | None = None,
     ) -> None:
+        """`credentials`: a file (kept 0600) with the one user and password this server
+        accepts, generated when missing; None: anyone on the address may connect (tests)."""
         self.store_dir = store_dir
         self.port = port
         self.host = host
         self.cluster = cluster
+        self.credentials = credentials
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://{self.host}:{self.port}"
+        login = self._login()
+        user = f"{login[0]}:{login[1]}@" if login else ""
+        return f"nats://{user}{self.host}:{self.port}"
+
+    def _login(self) -> tuple[str, str] | None:
+        """(user, password) from the credentials file, made on first use."""
+        if self.credentials is None:
+            return None
+        if not self.credentials.exists():
+            self.credentials.parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 before anything is written: never readable by others.
+            fd = os.open(self.credentials, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"switchboard {secrets.token_hex(24)}\n")
+        user, password = self.credentials.read_text().split()
+        return user, password
+
+    def _auth_config(self) -> list[str]:
+        """A config file naming the user, so the password never shows in `ps` output."""
+        login = self._login()
+        if login is None:
+            return []
+        conf = self.store_dir / "auth.conf"
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f'authorization {{\n  user: "{login[0]}"\n  password: "{login[1]}"\n}}\n')
+        return ["--config", str(conf)]
 
     @property
     def pid_file(self) -> Path:
@@ -125,6 +156,7 @@ class NatsServerProcess:
                 str(self.port),
                 "--pid",
                 str(self.pid_file),
+                *self._auth_config(),
                 *(self.cluster.args(self.host) if self.cluster else []),
             ],
             stdout=log,

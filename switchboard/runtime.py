@@ -196,7 +196,13 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
     server: NatsServerProcess | None = None
     url = settings.nats_url
     if url is None:
-        server = NatsServerProcess(settings.data_dir / "nats", settings.nats_port)
+        # Its own generated credentials: nothing else on this machine may connect and
+        # publish past the channels' signature checks.
+        server = NatsServerProcess(
+            settings.data_dir / "nats",
+            settings.nats_port,
+            credentials=settings.data_dir / "nats-credentials",
+        )
         server.start()
         url = server.url
     try:

@@ -98,16 +98,17 @@ def _endpoint(  # type: ignore[no-untyped-def]
     per_address: RateLimit | None = None,
 ):
     async def receive(request: Request) -> Response:
-        if per_address is not None:
+        inbound = _inbound(request, base, await read_bounded(request, limit))
+        adapter.verify(inbound)
+        events = adapter.parse(inbound)
+        # What is limited is what would reach the agents: malformed input is refused anyway
+        # (and says why), a well-formed flood waits its turn.
+        if per_address is not None and events:
             address = request.client.host if request.client else "unknown"
             wait = per_address.take(address)
             if wait is not None:
                 raise TooManyRequests(f"too many submissions from {address}", wait)
-        inbound = _inbound(request, base, await read_bounded(request, limit))
-        adapter.verify(inbound)
-        accepted = [
-            Accepted(event, await publisher.publish(event)) for event in adapter.parse(inbound)
-        ]
+        accepted = [Accepted(event, await publisher.publish(event)) for event in events]
         reply = adapter.reply(inbound, accepted)
         return Response(reply.content, status_code=reply.status, media_type=reply.media_type)
 

@@ -49,6 +49,12 @@ class SwitchboardProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
+    @property
+    def nats_url(self) -> str:
+        """`up`'s child nats-server, with the credentials `up` generated for it."""
+        user, password = (self.workdir / "data" / "nats-credentials").read_text().split()
+        return f"nats://{user}:{password}@127.0.0.1:{self.nats_port}"
+
     def start(self, timeout: float = 30.0) -> None:
         self.starts += 1
         log = self.log_path.open("wb")
