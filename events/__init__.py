@@ -39,6 +39,17 @@ from events.routing import (
     WaitDeadline,
     WrapUpDeadline,
 )
+from events.voice import (
+    VOICE_EVENTS,
+    BridgeDeadline,
+    CallBridgeFailed,
+    CallBridgeRequested,
+    CallConnected,
+    CallLegChanged,
+    CallLegReported,
+    CallRecorded,
+    CallRecordingReported,
+)
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     InteractionReceived,
@@ -70,6 +81,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReplyStatusChanged,
     NotificationFailed,
     NotificationDeadline,
+    *VOICE_EVENTS,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
 
@@ -81,6 +93,14 @@ __all__ = [
     "AgentWrapUpEnded",
     "AgentWrapUpStarted",
     "Attachment",
+    "BridgeDeadline",
+    "CallBridgeFailed",
+    "CallBridgeRequested",
+    "CallConnected",
+    "CallLegChanged",
+    "CallLegReported",
+    "CallRecorded",
+    "CallRecordingReported",
     "Channel",
     "ContactAbandoned",
     "ContactCancelled",

@@ -15,6 +15,7 @@ from services.ingest.replies import ReplyDispatcher, ReplySender
 from services.ingest.telegram_sender import TelegramSender
 from services.ingest.twilio_sender import TwilioMessagingSender
 from services.ingest.webform_embed import embed_router
+from services.voice.wiring import build_voice
 from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
@@ -36,10 +37,13 @@ def build_ingest(
     senders: list[ReplySender] = [a for a in adapters if isinstance(a, ReplySender)]
     if settings.smtp_url:
         senders.append(EmailReplySender(SmtpMailer(settings.smtp_url), settings.smtp_from))
-    twilio = None
+    twilio = voice = None
     if config.channels.twilio is not None:
         twilio = TwilioMessagingSender(config.channels.twilio, settings.callback_base())
         senders.append(twilio)
+        voice = build_voice(
+            config.channels.twilio, broker, js, publisher, settings.callback_base(), auth
+        )
     if config.channels.telegram:
         senders.append(TelegramSender(config.channels.telegram))
     replies = ReplyDispatcher(senders, publisher, js)
@@ -57,11 +61,16 @@ def build_ingest(
         await js.account_info()
         if failed:
             return "degraded: " + "; ".join(f"adapter {n}: {e}" for n, e in failed.items())
+        if voice is not None and voice.health():
+            return f"degraded: {voice.health()}"
+
         return f"ok ({len(adapters)} adapters, {publisher.published} accepted)"
 
     async def aclose() -> None:
         if twilio is not None:
             await twilio.close()
+        if voice is not None:
+            await voice.close()
 
     loops = []
     email = config.channels.email
@@ -72,7 +81,7 @@ def build_ingest(
         loops.append(lambda: serve_smtp(email, mail))
     return Service(
         name="ingest",
-        routers=[router, embed_router(config)],
+        routers=[router, embed_router(config), *([voice.router] if voice else [])],
         loops=loops,
         health=health,
         aclose=aclose,

@@ -142,8 +142,13 @@ class TwilioRecordingAdapter(TwilioAdapterBase):
 def create(config: SwitchboardConfig) -> list[TwilioAdapterBase] | None:
     if config.channels.twilio is None:
         return None
+    # The legs and recordings of connected calls (services/voice) arrive on the same number.
+    from services.voice.webhooks import TwilioBridgeRecordingAdapter, TwilioLegStatusAdapter
+
     return [
         TwilioVoiceAdapter(config),
         TwilioVoiceStatusAdapter(config),
         TwilioRecordingAdapter(config),
+        TwilioLegStatusAdapter(config),
+        TwilioBridgeRecordingAdapter(config),
     ]

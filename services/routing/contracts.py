@@ -26,6 +26,7 @@ from events import (
     OfferWithdrawn,
     ReplyRequested,
 )
+from services.routing.voice_contracts import VOICE_CONTRACTS
 
 
 def _opened(e: Any) -> Event:
@@ -219,6 +220,7 @@ CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Agent.StatusChanged": _status,
     "Agent.WrapUpStarted": _wrap_up_started,
     "Agent.WrapUpEnded": _wrap_up_ended,
+    **VOICE_CONTRACTS,
 }
 
 

@@ -10,6 +10,8 @@ from faststream.nats import NatsBroker
 from events import (
     AgentOffered,
     AgentWrapUpStarted,
+    CallLegReported,
+    CallRecordingReported,
     ContactOpened,
     ContactQueued,
     CustomerErased,
@@ -42,6 +44,8 @@ class RoutingHandlers:
             await self.run(self.app.receive, event, tracking)
         elif isinstance(event, InteractionUpdated):
             await self.run(self.app.update, event, tracking)
+        elif isinstance(event, CallLegReported | CallRecordingReported):
+            await self.run(self.app.voice.reported, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 

@@ -1,0 +1,171 @@
+"""Routing's part in phone calls that connect: what an accepted call, a leg's status, the
+bridge's deadline and a recording change on the contact and its agent.
+
+Routing only decides and records; the bridge (services/voice) follows the recorded events
+on EVENTS and speaks to Twilio. So an acceptance and its bridge request are one
+transaction, and a crash anywhere between them and Twilio leaves a stored request that
+the relay and the bridge's durable consumer carry out on restart, or a deadline that
+offers the call to the next agent.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from eventsourcing.persistence import Tracking
+from faststream.nats import NatsBroker
+
+from events import (
+    BridgeDeadline,
+    CallBridgeRequested,
+    CallLegReported,
+    CallRecordingReported,
+    Event,
+)
+from events.voice import LEG_FAILED
+from schemas.config import TwilioConfig
+from services.routing.contact import Contact
+from services.routing.unit import Unit
+from switchboard.inbox import Inbox, subscribe
+from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.serial import SerialExecutor
+from switchboard.timers import schedule
+
+if TYPE_CHECKING:
+    from services.routing.application import RoutingApplication
+
+ANSWERED = frozenset({"in-progress", "answered"})
+
+
+def recording_link(contact_id: object, recording_sid: str) -> str:
+    """Served by ingest (services/voice/recordings.py) to signed-in staff only."""
+    return f"/channels/twilio/voice/recordings/{contact_id}/{recording_sid}"
+
+
+class VoiceCalls:
+    def __init__(self, app: RoutingApplication) -> None:
+        self.app = app
+        self.twilio: TwilioConfig | None = None  # None: calls are not bridged here
+        self.record = {q.name: q.record for q in app.config.effective_queues()}
+
+    def enable(self, twilio: TwilioConfig | None) -> None:
+        self.twilio = twilio
+
+    # Hooks from the routing application's commands -------------------------------
+
+    def accepted(self, unit: Unit, contact: Contact, agent_id: str) -> None:
+        """An agent took a call: ask for their phone to be dialled into its conference."""
+        if self.twilio is None or contact.channel != "voice":
+            return
+        person = self.app.people.get(agent_id)
+        contact.request_bridge(
+            agent_id,
+            person.phone if person else None,
+            self.record.get(contact.queue or "", "none"),
+            self.twilio.agent_ring_seconds,
+            unit.now,
+        )
+
+    def caller_hung_up(self, unit: Unit, contact: Contact, status: str) -> None:
+        """The caller's call ended after an agent accepted: while that agent's phone still
+        rings, the contact is abandoned and the agent is free (the bridge ends their leg).
+        Once connected, a hang-up is the call's normal end; the agent completes it."""
+        if not contact.bridging():
+            return
+        agent_id = contact.caller_left(f"call {status}", unit.now)
+        if agent_id is not None:
+            agent = unit.agent(agent_id)
+            self.app.dispatch.finish(unit, agent, contact, wrap_up=False)
+
+    # Commands from consumers (tracked) -------------------------------------------
+
+    def reported(self, event: Event, tracking: Tracking) -> None:
+        with self.app.unit(tracking) as unit:
+            if isinstance(event, CallLegReported):
+                self._leg(unit, event)
+            elif isinstance(event, CallRecordingReported):
+                self._recording(unit, event)
+
+    def deadline(self, event: BridgeDeadline, tracking: Tracking) -> None:
+        with self.app.unit(tracking) as unit:
+            contact = unit.get(Contact, event.contact_id)
+            if contact is not None and contact.bridging(event.attempt):
+                self._not_answered(unit, contact, "the agent's phone was not answered in time")
+
+    # Internals -------------------------------------------------------------------
+
+    def _leg(self, unit: Unit, report: CallLegReported) -> None:
+        contact = unit.get(Contact, report.contact_id)
+        if contact is None or contact.call is None:
+            return  # not a call of ours (or from before it was bridged): nothing to do
+        contact.leg_changed(report.leg, report.attempt, report.call_sid, report.status, unit.now)
+        if report.leg != "agent" or not contact.bridging(report.attempt):
+            return  # a late report of an earlier attempt, or the call already connected
+        if report.status in ANSWERED:
+            contact.connect(report.call_sid, unit.now)
+        elif report.status in LEG_FAILED or report.status == "completed":
+            detail = f" ({report.detail})" if report.detail else ""
+            self._not_answered(unit, contact, f"the agent's phone: {report.status}{detail}")
+
+    def _not_answered(self, unit: Unit, contact: Contact, reason: str) -> None:
+        """As an offer that lapsed: the agent is marked not responding and the call goes
+        on through the ladder; the caller, never moved, keeps hearing hold music."""
+        agent_id = contact.bridge_failed(reason, unit.now)
+        agent = unit.agent(agent_id)
+        agent.finish(str(contact.id), unit.now)
+        if self.app._is_agent(agent_id):
+            agent.change_status("not_responding", unit.now)
+        self.app.dispatch.route(unit, contact)
+
+    def _recording(self, unit: Unit, report: CallRecordingReported) -> None:
+        contact = unit.get(Contact, report.contact_id)
+        if contact is None or report.status != "completed":
+            return
+        link = recording_link(contact.id, report.recording_sid)
+        contact.recorded(report.recording_sid, report.duration, report.channels, link, unit.now)
+
+
+class VoiceHandlers:
+    """The bridge's deadline: scheduled from the relayed request (never a dual write),
+    handled like an offer's."""
+
+    def __init__(self, voice: VoiceCalls, run: SerialExecutor, broker: NatsBroker) -> None:
+        self.voice = voice
+        self.run = run
+        self.broker = broker
+
+    async def bridge_requested(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, CallBridgeRequested)
+        twilio = self.voice.twilio
+        grace = twilio.bridge_grace_seconds if twilio else 10.0
+        at = event.occurred_at + timedelta(seconds=event.ring_seconds + grace)
+        await schedule(
+            self.broker, BridgeDeadline(contact_id=event.contact_id, attempt=event.attempt), at
+        )
+
+    async def bridge_deadline(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, BridgeDeadline)
+        if not await self.run(self.voice.app.is_processed, tracking):
+            await self.run(self.voice.deadline, event, tracking)
+
+
+def subscribe_voice(broker: NatsBroker, handlers: VoiceHandlers) -> list[Inbox]:
+    return [
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-bridge-scheduler",
+            subject="sb.events.routing.CallBridgeRequested",
+            handler=handlers.bridge_requested,
+            description="Schedules how long an accepting agent's phone may ring",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="routing-bridge-deadlines",
+            subject="sb.timers.fired.bridge.>",
+            handler=handlers.bridge_deadline,
+            description="Offers a call to the next agent when the last one's phone did not answer",
+        ),
+    ]

@@ -1,0 +1,276 @@
+"""The bridge: follows routing's events on EVENTS and connects calls through Twilio.
+
+One durable consumer over `sb.events.routing.>` keeps each contact's events in the order
+routing stored them (a request, then its failure or connection, then the end). What the
+bridge did for a contact is claimed in a KV bucket before and after each REST request, so a
+redelivered event (after a SIGKILL, a NATS hiccup) is carried out once: a claim found
+"dialing" means the process died mid-request, and Twilio itself is asked whether the
+agent's participant exists (labels are unique per conference) before dialling again.
+Nothing here writes routing's state: what Twilio reports comes back as signed webhooks, and
+a leg the bridge could not dial is reported the same way, as a failed leg.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from nats.js import JetStreamContext
+from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
+
+from events import (
+    CallBridgeFailed,
+    CallBridgeRequested,
+    CallConnected,
+    CallLegReported,
+    CallRecorded,
+    ContactAbandoned,
+    ContactCompleted,
+    ContactTransferred,
+    Event,
+)
+from schemas.config import TwilioConfig
+from services.ingest.adapters.inbound_publisher import InboundPublisher
+from services.voice.twilio_calls import LegFailed, TwilioCalls
+from services.voice.twiml import join_conference
+from switchboard.jetstream import VOICE_BUCKET
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallbackUrls:
+    """Where Twilio reports; the query names the contact, leg and attempt, and Twilio signs
+    the whole URL, so they cannot be forged."""
+
+    base: str
+
+    def leg(self, contact_id: uuid.UUID, leg: str, attempt: int) -> str:
+        return (
+            f"{self.base.rstrip('/')}/channels/twilio/voice/leg"
+            f"?contact={contact_id}&leg={leg}&attempt={attempt}"
+        )
+
+    def recording(self, contact_id: uuid.UUID) -> str:
+        base = self.base.rstrip("/")
+        return f"{base}/channels/twilio/voice/bridge-recording?contact={contact_id}"
+
+
+class VoiceBridge:
+    def __init__(
+        self,
+        calls: TwilioCalls,
+        config: TwilioConfig,
+        publisher: InboundPublisher,
+        js: JetStreamContext,
+        urls: CallbackUrls,
+    ) -> None:
+        self.calls = calls
+        self.config = config
+        self.publisher = publisher
+        self.js = js
+        self.urls = urls
+        self.bridged = 0
+
+    async def routing_event(self, event: Event, tracking: Tracking) -> None:
+        if isinstance(event, CallBridgeRequested):
+            await self.dial_agent(event)
+        elif isinstance(event, CallConnected):
+            await self.connect_caller(event)
+        elif isinstance(event, CallBridgeFailed):
+            await self.drop_agent(event.contact_id, event.attempt)
+        elif isinstance(event, ContactAbandoned | ContactCompleted):
+            await self.end_call(event.contact_id)
+        elif isinstance(event, ContactTransferred):
+            await self.hold_for_transfer(event.contact_id)
+        elif isinstance(event, CallRecorded):
+            await self.remember_recording(event.contact_id, event.recording_sid)
+
+    # Steps --------------------------------------------------------------------------
+
+    async def dial_agent(self, request: CallBridgeRequested) -> None:
+        kv = await self._kv()
+        state = await _get(kv, request.contact_id)
+        if state and int(state["attempt"]) > request.attempt:
+            return  # an earlier attempt redelivered: routing has moved on
+        interrupted = bool(state and state["attempt"] == request.attempt)
+        if interrupted and state and state["step"] != "dialing":
+            return  # done before: a redelivery
+        base = state if state and state["attempt"] == request.attempt else {}
+        state = {
+            **base,
+            "attempt": request.attempt,
+            "step": "dialing",
+            "conference": request.conference,
+            "customer_call_sid": request.customer_call_sid,
+            "recordings": (state or {}).get("recordings", []),
+            "conference_sid": (state or {}).get("conference_sid"),
+        }
+        await _put(kv, request.contact_id, state)
+        label = f"agent-{request.attempt}"
+        try:
+            call_sid = None
+            if interrupted:
+                call_sid = await self.calls.find_participant(request.conference, label)
+            if call_sid is None:
+                call_sid = await self._dial(request, label, state)
+        except LegFailed as exc:
+            state["step"] = "failed"
+            await _put(kv, request.contact_id, state)
+            await self._report_failed(request, str(exc))
+            return
+        state.update(step="dialed", agent_call_sid=call_sid)
+        await _put(kv, request.contact_id, state)
+
+    async def _dial(self, request: CallBridgeRequested, label: str, state: dict[str, Any]) -> str:
+        caller_id = request.caller_id or self.config.from_number
+        if not request.agent_phone or not caller_id:
+            raise LegFailed("no phone on the agent's [[people]] entry or no number to call from")
+        recording = self.urls.recording(request.contact_id) if request.record != "none" else None
+        dialled = await self.calls.dial_agent(
+            request.conference,
+            label,
+            request.agent_phone,
+            caller_id,
+            int(request.ring_seconds),
+            self.urls.leg(request.contact_id, "agent", request.attempt),
+            recording,
+        )
+        if dialled.conference_sid:
+            state["conference_sid"] = dialled.conference_sid
+        return dialled.call_sid
+
+    async def connect_caller(self, connected: CallConnected) -> None:
+        """The agent answered: the caller comes into the conference (or off hold)."""
+        kv = await self._kv()
+        state = await _get(kv, connected.contact_id)
+        if state is None or state["attempt"] != connected.attempt:
+            return
+        if state["step"] in ("connected", "ended"):
+            return
+        conference = str(state["conference"])
+        if state["step"] == "connecting" and not connected.customer_in_conference:
+            # Died mid-request: a second redirect would take the caller out and back in.
+            if await self.calls.find_participant(conference, "customer") is not None:
+                state["step"] = "connected"
+                await _put(kv, connected.contact_id, state)
+                return
+        state["step"] = "connecting"
+        await _put(kv, connected.contact_id, state)
+        try:
+            if connected.customer_in_conference:
+                await self.calls.hold(conference, "customer", False)
+            else:
+                announcement = (
+                    self.config.recording_announcement if connected.record != "none" else None
+                )
+                twiml = join_conference(conference, announcement, self.config.hold_music_url)
+                await self.calls.move_caller(str(state["customer_call_sid"]), twiml)
+        except LegFailed as exc:
+            # The caller is gone (their hang-up reaches routing on its own) or Twilio is:
+            # either way the agent must not sit in an empty conference.
+            log.warning("contact %s: caller not connected: %s", connected.contact_id, exc)
+            await self._end_leg(connected.agent_call_sid)
+            state["step"] = "ended"
+            await _put(kv, connected.contact_id, state)
+            return
+        state["step"] = "connected"
+        await _put(kv, connected.contact_id, state)
+        self.bridged += 1
+
+    async def drop_agent(self, contact_id: uuid.UUID, attempt: int) -> None:
+        """Routing gave the call to someone else: the old agent's phone stops ringing."""
+        kv = await self._kv()
+        state = await _get(kv, contact_id)
+        if state is None or state["attempt"] != attempt or state["step"] != "dialed":
+            return
+        await self._end_leg(state.get("agent_call_sid"))
+        state["step"] = "dropped"
+        await _put(kv, contact_id, state)
+
+    async def end_call(self, contact_id: uuid.UUID) -> None:
+        """Abandoned (the caller hung up while the agent's phone rang) or completed."""
+        kv = await self._kv()
+        state = await _get(kv, contact_id)
+        if state is None or state["step"] == "ended":
+            return
+        if state["step"] in ("dialing", "dialed"):
+            await self._end_leg(state.get("agent_call_sid"))
+        elif state["step"] in ("connected", "held") and state.get("conference_sid"):
+            try:
+                await self.calls.end_conference(str(state["conference_sid"]))
+            except LegFailed as exc:
+                log.info("contact %s: conference already over: %s", contact_id, exc)
+        state["step"] = "ended"
+        await _put(kv, contact_id, state)
+
+    async def hold_for_transfer(self, contact_id: uuid.UUID) -> None:
+        """A cold transfer: the caller stays in the conference, on hold, while the agent
+        who passed the call drops out; the next agent to accept is dialled in."""
+        kv = await self._kv()
+        state = await _get(kv, contact_id)
+        if state is None or state["step"] != "connected":
+            return
+        await self.calls.hold(str(state["conference"]), "customer", True)
+        await self._end_leg(state.get("agent_call_sid"))
+        state["step"] = "held"
+        await _put(kv, contact_id, state)
+
+    async def remember_recording(self, contact_id: uuid.UUID, recording_sid: str) -> None:
+        """Which recordings belong to the contact: only those are served for it."""
+        kv = await self._kv()
+        state = await _get(kv, contact_id) or {"attempt": 0, "step": "ended"}
+        recordings = set(state.get("recordings", []))
+        if recording_sid not in recordings:
+            state["recordings"] = sorted(recordings | {recording_sid})
+            await _put(kv, contact_id, state)
+
+    async def recordings_of(self, contact_id: uuid.UUID) -> list[str]:
+        state = await _get(await self._kv(), contact_id)
+        return list(state.get("recordings", [])) if state else []
+
+    # Internals ----------------------------------------------------------------------
+
+    async def _end_leg(self, call_sid: object) -> None:
+        if not call_sid:
+            return
+        try:
+            await self.calls.end_leg(str(call_sid))
+        except LegFailed as exc:
+            if exc.retry:
+                raise  # Twilio away: the Inbox tries again later, with backoff
+            log.info("leg %s already over: %s", call_sid, exc)
+
+    async def _report_failed(self, request: CallBridgeRequested, detail: str) -> None:
+        """A leg we could not dial is reported as Twilio reports one that failed."""
+        await self.publisher.publish(
+            CallLegReported(
+                contact_id=request.contact_id,
+                leg="agent",
+                attempt=request.attempt,
+                call_sid=f"undialled-{request.contact_id}-{request.attempt}",
+                status="failed",
+                detail=detail[:300],
+            )
+        )
+
+    async def _kv(self) -> KeyValue:
+        return await self.js.key_value(VOICE_BUCKET)
+
+
+async def _get(kv: KeyValue, contact_id: uuid.UUID) -> dict[str, Any] | None:
+    try:
+        entry = await kv.get(str(contact_id))
+    except KeyNotFoundError:
+        return None
+    found: dict[str, Any] = json.loads(entry.value or b"{}")
+    return found
+
+
+async def _put(kv: KeyValue, contact_id: uuid.UUID, state: dict[str, Any]) -> None:
+    await kv.put(str(contact_id), json.dumps(state).encode())

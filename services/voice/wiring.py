@@ -1,0 +1,55 @@
+"""How the ingest service runs the voice bridge (see services/voice/__init__.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from schemas.config import TwilioConfig
+from services.ingest.adapters.inbound_publisher import InboundPublisher
+from services.voice.bridge import CallbackUrls, VoiceBridge
+from services.voice.recordings import recordings_router
+from services.voice.twilio_calls import TwilioCalls
+from switchboard.auth import Authenticator
+from switchboard.inbox import Inbox, subscribe
+from switchboard.jetstream import EVENTS
+
+
+@dataclass
+class VoiceChannel:
+    bridge: VoiceBridge
+    inbox: Inbox
+    router: APIRouter
+
+    def health(self) -> str | None:
+        """What is wrong, if anything: Twilio refusing or away shows on /healthz."""
+        calls = self.bridge.calls
+        if calls.last_failure:
+            return f"voice bridge: {calls.failures} Twilio failures, last {calls.last_failure}"
+        return None
+
+    async def close(self) -> None:
+        await self.bridge.calls.close()
+
+
+def build_voice(
+    config: TwilioConfig,
+    broker: NatsBroker,
+    js: JetStreamContext,
+    publisher: InboundPublisher,
+    callback_base: str,
+    auth: Authenticator,
+) -> VoiceChannel:
+    bridge = VoiceBridge(TwilioCalls(config), config, publisher, js, CallbackUrls(callback_base))
+    inbox = subscribe(
+        broker,
+        stream=EVENTS,
+        durable="voice-bridge",
+        subject="sb.events.routing.>",
+        handler=bridge.routing_event,
+        description="Connects accepted calls through Twilio: agent's leg, then the caller",
+    )
+    return VoiceChannel(bridge, inbox, recordings_router(bridge, config, auth))
