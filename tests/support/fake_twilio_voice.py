@@ -177,7 +177,7 @@ class FakeTwilioVoice:
             return _error(404, 20404, "conference not found")
         if form.get("Status") == "completed":
             await self._finish(conference)
-        body = {"sid": conference.sid, "friendly_name": conference.name, "status": conference.status}
+        body = {"sid": conference.sid, "friendly_name": name, "status": conference.status}
         return JSONResponse(body)
 
     async def _update_call(self, sid: str, call_sid: str, request: Request) -> Response:
