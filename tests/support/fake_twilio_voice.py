@@ -246,7 +246,9 @@ class FakeTwilioVoice:
     async def _finish(self, conference: Conference) -> None:
         if conference.status == "completed":
             return
-        both = sum(self.legs[s].status in ("in-progress", "joined") for s in conference.labels)
+        both = sum(
+            self.legs[s].status in ("in-progress", "joined") for s in conference.labels.values()
+        )
         conference.status = "completed"
         for call_sid in conference.labels.values():
             leg = self.legs[call_sid]

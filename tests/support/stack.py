@@ -51,6 +51,7 @@ CONSUMERS = {
         "notifier-escalations",
         "notifier-flags",
         "ingest-replies",
+        "routing-bridge-scheduler",
     ],
     "TIMERS": [
         "routing-deadlines",
@@ -58,6 +59,7 @@ CONSUMERS = {
         "routing-presence-deadlines",
         "routing-wrapup-deadlines",
         "routing-identify-deadlines",
+        "routing-bridge-deadlines",
         "notifier-retries",
     ],
 }

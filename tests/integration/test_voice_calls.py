@@ -1,0 +1,227 @@
+"""Phone calls that connect: a Twilio-signed call is offered, accepted, and the bridge dials
+the agent's phone into the contact's conference and moves the caller in, all through the
+twilio client against a local server speaking Twilio's API (which calls back, signed)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import nats
+import pytest
+
+from schemas.config import ChannelsConfig, EmailChannel, QueueConfig, TwilioConfig
+from switchboard.nats_server import NatsServerProcess
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.twilio_signing import ACCOUNT, AUTH_TOKEN, call, signed_headers
+from tests.support.waiting import eventually
+
+PHONES = {"alice": "+4915100000001", "bob": "+4915100000002"}
+CALLER_SID = "CA" + "0" * 31
+
+
+@pytest.fixture
+async def fake_twilio() -> AsyncIterator[FakeTwilio]:
+    fake = FakeTwilio(ACCOUNT)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture(params=["sqlite"])
+async def stack(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    nats_server: NatsServerProcess,
+    fake_twilio: FakeTwilio,
+) -> AsyncIterator[Stack]:
+    async with running_stack(request, tmp_path, nats_server, voice_config(fake_twilio)) as stack:
+        yield stack
+
+
+def voice_config(fake: FakeTwilio, ring_seconds: int = 5) -> Any:
+    twilio = TwilioConfig(
+        account_sid=ACCOUNT,
+        auth_token=AUTH_TOKEN,
+        api_base_url=fake.url,
+        agent_ring_seconds=ring_seconds,
+        bridge_grace_seconds=2,
+    )
+    base = stack_config(offer_timeout=10)
+    people = [p.model_copy(update={"phone": PHONES.get(p.id)}) for p in base.people]
+    routing = base.routing.model_copy(
+        update={"queues": [QueueConfig(name="default", record="from-answer")]}
+    )
+    channels = ChannelsConfig(twilio=twilio, email=EmailChannel(enabled=False))
+    return base.model_copy(update={"channels": channels, "people": people, "routing": routing})
+
+
+async def post(stack: Stack, path: str, params: dict[str, str]) -> httpx.Response:
+    url = f"{stack.base_url}/channels/twilio{path}"
+    return await stack.http.post(
+        url, content=urlencode(params), headers=signed_headers(url, params)
+    )
+
+
+async def ring_in(stack: Stack, n: int = 1) -> str:
+    answer = await post(stack, "/voice", call(n))
+    assert answer.status_code == 200, answer.text
+    return f"CA{n:032d}"
+
+
+async def accept_next(stack: Stack, agent_id: str) -> str:
+    [offer] = await eventually(lambda: stack.offers(agent_id))
+    r = await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")
+    assert r.status_code == 200, r.text
+    return str(offer["contact_id"])
+
+
+async def contact(stack: Stack, contact_id: str) -> dict[str, Any]:
+    r = await stack.http.get(f"/api/contacts/{contact_id}")
+    assert r.status_code == 200, r.text
+    found: dict[str, Any] = r.json()
+    return found
+
+
+async def bridge_idle(stack: Stack) -> bool:
+    nc = await nats.connect(stack.nats_server.url)
+    try:
+        info = await nc.jetstream().consumer_info("EVENTS", "voice-bridge")
+        return not info.num_pending and not info.num_ack_pending
+    finally:
+        await nc.close()
+
+
+async def at_rest(stack: Stack) -> bool:
+    return await stack.settled() and await bridge_idle(stack)
+
+
+async def timeline_kinds(stack: Stack, kind: str) -> list[dict[str, Any]]:
+    customer = await stack.customer_by(phone="+4915112345678")
+    assert customer is not None
+    entries = await stack.timeline(customer["customer_id"])
+    return [e for e in entries if e["kind"] == kind]
+
+
+async def test_accepted_call_bridges_the_caller_to_the_agent_and_is_recorded(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    voice.duplicates = 5  # Twilio retries: every status arrives five times
+    await stack.status("alice", "available")
+    caller = await ring_in(stack)
+    contact_id = await accept_next(stack, "alice")
+    conference = f"contact-{contact_id}"
+
+    async def both_in() -> bool:
+        return voice.in_conference(conference) == {"agent-1", "customer"}
+
+    await eventually(both_in)
+    [dial] = voice.requests("Participants.json")
+    assert (dial["To"], dial["From"], dial["Label"]) == (PHONES["alice"], "+4930123456", "agent-1")
+    assert dial["EndConferenceOnExit"] == "false" and dial["Timeout"] == "5"
+    assert dial["ConferenceRecord"] == "record-from-start"
+    assert dial["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
+    assert f"contact={contact_id}" in dial["StatusCallback"]
+    [move] = [f for f in voice.requests(f"Calls/{caller}.json") if "Twiml" in f]
+    assert "<Say>This call may be recorded" in move["Twiml"]
+    assert 'participantLabel="customer"' in move["Twiml"]
+    assert f">{conference}</Conference></Dial>" in move["Twiml"]
+    assert (await contact(stack, contact_id))["status"] == "accepted"
+
+    # The caller hangs up: the conference ends and its recording reaches the timeline.
+    await voice.end_conference(conference)
+    [recorded] = await eventually(lambda: timeline_kinds(stack, "CallRecorded"))
+    assert recorded["data"]["duration_seconds"] == 42 and recorded["data"]["channels"] == 2
+    link = recorded["data"]["link"]
+    assert "twilio.com" not in link and ACCOUNT not in link
+    alice = await stack.signed_in("alice")
+    await eventually(lambda: bridge_idle(stack))
+    audio = await alice.get(link)
+    assert audio.status_code == 200, audio.text
+    assert audio.content.startswith(b"RIFF") and audio.headers["content-type"] == "audio/wav"
+    async with httpx.AsyncClient(base_url=stack.base_url) as anonymous:
+        assert (await anonymous.get(link)).status_code == 401
+
+    # Each status of each leg is recorded once, however often Twilio sent it.
+    await eventually(lambda: at_rest(stack))
+    changes = [(e["data"]["call_sid"], e["data"]["status"]) for e in
+               await timeline_kinds(stack, "CallLegChanged")]  # fmt: skip
+    assert len(changes) == len(set(changes))
+    assert {s for _, s in changes} >= {"initiated", "ringing", "in-progress", "completed"}
+
+
+async def test_a_forged_leg_callback_is_refused(stack: Stack) -> None:
+    query = f"contact={uuid.uuid4()}&leg=agent&attempt=1"
+    url = f"{stack.base_url}/channels/twilio/voice/leg?{query}"
+    params = {"CallSid": "CA" + "7" * 32, "AccountSid": ACCOUNT, "CallStatus": "in-progress"}
+    headers = signed_headers(url, {**params, "CallStatus": "no-answer"})
+    r = await stack.http.post(url, content=urlencode(params), headers=headers)
+    assert r.status_code == 403
+
+
+async def test_an_agent_who_does_not_answer_passes_the_call_to_the_next(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    voice.behaviour[PHONES["alice"]] = "no-answer"
+    await stack.status("alice", "available")
+    await stack.status("bob", "available")
+    caller = await ring_in(stack, 2)
+    contact_id = await accept_next(stack, "alice")
+
+    # Alice's phone does not answer: she is marked not responding, bob gets the call.
+    contact_id_bob = await accept_next(stack, "bob")
+    assert contact_id_bob == contact_id
+    agents = {a["agent_id"]: a for a in (await stack.http.get("/api/agents")).json()}
+    assert agents["alice"]["status"] == "not_responding"
+    conference = f"contact-{contact_id}"
+
+    async def both_in() -> bool:
+        return voice.in_conference(conference) == {"agent-2", "customer"}
+
+    await eventually(both_in)
+    assert [d["To"] for d in voice.requests("Participants.json")] == list(PHONES.values())
+    assert len([f for f in voice.requests(f"Calls/{caller}.json") if "Twiml" in f]) == 1
+    [failed] = await eventually(lambda: timeline_kinds(stack, "CallBridgeFailed"))
+    assert failed["data"]["agent_id"] == "alice" and "no-answer" in failed["data"]["reason"]
+
+
+async def test_caller_hanging_up_while_the_agent_rings_abandons_and_frees_the_agent(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    voice.ring_seconds = 30  # alice's phone keeps ringing
+    await stack.status("alice", "available")
+    caller = await ring_in(stack, 3)
+    contact_id = await accept_next(stack, "alice")
+    await eventually(lambda: _nonempty(voice.requests("Participants.json")))
+    agent_leg = next(sid for sid, leg in voice.legs.items() if leg.to == PHONES["alice"])
+
+    voice.hung_up.add(caller)
+    ended = {**call(3), "CallStatus": "completed", "CallDuration": "9"}
+    assert (await post(stack, "/voice/status", ended)).status_code == 200
+
+    async def abandoned() -> bool:
+        return (await contact(stack, contact_id))["status"] == "abandoned"
+
+    await eventually(abandoned)
+    r = await stack.http.get("/api/agents/alice/contacts")
+    assert r.json() == []
+    cancel = await eventually(
+        lambda: _nonempty([f for f in voice.requests(f"Calls/{agent_leg}.json") if f.get("Status")])
+    )
+    assert cancel[0]["Status"] == "canceled"
+    assert voice.legs[agent_leg].status == "canceled"
+    # alice takes the next call at once.
+    await ring_in(stack, 4)
+    await accept_next(stack, "alice")
+
+
+async def _nonempty(items: list[Any]) -> list[Any]:
+    return items
