@@ -114,11 +114,10 @@ class VoiceBridge:
         await _put(kv, request.contact_id, state)
         label = f"agent-{request.attempt}"
         try:
-            call_sid = None
+            found = None
             if interrupted:
-                call_sid = await self.calls.find_participant(request.conference, label)
-            if call_sid is None:
-                call_sid = await self._dial(request, label, state)
+                found = await self.calls.find_participant(request.conference, label)
+            call_sid = found.call_sid if found else await self._dial(request, label, state)
         except LegFailed as exc:
             state["step"] = "failed"
             await _put(kv, request.contact_id, state)
@@ -126,6 +125,10 @@ class VoiceBridge:
             return
         state.update(step="dialed", agent_call_sid=call_sid)
         await _put(kv, request.contact_id, state)
+        if found is not None and found.connected:
+            # It answered while we were down: Twilio's report of it may never have reached
+            # us. Ours has the same message id as Twilio's, so the two count once.
+            await self._report(request, call_sid, "in-progress")
 
     async def _dial(self, request: CallBridgeRequested, label: str, state: dict[str, Any]) -> str:
         caller_id = request.caller_id or self.config.from_number
@@ -248,14 +251,20 @@ class VoiceBridge:
 
     async def _report_failed(self, request: CallBridgeRequested, detail: str) -> None:
         """A leg we could not dial is reported as Twilio reports one that failed."""
+        call_sid = f"undialled-{request.contact_id}-{request.attempt}"
+        await self._report(request, call_sid, "failed", detail)
+
+    async def _report(
+        self, request: CallBridgeRequested, call_sid: str, status: str, detail: str | None = None
+    ) -> None:
         await self.publisher.publish(
             CallLegReported(
                 contact_id=request.contact_id,
                 leg="agent",
                 attempt=request.attempt,
-                call_sid=f"undialled-{request.contact_id}-{request.attempt}",
-                status="failed",
-                detail=detail[:300],
+                call_sid=call_sid,
+                status=status,
+                detail=detail[:300] if detail else None,
             )
         )
 

@@ -34,6 +34,12 @@ class Dialled:
     conference_sid: str | None
 
 
+@dataclass(frozen=True)
+class Found:
+    call_sid: str
+    connected: bool
+
+
 class TwilioCalls:
     """Retries what is worth retrying (5xx, 429, unreachable) a few times with backoff
     inside one request, so one slow Twilio answer holds no other call for long; what still
@@ -109,9 +115,9 @@ class TwilioCalls:
         )
         return Dialled(str(created.call_sid), created.conference_sid)
 
-    async def find_participant(self, conference: str, label: str) -> str | None:
-        """The call sid of the participant `label`, if the conference has it (after a crash
-        mid-request, this says whether the request got through)."""
+    async def find_participant(self, conference: str, label: str) -> Found | None:
+        """The participant `label`, if the conference has it (after a crash mid-request,
+        this says whether the request got through, and whether the leg answered)."""
         context = self.client.conferences(conference).participants(label)
         try:
             found = await self._call("find participant", context.fetch_async)
@@ -119,7 +125,7 @@ class TwilioCalls:
             if exc.status == 404:
                 return None
             raise
-        return str(found.call_sid)
+        return Found(str(found.call_sid), str(found.status) == "connected")
 
     async def move_caller(self, call_sid: str, twiml: str) -> None:
         await self._call(

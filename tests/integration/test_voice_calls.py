@@ -208,7 +208,7 @@ async def test_caller_hanging_up_while_the_agent_rings_abandons_and_frees_the_ag
     assert (await post(stack, "/voice/status", ended)).status_code == 200
 
     async def abandoned() -> bool:
-        return (await contact(stack, contact_id))["status"] == "abandoned"
+        return bool((await contact(stack, contact_id))["status"] == "abandoned")
 
     await eventually(abandoned)
     r = await stack.http.get("/api/agents/alice/contacts")

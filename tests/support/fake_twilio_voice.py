@@ -59,6 +59,8 @@ class FakeTwilioVoice:
         self.ring_seconds = 0.2  # before the answer or the no-answer
         self.duplicates = 1  # how often each callback is sent
         self.failures = 0  # this many next voice requests get a 500
+        self.delay = 0.0  # seconds a participant request takes (a slow Twilio)
+        self.lost_callbacks: list[dict[str, str]] = []  # the webhook was unreachable
         self.log: list[tuple[str, str, dict[str, Any]]] = []  # (method, path, form)
         self.legs: dict[str, Leg] = {}
         self.conferences: dict[str, Conference] = {}  # by name
@@ -121,6 +123,7 @@ class FakeTwilioVoice:
             return refused
         if not form.get("From") or not form.get("To"):
             return _error(400, 21603, "From and To are required")
+        await asyncio.sleep(self.delay)  # the request goes through even if the caller dies
         conference = self.conferences.get(name)
         if conference is None or conference.status == "completed":
             conference = Conference(sid=self._sid("CF"), name=name)
@@ -302,7 +305,16 @@ class FakeTwilioVoice:
         headers = {"content-type": FORM, "x-twilio-signature": signature}
         async with httpx.AsyncClient(timeout=10.0) as client:
             for _ in range(self.duplicates):
-                await client.post(url, data=params, headers=headers)
+                # As Twilio: one retry (rc=1) when the webhook is unreachable, then it is
+                # given up; the call goes on regardless.
+                for attempt in range(2):
+                    try:
+                        await client.post(url, data=params, headers=headers)
+                        break
+                    except httpx.HTTPError:
+                        await asyncio.sleep(0.5 * (attempt + 1))
+                else:
+                    self.lost_callbacks.append(params)
 
     # Internals ----------------------------------------------------------------------
 
