@@ -61,9 +61,9 @@ def build_ingest(
         await js.account_info()
         if failed:
             return "degraded: " + "; ".join(f"adapter {n}: {e}" for n, e in failed.items())
-        if voice is not None and voice.health():
-            return f"degraded: {voice.health()}"
-
+        trouble = voice.health() if voice is not None else None
+        if trouble:
+            return f"ok ({trouble})"  # visible; webhooks still work, calls are re-offered
         return f"ok ({len(adapters)} adapters, {publisher.published} accepted)"
 
     async def aclose() -> None:

@@ -50,8 +50,10 @@ class TwilioCalls:
         self.client: Client = twilio_client(config)
         self.attempts = attempts
         self.backoff = backoff
-        self.failures = 0  # seen on /healthz
-        self.last_failure: str | None = None
+        # Seen on /healthz: failed requests so far, and what is failing now (cleared by the
+        # next request Twilio answers).
+        self.failures = 0
+        self.failing: str | None = None
 
     async def close(self) -> None:
         await close_twilio_client(self.client)
@@ -59,7 +61,7 @@ class TwilioCalls:
     async def _call(self, what: str, request: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(1, self.attempts + 1):
             try:
-                return await request()
+                answer = await request()
             except TwilioRestException as exc:
                 failure = LegFailed(
                     f"Twilio {exc.status} {exc.code}: {exc.msg}",
@@ -68,8 +70,13 @@ class TwilioCalls:
                 )
             except (TimeoutError, TwilioException, OSError) as exc:
                 failure = LegFailed(f"Twilio unreachable: {exc}", retry=True)
+            else:
+                self.failing = None
+                return answer
             self.failures += 1
-            self.last_failure = f"{what}: {failure}"
+            # A 4xx about one call (a caller who hung up) says nothing of Twilio's health.
+            if failure.retry:
+                self.failing = f"{what}: {failure}"
             log.warning("%s failed (attempt %d): %s", what, attempt, failure)
             if not failure.retry or attempt == self.attempts:
                 raise failure

@@ -25,10 +25,12 @@ class VoiceChannel:
     router: APIRouter
 
     def health(self) -> str | None:
-        """What is wrong, if anything: Twilio refusing or away shows on /healthz."""
+        """Twilio failing shows on /healthz, without failing ingest's health check:
+        webhooks still come in, and each call the bridge could not connect is offered again
+        (CallBridgeFailed, with Twilio's answer, on the contact)."""
         calls = self.bridge.calls
-        if calls.last_failure:
-            return f"voice bridge: {calls.failures} Twilio failures, last {calls.last_failure}"
+        if calls.failing:
+            return f"voice bridge: Twilio failing ({calls.failures} failures): {calls.failing}"
         return None
 
     async def close(self) -> None:

@@ -225,3 +225,50 @@ async def test_caller_hanging_up_while_the_agent_rings_abandons_and_frees_the_ag
 
 async def _nonempty(items: list[Any]) -> list[Any]:
     return items
+
+
+async def test_a_cold_transfer_keeps_the_caller_on_hold_until_the_next_agent_answers(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    await stack.status("alice", "available")
+    caller = await ring_in(stack, 5)
+    contact_id = await accept_next(stack, "alice")
+    conference = f"contact-{contact_id}"
+
+    async def with_(labels: set[str]) -> bool:
+        return voice.in_conference(conference) == labels
+
+    await eventually(lambda: with_({"agent-1", "customer"}))
+    await stack.status("bob", "available")
+    r = await stack.http.post(
+        f"/api/contacts/{contact_id}/transfer", json={"agent_id": "bob", "reason": "billing"}
+    )
+    assert r.status_code == 200, r.text
+    # alice drops out, the caller waits on hold in the conference (not back in the queue).
+    await eventually(lambda: with_({"customer"}))
+    assert voice.legs[caller].hold is True
+    assert await accept_next(stack, "bob") == contact_id
+    await eventually(lambda: with_({"agent-2", "customer"}))
+    await eventually(lambda: _nonempty([True] if not voice.legs[caller].hold else []))
+    assert len([f for f in voice.requests(f"Calls/{caller}.json") if "Twiml" in f]) == 1
+    assert [d["Label"] for d in voice.requests("Participants.json")] == ["agent-1", "agent-2"]
+
+
+async def test_twilio_down_retries_then_offers_the_call_to_the_next_agent(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    voice.failures = 3  # every try of the first dial gets a 500
+    await stack.status("alice", "available")
+    await stack.status("bob", "available")
+    await ring_in(stack, 6)
+    contact_id = await accept_next(stack, "alice")
+    assert await accept_next(stack, "bob") == contact_id
+    health = await stack.http.get("/healthz")
+    assert "Twilio failing (3 failures)" in health.json()["checks"]["ingest"]
+    assert health.status_code == 200  # ingest still takes webhooks: it is not unhealthy
+    await eventually(lambda: _nonempty(list(voice.in_conference(f"contact-{contact_id}"))))
+    [failed] = await eventually(lambda: timeline_kinds(stack, "CallBridgeFailed"))
+    assert "Twilio 500" in failed["data"]["reason"]
+    assert "Twilio failing" not in (await stack.http.get("/healthz")).json()["checks"]["ingest"]
