@@ -8,6 +8,7 @@ the agent's leg is dialled into it first, then the waiting caller is moved in.""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from events.interactions import INBOUND_SUBJECT_PREFIX, InboundMessage
@@ -84,6 +85,8 @@ class CallBridgeRequested(ContactEvent):
     ring_seconds: float
     # The customer already waits in the conference (a transfer): unhold rather than move.
     customer_in_conference: bool = False
+    # A queued callback: once the agent answers, call the customer here.
+    callback_to: str | None = None
 
 
 class CallConnected(ContactEvent):
@@ -95,6 +98,7 @@ class CallConnected(ContactEvent):
     agent_call_sid: str
     record: str = "none"
     customer_in_conference: bool = False
+    callback_to: str | None = None
 
 
 class CallBridgeFailed(ContactEvent):
@@ -141,6 +145,58 @@ class BridgeDeadline(Deadline):
         return f"{self.contact_id}-{self.attempt}"
 
 
+class CallbackAsked(InboundMessage):
+    """The caller pressed the callback digit while waiting: call them back at `number`
+    when an agent accepts; the contact keeps its place. Keyed like the call's own status
+    updates (by interaction), so routing sees it before the caller's hang-up that follows."""
+
+    subject: ClassVar[str] = f"{INBOUND_SUBJECT_PREFIX}.*.voicecallback"
+
+    interaction_id: uuid.UUID
+    call_sid: str
+    number: str
+
+    def msg_id(self) -> str:
+        return f"voice-callback:{self.call_sid}"
+
+    def partition_key(self) -> str:
+        return str(self.interaction_id)
+
+    def subject_tail(self) -> str:
+        return "voicecallback"
+
+
+class CallbackRequested(ContactEvent):
+    """Routing recorded the caller's wish to be called back at `number`."""
+
+    subject: ClassVar[str] = f"{PREFIX}.CallbackRequested"
+    number: str
+
+
+class CallbackAttemptFailed(ContactEvent):
+    """The customer did not answer callback attempt `failures`; `retry_at` is when the
+    contact waits for an agent again, None when attempts are used up (then abandoned)."""
+
+    subject: ClassVar[str] = f"{PREFIX}.CallbackAttemptFailed"
+    agent_id: str
+    attempt: int
+    failures: int
+    reason: str
+    retry_at: datetime | None
+
+
+class CallbackDeadline(Deadline):
+    """Time for the next callback attempt: the contact waits for an agent again."""
+
+    subject: ClassVar[str] = "sb.timers.fired.callback.*"
+    kind: ClassVar[str] = "callback"
+    contact_id: uuid.UUID
+    failures: int
+
+    def key(self) -> str:
+        return f"{self.contact_id}-{self.failures}"
+
+
 VOICE_EVENTS: tuple[type[ContactEvent] | type[InboundMessage] | type[Deadline], ...] = (
     CallLegReported,
     CallRecordingReported,
@@ -150,4 +206,8 @@ VOICE_EVENTS: tuple[type[ContactEvent] | type[InboundMessage] | type[Deadline], 
     CallLegChanged,
     CallRecorded,
     BridgeDeadline,
+    CallbackAsked,
+    CallbackRequested,
+    CallbackAttemptFailed,
+    CallbackDeadline,
 )

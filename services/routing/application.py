@@ -198,6 +198,8 @@ class RoutingApplication(TrackedApplication):
             if not contact.is_open:
                 self.voice.caller_hung_up(unit, contact, update.status)
                 return  # already taken or finished
+            if self.voice.awaits_callback(contact):
+                return
             offer_id = contact.pending_offer_id()
             had_offer = contact.abandon(f"call {update.status}", unit.now)
             if had_offer is not None and offer_id is not None:

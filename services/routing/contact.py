@@ -375,35 +375,12 @@ class Contact(Aggregate):
     ) -> None:
         pass
 
-    # Phone calls that connect (services/routing/voice_calls.py decides; these record). A
+    # Phone calls that connect: services/routing/voice_calls.py decides, these record. A
     # class default, as contacts stored before calls connected have no such attribute.
     call: dict[str, Any] | None = None
 
-    def request_bridge(
-        self, agent_id: str, phone: str | None, record: str, ring_seconds: float, at: datetime
-    ) -> int:
-        """The agent accepted the call: their phone is dialled into the contact's
-        conference. Returns the attempt number (one per agent the call goes to)."""
-        if self.status != "accepted" or self.channel != "voice":
-            raise ContactError(f"contact {self.id} is {self.status}: no call to connect")
-        previous = self.call or {}
-        attributes = self.origin.get("attributes") or {}
-        self._bridge_requested(
-            agent_id,
-            int(previous.get("attempt", 0)) + 1,
-            phone,
-            f"contact-{self.id}",
-            str(self.origin.get("external_id") or ""),
-            attributes.get("To"),
-            record,
-            ring_seconds,
-            bool(previous.get("customer_in_conference")),
-            at,
-        )
-        return int((self.call or {})["attempt"])
-
     @event("CallBridgeRequested")
-    def _bridge_requested(
+    def bridge_requested(
         self,
         agent_id: str,
         attempt: int,
@@ -414,15 +391,16 @@ class Contact(Aggregate):
         record: str,
         ring_seconds: float,
         customer_in_conference: bool,
+        callback_to: str | None,
         at: datetime,
     ) -> None:
         self.call = {
+            **(self.call or {}),
             "attempt": attempt,
             "agent_id": agent_id,
             "state": "bridging",
             "record": record,
             "customer_in_conference": customer_in_conference,
-            "customer_call_sid": customer_call_sid,
         }
 
     def bridging(self, attempt: int | None = None) -> bool:
@@ -434,74 +412,70 @@ class Contact(Aggregate):
 
     @event("CallLegChanged")
     def leg_changed(self, leg: str, attempt: int, call_sid: str, status: str, at: datetime) -> None:
-        if self.call is not None and leg == "customer" and status in ("in-progress", "joined"):
+        if self.call is not None and leg == "customer" and status == "in-progress":
             self.call = {**self.call, "customer_in_conference": True}
 
-    def connect(self, agent_call_sid: str, at: datetime) -> None:
-        call = self.call
-        if call is None or not self.bridging():
-            raise ContactError(f"contact {self.id}: no call being bridged")
-        self._connected(
-            call["agent_id"],
-            call["attempt"],
-            agent_call_sid,
-            call["record"],
-            bool(call["customer_in_conference"]),
-            at,
-        )
-
     @event("CallConnected")
-    def _connected(
+    def connected(
         self,
         agent_id: str,
         attempt: int,
         agent_call_sid: str,
         record: str,
         customer_in_conference: bool,
+        callback_to: str | None,
         at: datetime,
     ) -> None:
-        assert self.call is not None
-        self.call = {
-            **self.call,
-            "state": "connected",
-            "agent_call_sid": agent_call_sid,
-            "customer_in_conference": True,
-        }
-
-    def bridge_failed(self, reason: str, at: datetime) -> str:
-        """The agent's leg did not answer: the contact waits again (the caller still hears
-        hold music), not offered back to that agent. Returns the agent."""
-        call = self.call
-        if call is None or not self.bridging() or self.agent_id is None:
-            raise ContactError(f"contact {self.id}: no call being bridged")
-        agent_id = self.agent_id
-        self._bridge_failed(agent_id, call["attempt"], reason, at)
-        return agent_id
+        # A callback's customer is only now being called.
+        joined = callback_to is None
+        self.call = {**(self.call or {}), "state": "connected", "customer_in_conference": joined}
 
     @event("CallBridgeFailed")
-    def _bridge_failed(self, agent_id: str, attempt: int, reason: str, at: datetime) -> None:
-        assert self.call is not None
-        self.call = {**self.call, "state": "waiting"}
+    def bridge_failed(self, agent_id: str, attempt: int, reason: str, at: datetime) -> None:
+        """The agent's leg did not answer: the contact waits again, the caller on hold."""
+        self.call = {**(self.call or {}), "state": "waiting"}
         self.status = "waiting"
         self.agent_id = None
 
-    def caller_left(self, reason: str, at: datetime) -> str | None:
-        """The caller hung up while their agent's phone rang: abandoned, like a caller who
-        hangs up in the queue. Returns the agent, whose place is free again."""
-        if not self.bridging() or self.agent_id is None:
-            raise ContactError(f"contact {self.id}: no call being bridged")
-        agent_id = self.agent_id
-        waited = (at - self.queued_at).total_seconds()
-        self._abandoned(reason, None, agent_id, at, waited)
-        return agent_id
+    def abandon_call(self, reason: str, agent_id: str | None, at: datetime) -> None:
+        """The caller is gone after an agent took the call, before they were connected."""
+        self._abandoned(reason, None, agent_id, at, (at - self.queued_at).total_seconds())
 
     @event("CallRecorded")
     def recorded(
-        self,
-        recording_sid: str,
-        duration_seconds: int | None,
-        channels: int | None,
-        link: str,
+        self, recording_sid: str, duration_seconds: int | None, channels: int | None, link: str,
         at: datetime,
-    ) -> None:
+    ) -> None:  # fmt: skip
         pass
+
+    @property
+    def callback_to(self) -> str | None:
+        return (self.call or {}).get("callback_to")
+
+    @event("CallbackRequested")
+    def callback_requested(self, number: str, at: datetime) -> None:
+        """The caller would rather be called back: the contact keeps its place."""
+        self.call = {
+            **(self.call or {"attempt": 0, "state": "waiting"}),
+            "callback_to": number,
+            "callback_failures": 0,
+            "customer_in_conference": False,
+        }
+
+    @event("CallbackAttemptFailed")
+    def callback_attempt_failed(
+        self, agent_id: str, attempt: int, failures: int, reason: str,
+        retry_at: datetime | None, at: datetime,
+    ) -> None:  # fmt: skip
+        """Out of the queue (and of the agent's hands) until the next attempt is due."""
+        self.call = {**(self.call or {}), "callback_failures": failures, "state": "waiting"}
+        self.status = "callback_wait"
+        self.agent_id = None
+
+    # Back in line at its original age; any agent may take the next attempt.
+    @event("CallbackDue")
+    def callback_due(self, at: datetime) -> None:
+        self.status = "waiting"
+        self.tried_agents = []
+        self.step = 0
+        self.tries_in_step = 0

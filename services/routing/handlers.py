@@ -10,6 +10,7 @@ from faststream.nats import NatsBroker
 from events import (
     AgentOffered,
     AgentWrapUpStarted,
+    CallbackAsked,
     CallLegReported,
     CallRecordingReported,
     ContactOpened,
@@ -44,7 +45,7 @@ class RoutingHandlers:
             await self.run(self.app.receive, event, tracking)
         elif isinstance(event, InteractionUpdated):
             await self.run(self.app.update, event, tracking)
-        elif isinstance(event, CallLegReported | CallRecordingReported):
+        elif isinstance(event, CallLegReported | CallRecordingReported | CallbackAsked):
             await self.run(self.app.voice.reported, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on

@@ -18,16 +18,20 @@ from faststream.nats import NatsBroker
 
 from events import (
     BridgeDeadline,
+    CallbackAsked,
+    CallbackAttemptFailed,
+    CallbackDeadline,
     CallBridgeRequested,
     CallLegReported,
     CallRecordingReported,
     Event,
+    contact_id_for,
 )
-from events.voice import LEG_FAILED
+from events.voice import LEG_FAILED, conference_name
 from schemas.config import TwilioConfig
 from services.routing.contact import Contact
 from services.routing.unit import Unit
-from switchboard.inbox import Inbox, subscribe
+from switchboard.inbox import Inbox, NotYet, subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
@@ -55,15 +59,24 @@ class VoiceCalls:
     # Hooks from the routing application's commands -------------------------------
 
     def accepted(self, unit: Unit, contact: Contact, agent_id: str) -> None:
-        """An agent took a call: ask for their phone to be dialled into its conference."""
+        """An agent took a call: ask for their phone to be dialled into its conference
+        (one attempt per agent the call goes to; the conference stays the contact's)."""
         if self.twilio is None or contact.channel != "voice":
             return
         person = self.app.people.get(agent_id)
-        contact.request_bridge(
+        call = contact.call or {}
+        attributes = contact.origin.get("attributes") or {}
+        contact.bridge_requested(
             agent_id,
+            int(call.get("attempt", 0)) + 1,
             person.phone if person else None,
+            conference_name(contact.id),
+            str(contact.origin.get("external_id") or ""),
+            attributes.get("To") or self.twilio.from_number,
             self.record.get(contact.queue or "", "none"),
             self.twilio.agent_ring_seconds,
+            bool(call.get("customer_in_conference")),
+            contact.callback_to,
             unit.now,
         )
 
@@ -71,12 +84,15 @@ class VoiceCalls:
         """The caller's call ended after an agent accepted: while that agent's phone still
         rings, the contact is abandoned and the agent is free (the bridge ends their leg).
         Once connected, a hang-up is the call's normal end; the agent completes it."""
-        if not contact.bridging():
-            return
-        agent_id = contact.caller_left(f"call {status}", unit.now)
-        if agent_id is not None:
-            agent = unit.agent(agent_id)
-            self.app.dispatch.finish(unit, agent, contact, wrap_up=False)
+        if not contact.bridging() or contact.callback_to or contact.agent_id is None:
+            return  # (a callback's caller hung up long ago, on purpose)
+        agent = unit.agent(contact.agent_id)
+        contact.abandon_call(f"call {status}", agent.agent_id, unit.now)
+        self.app.dispatch.finish(unit, agent, contact, wrap_up=False)
+
+    def awaits_callback(self, contact: Contact) -> bool:
+        """A caller who asked to be called back hangs up: the contact keeps waiting."""
+        return contact.callback_to is not None
 
     # Commands from consumers (tracked) -------------------------------------------
 
@@ -86,6 +102,16 @@ class VoiceCalls:
                 self._leg(unit, event)
             elif isinstance(event, CallRecordingReported):
                 self._recording(unit, event)
+            elif isinstance(event, CallbackAsked):
+                self._callback_asked(unit, event)
+
+    def callback_deadline(self, event: CallbackDeadline, tracking: Tracking) -> None:
+        with self.app.unit(tracking) as unit:
+            contact = unit.get(Contact, event.contact_id)
+            if contact is None or contact.status != "callback_wait":
+                return
+            contact.callback_due(unit.now)
+            self.app.dispatch.route(unit, contact)
 
     def deadline(self, event: BridgeDeadline, tracking: Tracking) -> None:
         with self.app.unit(tracking) as unit:
@@ -100,10 +126,24 @@ class VoiceCalls:
         if contact is None or contact.call is None:
             return  # not a call of ours (or from before it was bridged): nothing to do
         contact.leg_changed(report.leg, report.attempt, report.call_sid, report.status, unit.now)
+        call = contact.call
+        current = call["attempt"] == report.attempt and contact.status == "accepted"
+        if report.leg == "customer" and current and contact.callback_to:
+            if report.status in LEG_FAILED and call["state"] == "connected":
+                self._callback_not_answered(unit, contact, report.status)
+            return
         if report.leg != "agent" or not contact.bridging(report.attempt):
             return  # a late report of an earlier attempt, or the call already connected
         if report.status in ANSWERED:
-            contact.connect(report.call_sid, unit.now)
+            contact.connected(
+                call["agent_id"],
+                call["attempt"],
+                report.call_sid,
+                call["record"],
+                bool(call["customer_in_conference"]),
+                contact.callback_to,
+                unit.now,
+            )
         elif report.status in LEG_FAILED or report.status == "completed":
             detail = f" ({report.detail})" if report.detail else ""
             self._not_answered(unit, contact, f"the agent's phone: {report.status}{detail}")
@@ -111,12 +151,40 @@ class VoiceCalls:
     def _not_answered(self, unit: Unit, contact: Contact, reason: str) -> None:
         """As an offer that lapsed: the agent is marked not responding and the call goes
         on through the ladder; the caller, never moved, keeps hearing hold music."""
-        agent_id = contact.bridge_failed(reason, unit.now)
+        assert contact.call is not None and contact.agent_id is not None
+        agent_id = contact.agent_id
+        contact.bridge_failed(agent_id, contact.call["attempt"], reason, unit.now)
         agent = unit.agent(agent_id)
         agent.finish(str(contact.id), unit.now)
         if self.app._is_agent(agent_id):
             agent.change_status("not_responding", unit.now)
         self.app.dispatch.route(unit, contact)
+
+    def _callback_asked(self, unit: Unit, asked: CallbackAsked) -> None:
+        contact = unit.get(Contact, contact_id_for(asked.interaction_id))
+        if contact is None:
+            # The call is keyed by the caller, this by the call: it may come first.
+            raise NotYet(f"contact of interaction {asked.interaction_id} not opened yet")
+        if contact.is_open and contact.callback_to is None:
+            contact.callback_requested(asked.number, unit.now)
+
+    def _callback_not_answered(self, unit: Unit, contact: Contact, status: str) -> None:
+        """The customer did not pick up: the agent is free, and the contact waits out of
+        the queue for the next attempt, or is abandoned when attempts are used up."""
+        assert self.twilio is not None and contact.call is not None
+        assert contact.agent_id is not None
+        agent = unit.agent(contact.agent_id)
+        failures = int(contact.call.get("callback_failures", 0)) + 1
+        last = failures >= self.twilio.callback_attempts
+        retry = timedelta(seconds=self.twilio.callback_retry_seconds)
+        retry_at = None if last else unit.now + retry
+        reason = f"the customer's phone: {status}"
+        contact.callback_attempt_failed(
+            agent.agent_id, contact.call["attempt"], failures, reason, retry_at, unit.now
+        )
+        if last:
+            contact.abandon_call(f"callback not answered ({failures} attempts)", None, unit.now)
+        self.app.dispatch.finish(unit, agent, contact, wrap_up=False)
 
     def _recording(self, unit: Unit, report: CallRecordingReported) -> None:
         contact = unit.get(Contact, report.contact_id)
@@ -149,6 +217,17 @@ class VoiceHandlers:
         if not await self.run(self.voice.app.is_processed, tracking):
             await self.run(self.voice.deadline, event, tracking)
 
+    async def callback_failed(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, CallbackAttemptFailed)
+        if event.retry_at is not None:
+            deadline = CallbackDeadline(contact_id=event.contact_id, failures=event.failures)
+            await schedule(self.broker, deadline, event.retry_at)
+
+    async def callback_deadline(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, CallbackDeadline)
+        if not await self.run(self.voice.app.is_processed, tracking):
+            await self.run(self.voice.callback_deadline, event, tracking)
+
 
 def subscribe_voice(broker: NatsBroker, handlers: VoiceHandlers) -> list[Inbox]:
     return [
@@ -167,5 +246,21 @@ def subscribe_voice(broker: NatsBroker, handlers: VoiceHandlers) -> list[Inbox]:
             subject="sb.timers.fired.bridge.>",
             handler=handlers.bridge_deadline,
             description="Offers a call to the next agent when the last one's phone did not answer",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-callback-scheduler",
+            subject="sb.events.routing.CallbackAttemptFailed",
+            handler=handlers.callback_failed,
+            description="Schedules the next attempt of a callback the customer did not answer",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="routing-callback-deadlines",
+            subject="sb.timers.fired.callback.>",
+            handler=handlers.callback_deadline,
+            description="Puts a callback whose next attempt is due back in line for an agent",
         ),
     ]

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from events import (
+    CallbackAttemptFailed,
+    CallbackRequested,
     CallBridgeFailed,
     CallBridgeRequested,
     CallConnected,
@@ -28,6 +30,7 @@ def _bridge_requested(e: Any) -> Event:
         record=e.record,
         ring_seconds=e.ring_seconds,
         customer_in_conference=e.customer_in_conference,
+        callback_to=e.callback_to,
     )
 
 
@@ -40,6 +43,7 @@ def _connected(e: Any) -> Event:
         agent_call_sid=e.agent_call_sid,
         record=e.record,
         customer_in_conference=e.customer_in_conference,
+        callback_to=e.callback_to,
     )
 
 
@@ -75,10 +79,28 @@ def _recorded(e: Any) -> Event:
     )
 
 
+def _callback_requested(e: Any) -> Event:
+    return CallbackRequested(contact_id=e.originator_id, occurred_at=e.timestamp, number=e.number)
+
+
+def _callback_failed(e: Any) -> Event:
+    return CallbackAttemptFailed(
+        contact_id=e.originator_id,
+        occurred_at=e.timestamp,
+        agent_id=e.agent_id,
+        attempt=e.attempt,
+        failures=e.failures,
+        reason=e.reason,
+        retry_at=e.retry_at,
+    )
+
+
 VOICE_CONTRACTS: dict[str, Callable[[Any], Event]] = {
     "Contact.CallBridgeRequested": _bridge_requested,
     "Contact.CallConnected": _connected,
     "Contact.CallBridgeFailed": _bridge_failed,
     "Contact.CallLegChanged": _leg_changed,
     "Contact.CallRecorded": _recorded,
+    "Contact.CallbackRequested": _callback_requested,
+    "Contact.CallbackAttemptFailed": _callback_failed,
 }

@@ -52,6 +52,7 @@ CONSUMERS = {
         "notifier-flags",
         "ingest-replies",
         "routing-bridge-scheduler",
+        "routing-callback-scheduler",
     ],
     "TIMERS": [
         "routing-deadlines",
@@ -60,6 +61,7 @@ CONSUMERS = {
         "routing-wrapup-deadlines",
         "routing-identify-deadlines",
         "routing-bridge-deadlines",
+        "routing-callback-deadlines",
         "notifier-retries",
     ],
 }
