@@ -24,6 +24,7 @@ from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from events import (
+    CallbackAttemptFailed,
     CallBridgeFailed,
     CallBridgeRequested,
     CallConnected,
@@ -84,6 +85,8 @@ class VoiceBridge:
             await self.connect_caller(event)
         elif isinstance(event, CallBridgeFailed):
             await self.drop_agent(event.contact_id, event.attempt)
+        elif isinstance(event, CallbackAttemptFailed):
+            await self.drop_agent(event.contact_id, event.attempt, after_callback=True)
         elif isinstance(event, ContactAbandoned | ContactCompleted):
             await self.end_call(event.contact_id)
         elif isinstance(event, ContactTransferred):
@@ -110,6 +113,8 @@ class VoiceBridge:
             "customer_call_sid": request.customer_call_sid,
             "recordings": (state or {}).get("recordings", []),
             "conference_sid": (state or {}).get("conference_sid"),
+            "caller_id": request.caller_id or self.config.from_number,
+            "agent_id": request.agent_id,
         }
         await _put(kv, request.contact_id, state)
         label = f"agent-{request.attempt}"
@@ -166,7 +171,14 @@ class VoiceBridge:
         state["step"] = "connecting"
         await _put(kv, connected.contact_id, state)
         try:
-            if connected.customer_in_conference:
+            if connected.callback_to:
+                await self.calls.dial_customer(
+                    conference,
+                    connected.callback_to,
+                    str(state.get("caller_id") or ""),
+                    self.urls.leg(connected.contact_id, "customer", connected.attempt),
+                )
+            elif connected.customer_in_conference:
                 await self.calls.hold(conference, "customer", False)
             else:
                 announcement = (
@@ -186,11 +198,15 @@ class VoiceBridge:
         await _put(kv, connected.contact_id, state)
         self.bridged += 1
 
-    async def drop_agent(self, contact_id: uuid.UUID, attempt: int) -> None:
-        """Routing gave the call to someone else: the old agent's phone stops ringing."""
+    async def drop_agent(
+        self, contact_id: uuid.UUID, attempt: int, after_callback: bool = False
+    ) -> None:
+        """Routing gave the call to someone else (the old agent's phone stops ringing), or
+        the customer did not answer a callback (the agent who waited for them leaves)."""
         kv = await self._kv()
         state = await _get(kv, contact_id)
-        if state is None or state["attempt"] != attempt or state["step"] != "dialed":
+        step = "connected" if after_callback else "dialed"
+        if state is None or state["attempt"] != attempt or state["step"] != step:
             return
         await self._end_leg(state.get("agent_call_sid"))
         state["step"] = "dropped"

@@ -122,6 +122,27 @@ class TwilioCalls:
         )
         return Dialled(str(created.call_sid), created.conference_sid)
 
+    async def dial_customer(
+        self, conference: str, to: str, from_: str, status_callback: str
+    ) -> Dialled:
+        """A queued callback: the customer is called into the conference where the agent
+        waits; their leaving ends it, as a caller's does."""
+        participants = self.client.conferences(conference).participants
+        created = await self._call(
+            "call customer back",
+            lambda: participants.create_async(
+                from_=from_,
+                to=to,
+                label="customer",
+                beep="false",
+                end_conference_on_exit=True,
+                timeout=30,
+                status_callback=status_callback,
+                status_callback_event=LEG_EVENTS,
+            ),
+        )
+        return Dialled(str(created.call_sid), created.conference_sid)
+
     async def find_participant(self, conference: str, label: str) -> Found | None:
         """The participant `label`, if the conference has it (after a crash mid-request,
         this says whether the request got through, and whether the leg answered)."""

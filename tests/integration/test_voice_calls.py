@@ -51,6 +51,7 @@ def voice_config(fake: FakeTwilio, ring_seconds: int = 5) -> Any:
         api_base_url=fake.url,
         agent_ring_seconds=ring_seconds,
         bridge_grace_seconds=2,
+        callback_retry_seconds=1,
     )
     base = stack_config(offer_timeout=10)
     people = [p.model_copy(update={"phone": PHONES.get(p.id)}) for p in base.people]
@@ -272,3 +273,42 @@ async def test_twilio_down_retries_then_offers_the_call_to_the_next_agent(
     [failed] = await eventually(lambda: timeline_kinds(stack, "CallBridgeFailed"))
     assert "Twilio 500" in failed["data"]["reason"]
     assert "Twilio failing" not in (await stack.http.get("/healthz")).json()["checks"]["ingest"]
+
+
+async def test_a_queued_callback_keeps_its_place_and_is_retried_when_not_answered(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    customer = "+4915112345678"
+    voice.behaviour[customer] = ["no-answer", "answer"]
+    caller = await ring_in(stack, 7)
+    params = call(7)
+    hold = await post(stack, "/voice/wait", {**params, "QueuePosition": "1"})
+    assert hold.status_code == 200 and "<Gather" in hold.text and 'numDigits="1"' in hold.text
+    other = await post(stack, "/voice/wait/digit", {**params, "Digits": "5"})
+    assert "<Redirect>/channels/twilio/voice/wait</Redirect>" in other.text
+    asked = await post(stack, "/voice/wait/digit", {**params, "Digits": "1"})
+    assert "<Hangup />" in asked.text
+    hung_up = {**params, "CallStatus": "completed", "CallDuration": "20"}
+    assert (await post(stack, "/voice/status", hung_up)).status_code == 200
+    await eventually(lambda: timeline_kinds(stack, "CallbackRequested"))
+    await eventually(stack.settled)
+
+    await stack.status("alice", "available")
+    contact_id = await accept_next(stack, "alice")
+    assert (await contact(stack, contact_id))["status"] == "accepted"  # never abandoned
+    [failed] = await eventually(lambda: timeline_kinds(stack, "CallbackAttemptFailed"))
+    assert failed["data"]["failures"] == 1 and failed["data"]["retry_at"]
+    # The next attempt comes a second later, to whoever is free: alice again.
+    assert await accept_next(stack, "alice") == contact_id
+    conference = f"contact-{contact_id}"
+
+    async def both_in() -> bool:
+        return voice.in_conference(conference) == {"agent-2", "customer"}
+
+    await eventually(both_in)
+    customer_legs = [d for d in voice.requests("Participants.json") if d["To"] == customer]
+    assert len(customer_legs) == 2 and customer_legs[0]["Label"] == "customer"
+    assert [f for f in voice.requests(f"Calls/{caller}.json") if "Twiml" in f] == []
+    agent_one = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
+    assert voice.legs[agent_one].status == "completed"  # alice's first leg was ended

@@ -17,8 +17,9 @@ from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 
 FORM = "application/x-www-form-urlencoded"
-# What a number does when called: answer, no-answer, busy, fail, or nothing (Twilio away).
-Behaviour = str
+# What a number does when called: answer, no-answer, busy, fail, or nothing (Twilio away);
+# a list: what it does on each call in turn.
+Behaviour = str | list[str]
 
 
 @dataclass
@@ -144,7 +145,10 @@ class FakeTwilioVoice:
         )
         self.legs[leg.call_sid] = leg
         conference.labels[label] = leg.call_sid
-        self._spawn(self._ring(leg, self.behaviour.get(leg.to, "answer")))
+        behaviour = self.behaviour.get(leg.to, "answer")
+        if isinstance(behaviour, list):
+            behaviour = behaviour.pop(0) if len(behaviour) > 1 else behaviour[0]
+        self._spawn(self._ring(leg, behaviour))
         return JSONResponse(self._participant(leg, conference), status_code=201)
 
     async def _get_participant(self, sid: str, name: str, label: str) -> Response:
@@ -227,7 +231,7 @@ class FakeTwilioVoice:
 
     # What Twilio does on its own -------------------------------------------------------
 
-    async def _ring(self, leg: Leg, behaviour: Behaviour) -> None:
+    async def _ring(self, leg: Leg, behaviour: str) -> None:
         if behaviour == "silent":
             return
         await self._callback(leg, "initiated")
