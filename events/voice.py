@@ -39,8 +39,9 @@ class CallLegReported(InboundMessage):
     detail: str | None = None
 
     def msg_id(self) -> str:
-        # Each status of a leg once, however often Twilio (or our bridge) reports it.
-        return f"voice-leg:{self.call_sid}:{self.status}"
+        # Each status of a leg once, however often Twilio (or our bridge) reports it. The
+        # attempt is part of it: a consulted agent's leg becomes the next attempt's.
+        return f"voice-leg:{self.call_sid}:{self.attempt}:{self.status}"
 
     def partition_key(self) -> str:
         return str(self.contact_id)

@@ -41,9 +41,7 @@ def build_ingest(
     if config.channels.twilio is not None:
         twilio = TwilioMessagingSender(config.channels.twilio, settings.callback_base())
         senders.append(twilio)
-        voice = build_voice(
-            config.channels.twilio, broker, js, publisher, settings.callback_base(), auth
-        )
+        voice = build_voice(config, broker, js, publisher, settings.callback_base(), auth)
     if config.channels.telegram:
         senders.append(TelegramSender(config.channels.telegram))
     replies = ReplyDispatcher(senders, publisher, js)
@@ -81,7 +79,7 @@ def build_ingest(
         loops.append(lambda: serve_smtp(email, mail))
     return Service(
         name="ingest",
-        routers=[router, embed_router(config), *([voice.router] if voice else [])],
+        routers=[router, embed_router(config), *(voice.routers if voice else [])],
         loops=loops,
         health=health,
         aclose=aclose,

@@ -37,7 +37,7 @@ from events import (
 )
 from schemas.config import TwilioConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
-from services.voice.twilio_calls import LegFailed, TwilioCalls
+from services.voice.twilio_calls import Found, LegFailed, TwilioCalls
 from services.voice.twiml import join_conference
 from switchboard.jetstream import VOICE_BUCKET
 
@@ -97,8 +97,8 @@ class VoiceBridge:
     # Steps --------------------------------------------------------------------------
 
     async def dial_agent(self, request: CallBridgeRequested) -> None:
-        kv = await self._kv()
-        state = await _get(kv, request.contact_id)
+        kv = await self.kv()
+        state = await load_call(kv, request.contact_id)
         if state and int(state["attempt"]) > request.attempt:
             return  # an earlier attempt redelivered: routing has moved on
         interrupted = bool(state and state["attempt"] == request.attempt)
@@ -115,21 +115,27 @@ class VoiceBridge:
             "conference_sid": (state or {}).get("conference_sid"),
             "caller_id": request.caller_id or self.config.from_number,
             "agent_id": request.agent_id,
+            "record": request.record,
+            "on_hold": False,
         }
-        await _put(kv, request.contact_id, state)
+        await save_call(kv, request.contact_id, state)
         label = f"agent-{request.attempt}"
+        consulted = (state.get("consult") or {}).get(request.agent_id)
         try:
             found = None
-            if interrupted:
+            if consulted:  # a warm transfer: the agent is on the line already
+                found = Found(str(consulted), connected=True)
+            elif interrupted:
                 found = await self.calls.find_participant(request.conference, label)
             call_sid = found.call_sid if found else await self._dial(request, label, state)
         except LegFailed as exc:
             state["step"] = "failed"
-            await _put(kv, request.contact_id, state)
+            await save_call(kv, request.contact_id, state)
             await self._report_failed(request, str(exc))
             return
         state.update(step="dialed", agent_call_sid=call_sid)
-        await _put(kv, request.contact_id, state)
+        (state.get("consult") or {}).pop(request.agent_id, None)
+        await save_call(kv, request.contact_id, state)
         if found is not None and found.connected:
             # It answered while we were down: Twilio's report of it may never have reached
             # us. Ours has the same message id as Twilio's, so the two count once.
@@ -155,8 +161,8 @@ class VoiceBridge:
 
     async def connect_caller(self, connected: CallConnected) -> None:
         """The agent answered: the caller comes into the conference (or off hold)."""
-        kv = await self._kv()
-        state = await _get(kv, connected.contact_id)
+        kv = await self.kv()
+        state = await load_call(kv, connected.contact_id)
         if state is None or state["attempt"] != connected.attempt:
             return
         if state["step"] in ("connected", "ended"):
@@ -166,10 +172,10 @@ class VoiceBridge:
             # Died mid-request: a second redirect would take the caller out and back in.
             if await self.calls.find_participant(conference, "customer") is not None:
                 state["step"] = "connected"
-                await _put(kv, connected.contact_id, state)
+                await save_call(kv, connected.contact_id, state)
                 return
         state["step"] = "connecting"
-        await _put(kv, connected.contact_id, state)
+        await save_call(kv, connected.contact_id, state)
         try:
             if connected.callback_to:
                 await self.calls.dial_customer(
@@ -190,12 +196,14 @@ class VoiceBridge:
             # The caller is gone (their hang-up reaches routing on its own) or Twilio is:
             # either way the agent must not sit in an empty conference.
             log.warning("contact %s: caller not connected: %s", connected.contact_id, exc)
-            await self._end_leg(connected.agent_call_sid)
+            await self.end_leg(connected.agent_call_sid)
             state["step"] = "ended"
-            await _put(kv, connected.contact_id, state)
+            await save_call(kv, connected.contact_id, state)
             return
-        state["step"] = "connected"
-        await _put(kv, connected.contact_id, state)
+        state.update(
+            step="connected", connected_at=connected.occurred_at.isoformat(), on_hold=False
+        )
+        await save_call(kv, connected.contact_id, state)
         self.bridged += 1
 
     async def drop_agent(
@@ -203,59 +211,59 @@ class VoiceBridge:
     ) -> None:
         """Routing gave the call to someone else (the old agent's phone stops ringing), or
         the customer did not answer a callback (the agent who waited for them leaves)."""
-        kv = await self._kv()
-        state = await _get(kv, contact_id)
+        kv = await self.kv()
+        state = await load_call(kv, contact_id)
         step = "connected" if after_callback else "dialed"
         if state is None or state["attempt"] != attempt or state["step"] != step:
             return
-        await self._end_leg(state.get("agent_call_sid"))
+        await self.end_leg(state.get("agent_call_sid"))
         state["step"] = "dropped"
-        await _put(kv, contact_id, state)
+        await save_call(kv, contact_id, state)
 
     async def end_call(self, contact_id: uuid.UUID) -> None:
         """Abandoned (the caller hung up while the agent's phone rang) or completed."""
-        kv = await self._kv()
-        state = await _get(kv, contact_id)
+        kv = await self.kv()
+        state = await load_call(kv, contact_id)
         if state is None or state["step"] == "ended":
             return
         if state["step"] in ("dialing", "dialed"):
-            await self._end_leg(state.get("agent_call_sid"))
+            await self.end_leg(state.get("agent_call_sid"))
         elif state["step"] in ("connected", "held") and state.get("conference_sid"):
             try:
                 await self.calls.end_conference(str(state["conference_sid"]))
             except LegFailed as exc:
                 log.info("contact %s: conference already over: %s", contact_id, exc)
         state["step"] = "ended"
-        await _put(kv, contact_id, state)
+        await save_call(kv, contact_id, state)
 
     async def hold_for_transfer(self, contact_id: uuid.UUID) -> None:
         """A cold transfer: the caller stays in the conference, on hold, while the agent
         who passed the call drops out; the next agent to accept is dialled in."""
-        kv = await self._kv()
-        state = await _get(kv, contact_id)
+        kv = await self.kv()
+        state = await load_call(kv, contact_id)
         if state is None or state["step"] != "connected":
             return
         await self.calls.hold(str(state["conference"]), "customer", True)
-        await self._end_leg(state.get("agent_call_sid"))
-        state["step"] = "held"
-        await _put(kv, contact_id, state)
+        await self.end_leg(state.get("agent_call_sid"))
+        state.update(step="held", on_hold=True)
+        await save_call(kv, contact_id, state)
 
     async def remember_recording(self, contact_id: uuid.UUID, recording_sid: str) -> None:
         """Which recordings belong to the contact: only those are served for it."""
-        kv = await self._kv()
-        state = await _get(kv, contact_id) or {"attempt": 0, "step": "ended"}
+        kv = await self.kv()
+        state = await load_call(kv, contact_id) or {"attempt": 0, "step": "ended"}
         recordings = set(state.get("recordings", []))
         if recording_sid not in recordings:
             state["recordings"] = sorted(recordings | {recording_sid})
-            await _put(kv, contact_id, state)
+            await save_call(kv, contact_id, state)
 
     async def recordings_of(self, contact_id: uuid.UUID) -> list[str]:
-        state = await _get(await self._kv(), contact_id)
+        state = await load_call(await self.kv(), contact_id)
         return list(state.get("recordings", [])) if state else []
 
     # Internals ----------------------------------------------------------------------
 
-    async def _end_leg(self, call_sid: object) -> None:
+    async def end_leg(self, call_sid: object) -> None:
         if not call_sid:
             return
         try:
@@ -284,11 +292,11 @@ class VoiceBridge:
             )
         )
 
-    async def _kv(self) -> KeyValue:
+    async def kv(self) -> KeyValue:
         return await self.js.key_value(VOICE_BUCKET)
 
 
-async def _get(kv: KeyValue, contact_id: uuid.UUID) -> dict[str, Any] | None:
+async def load_call(kv: KeyValue, contact_id: uuid.UUID) -> dict[str, Any] | None:
     try:
         entry = await kv.get(str(contact_id))
     except KeyNotFoundError:
@@ -297,5 +305,5 @@ async def _get(kv: KeyValue, contact_id: uuid.UUID) -> dict[str, Any] | None:
     return found
 
 
-async def _put(kv: KeyValue, contact_id: uuid.UUID, state: dict[str, Any]) -> None:
+async def save_call(kv: KeyValue, contact_id: uuid.UUID, state: dict[str, Any]) -> None:
     await kv.put(str(contact_id), json.dumps(state).encode())

@@ -143,6 +143,36 @@ class TwilioCalls:
         )
         return Dialled(str(created.call_sid), created.conference_sid)
 
+    async def dial_side(
+        self,
+        conference: str,
+        label: str,
+        to: str,
+        from_: str,
+        status_callback: str,
+        muted: bool = False,
+        coach: str | None = None,
+    ) -> str:
+        """A colleague consulted, or a supervisor listening (muted) or coaching (heard by
+        the agent `coach` only); none of them ends the call by leaving."""
+        coaching = {"coaching": True, "call_sid_to_coach": coach} if coach else {}
+        participants = self.client.conferences(conference).participants
+        created = await self._call(
+            "dial " + label,
+            lambda: participants.create_async(
+                from_=from_,
+                to=to,
+                label=label,
+                beep="false",
+                muted=muted,
+                end_conference_on_exit=False,
+                status_callback=status_callback,
+                status_callback_event=LEG_EVENTS,
+                **coaching,
+            ),
+        )
+        return str(created.call_sid)
+
     async def find_participant(self, conference: str, label: str) -> Found | None:
         """The participant `label`, if the conference has it (after a crash mid-request,
         this says whether the request got through, and whether the leg answered)."""

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from schemas.config import TwilioConfig
+from schemas.config import SwitchboardConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.voice.bridge import CallbackUrls, VoiceBridge
+from services.voice.control import control_router
 from services.voice.recordings import recordings_router
 from services.voice.twilio_calls import TwilioCalls
 from switchboard.auth import Authenticator
@@ -22,7 +23,7 @@ from switchboard.jetstream import EVENTS
 class VoiceChannel:
     bridge: VoiceBridge
     inbox: Inbox
-    router: APIRouter
+    routers: list[APIRouter]
 
     def health(self) -> str | None:
         """Twilio failing shows on /healthz, without failing ingest's health check:
@@ -38,13 +39,15 @@ class VoiceChannel:
 
 
 def build_voice(
-    config: TwilioConfig,
+    settings: SwitchboardConfig,
     broker: NatsBroker,
     js: JetStreamContext,
     publisher: InboundPublisher,
     callback_base: str,
     auth: Authenticator,
 ) -> VoiceChannel:
+    config = settings.channels.twilio
+    assert config is not None
     bridge = VoiceBridge(TwilioCalls(config), config, publisher, js, CallbackUrls(callback_base))
     inbox = subscribe(
         broker,
@@ -54,4 +57,5 @@ def build_voice(
         handler=bridge.routing_event,
         description="Connects accepted calls through Twilio: agent's leg, then the caller",
     )
-    return VoiceChannel(bridge, inbox, recordings_router(bridge, config, auth))
+    routers = [recordings_router(bridge, config, auth), control_router(bridge, settings, auth)]
+    return VoiceChannel(bridge, inbox, routers)
