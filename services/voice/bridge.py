@@ -113,10 +113,11 @@ class VoiceBridge:
             "customer_call_sid": request.customer_call_sid,
             "recordings": (state or {}).get("recordings", []),
             "conference_sid": (state or {}).get("conference_sid"),
+            "consult": (state or {}).get("consult") or {},
             "caller_id": request.caller_id or self.config.from_number,
             "agent_id": request.agent_id,
             "record": request.record,
-            "on_hold": False,
+            "on_hold": request.customer_in_conference,
         }
         await save_call(kv, request.contact_id, state)
         label = f"agent-{request.attempt}"
