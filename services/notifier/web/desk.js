@@ -2,6 +2,7 @@
 // contacts the agent holds with their timeline, reply and completion.
 import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
+import { callPanel } from "/ui/call.js";
 
 const HEARTBEAT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -208,6 +209,7 @@ async function openContact(contactId) {
   $("work-card").replaceChildren(
     el("p", { class: "summary" }, contact.summary || ""),
     el("p", { class: "muted" }, `Status: ${contact.status}`),
+    contact.channel === "voice" ? callPanel(contactId) : null,
     customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet."),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
   );
