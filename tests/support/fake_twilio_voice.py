@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,7 @@ class FakeTwilioVoice:
         self.delay = 0.0  # seconds a participant request takes (a slow Twilio)
         self.lost_callbacks: list[dict[str, str]] = []  # the webhook was unreachable
         self.log: list[tuple[str, str, dict[str, Any]]] = []  # (method, path, form)
+        self.stamps: list[float] = []  # time.perf_counter() of each entry of `log`
         self.legs: dict[str, Leg] = {}
         self.conferences: dict[str, Conference] = {}  # by name
         self.hung_up: set[str] = set()  # call sids the caller ended
@@ -110,6 +112,7 @@ class FakeTwilioVoice:
             else:
                 form[key] = str(value)
         self.log.append((request.method, request.url.path, form))
+        self.stamps.append(time.perf_counter())
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         if request.headers.get("authorization") != f"Basic {expected}":
             return form, _error(401, 20003, "Authenticate")
@@ -153,6 +156,7 @@ class FakeTwilioVoice:
 
     async def _get_participant(self, sid: str, name: str, label: str) -> Response:
         self.log.append(("GET", f"/Conferences/{name}/Participants/{label}.json", {}))
+        self.stamps.append(time.perf_counter())
         conference = self.conferences.get(name)
         call_sid = conference.labels.get(label) if conference else None
         if conference is None or call_sid is None:
