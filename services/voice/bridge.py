@@ -77,6 +77,7 @@ class VoiceBridge:
         self.js = js
         self.urls = urls
         self.bridged = 0
+        self._bucket: KeyValue | None = None
 
     async def routing_event(self, event: Event, tracking: Tracking) -> None:
         if isinstance(event, CallBridgeRequested):
@@ -294,7 +295,10 @@ class VoiceBridge:
         )
 
     async def kv(self) -> KeyValue:
-        return await self.js.key_value(VOICE_BUCKET)
+        # Looked up once: each lookup is a round trip to NATS, and every event needs it.
+        if self._bucket is None:
+            self._bucket = await self.js.key_value(VOICE_BUCKET)
+        return self._bucket
 
 
 async def load_call(kv: KeyValue, contact_id: uuid.UUID) -> dict[str, Any] | None:
