@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import nats
+
 from bench.routing import jetstream_baseline, pct, rounded
 from schemas.config import Person
 from switchboard.nats_server import NatsServerProcess
@@ -155,15 +157,48 @@ async def concurrent(stack: Stack, fake: FakeTwilio, calls: int) -> dict[str, An
     accepted = await take(stack, fake, offers)
     bridged = time.perf_counter() - started
     found = latencies(fake, offers, accepted)
+    relay, bridge = await split(stack, fake, offers, accepted)
     await asyncio.gather(*(finish(stack, fake, o["contact_id"]) for o in offers))
     await wait_for(lambda: at_rest(stack))
     stranded = await strays(stack, fake, ids, [o["contact_id"] for o in offers])
     return {
         **summary(found),
+        "committed_to_relayed_p50_ms": pct(relay, 0.5),
+        "committed_to_relayed_p99_ms": pct(relay, 0.99),
+        "relayed_to_dial_p50_ms": pct(bridge, 0.5),
+        "relayed_to_dial_p99_ms": pct(bridge, 0.99),
         "calls": calls,
         "all_bridged_s": bridged,
         "stranded": stranded,
     }
+
+
+async def split(
+    stack: Stack, fake: FakeTwilio, offers: list[dict[str, Any]], accepts: Accepts
+) -> tuple[list[float], list[float]]:
+    """Where committed -> dial goes: routing's relay (the acceptance committed -> its bridge
+    request stored on EVENTS) and the bridge (stored on EVENTS -> Twilio got the dial)."""
+    wall_minus_perf = time.time() - time.perf_counter()
+    nc = await nats.connect(stack.nats_server.url)
+    relayed: dict[str, float] = {}
+    try:
+        sub = await nc.jetstream().subscribe(
+            "sb.events.routing.CallBridgeRequested", ordered_consumer=True
+        )
+        wanted = {o["contact_id"] for o in offers}
+        while not wanted <= relayed.keys():
+            msg = await sub.next_msg(timeout=10)
+            contact = json.loads(msg.data)["contact_id"]
+            relayed.setdefault(contact, msg.metadata.timestamp.timestamp() - wall_minus_perf)
+    finally:
+        await nc.close()
+    times = request_times(fake)
+    relay, bridge = [], []
+    for offer, (_, answered) in zip(offers, accepts, strict=True):
+        at = relayed[offer["contact_id"]]
+        relay.append(at - answered)
+        bridge.append(times[f"contact-{offer['contact_id']}"]["dial"] - at)
+    return relay, bridge
 
 
 async def strays(stack: Stack, fake: FakeTwilio, ids: list[str], contacts: list[str]) -> int:
