@@ -28,6 +28,7 @@ from events import (
     CallBridgeFailed,
     CallBridgeRequested,
     CallConnected,
+    CallLegChanged,
     CallLegReported,
     CallRecorded,
     ContactAbandoned,
@@ -94,6 +95,8 @@ class VoiceBridge:
             await self.hold_for_transfer(event.contact_id)
         elif isinstance(event, CallRecorded):
             await self.remember_recording(event.contact_id, event.recording_sid)
+        elif isinstance(event, CallLegChanged) and event.leg == "agent":
+            await self.agent_left(event)
 
     # Steps --------------------------------------------------------------------------
 
@@ -234,9 +237,31 @@ class VoiceBridge:
             try:
                 await self.calls.end_conference(str(state["conference_sid"]))
             except LegFailed as exc:
+                if exc.retry:
+                    raise
                 log.info("contact %s: conference already over: %s", contact_id, exc)
         state["step"] = "ended"
         await save_call(kv, contact_id, state)
+
+    async def agent_left(self, changed: CallLegChanged) -> None:
+        """The agent hung up their phone: with nobody taking over (no transfer under way),
+        the caller must not be left in the conference hearing music; it ends."""
+        if changed.status != "completed":
+            return
+        kv = await self.kv()
+        state = await load_call(kv, changed.contact_id)
+        if state is None or state["attempt"] != changed.attempt or state["step"] != "connected":
+            return
+        if state.get("agent_call_sid") != changed.call_sid or not state.get("conference_sid"):
+            return
+        try:
+            await self.calls.end_conference(str(state["conference_sid"]))
+        except LegFailed as exc:
+            if exc.retry:
+                raise
+            log.info("contact %s: conference already over: %s", changed.contact_id, exc)
+        state["step"] = "ended"
+        await save_call(kv, changed.contact_id, state)
 
     async def hold_for_transfer(self, contact_id: uuid.UUID) -> None:
         """A cold transfer: the caller stays in the conference, on hold, while the agent

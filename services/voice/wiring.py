@@ -32,6 +32,7 @@ FOLLOWED = (
     "ContactCompleted",
     "ContactTransferred",
     "CallRecorded",
+    "CallLegChanged",
 )
 
 

@@ -135,3 +135,19 @@ async def test_a_supervisor_listens_muted_or_coaches_the_agent(
         agent_leg,
         "false",
     )
+
+
+async def test_an_agent_putting_the_phone_down_ends_the_call_for_the_caller(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    contact_id, _ = await connected_call(stack, fake_twilio, 14)
+    agent_leg = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
+    await voice.hang_up(agent_leg)
+
+    async def ended() -> bool:
+        return voice.conferences[f"contact-{contact_id}"].status == "completed"
+
+    await eventually(ended)  # the caller does not wait alone in the conference
+    r = await stack.http.get(f"/api/contacts/{contact_id}")
+    assert r.json()["status"] == "accepted"  # alice still completes it, with a disposition

@@ -96,6 +96,11 @@ class FakeTwilioVoice:
             if self.legs[sid].status in ("in-progress", "joined")
         }
 
+    async def hang_up(self, call_sid: str) -> None:
+        """Someone on a leg (the agent, say) puts their phone down."""
+        leg = self.legs[call_sid]
+        await self._callback(leg, "completed", duration="30")
+
     async def end_conference(self, name: str) -> None:
         """The caller hangs up in the conference: it ends, and its recording is ready."""
         await self._finish(self.conferences[name])
