@@ -172,6 +172,8 @@ class CallbackRequested(ContactEvent):
 
     subject: ClassVar[str] = f"{PREFIX}.CallbackRequested"
     number: str
+    # Asked for a time (a web form): the contact waits out of the queue until then.
+    due_at: datetime | None = None
 
 
 class CallbackAttemptFailed(ContactEvent):

@@ -141,7 +141,9 @@ class RoutingApplication(TrackedApplication):
             early = unit.get(Identification, Identification.create_id(contact.id))
             if early is not None:
                 contact.identify(early.customer_id, early.tier, early.last_agent_id)
-            if early is not None or not wait:
+            if self.voice.scheduled_callback(unit, contact):
+                pass  # a callback asked for later waits for its time, out of the queue
+            elif early is not None or not wait:
                 self.dispatch.enqueue(unit, contact)
         if early is not None:
             self.keys.table.link(contact.id, early.customer_id)

@@ -453,14 +453,17 @@ class Contact(Aggregate):
         return (self.call or {}).get("callback_to")
 
     @event("CallbackRequested")
-    def callback_requested(self, number: str, at: datetime) -> None:
-        """The caller would rather be called back: the contact keeps its place."""
+    def callback_requested(self, number: str, due_at: datetime | None, at: datetime) -> None:
+        """The caller would rather be called back: the contact keeps its place; one asked
+        for later (a web form) waits out of the queue until `due_at`."""
         self.call = {
             **(self.call or {"attempt": 0, "state": "waiting"}),
             "callback_to": number,
             "callback_failures": 0,
             "customer_in_conference": False,
         }
+        if due_at is not None:
+            self.status = "callback_wait"
 
     @event("CallbackAttemptFailed")
     def callback_attempt_failed(
@@ -475,7 +478,7 @@ class Contact(Aggregate):
     # Back in line at its original age; any agent may take the next attempt.
     @event("CallbackDue")
     def callback_due(self, at: datetime) -> None:
-        self.status = "waiting"
+        self.status = "waiting" if self.queue else "identifying"  # never queued: it will be
         self.tried_agents = []
         self.step = 0
         self.tries_in_step = 0

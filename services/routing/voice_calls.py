@@ -10,7 +10,7 @@ offers the call to the next agent.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Tracking
@@ -21,6 +21,7 @@ from events import (
     CallbackAsked,
     CallbackAttemptFailed,
     CallbackDeadline,
+    CallbackRequested,
     CallBridgeRequested,
     CallLegReported,
     CallRecordingReported,
@@ -61,7 +62,7 @@ class VoiceCalls:
     def accepted(self, unit: Unit, contact: Contact, agent_id: str) -> None:
         """An agent took a call: ask for their phone to be dialled into its conference
         (one attempt per agent the call goes to; the conference stays the contact's)."""
-        if self.twilio is None or contact.channel != "voice":
+        if self.twilio is None or (contact.channel != "voice" and contact.callback_to is None):
             return
         person = self.app.people.get(agent_id)
         call = contact.call or {}
@@ -90,6 +91,18 @@ class VoiceCalls:
         contact.abandon_call(f"call {status}", agent.agent_id, unit.now)
         self.app.dispatch.finish(unit, agent, contact, wrap_up=False)
 
+    def scheduled_callback(self, unit: Unit, contact: Contact) -> bool:
+        """A web form asked to be called back (at `callback_at`): returns whether the new
+        contact waits for that time instead of being queued now."""
+        attributes = contact.facts.get("attributes") or {}
+        number = attributes.get("callback_to")
+        if self.twilio is None or not number:
+            return False
+        due = _when(attributes.get("callback_at"))
+        later = due is not None and due > unit.now
+        contact.callback_requested(number, due if later else None, unit.now)
+        return later
+
     def awaits_callback(self, contact: Contact) -> bool:
         """A caller who asked to be called back hangs up: the contact keeps waiting."""
         return contact.callback_to is not None
@@ -111,7 +124,10 @@ class VoiceCalls:
             if contact is None or contact.status != "callback_wait":
                 return
             contact.callback_due(unit.now)
-            self.app.dispatch.route(unit, contact)
+            if contact.queue is None:
+                self.app.dispatch.enqueue(unit, contact)  # asked for this time: first queued now
+            else:
+                self.app.dispatch.route(unit, contact)
 
     def deadline(self, event: BridgeDeadline, tracking: Tracking) -> None:
         with self.app.unit(tracking) as unit:
@@ -166,7 +182,7 @@ class VoiceCalls:
             # The call is keyed by the caller, this by the call: it may come first.
             raise NotYet(f"contact of interaction {asked.interaction_id} not opened yet")
         if contact.is_open and contact.callback_to is None:
-            contact.callback_requested(asked.number, unit.now)
+            contact.callback_requested(asked.number, None, unit.now)
 
     def _callback_not_answered(self, unit: Unit, contact: Contact, status: str) -> None:
         """The customer did not pick up: the agent is free, and the contact waits out of
@@ -192,6 +208,13 @@ class VoiceCalls:
             return
         link = recording_link(contact.id, report.recording_sid)
         contact.recorded(report.recording_sid, report.duration, report.channels, link, unit.now)
+
+
+def _when(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 class VoiceHandlers:
@@ -222,6 +245,12 @@ class VoiceHandlers:
         if event.retry_at is not None:
             deadline = CallbackDeadline(contact_id=event.contact_id, failures=event.failures)
             await schedule(self.broker, deadline, event.retry_at)
+
+    async def callback_requested(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, CallbackRequested)
+        if event.due_at is not None:
+            deadline = CallbackDeadline(contact_id=event.contact_id, failures=0)
+            await schedule(self.broker, deadline, event.due_at)
 
     async def callback_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, CallbackDeadline)
@@ -254,6 +283,14 @@ def subscribe_voice(broker: NatsBroker, handlers: VoiceHandlers) -> list[Inbox]:
             subject="sb.events.routing.CallbackAttemptFailed",
             handler=handlers.callback_failed,
             description="Schedules the next attempt of a callback the customer did not answer",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-callback-request-scheduler",
+            subject="sb.events.routing.CallbackRequested",
+            handler=handlers.callback_requested,
+            description="Schedules a callback a web form asked for at a time",
         ),
         subscribe(
             broker,

@@ -80,7 +80,9 @@ def _recorded(e: Any) -> Event:
 
 
 def _callback_requested(e: Any) -> Event:
-    return CallbackRequested(contact_id=e.originator_id, occurred_at=e.timestamp, number=e.number)
+    return CallbackRequested(
+        contact_id=e.originator_id, occurred_at=e.timestamp, number=e.number, due_at=e.due_at
+    )
 
 
 def _callback_failed(e: Any) -> Event:

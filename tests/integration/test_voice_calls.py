@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
+from events import contact_id_for
 from switchboard.nats_server import NatsServerProcess
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.stack import Stack, running_stack
@@ -252,3 +254,39 @@ async def test_a_queued_callback_keeps_its_place_and_is_retried_when_not_answere
     assert [f for f in voice.requests(f"Calls/{caller}.json") if "Twiml" in f] == []
     agent_one = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
     assert voice.legs[agent_one].status == "completed"  # alice's first leg was ended
+
+
+async def test_a_web_form_asks_for_a_callback_at_a_time(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    await stack.status("alice", "available")
+    due = datetime.now(UTC) + timedelta(seconds=3)
+    r = await stack.post_form(
+        name="Ana", phone="+49 151 23456789", message="Please call me", callback_at=due.isoformat()
+    )
+    assert r.status_code == 202, r.text
+    contact_id = str(contact_id_for(uuid.UUID(r.json()["interaction_id"])))
+
+    async def waiting_for_its_time() -> bool:
+        r = await stack.http.get(f"/api/contacts/{contact_id}")
+        return r.status_code == 200 and r.json()["status"] == "callback_wait"
+
+    await eventually(waiting_for_its_time)
+    assert await stack.offers("alice") == []  # not before its time
+    assert await accept_next(stack, "alice") == contact_id
+    assert datetime.now(UTC) >= due
+
+    async def both_in() -> bool:
+        return voice.in_conference(f"contact-{contact_id}") == {"agent-1", "customer"}
+
+    await eventually(both_in)
+    [customer] = [d for d in voice.requests("Participants.json") if d["Label"] == "customer"]
+    assert (customer["To"], customer["From"]) == ("+4915123456789", "+4930123456")
+
+
+async def test_a_callback_time_needs_a_phone(stack: Stack) -> None:
+    r = await stack.post_form(
+        email="ana@example.com", message="call me", callback_at="2030-01-01T10:00:00+01:00"
+    )
+    assert r.status_code == 400 and "phone" in r.text

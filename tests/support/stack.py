@@ -53,6 +53,7 @@ CONSUMERS = {
         "ingest-replies",
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
+        "routing-callback-request-scheduler",
     ],
     "TIMERS": [
         "routing-deadlines",

@@ -26,6 +26,7 @@ def voice_config(fake: FakeTwilio, ring_seconds: int = 5) -> Any:
         agent_ring_seconds=ring_seconds,
         bridge_grace_seconds=2,
         callback_retry_seconds=1,
+        from_number="+4930123456",
     )
     base = stack_config(offer_timeout=10)
     people = [p.model_copy(update={"phone": PHONES.get(p.id)}) for p in base.people]
