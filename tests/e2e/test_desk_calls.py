@@ -16,7 +16,7 @@ from tests.e2e.browser import SCREENSHOTS, chromium, sign_in
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.stack import Stack, running_stack
 from tests.support.twilio_signing import ACCOUNT
-from tests.support.voice_calls import ring_in, voice_config
+from tests.support.voice_calls import PHONES, ring_in, voice_config
 
 LIVE = 15_000  # ms
 
@@ -62,6 +62,18 @@ async def test_the_call_panel_follows_the_call_and_controls_it(
         )
         await expect(panel.locator(".call-timer")).to_have_text(re.compile(r"\d\d:\d\d"))
         await alice.screenshot(path=SCREENSHOTS / "desk-call.png")
+
+        # sam listens in from the console: his phone joins muted.
+        console = await pages.open("/console")
+        await sign_in(console, "sam")
+        listen = console.get_by_role("button", name="Listen to Alice")
+        await expect(listen).to_be_visible(timeout=LIVE)
+        await listen.click()
+        await expect(console.get_by_role("status")).to_have_text(
+            "Calling your phone: you listen muted"
+        )
+        [joined] = [d for d in voice.requests("Participants.json") if d["To"] == PHONES["sam"]]
+        assert (joined["Muted"], joined["Label"]) == ("true", "supervisor-sam")
 
         await panel.get_by_role("button", name="Hold").click()
         await expect(alice.get_by_role("status")).to_have_text("Customer on hold")
