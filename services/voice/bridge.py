@@ -250,9 +250,11 @@ class VoiceBridge:
             return
         kv = await self.kv()
         state = await load_call(kv, changed.contact_id)
-        if state is None or state["attempt"] != changed.attempt or state["step"] != "connected":
+        # By the leg, not the attempt: a colleague taken over from a consultation reports
+        # on their consultation leg's URL.
+        if state is None or state["step"] != "connected" or not state.get("conference_sid"):
             return
-        if state.get("agent_call_sid") != changed.call_sid or not state.get("conference_sid"):
+        if state.get("agent_call_sid") != changed.call_sid:
             return
         try:
             await self.calls.end_conference(str(state["conference_sid"]))

@@ -157,7 +157,6 @@ def control_router(
         contact_id: uuid.UUID,
         state: dict[str, Any],
         coach: str | None = None,
-        leg: str = "supervisor",
     ) -> str:
         try:
             return await bridge.calls.dial_side(
@@ -165,7 +164,10 @@ def control_router(
                 label,
                 phone,
                 str(state.get("caller_id") or ""),
-                bridge.urls.leg(contact_id, "agent" if label.startswith("consult") else leg, 0),
+                # A consulted colleague's leg is an agent's (attempt 0: none of routing's).
+                bridge.urls.leg(
+                    contact_id, "agent" if label.startswith("consult") else "supervisor", 0
+                ),
                 muted=label.startswith("supervisor") and coach is None,
                 coach=coach,
             )

@@ -6,6 +6,10 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from schemas.config import TwilioConfig
 
+# One of the tracks Twilio's own default hold music plays (its default waitUrl is TwiML, which
+# <Play> cannot take); `hold_music_url` replaces it.
+TWILIO_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+
 
 def join_conference(conference: str, announcement: str | None, hold_music: str | None) -> str:
     """Moves the waiting caller into the contact's conference. The caller's leg ends the
@@ -33,10 +37,7 @@ def hold_loop(twilio: TwilioConfig, gather_action: str, wait_url: str) -> str:
     response = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, action=gather_action, timeout=1)
     gather.say(f"To be called back instead, press {twilio.callback_digit}.")
-    if twilio.hold_music_url:
-        gather.play(twilio.hold_music_url)
-    else:
-        gather.pause(length=10)
+    gather.play(twilio.hold_music_url or TWILIO_HOLD_MUSIC)
     response.append(gather)
     response.redirect(wait_url)
     return str(response)
