@@ -172,6 +172,9 @@ class VoiceBridge:
             return
         if state["step"] in ("connected", "ended"):
             return
+        # The answered leg is the agent's, whatever the claim says (a redelivered request may
+        # come after this, from a bridge that died mid-request).
+        state["agent_call_sid"] = connected.agent_call_sid
         conference = str(state["conference"])
         if state["step"] == "connecting" and not connected.customer_in_conference:
             # Died mid-request: a second redirect would take the caller out and back in.
@@ -218,10 +221,14 @@ class VoiceBridge:
         the customer did not answer a callback (the agent who waited for them leaves)."""
         kv = await self.kv()
         state = await load_call(kv, contact_id)
-        step = "connected" if after_callback else "dialed"
-        if state is None or state["attempt"] != attempt or state["step"] != step:
+        steps = ("connected",) if after_callback else ("dialing", "dialed")
+        if state is None or state["attempt"] != attempt or state["step"] not in steps:
             return
-        await self.end_leg(state.get("agent_call_sid"))
+        leg = state.get("agent_call_sid")
+        if leg is None and state["step"] == "dialing":  # a bridge died mid-request: ask Twilio
+            found = await self.calls.find_participant(str(state["conference"]), f"agent-{attempt}")
+            leg = found.call_sid if found else None
+        await self.end_leg(leg)
         state["step"] = "dropped"
         await save_call(kv, contact_id, state)
 

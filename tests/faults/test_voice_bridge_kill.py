@@ -109,9 +109,9 @@ async def test_killed_mid_request_the_bridge_completes_once_on_restart(
             return voice.in_conference(conference) == {"agent-1", "customer"}
 
         await eventually(bridged, timeout=40)
+        # Dialled once: the restarted bridge found its claim mid-request and asked Twilio
+        # (or Twilio's report of the answer, retried, reached it first), never dialled again.
         assert [f["To"] for f in voice.requests("Participants.json")] == [ALICE_PHONE]
-        # The restarted bridge found its claim mid-request and asked Twilio, not dialled again.
-        assert voice.requests("Participants/agent-1.json")
         moves = [f for f in voice.requests(f"Calls/{params['CallSid']}.json") if "Twiml" in f]
         assert len(moves) == 1
         r = await routing.get(f"/api/contacts/{offer['contact_id']}")
