@@ -146,7 +146,8 @@ class VoiceCalls:
         current = call["attempt"] == report.attempt and contact.status == "accepted"
         if report.leg == "customer" and current and contact.callback_to:
             if report.status in LEG_FAILED and call["state"] == "connected":
-                self._callback_not_answered(unit, contact, report.status)
+                detail = f" ({report.detail})" if report.detail else ""
+                self._callback_not_answered(unit, contact, f"{report.status}{detail}")
             return
         if report.leg != "agent" or not contact.bridging(report.attempt):
             return  # a late report of an earlier attempt, or the call already connected
@@ -172,7 +173,8 @@ class VoiceCalls:
         contact.bridge_failed(agent_id, contact.call["attempt"], reason, unit.now)
         agent = unit.agent(agent_id)
         agent.finish(str(contact.id), unit.now)
-        if self.app._is_agent(agent_id):
+        person = self.app.people.get(agent_id)
+        if person is not None and person.role == "agent":
             agent.change_status("not_responding", unit.now)
         self.app.dispatch.route(unit, contact)
 

@@ -36,6 +36,7 @@ from events import (
     ContactTransferred,
     Event,
 )
+from events.voice import Leg
 from schemas.config import TwilioConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.voice.twilio_calls import Found, LegFailed, TwilioCalls
@@ -201,6 +202,16 @@ class VoiceBridge:
                 twiml = join_conference(conference, announcement, self.config.hold_music_url)
                 await self.calls.move_caller(str(state["customer_call_sid"]), twiml)
         except LegFailed as exc:
+            if connected.callback_to:
+                # Could not call the customer back: an attempt that failed, like one they
+                # did not answer (routing frees the agent and tries again later).
+                state["step"] = "connected"
+                await save_call(kv, connected.contact_id, state)
+                call_sid = f"undialled-customer-{connected.contact_id}-{connected.attempt}"
+                await self._report_leg(
+                    connected.contact_id, "customer", connected.attempt, call_sid, str(exc)
+                )
+                return
             # The caller is gone (their hang-up reaches routing on its own) or Twilio is:
             # either way the agent must not sit in an empty conference.
             log.warning("contact %s: caller not connected: %s", connected.contact_id, exc)
@@ -325,6 +336,21 @@ class VoiceBridge:
                 call_sid=call_sid,
                 status=status,
                 detail=detail[:300] if detail else None,
+            )
+        )
+
+    async def _report_leg(
+        self, contact_id: uuid.UUID, leg: Leg, attempt: int, call_sid: str, detail: str
+    ) -> None:
+        """A leg we could not dial, reported as Twilio reports one that failed."""
+        await self.publisher.publish(
+            CallLegReported(
+                contact_id=contact_id,
+                leg=leg,
+                attempt=attempt,
+                call_sid=call_sid,
+                status="failed",
+                detail=detail[:300],
             )
         )
 

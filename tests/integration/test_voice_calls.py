@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -290,3 +291,26 @@ async def test_a_callback_time_needs_a_phone(stack: Stack) -> None:
         email="ana@example.com", message="call me", callback_at="2030-01-01T10:00:00+01:00"
     )
     assert r.status_code == 400 and "phone" in r.text
+
+
+async def test_a_callback_twilio_refuses_to_dial_counts_as_a_failed_attempt(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.voice.refuse.add("+4915123456780")
+    await stack.status("alice", "available")
+    r = await stack.post_form(
+        phone="+49 151 23456780", message="call me", callback_at=datetime.now(UTC).isoformat()
+    )
+    assert r.status_code == 202, r.text
+    contact_id = await accept_next(stack, "alice")
+
+    async def failed_attempt() -> list[dict[str, Any]]:
+        customer = await stack.customer_by(phone="+4915123456780")
+        entries = await stack.timeline(customer["customer_id"]) if customer else []
+        return [e for e in entries if e["kind"] == "CallbackAttemptFailed"]
+
+    [failed] = await eventually(failed_attempt)
+    assert "Twilio 400 13223" in failed["data"]["reason"]
+    assert failed["data"]["retry_at"] is not None  # tried again in callback_retry_seconds
+    # alice was freed, and is offered the next attempt a second later.
+    assert await accept_next(stack, "alice") == contact_id

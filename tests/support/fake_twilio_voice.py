@@ -68,6 +68,7 @@ class FakeTwilioVoice:
         self.legs: dict[str, Leg] = {}
         self.conferences: dict[str, Conference] = {}  # by name
         self.hung_up: set[str] = set()  # call sids the caller ended
+        self.refuse: set[str] = set()  # numbers a participant request is refused for (13223)
         self.recordings: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -133,6 +134,8 @@ class FakeTwilioVoice:
         if not form.get("From") or not form.get("To"):
             return _error(400, 21603, "From and To are required")
         await asyncio.sleep(self.delay)  # the request goes through even if the caller dies
+        if form["To"] in self.refuse:
+            return _error(400, 13223, f"Invalid phone number format: {form['To']}")
         conference = self.conferences.get(name)
         if conference is None or conference.status == "completed":
             conference = Conference(sid=self._sid("CF"), name=name)
