@@ -20,7 +20,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from nats.js import JetStreamContext
-from nats.js.errors import KeyNotFoundError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from events import (
@@ -41,9 +41,11 @@ from schemas.config import TwilioConfig
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.voice.twilio_calls import Found, LegFailed, TwilioCalls
 from services.voice.twiml import join_conference
+from switchboard.inbox import NotYet
 from switchboard.jetstream import VOICE_BUCKET
 
 log = logging.getLogger(__name__)
+REVISION = "_revision"  # of the KV entry a state was read from (never stored)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,14 @@ class VoiceBridge:
         self._bucket: KeyValue | None = None
 
     async def routing_event(self, event: Event, tracking: Tracking) -> None:
+        try:
+            await self._follow(event)
+        except KeyWrongLastSequenceError:
+            # The call's entry changed under us (another replica, a control from the desk):
+            # decide again from what it is now.
+            raise NotYet("call changed concurrently", delay=0.2) from None
+
+    async def _follow(self, event: Event) -> None:
         if isinstance(event, CallBridgeRequested):
             await self.dial_agent(event)
         elif isinstance(event, CallConnected):
@@ -119,6 +129,7 @@ class VoiceBridge:
             "recordings": (state or {}).get("recordings", []),
             "conference_sid": (state or {}).get("conference_sid"),
             "consult": (state or {}).get("consult") or {},
+            REVISION: (state or {}).get(REVISION),
             "caller_id": request.caller_id or self.config.from_number,
             "agent_id": request.agent_id,
             "record": request.record,
@@ -362,13 +373,22 @@ class VoiceBridge:
 
 
 async def load_call(kv: KeyValue, contact_id: uuid.UUID) -> dict[str, Any] | None:
+    """The call's entry, with the revision it was read at (saving checks it is still the
+    latest: two replicas, or two events of one contact, never overwrite each other)."""
     try:
         entry = await kv.get(str(contact_id))
     except KeyNotFoundError:
         return None
     found: dict[str, Any] = json.loads(entry.value or b"{}")
+    found[REVISION] = entry.revision
     return found
 
 
 async def save_call(kv: KeyValue, contact_id: uuid.UUID, state: dict[str, Any]) -> None:
-    await kv.put(str(contact_id), json.dumps(state).encode())
+    """Raises KeyWrongLastSequenceError when someone else saved it since it was read."""
+    data = json.dumps({k: v for k, v in state.items() if k != REVISION}).encode()
+    revision = state.get(REVISION)
+    if revision is None:
+        state[REVISION] = await kv.create(str(contact_id), data)
+    else:
+        state[REVISION] = await kv.update(str(contact_id), data, last=revision)

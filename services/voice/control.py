@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
+from nats.js.errors import KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.config import SwitchboardConfig
-from services.voice.bridge import VoiceBridge, load_call, save_call
+from services.voice.bridge import VoiceBridge, load_call
+from services.voice.bridge import save_call as save_entry
 from services.voice.twilio_calls import LegFailed
 from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
 
@@ -76,6 +79,12 @@ def control_router(
             raise HTTPException(404, f"no call on contact {contact_id}")
         auth.require_manages(who, str(state.get("agent_id") or ""))
         return state
+
+    async def save_call(kv: KeyValue, contact_id: uuid.UUID, state: dict[str, Any]) -> None:
+        try:
+            await save_entry(kv, contact_id, state)
+        except KeyWrongLastSequenceError:
+            raise HTTPException(409, "the call changed meanwhile; look again") from None
 
     async def twilio(action: Any) -> None:
         try:
