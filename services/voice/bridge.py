@@ -100,8 +100,10 @@ class VoiceBridge:
             await self.drop_agent(event.contact_id, event.attempt)
         elif isinstance(event, CallbackAttemptFailed):
             await self.drop_agent(event.contact_id, event.attempt, after_callback=True)
-        elif isinstance(event, ContactAbandoned | ContactCompleted):
+        elif isinstance(event, ContactAbandoned):
             await self.end_call(event.contact_id)
+        elif isinstance(event, ContactCompleted):
+            await self.end_call(event.contact_id, caller_waiting=True)
         elif isinstance(event, ContactTransferred):
             await self.hold_for_transfer(event.contact_id)
         elif isinstance(event, CallRecorded):
@@ -254,21 +256,22 @@ class VoiceBridge:
         state["step"] = "dropped"
         await save_call(kv, contact_id, state)
 
-    async def end_call(self, contact_id: uuid.UUID) -> None:
-        """Abandoned (the caller hung up while the agent's phone rang) or completed."""
+    async def end_call(self, contact_id: uuid.UUID, caller_waiting: bool = False) -> None:
+        """Abandoned (the caller hung up while the agent's phone rang) or completed. An
+        agent who completes before the call was connected would leave the caller in the
+        queue for ever: `caller_waiting` ends their call too."""
         kv = await self.kv()
         state = await load_call(kv, contact_id)
         if state is None or state["step"] == "ended":
             return
         if state["step"] in ("dialing", "dialed"):
             await self.end_leg(state.get("agent_call_sid"))
+            if caller_waiting and state.get("on_hold") and state.get("conference_sid"):
+                await self._end_conference(contact_id, str(state["conference_sid"]))
+            elif caller_waiting and state.get("customer_call_sid"):
+                await self.end_leg(state["customer_call_sid"])
         elif state["step"] in ("connected", "held") and state.get("conference_sid"):
-            try:
-                await self.calls.end_conference(str(state["conference_sid"]))
-            except LegFailed as exc:
-                if exc.retry:
-                    raise
-                log.info("contact %s: conference already over: %s", contact_id, exc)
+            await self._end_conference(contact_id, str(state["conference_sid"]))
         state["step"] = "ended"
         await save_call(kv, contact_id, state)
 
@@ -285,12 +288,7 @@ class VoiceBridge:
             return
         if state.get("agent_call_sid") != changed.call_sid:
             return
-        try:
-            await self.calls.end_conference(str(state["conference_sid"]))
-        except LegFailed as exc:
-            if exc.retry:
-                raise
-            log.info("contact %s: conference already over: %s", changed.contact_id, exc)
+        await self._end_conference(changed.contact_id, str(state["conference_sid"]))
         state["step"] = "ended"
         await save_call(kv, changed.contact_id, state)
 
@@ -299,6 +297,12 @@ class VoiceBridge:
         who passed the call drops out; the next agent to accept is dialled in."""
         kv = await self.kv()
         state = await load_call(kv, contact_id)
+        if state is not None and state["step"] in ("dialing", "dialed"):
+            # Passed on before the agent's phone was answered: it stops ringing.
+            await self.end_leg(state.get("agent_call_sid"))
+            state["step"] = "dropped"
+            await save_call(kv, contact_id, state)
+            return
         if state is None or state["step"] != "connected":
             return
         await self.calls.hold(str(state["conference"]), "customer", True)
@@ -320,6 +324,14 @@ class VoiceBridge:
         return list(state.get("recordings", [])) if state else []
 
     # Internals ----------------------------------------------------------------------
+
+    async def _end_conference(self, contact_id: uuid.UUID, conference_sid: str) -> None:
+        try:
+            await self.calls.end_conference(conference_sid)
+        except LegFailed as exc:
+            if exc.retry:
+                raise  # Twilio away: the Inbox tries again later, with backoff
+            log.info("contact %s: conference already over: %s", contact_id, exc)
 
     async def end_leg(self, call_sid: object) -> None:
         if not call_sid:

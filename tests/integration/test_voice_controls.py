@@ -151,3 +151,29 @@ async def test_an_agent_putting_the_phone_down_ends_the_call_for_the_caller(
     await eventually(ended)  # the caller does not wait alone in the conference
     r = await stack.http.get(f"/api/contacts/{contact_id}")
     assert r.json()["status"] == "accepted"  # alice still completes it, with a disposition
+
+
+async def test_completing_or_passing_on_a_call_still_ringing_leaves_nobody_waiting(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    voice.ring_seconds = 30  # agents' phones keep ringing
+    await stack.status("alice", "available")
+    await stack.status("bob", "available")
+    caller = await ring_in(stack, 15)
+    contact_id = await accept_next(stack, "alice")
+    await eventually(lambda: nonempty(voice.requests("Participants.json")))
+    alice_leg = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
+    # alice passes it to bob before her phone was answered: it stops ringing.
+    r = await stack.http.post(f"/api/contacts/{contact_id}/transfer", json={"agent_id": "bob"})
+    assert r.status_code == 200, r.text
+    await eventually(lambda: nonempty([1] if voice.legs[alice_leg].status == "canceled" else []))
+    assert await accept_next(stack, "bob") == contact_id
+    await eventually(lambda: nonempty([s for s, g in voice.legs.items() if g.label == "agent-2"]))
+    # bob completes it while his phone still rings: the caller is not left in the queue.
+    r = await stack.http.post(f"/api/contacts/{contact_id}/complete", json={"disposition": "x"})
+    assert r.status_code == 200, r.text
+    ended = await eventually(
+        lambda: nonempty([f for f in voice.requests(f"Calls/{caller}.json") if f.get("Status")])
+    )
+    assert ended[0]["Status"] == "canceled"
