@@ -32,6 +32,7 @@ from events import (
     CallLegReported,
     CallRecorded,
     ContactAbandoned,
+    ContactCancelled,
     ContactCompleted,
     ContactTransferred,
     Event,
@@ -102,7 +103,7 @@ class VoiceBridge:
             await self.drop_agent(event.contact_id, event.attempt, after_callback=True)
         elif isinstance(event, ContactAbandoned):
             await self.end_call(event.contact_id)
-        elif isinstance(event, ContactCompleted):
+        elif isinstance(event, ContactCompleted | ContactCancelled):
             await self.end_call(event.contact_id, caller_waiting=True)
         elif isinstance(event, ContactTransferred):
             await self.hold_for_transfer(event.contact_id)

@@ -30,6 +30,7 @@ FOLLOWED = (
     "CallbackAttemptFailed",
     "ContactAbandoned",
     "ContactCompleted",
+    "ContactCancelled",
     "ContactTransferred",
     "CallRecorded",
     "CallLegChanged",
