@@ -25,6 +25,7 @@ from events import (
 from schemas.config import TwilioConfig
 from services.routing.application import RoutingApplication
 from services.routing.contracts import to_contract
+from services.routing.queue_stats import QueueStatsProjection
 from tests.support.clock import Clock
 from tests.unit.test_routing_queues import available, contact_of, interaction, routing, track
 
@@ -202,3 +203,26 @@ def test_a_callback_keeps_its_place_retries_then_gives_up(
     assert app.contact(contact).status == "abandoned"
     last = contracts(app, CallbackAttemptFailed)[-1]
     assert isinstance(last, CallbackAttemptFailed) and last.retry_at is None
+
+
+def test_queue_stats_count_an_unanswered_agent_phone_as_a_lapsed_offer(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    available(app, clock, "alice", "bob")
+    app.receive(interaction(1, "voice"), track())
+    contact = take(app, "alice")
+    report(app, contact, "no-answer")
+    clock.advance(5)
+    take(app, "bob")
+    report(app, contact, "in-progress", attempt=2, sid="CA2")
+    app.set_status("alice", "available")  # back from not responding
+    app.receive(interaction(2, "voice"), track())
+    take(app, "alice", 2)
+    caller(app, 2, "completed")  # the caller leaves while alice's phone rings
+    projection = QueueStatsProjection({"default": 20})
+    for n in app.recorder.select_notifications(start=None, limit=1000):
+        projection.apply(n.id, app.mapper.to_domain_event(n))
+    totals = projection.totals["default"]
+    # Answered once (bob, after 5 s), one lapsed offer (alice), one abandoned call.
+    assert (totals.accepted, totals.expired, totals.abandoned) == (1, 1, 1)
+    assert totals.total_wait_seconds == pytest.approx(5, abs=1)
