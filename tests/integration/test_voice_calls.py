@@ -4,6 +4,7 @@ twilio client against a local server speaking Twilio's API (which calls back, si
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -314,3 +315,31 @@ async def test_a_callback_twilio_refuses_to_dial_counts_as_a_failed_attempt(
     assert failed["data"]["retry_at"] is not None  # tried again in callback_retry_seconds
     # alice was freed, and is offered the next attempt a second later.
     assert await accept_next(stack, "alice") == contact_id
+
+
+async def test_a_slow_twilio_holds_up_neither_routing_nor_other_calls(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    voice = fake_twilio.voice
+    voice.delay = 4.0  # every participant request takes Twilio 4 s
+    await stack.status("alice", "available")
+    await stack.status("bob", "available")
+    await ring_in(stack, 31)
+    first = await accept_next(stack, "alice")
+    await eventually(lambda: nonempty(voice.requests("Participants.json")))
+    started = asyncio.get_running_loop().time()
+    # Meanwhile a second call is routed, accepted and its dial requested at once.
+    await ring_in(stack, 32)
+    second = await accept_next(stack, "bob")
+
+    async def bob_dialled() -> list[dict[str, Any]]:
+        return [d for d in voice.requests("Participants.json") if d["To"] == PHONES["bob"]]
+
+    await eventually(bob_dialled)
+    assert asyncio.get_running_loop().time() - started < 3.5  # alice's still under way
+    assert first != second
+
+    async def both_bridged() -> bool:
+        return all(voice.in_conference(f"contact-{c}") for c in (first, second))
+
+    await eventually(both_bridged)
