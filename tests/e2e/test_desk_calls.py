@@ -17,6 +17,7 @@ from tests.support.fake_twilio import FakeTwilio
 from tests.support.stack import Stack, running_stack
 from tests.support.twilio_signing import ACCOUNT
 from tests.support.voice_calls import PHONES, ring_in, voice_config
+from tests.support.waiting import eventually
 
 LIVE = 15_000  # ms
 
@@ -85,3 +86,20 @@ async def test_the_call_panel_follows_the_call_and_controls_it(
         await panel.get_by_role("button", name="End call").click()
         await expect(panel.locator(".call-state")).to_have_text("Call: ended")
         await expect(panel.get_by_role("button", name="End call")).to_be_disabled()
+
+
+async def test_the_console_shows_when_twilio_is_failing(
+    stack: Stack, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.voice.failures = 3  # every try of the dial gets a 500
+    await stack.status("alice", "available")
+    await ring_in(stack, 22)
+    [offer] = await eventually(lambda: stack.offers("alice"))
+    r = await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")
+    assert r.status_code == 200, r.text
+    async with chromium(stack.base_url) as pages:
+        console = await pages.open("/console")
+        await sign_in(console, "sam")
+        trouble = console.locator("#voice-trouble")
+        await expect(trouble).to_contain_text("Twilio failing", timeout=LIVE)
+        await expect(trouble).to_contain_text("Phone calls: voice bridge:")

@@ -2,7 +2,7 @@
 // requeue, failed notifications, routing explanations and customer search.
 import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSignIn } from "/ui/common.js";
 import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
-import { callCell } from "/ui/monitor.js";
+import { callCell, showVoiceTrouble } from "/ui/monitor.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
@@ -121,6 +121,7 @@ async function refreshAgents() {
     ),
   );
   $("agents").replaceChildren(...rows);
+  showVoiceTrouble($("voice-trouble"));
 }
 
 async function refreshEscalations() {

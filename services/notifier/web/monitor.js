@@ -39,3 +39,16 @@ async function monitor(contactId, mode) {
     say(`Could not join the call: ${error.message}`);
   }
 }
+
+// Twilio failing (the voice bridge says so on /healthz): calls are being offered again
+// rather than connected, which a supervisor should know.
+export async function showVoiceTrouble(node) {
+  const health = await fetch("/healthz", { credentials: "same-origin" })
+    .then((r) => r.json())
+    .catch(() => null);
+  const checks = health && health.checks ? Object.values(health.checks) : [];
+  const trouble = checks.map(String).find((c) => c.includes("voice bridge:"));
+  const text = trouble ? `Phone calls: ${trouble.replace(/^ok \(|\)$/g, "")}` : "";
+  if (node.textContent !== text) node.textContent = text; // an alert says it once
+  node.hidden = !trouble;
+}
