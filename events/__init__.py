@@ -46,6 +46,21 @@ from events.routing import (
     WaitDeadline,
     WrapUpDeadline,
 )
+from events.voice import (
+    VOICE_EVENTS,
+    BridgeDeadline,
+    CallbackAsked,
+    CallbackAttemptFailed,
+    CallbackDeadline,
+    CallbackRequested,
+    CallBridgeFailed,
+    CallBridgeRequested,
+    CallConnected,
+    CallLegChanged,
+    CallLegReported,
+    CallRecorded,
+    CallRecordingReported,
+)
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     InteractionReceived,
@@ -84,6 +99,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReplyStatusChanged,
     NotificationFailed,
     NotificationDeadline,
+    *VOICE_EVENTS,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
 
@@ -95,6 +111,18 @@ __all__ = [
     "AgentWrapUpEnded",
     "AgentWrapUpStarted",
     "Attachment",
+    "BridgeDeadline",
+    "CallBridgeFailed",
+    "CallBridgeRequested",
+    "CallConnected",
+    "CallLegChanged",
+    "CallLegReported",
+    "CallRecorded",
+    "CallRecordingReported",
+    "CallbackAsked",
+    "CallbackAttemptFailed",
+    "CallbackDeadline",
+    "CallbackRequested",
     "Channel",
     "ContactAbandoned",
     "ContactCancelled",

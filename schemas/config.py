@@ -127,6 +127,9 @@ class QueueConfig(BaseModel):
     owner_first: bool = True
     owner_timeout_seconds: float = Field(default=30, gt=0)
     owner_tiers: list[str] = Field(default_factory=list)
+    # Calls in this queue: "from-answer" records the conference (dual channel: agent and
+    # customer apart) once the agent is connected, after the caller heard the announcement.
+    record: Literal["none", "from-answer"] = "none"
 
     @model_validator(mode="after")
     def _sound(self) -> QueueConfig:
@@ -290,6 +293,18 @@ class TwilioConfig(BaseModel):
     greeting: str = "Thank you for calling. Please hold while we connect you to an agent."
     queue_name: str = "support"
     hold_music_url: str | None = None
+    # Voice bridging (services/voice): how long the agent's phone rings before the offer
+    # counts as expired and the call goes to the next agent; the backstop deadline adds
+    # `bridge_grace_seconds` for Twilio's own report to arrive.
+    agent_ring_seconds: int = Field(default=20, ge=5, le=600)
+    bridge_grace_seconds: float = Field(default=10, gt=0)
+    # Said to the caller before a recorded call connects (consent is the operator's duty).
+    recording_announcement: str = "This call may be recorded for quality and training."
+    # Queued callback: the caller presses this digit while waiting; the customer is called
+    # back when an agent accepts, up to `callback_attempts` times, this far apart.
+    callback_digit: str = Field(default="1", pattern=r"^[0-9*#]$")
+    callback_attempts: int = Field(default=3, ge=1, le=10)
+    callback_retry_seconds: float = Field(default=120, gt=0)
 
 
 class TelegramBot(BaseModel):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 # A field people never see (hidden by the embed snippet) but form-filling bots complete.
 HONEYPOT_FIELD = "website"
@@ -19,6 +27,8 @@ class WebFormSubmission(BaseModel):
     # What routing matches queues on (e.g. a select box on the form).
     topic: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+    # Call me back (at this time; now or past: as soon as an agent is free), on `phone`.
+    callback_at: AwareDatetime | None = None
     submission_id: str | None = Field(
         default=None,
         max_length=128,
@@ -27,7 +37,15 @@ class WebFormSubmission(BaseModel):
     )
 
     @field_validator(
-        "name", "email", "phone", "subject", "submission_id", "topic", "language", mode="before"
+        "name",
+        "email",
+        "phone",
+        "subject",
+        "submission_id",
+        "topic",
+        "language",
+        "callback_at",
+        mode="before",
     )
     @classmethod
     def _blank_is_absent(cls, value: object) -> object:
@@ -38,4 +56,6 @@ class WebFormSubmission(BaseModel):
     def _reachable(self) -> WebFormSubmission:
         if not self.email and not self.phone:
             raise ValueError("email or phone is required so we can answer")
+        if self.callback_at is not None and not self.phone:
+            raise ValueError("a callback needs a phone number")
         return self

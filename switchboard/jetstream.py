@@ -31,6 +31,7 @@ ORIGIN_APP_HEADER = "Sb-Origin-App"
 ORIGIN_POSITION_HEADER = "Sb-Origin-Position"
 RELAY_BUCKET = "sb_relay"  # outbox relay positions
 REPLIES_BUCKET = "sb_replies"  # claims on agents' replies, so none is sent twice
+VOICE_BUCKET = "sb_voice"  # what the voice bridge did for each contact's call
 RAW_EMAIL_BUCKET = "sb_raw_email"  # inbound e-mails as received (an object store)
 
 
@@ -115,7 +116,7 @@ async def ensure_streams(
             await js.add_stream(config)
         except BadRequestError:
             await js.update_stream(config)
-    for bucket in (RELAY_BUCKET, REPLIES_BUCKET):
+    for bucket in (RELAY_BUCKET, REPLIES_BUCKET, VOICE_BUCKET):
         try:
             await js.key_value(bucket)
         except NotFoundError:

@@ -18,6 +18,7 @@ from services.ingest.telegram_sender import TelegramSender
 from services.ingest.twilio_sender import TwilioMessagingSender
 from services.ingest.vk_sender import VkSender
 from services.ingest.webform_embed import embed_router
+from services.voice.wiring import build_voice
 from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
@@ -41,10 +42,11 @@ def build_ingest(
         mailer = SmtpMailer(settings.smtp_url)
         mailboxes = config.channels.email.mailboxes
         senders.append(EmailReplySender(mailer, settings.smtp_from, mailboxes))
-    twilio = None
+    twilio = voice = None
     if config.channels.twilio is not None:
         twilio = TwilioMessagingSender(config.channels.twilio, settings.callback_base())
         senders.append(twilio)
+        voice = build_voice(config, broker, js, publisher, settings.callback_base(), auth)
     if config.channels.telegram:
         senders.append(TelegramSender(config.channels.telegram))
     if config.channels.meta:
@@ -68,11 +70,16 @@ def build_ingest(
         await js.account_info()
         if failed:
             return "degraded: " + "; ".join(f"adapter {n}: {e}" for n, e in failed.items())
+        trouble = voice.health() if voice is not None else None
+        if trouble:
+            return f"ok ({trouble})"  # visible; webhooks still work, calls are re-offered
         return f"ok ({len(adapters)} adapters, {publisher.published} accepted)"
 
     async def aclose() -> None:
         if twilio is not None:
             await twilio.close()
+        if voice is not None:
+            await voice.close()
 
     loops = []
     email = config.channels.email
@@ -83,7 +90,7 @@ def build_ingest(
         loops.append(lambda: serve_smtp(email, mail))
     return Service(
         name="ingest",
-        routers=[router, embed_router(config)],
+        routers=[router, embed_router(config), *(voice.routers if voice else [])],
         loops=loops,
         health=health,
         aclose=aclose,

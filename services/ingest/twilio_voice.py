@@ -27,6 +27,8 @@ CALL_STATUSES = frozenset(
         "canceled",
     }
 )
+# Where Twilio asks what a waiting caller hears (relative to the host it called).
+WAIT_PATH = "/channels/twilio/voice/wait"
 # What Twilio sends as From when the caller withholds their number.
 WITHHELD = frozenset({"anonymous", "restricted", "unknown", "unavailable", ""})
 
@@ -77,10 +79,8 @@ class TwilioVoiceAdapter(TwilioAdapterBase):
         assert self.twilio is not None
         response = VoiceResponse()
         response.say(self.twilio.greeting)
-        if self.twilio.hold_music_url:
-            response.enqueue(self.twilio.queue_name, wait_url=self.twilio.hold_music_url)
-        else:
-            response.enqueue(self.twilio.queue_name)
+        # The wait loop (services/voice/ivr.py) plays the hold music and offers a callback.
+        response.enqueue(self.twilio.queue_name, wait_url=WAIT_PATH)
         return Reply(str(response).encode(), media_type="application/xml", status=200)
 
 
@@ -142,8 +142,16 @@ class TwilioRecordingAdapter(TwilioAdapterBase):
 def create(config: SwitchboardConfig) -> list[TwilioAdapterBase] | None:
     if config.channels.twilio is None:
         return None
+    # The legs and recordings of connected calls (services/voice) arrive on the same number.
+    from services.voice.ivr import TwilioCallbackDigitAdapter, TwilioWaitAdapter
+    from services.voice.webhooks import TwilioBridgeRecordingAdapter, TwilioLegStatusAdapter
+
     return [
         TwilioVoiceAdapter(config),
         TwilioVoiceStatusAdapter(config),
         TwilioRecordingAdapter(config),
+        TwilioLegStatusAdapter(config),
+        TwilioBridgeRecordingAdapter(config),
+        TwilioWaitAdapter(config),
+        TwilioCallbackDigitAdapter(config),
     ]

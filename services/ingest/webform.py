@@ -60,8 +60,16 @@ def to_interaction(form_id: str, submission: WebFormSubmission) -> InteractionRe
             k: v
             for k, v in (("topic", submission.topic), ("language", submission.language))
             if v is not None
-        },
+        }
+        | callback_attributes(submission),
     )
+
+
+def callback_attributes(submission: WebFormSubmission) -> dict[str, str]:
+    """A callback asked for: routing calls `callback_to` back at `callback_at`."""
+    if submission.callback_at is None or not submission.phone:
+        return {}
+    return {"callback_to": submission.phone, "callback_at": submission.callback_at.isoformat()}
 
 
 class WebFormAdapter:

@@ -12,6 +12,7 @@ from services.routing.contracts import to_contract
 from services.routing.handlers import RoutingHandlers
 from services.routing.queue_stats import QueueStatsProjection
 from services.routing.stats_api import stats_follower, stats_router
+from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator
 from switchboard.inbound_consumers import subscribe_inbound
 from switchboard.inbox import subscribe
@@ -36,6 +37,7 @@ def build_routing(
         queue_supervisor=config.queue_supervisor(),
         env=event_store_env(settings, "routing"),
     )
+    app.voice.enable(config.channels.twilio)
     run = SerialExecutor("routing")
     relay = OutboxRelay("routing", app, js, to_contract, run)
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
@@ -54,6 +56,7 @@ def build_routing(
     )
     inboxes = [
         *inbound,
+        *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
         legacy.inbox,
         subscribe(
             broker,

@@ -47,6 +47,7 @@ from services.routing.views import (
     message_view,
     offer_view,
 )
+from services.routing.voice_calls import VoiceCalls
 from switchboard.inbox import NotYet
 from switchboard.log_follower import select_after
 from switchboard.shredding import KeyRing, ShreddingMapper, open_key_table
@@ -89,6 +90,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         self.board = Board()
         self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
+        self.voice = VoiceCalls(self)
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         # Each contact's events are sealed with a key of their own: erasing a customer
@@ -176,7 +178,10 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
                 # interaction (keyed by sender) and come first: wait for it.
                 raise NotYet(f"contact of interaction {update.interaction_id} not opened yet")
             if not contact.is_open:
+                self.voice.caller_hung_up(unit, contact, update.status)
                 return  # already taken or finished
+            if self.voice.awaits_callback(contact):
+                return
             offer_id = contact.pending_offer_id()
             had_offer = contact.abandon(f"call {update.status}", unit.now)
             if had_offer is not None and offer_id is not None:
@@ -263,6 +268,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
             require_holder((contact.offer or {}).get("agent_id"), actor, f"offer {offer_id}")
             agent = unit.agent(contact.accept(offer_id, unit.now))
             agent.take(str(offer_id), str(contact.id))
+            self.voice.accepted(unit, contact, agent.agent_id)
         return contact_view(contact)
 
     def decline(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:

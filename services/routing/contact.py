@@ -605,3 +605,111 @@ class Contact(Aggregate):
     @event("ReplyStatusRecorded")
     def _reply_status(self, reply_id: str, status: str, detail: str | None, at: datetime) -> None:
         self.reply_status = {**self.reply_status, reply_id: status}
+
+    # Phone calls that connect: services/routing/voice_calls.py decides, these record. A
+    # class default, as contacts stored before calls connected have no such attribute.
+    call: dict[str, Any] | None = None
+
+    @event("CallBridgeRequested")
+    def bridge_requested(
+        self,
+        agent_id: str,
+        attempt: int,
+        agent_phone: str | None,
+        conference: str,
+        customer_call_sid: str,
+        caller_id: str | None,
+        record: str,
+        ring_seconds: float,
+        customer_in_conference: bool,
+        callback_to: str | None,
+        at: datetime,
+    ) -> None:
+        self.call = {
+            **(self.call or {}),
+            "attempt": attempt,
+            "agent_id": agent_id,
+            "state": "bridging",
+            "record": record,
+            "customer_in_conference": customer_in_conference,
+        }
+
+    def bridging(self, attempt: int | None = None) -> bool:
+        """Whether the agent's leg of this attempt (any, when None) is still ringing."""
+        call = self.call
+        if call is None or call["state"] != "bridging" or self.status != "accepted":
+            return False
+        return attempt is None or call["attempt"] == attempt
+
+    @event("CallLegChanged")
+    def leg_changed(self, leg: str, attempt: int, call_sid: str, status: str, at: datetime) -> None:
+        if self.call is not None and leg == "customer" and status == "in-progress":
+            self.call = {**self.call, "customer_in_conference": True}
+
+    @event("CallConnected")
+    def connected(
+        self,
+        agent_id: str,
+        attempt: int,
+        agent_call_sid: str,
+        record: str,
+        customer_in_conference: bool,
+        callback_to: str | None,
+        at: datetime,
+    ) -> None:
+        # A callback's customer is only now being called.
+        joined = callback_to is None
+        self.call = {**(self.call or {}), "state": "connected", "customer_in_conference": joined}
+
+    @event("CallBridgeFailed")
+    def bridge_failed(self, agent_id: str, attempt: int, reason: str, at: datetime) -> None:
+        """The agent's leg did not answer: the contact waits again, the caller on hold."""
+        self.call = {**(self.call or {}), "state": "waiting"}
+        self.status = "waiting"
+        self.agent_id = None
+
+    def abandon_call(self, reason: str, agent_id: str | None, at: datetime) -> None:
+        """The caller is gone after an agent took the call, before they were connected."""
+        self._abandoned(reason, None, agent_id, at, (at - self.queued_at).total_seconds())
+
+    @event("CallRecorded")
+    def recorded(
+        self, recording_sid: str, duration_seconds: int | None, channels: int | None, link: str,
+        at: datetime,
+    ) -> None:  # fmt: skip
+        pass
+
+    @property
+    def callback_to(self) -> str | None:
+        return (self.call or {}).get("callback_to")
+
+    @event("CallbackRequested")
+    def callback_requested(self, number: str, due_at: datetime | None, at: datetime) -> None:
+        """The caller would rather be called back: the contact keeps its place; one asked
+        for later (a web form) waits out of the queue until `due_at`."""
+        self.call = {
+            **(self.call or {"attempt": 0, "state": "waiting"}),
+            "callback_to": number,
+            "callback_failures": 0,
+            "customer_in_conference": False,
+        }
+        if due_at is not None:
+            self.status = "callback_wait"
+
+    @event("CallbackAttemptFailed")
+    def callback_attempt_failed(
+        self, agent_id: str, attempt: int, failures: int, reason: str,
+        retry_at: datetime | None, at: datetime,
+    ) -> None:  # fmt: skip
+        """Out of the queue (and of the agent's hands) until the next attempt is due."""
+        self.call = {**(self.call or {}), "callback_failures": failures, "state": "waiting"}
+        self.status = "callback_wait"
+        self.agent_id = None
+
+    # Back in line at its original age; any agent may take the next attempt.
+    @event("CallbackDue")
+    def callback_due(self, at: datetime) -> None:
+        self.status = "waiting" if self.queue else "identifying"  # never queued: it will be
+        self.tried_agents = []
+        self.step = 0
+        self.tries_in_step = 0

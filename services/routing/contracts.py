@@ -39,6 +39,7 @@ from events import (
     OwnerInformed,
     ReplyRequested,
 )
+from services.routing.voice_contracts import VOICE_CONTRACTS
 
 # Stored event class (by qualified name) -> the contract it is published as.
 CONTRACTS: dict[str, type[Event]] = {
@@ -65,6 +66,7 @@ CONTRACTS: dict[str, type[Event]] = {
     "Agent.StatusChanged": AgentStatusChanged,
     "Agent.WrapUpStarted": AgentWrapUpStarted,
     "Agent.WrapUpEnded": AgentWrapUpEnded,
+    **VOICE_CONTRACTS,
 }
 
 # (contract, field) -> the stored attribute it is named differently, or how it is made.

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Tracking
 
@@ -35,6 +35,9 @@ from services.routing.thread import JoinedMessage, Thread
 from services.routing.unit import Unit
 from switchboard.shredding import KeyRing, PersonalDataErased
 
+if TYPE_CHECKING:
+    from services.routing.voice_calls import VoiceCalls
+
 ORIGIN_FIELDS = {"channel", "source", "external_id", "sender", "subject_line"} | {
     "conversation_key",
     "attributes",
@@ -55,7 +58,9 @@ def message_of(interaction: InteractionReceived) -> Message:
 def last_contact(contact: Contact | None) -> LastContact | None:
     if contact is None:
         return None
-    return LastContact(contact.id, STATE_OF_STATUS[contact.status], contact.completed_at)
+    # A status the conversation rules do not name (a call waiting for its callback) is open.
+    state = STATE_OF_STATUS.get(contact.status, "open")
+    return LastContact(contact.id, state, contact.completed_at)
 
 
 class NotYours(PermissionError):
@@ -72,6 +77,7 @@ class ConversationCommands:
     config: RoutingConfig
     dispatch: Dispatcher
     keys: KeyRing
+    voice: VoiceCalls
 
     def unit(self, tracking: Tracking | None = None) -> AbstractContextManager[Unit]:
         raise NotImplementedError
@@ -142,7 +148,9 @@ class ConversationCommands:
         )
         if early is not None:
             contact.identify(early.customer_id, early.tier, early.last_agent_id, early.owner_id)
-        if early is not None or not wait:
+        if self.voice.scheduled_callback(unit, contact):
+            pass  # a callback asked for later waits for its time, out of the queue
+        elif early is not None or not wait:
             self.dispatch.enqueue(unit, contact)
         return contact
 

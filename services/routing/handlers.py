@@ -10,6 +10,9 @@ from faststream.nats import NatsBroker
 from events import (
     AgentOffered,
     AgentWrapUpStarted,
+    CallbackAsked,
+    CallLegReported,
+    CallRecordingReported,
     ContactOpened,
     ContactPending,
     ContactQueued,
@@ -48,6 +51,8 @@ class RoutingHandlers:
             await self.run(self.app.update, event, tracking)
         elif isinstance(event, ReplyStatusChanged):
             await self.run(self.app.reply_status, event, tracking)
+        elif isinstance(event, CallLegReported | CallRecordingReported | CallbackAsked):
+            await self.run(self.app.voice.reported, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 

@@ -41,6 +41,9 @@ class QueueStatsProjection:
     unqueued: dict[str, int] = field(default_factory=dict)
     totals: dict[str, QueueTotals] = field(default_factory=dict)
     position: int = 0
+    # A call is only answered once the agent's phone is: contact id -> the wait its
+    # acceptance counted, taken back if the agent's phone does not answer.
+    waited: dict[str, float] = field(default_factory=dict)
 
     def sla_seconds(self, queue: str) -> float:
         return self.sla_by_queue.get(queue, 20.0)
@@ -74,6 +77,12 @@ class QueueStatsProjection:
                 totals.accepted += 1
                 totals.total_wait_seconds += event.waited_seconds
                 totals.answered_within_sla += event.waited_seconds <= self.sla_seconds(queue)
+                self.waited[contact] = event.waited_seconds
+            case "Contact.CallBridgeFailed":
+                totals.expired += 1  # the agent's phone did not answer: as a lapsed offer
+                self._unanswer(totals, contact, queue)
+            case "Contact.CallConnected":
+                self.waited.pop(contact, None)
             case "Contact.OfferDeclined":
                 totals.declined += 1
             case "Contact.OfferExpired":
@@ -82,6 +91,16 @@ class QueueStatsProjection:
                 totals.escalated += 1
             case "Contact.Abandoned":
                 totals.abandoned += 1
+                if event.offer_id is None and event.agent_id is not None:
+                    self._unanswer(totals, contact, queue)  # gone while the agent's phone rang
             case "Contact.Completed":
                 totals.completed += 1
                 self.queue_of.pop(contact, None)  # nothing more will happen to it
+                self.waited.pop(contact, None)
+
+    def _unanswer(self, totals: QueueTotals, contact: str, queue: str) -> None:
+        waited = self.waited.pop(contact, None)
+        if waited is not None:
+            totals.accepted -= 1
+            totals.total_wait_seconds -= waited
+            totals.answered_within_sla -= waited <= self.sla_seconds(queue)

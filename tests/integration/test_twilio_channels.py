@@ -62,7 +62,7 @@ async def inbound_count(stack: Stack) -> int:
 async def test_a_call_retried_five_times_is_one_interaction(stack: Stack) -> None:
     answers = await asyncio.gather(*(post(stack, "/voice", call(1)) for _ in range(5)))
     assert {a.status_code for a in answers} == {200}
-    assert "<Enqueue>support</Enqueue>" in answers[0].text
+    assert '<Enqueue waitUrl="/channels/twilio/voice/wait">support</Enqueue>' in answers[0].text
     assert answers[0].headers["content-type"].startswith("application/xml")
     customers = await eventually(
         lambda: _json(stack.http.get("/api/customers", params={"phone": "+4915112345678"}))

@@ -1,4 +1,5 @@
-"""A local HTTP server speaking the part of Twilio's REST API we use (Messages).
+"""A local HTTP server speaking the part of Twilio's REST API we use (Messages; Calls,
+Conferences, Participants and Recordings in tests/support/fake_twilio_voice.py).
 
 Not a mock of our code: the real twilio client talks HTTP to it, as it would to Twilio.
 """
@@ -12,13 +13,16 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from tests.support.fake_twilio_voice import FakeTwilioVoice
 from tests.support.local_server import LocalServer
+from tests.support.twilio_signing import AUTH_TOKEN
 
 
 class FakeTwilio(LocalServer):
-    def __init__(self, account_sid: str = "AC" + "0" * 32) -> None:
+    def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = AUTH_TOKEN) -> None:
         super().__init__()
         self.account_sid = account_sid
+        self.voice = FakeTwilioVoice(self.app, account_sid, auth_token)
         self.messages: list[dict[str, str]] = []
         self.refuse: set[str] = set()  # numbers answered with Twilio's 21211
         self.delay = 0.0  # seconds before answering: a slow Twilio

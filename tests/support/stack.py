@@ -53,6 +53,9 @@ CONSUMERS = {
         "notifier-flags",
         "notifier-owners",
         "ingest-replies",
+        "routing-bridge-scheduler",
+        "routing-callback-scheduler",
+        "routing-callback-request-scheduler",
     ],
     "TIMERS": [
         "routing-deadlines",
@@ -60,6 +63,8 @@ CONSUMERS = {
         "routing-presence-deadlines",
         "routing-wrapup-deadlines",
         "routing-identify-deadlines",
+        "routing-bridge-deadlines",
+        "routing-callback-deadlines",
         "notifier-retries",
     ],
 }

@@ -2,6 +2,7 @@
 // requeue, failed notifications, routing explanations and customer search.
 import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSignIn } from "/ui/common.js";
 import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
+import { callCell, showVoiceTrouble } from "/ui/monitor.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
@@ -116,9 +117,11 @@ async function refreshAgents() {
       el("td", { class: `status status-${a.status}` }, a.status),
       el("td", {}, a.pending_offers),
       el("td", {}, a.wrap_up_until ? `${a.active_contacts} (in wrap-up)` : a.active_contacts),
+      callCell(a),
     ),
   );
   $("agents").replaceChildren(...rows);
+  showVoiceTrouble($("voice-trouble"));
 }
 
 async function refreshEscalations() {

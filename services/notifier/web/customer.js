@@ -117,8 +117,17 @@ export function timelineItems(entries) {
       el("span", { class: "kind" }, entry.kind),
       entry.channel ? el("span", { class: "channel" }, ` · ${entry.channel}`) : null,
       el("div", { class: "entry-summary" }, entry.summary),
+      recordingLink(entry),
     ),
   );
+}
+
+// A call's recording: served to signed-in staff by Switchboard (never Twilio's own URL).
+function recordingLink(entry) {
+  const link = entry.kind === "CallRecorded" && entry.data ? String(entry.data.link || "") : "";
+  if (!link.startsWith("/channels/twilio/voice/recordings/")) return null;
+  const seconds = entry.data.duration_seconds;
+  return el("a", { href: link }, `Recording${seconds ? ` (${seconds} s)` : ""}`);
 }
 
 export async function timeline(customerId, limit) {

@@ -4,6 +4,7 @@ import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time
 import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
 import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
+import { callPanel } from "/ui/call.js";
 
 const HEARTBEAT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -249,6 +250,7 @@ async function openContact(contactId) {
   const parts = [
     el("p", { class: "summary" }, contact.summary || ""),
     el("p", { class: "muted" }, `Status: ${contact.status}`),
+    contact.channel === "voice" ? callPanel(contactId) : null,
     customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet."),
     otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
