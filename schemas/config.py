@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.languages import LanguagesConfig
 from schemas.rules import agent_rule, contact_rule
 
 Role = Literal["agent", "supervisor"]
@@ -438,6 +439,7 @@ class SwitchboardConfig(BaseModel):
     auth: AuthConfig = AuthConfig()
     notifier: NotifierConfig = NotifierConfig()
     history: HistoryConfig = HistoryConfig()
+    languages: LanguagesConfig = LanguagesConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

@@ -1,0 +1,143 @@
+"""The language of an interaction whose channel does not say it, detected from its text.
+
+Detection runs in ingest, just before an interaction is published: one place for every
+channel (HTTP adapters and SMTP alike), once per interaction, and before routing reads
+`attributes.language` to choose a queue and agents. Routing and history stay free of a
+model; a rebuilt history reads the language that was decided, not a re-run of the model.
+
+It must never hold up a channel or routing: the model runs on its own thread, waited for at
+most `timeout_ms`; a slow, failed or unsure detection leaves the language unset, which
+routing reads as "no known language" (the channel's or customer's language then wins where
+routing knows it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from events import InteractionReceived
+from events.interactions import InboundMessage
+from schemas.languages import DetectionConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DetectedLanguage:
+    code: str  # ISO 639-1
+    confidence: float  # 0..1, the model's share for `code` among the configured languages
+
+
+class LanguageModel(Protocol):
+    def detect(self, text: str) -> DetectedLanguage | None: ...
+
+
+class LangIdModel:
+    """py3langid (langid.py's naive Bayes model, 4.5 MB in the wheel), limited to the
+    candidates. Chosen over lingua by bench.language_detection: as accurate on our short
+    messages, with neighbours 94 of 100 kept right against lingua's 89, at a fifth of the
+    cost per message and a tenth of the memory."""
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        self._ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        unknown = set(languages) - set(self._ident.nb_classes)
+        if unknown:
+            raise ValueError(f"languages.detection: unknown languages {sorted(unknown)}")
+        self._ident.set_languages(list(languages))
+
+    def detect(self, text: str) -> DetectedLanguage | None:
+        code, probability = self._ident.classify(text)
+        return DetectedLanguage(str(code), float(probability))
+
+
+def letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def decide(model: LanguageModel, text: str, config: DetectionConfig) -> DetectedLanguage | None:
+    """The model's answer when it is worth acting on: enough letters, sure enough, and one
+    of the centre's languages (a neighbour's answer means "not ours": unset)."""
+    text = text[: config.max_chars]
+    if letters(text) < config.min_letters:
+        return None
+    found = model.detect(text)
+    if found is None or found.confidence < config.min_confidence:
+        return None
+    return found if found.code in config.languages else None
+
+
+class LanguageTagger:
+    """Adds `language`, `language_confidence` and `language_source=detected` to an
+    interaction that has text and no language yet."""
+
+    def __init__(self, config: DetectionConfig, model: LanguageModel | None = None) -> None:
+        self.config = config
+        self._model = model
+        # One thread: a model call that overruns its timeout cannot pile up many more.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="language")
+        self._loading: asyncio.Future[None] | None = None
+        self.detected = self.unsure = self.failed = self.timed_out = 0
+
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
+
+    def start_loading(self) -> None:
+        """Loads the model on the tagger's thread; until then interactions pass untagged."""
+        if self._model is None and self._loading is None:
+            self._loading = asyncio.get_running_loop().run_in_executor(self._thread, self._load)
+
+    async def load(self) -> None:
+        """At service start: a model that cannot load shows on /healthz as a dead loop."""
+        self.start_loading()
+        if self._loading is not None:
+            await self._loading
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        self._model = LangIdModel(self.config.candidates)
+        log.info("language models loaded in %.1fs", time.perf_counter() - started)
+
+    async def tag(self, event: InboundMessage) -> InboundMessage:
+        if not isinstance(event, InteractionReceived) or event.attributes.get("language"):
+            return event
+        text = " ".join(t for t in (event.subject_line, event.text) if t)
+        model = self._model
+        if not text or model is None:
+            self.start_loading()
+            return event
+        try:
+            found = await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(
+                    self._thread, decide, model, text, self.config
+                ),
+                self.config.timeout_ms / 1000,
+            )
+        except TimeoutError:
+            self.timed_out += 1
+            log.warning("language detection timed out for %s", event.interaction_id)
+            return event
+        except Exception:
+            self.failed += 1
+            log.exception("language detection failed for %s", event.interaction_id)
+            return event
+        if found is None:
+            self.unsure += 1
+            return event
+        self.detected += 1
+        attributes = dict(event.attributes)
+        attributes["language"] = found.code
+        attributes["language_confidence"] = f"{found.confidence:.2f}"
+        attributes["language_source"] = "detected"
+        return event.model_copy(update={"attributes": attributes})
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
