@@ -33,6 +33,8 @@ class SessionView(BaseModel):
     user: str
     role: str
     token: str | None = Field(default=None, description="only when signing in")
+    locale: str | None = Field(default=None, description="the person's page language")
+    time_zone: str | None = Field(default=None, description="IANA zone their times show in")
 
 
 class IngestAccepted(BaseModel):

@@ -4,6 +4,7 @@ and the customer-facing words (voice greetings) per language with a fallback cha
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +15,28 @@ LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
 NEIGHBOURS = ("fr", "es", "it", "pt", "pl", "nl", "ro", "sv", "bg", "be", "hr", "sr", "kk", "az")
+
+
+class BusinessNumber(BaseModel):
+    """One of the centre's phone numbers (a Twilio number): who calls or texts it writes
+    their own number the local way (no +7), and hears and reads its language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    number: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")
+    # Unset: the number's own country (a +7 495 number: RU).
+    region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    # Unset: detected from each message's text (calls: languages.default).
+    language: LanguageTag | None = None
+
+
+def known_time_zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (IANA: Europe/Istanbul)") from None
+    return value
 
 
 class DetectionConfig(BaseModel):

@@ -30,14 +30,27 @@ def session_router(auth: Authenticator) -> APIRouter:
             secure=request.url.scheme == "https",
             path="/",
         )
-        return SessionView(user=principal.id, role=principal.role, token=token)
+        return _view(auth, principal, token)
 
     @router.get("", response_model=SessionView)
     async def who(principal: Principal = signed_in) -> SessionView:
-        return SessionView(user=principal.id, role=principal.role)
+        return _view(auth, principal)
 
     @router.delete("", status_code=204)
     async def sign_out(response: Response) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/")
 
     return router
+
+
+def _view(auth: Authenticator, principal: Principal, token: str | None = None) -> SessionView:
+    """Who is signed in, with the language and time zone their pages use (an API token's
+    principal has neither: its pages follow the browser)."""
+    person = next((p for p in auth.config.people if p.id == principal.id), None)
+    return SessionView(
+        user=principal.id,
+        role=principal.role,
+        token=token,
+        locale=person.locale if person else None,
+        time_zone=person.time_zone if person else None,
+    )
