@@ -29,11 +29,33 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", folded)
 
 
-def fold_optional(text: str | None) -> str | None:
-    return None if text is None else fold(text)
+# Cyrillic to Latin as people type a Russian or Ukrainian name on a Latin keyboard (close
+# to the passport transliteration): "oleg smirnov" finds "Олег Смирнов".
+_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезиклмнопрстуфыэ", "abvgdeziklmnoprstufye", strict=True)),
+        **{"ж": "zh", "й": "y", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ъ": "", "ь": "", "ю": "yu", "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g"},
+    }
+)
+# Between a stored name and its transliteration: no query contains it, so none matches
+# across the two.
+_ALSO = "\x1f"
+
+
+def fold_for_search(text: str | None) -> str | None:
+    """What the read model keeps for a searched field: the folded text and, when it has
+    Cyrillic letters, their Latin spelling too."""
+    if text is None:
+        return None
+    folded = fold(text)
+    latin = folded.translate(_LATIN)
+    return folded if latin == folded else f"{folded}{_ALSO}{latin}"
 
 
 def like_pattern(query: str) -> str:
     """A LIKE pattern (escape `\\`) finding the folded query anywhere in a folded field."""
-    escaped = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = (
+        fold(query).replace(_ALSO, "").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    )
     return f"%{escaped}%"

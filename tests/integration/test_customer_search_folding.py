@@ -125,6 +125,11 @@ def test_any_case_of_any_word_finds_the_customer(
         ("İlker Işıl", "ILKER"),
         ("Straße AG", "STRASSE"),
         ("Σωκράτης", "ΣΩΚΡΆΤΗΣ"),
+        # Typed on a Latin keyboard: the Latin spelling is kept beside the Cyrillic.
+        ("Олег Смирнов", "oleg"),
+        ("Олег Смирнов", "SMIRNOV"),
+        ("Юлия Щербакова", "Yuliya Shcherbakova"),
+        ("Олександр Ґалаґан", "oleksandr"),
     ],
 )
 def test_the_reported_names_are_found(view: TimelineView, name: str, query: str) -> None:
@@ -137,6 +142,7 @@ def test_search_does_not_match_everything(view: TimelineView) -> None:
     index(view, "Олег Смирнов")
     assert view.search("ольга", 10) == []
     assert view.search("50%", 10) == []  # LIKE's wildcards are literal in a query
+    assert view.search("в o", 10) == []  # nothing matches across a name and its spelling
 
 
 def test_a_read_model_made_before_folding_is_folded_at_start(tmp_path: Path) -> None:

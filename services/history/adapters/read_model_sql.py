@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from services.history.folding import fold_optional, like_pattern
+from services.history.folding import fold_for_search, like_pattern
 from services.history.timeline import (
     PROJECTED_FROM,
     Change,
@@ -118,7 +118,7 @@ class ReadModelSql:
                 )
             case CustomerIndexed(customer_id, given):
                 indexed = dict(given)
-                indexed.update({FOLDED[n]: fold_optional(v) for n, v in given.items()})
+                indexed.update({FOLDED[n]: fold_for_search(v) for n, v in given.items()})
                 names = sorted(indexed)
                 updates = ", ".join(f"{n} = excluded.{n}" for n in names)
                 self._exec(
@@ -279,7 +279,7 @@ class ReadModelSql:
                 self._exec(
                     curs,
                     f"UPDATE {{customer_index}} SET {folded} = ? WHERE customer_id = ?",
-                    fold_optional(value),
+                    fold_for_search(value),
                     customer_id,
                 )
 
