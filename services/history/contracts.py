@@ -30,4 +30,5 @@ def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None
         is_new_customer=domain_event.is_new_customer,
         tier=getattr(domain_event, "tier", None),
         last_agent_id=getattr(domain_event, "last_agent_id", None),
+        language=getattr(domain_event, "customer_language", None),
     )

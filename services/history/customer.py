@@ -29,6 +29,8 @@ class Customer(Aggregate):
         self.organization: dict[str, Any] | None = None
         self.reason: str | None = None
         self.tier: str | None = None
+        # The language of their latest interaction that had one (given or detected).
+        self.language: str | None = None
         self.tags: list[str] = []
         self.notes: dict[str, dict[str, Any]] = {}
         self.taken: list[dict[str, Any]] = []  # accepted offers, oldest first
@@ -58,9 +60,15 @@ class Customer(Aggregate):
         shown_as: uuid.UUID | None = None,
         tier: str | None = None,
         last_agent_id: str | None = None,
+        # This interaction's language, and the customer's as routing is told it: this one's,
+        # else the one last known (a short "ok" from a Russian customer is still Russian).
+        language: str | None = None,
+        customer_language: str | None = None,
     ) -> None:
         if reason:
             self.reason = reason
+        if language:
+            self.language = language
 
     @event("ContactEventRecorded")
     def record_contact_event(
@@ -142,7 +150,7 @@ class Customer(Aggregate):
     def erase(self, by: str) -> None:
         """Stored in the clear (it holds no personal data): the trace that erasure happened."""
         self.identities = []
-        self.name = self.organization = self.reason = self.tier = None
+        self.name = self.organization = self.reason = self.tier = self.language = None
         self.tags, self.notes, self.taken = [], {}, []
         self.erased = True
 

@@ -77,6 +77,10 @@ class RecordingCommands(HistoryCore):
             shown_as=shown.id,
             tier=shown.tier,
             last_agent_id=last_agent([shown, *loaded.members(shown)]),
+            language=interaction.attributes.get("language"),
+            customer_language=interaction.attributes.get("language")
+            or getattr(shown, "language", None)
+            or getattr(customer, "language", None),
         )
         link = ContactLink(contact_id=contact_id, customer_id=customer.id)
         self.commit(customer, link, *loaded.changed(), *new, tracking=tracking)

@@ -129,13 +129,17 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
             if contact is None:  # history was quicker: the contact takes it when it opens
                 key = Identification.create_id(event.contact_id)
                 if unit.get(Identification, key) is None:
-                    unit.add(Identification(event.contact_id, event.customer_id, event.tier, last))
+                    unit.add(
+                        Identification(
+                            event.contact_id, event.customer_id, event.tier, last, event.language
+                        )
+                    )
                 linked = event.contact_id
             else:
                 linked = contact.id
                 if contact.customer_id is None:
                     was_identifying = contact.status == "identifying"
-                    contact.identify(event.customer_id, event.tier, last)
+                    contact.identify(event.customer_id, event.tier, last, event.language)
                     if was_identifying:
                         self.dispatch.enqueue(unit, contact)
         # Whose contact this is, beside its key: erasing the customer finds it there.

@@ -87,9 +87,18 @@ class Contact(Aggregate):
         self.reply_status: dict[str, str] = {}
 
     @event("Identified")
-    def identify(self, customer_id: uuid.UUID, tier: str | None, last_agent_id: str | None) -> None:
+    def identify(
+        self,
+        customer_id: uuid.UUID,
+        tier: str | None,
+        last_agent_id: str | None,
+        language: str | None = None,
+    ) -> None:
         self.customer_id = customer_id
         self.facts = {**self.facts, "tier": tier}
+        if language and not self.facts.get("language"):
+            # The message did not say (too short to detect): the customer's known language.
+            self.facts = {**self.facts, "language": language}
         if self.status == "identifying":
             self.sticky_to = last_agent_id
 

@@ -24,8 +24,10 @@ class Identification(Aggregate):
         customer_id: uuid.UUID,
         tier: str | None,
         last_agent_id: str | None,
+        language: str | None = None,
     ) -> None:
         self.contact_id = contact_id
         self.customer_id = customer_id
         self.tier = tier
         self.last_agent_id = last_agent_id
+        self.language = language

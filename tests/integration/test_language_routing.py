@@ -3,7 +3,7 @@ ingest: a Russian message reaches the agent who reads Russian, not whoever is fr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +62,31 @@ async def test_a_language_the_channel_gives_is_not_second_guessed(stack: Stack) 
     )
     assert r.status_code == 202, r.text
     assert len(await eventually(lambda: stack.offers("alice"))) == 1
+
+
+async def waiting_in(stack: Stack, queue: str) -> int:
+    r = await stack.http.get(f"/api/queues/{queue}/stats")
+    assert r.status_code == 200, r.text
+    waiting: int = r.json()["waiting"]
+    return waiting
+
+
+async def test_a_message_too_short_to_detect_takes_the_customers_known_language(
+    stack: Stack,
+) -> None:
+    await eventually(lambda: detection_ready(stack))
+    await stack.status("alice", "available")  # English only; bob, who reads Russian, is away
+    first = await stack.post_form(
+        email="olga@example.com", message="Добрый день, не могу войти в личный кабинет"
+    )
+    assert first.status_code == 202, first.text
+    await eventually(lambda: waiting_in(stack, "russian"))
+    short = await stack.post_form(email="olga@example.com", message="Ок!")
+    assert short.status_code == 202, short.text
+    assert await eventually(lambda: _at_least(waiting_in(stack, "russian"), 2)) >= 2
+    assert await stack.offers("alice") == []
+
+
+async def _at_least(count: Awaitable[int], n: int) -> int | None:
+    value = await count
+    return value if value >= n else None
