@@ -18,11 +18,17 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from schemas.languages import DetectionConfig
-from services.ingest.language import DetectedLanguage, LangIdModel, LanguageModel, decide
+from services.ingest.language import (
+    DetectedLanguage,
+    LangIdModel,
+    LanguageModel,
+    among_ours,
+    decide,
+)
 
 SAMPLES = Path(__file__).parent.parent / "tests" / "fixtures" / "language_samples.json"
 
@@ -45,7 +51,7 @@ class LinguaModel:
     """lingua-language-detector, limited to the candidates, models loaded up front (lazily,
     the first message of each language would wait seconds for its model)."""
 
-    def __init__(self, languages: Sequence[str]) -> None:
+    def __init__(self, languages: Sequence[str], ours: Collection[str] | None = None) -> None:
         from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
         chosen = []
@@ -56,13 +62,12 @@ class LinguaModel:
                 raise ValueError(f"languages.detection.languages: {code!r} is unknown") from None
         builder = LanguageDetectorBuilder.from_languages(*chosen)
         self._detector = builder.with_preloaded_language_models().build()
+        self._ours = set(ours if ours is not None else languages)
 
     def detect(self, text: str) -> DetectedLanguage | None:
         values = self._detector.compute_language_confidence_values(text)
-        if not values:
-            return None
-        best = values[0]
-        return DetectedLanguage(best.language.iso_code_639_1.name.lower(), best.value)
+        scores = ((v.language.iso_code_639_1.name.lower(), v.value) for v in values)
+        return among_ours(scores, self._ours)
 
 
 def rate(work: Callable[[str], object], texts: list[str], seconds: float) -> float:
@@ -75,10 +80,13 @@ def rate(work: Callable[[str], object], texts: list[str], seconds: float) -> flo
 
 
 def measure(
-    name: str, make: Callable[[list[str]], LanguageModel], seconds: float, config: DetectionConfig
+    name: str,
+    make: Callable[[list[str], list[str]], LanguageModel],
+    seconds: float,
+    config: DetectionConfig,
 ) -> dict[str, float | str]:
     rss, started = resident_mb(), time.perf_counter()
-    model = make(config.candidates)
+    model = make(config.candidates, config.languages)
     load_s = time.perf_counter() - started
     samples = labelled()
     top1 = sum((found := model.detect(t)) is not None and found.code == lang for lang, t in samples)

@@ -102,6 +102,10 @@ class ContactView(BaseModel):
         default=None, description="the same thread's previous contact, if any"
     )
     reopened: int = Field(default=0, description="times the customer reopened it")
+    language: str | None = Field(
+        default=None, description="what routing matched: the channel's, detected or the customer's"
+    )
+    language_confidence: float | None = Field(default=None, description="when it was detected")
 
 
 class MessageView(BaseModel):

@@ -58,7 +58,7 @@ class DetectionConfig(BaseModel):
     neighbours: list[LanguageCode] = Field(
         default_factory=lambda: list(NEIGHBOURS), description="answered as unset"
     )
-    min_confidence: float = Field(default=0.7, gt=0, le=1)
+    min_confidence: float = Field(default=0.6, gt=0, le=1)
     min_letters: int = Field(default=10, ge=1)
     # Detection never holds up a channel's answer or routing longer than this.
     timeout_ms: float = Field(default=200, gt=0)

@@ -15,6 +15,7 @@ from playwright.async_api import Page, expect
 from switchboard.nats_server import NatsServerProcess
 from tests.e2e.browser import SCREENSHOTS, chromium
 from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.waiting import eventually
 
 LIVE = 15_000
 WEB = Path(__file__).resolve().parents[2] / "services" / "notifier" / "web"
@@ -37,6 +38,11 @@ async def stack(
         request, tmp_path, nats_server, base.model_copy(update={"people": people})
     ) as running:
         yield running
+
+
+async def detection_ready(stack: Stack) -> bool:
+    r = await stack.http.get("/healthz")
+    return "language detection ready" in r.json()["checks"].get("ingest", "")
 
 
 async def no_raw_keys(page: Page) -> None:
@@ -70,6 +76,7 @@ async def test_the_desk_in_russian_and_the_console_in_turkish(stack: Stack) -> N
         await alice.get_by_label("Статус").select_option("available")
         await expect(alice.get_by_role("status")).to_have_text("Ваш статус: доступен")
 
+        await eventually(lambda: detection_ready(stack))
         r = await stack.post_form(
             name="Олег Смирнов",
             email="oleg@example.com",
@@ -83,6 +90,10 @@ async def test_the_desk_in_russian_and_the_console_in_turkish(stack: Stack) -> N
         await offer.get_by_role("button", name="Принять").click()
         await expect(alice.get_by_role("heading", name="Обращение: webform")).to_be_visible()
         await expect(alice.locator("#conversation-state")).to_contain_text("1 сообщение")
+        # The language routing matched on, named in the agent's language, and that it was
+        # detected (the form did not say).
+        await expect(alice.locator("#work .language")).to_contain_text("Язык: русский")
+        await expect(alice.locator("#work .language")).to_contain_text("определён")
         await expect(alice.get_by_role("button", name="Отправить ответ")).to_be_visible()
         await no_raw_keys(alice)
         await alice.screenshot(path=SCREENSHOTS / "desk-ru.png")

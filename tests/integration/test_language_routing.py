@@ -3,9 +3,9 @@ ingest: a Russian message reaches the agent who reads Russian, not whoever is fr
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -48,8 +48,10 @@ async def test_a_russian_message_reaches_the_agent_who_reads_russian(stack: Stac
     assert r.status_code == 202, r.text
     [offer] = await eventually(lambda: stack.offers("bob"))
     assert await stack.offers("alice") == []
-    contact: dict[str, Any] = offer.get("contact", offer)
-    assert "Здравствуйте" in str(contact)
+    assert "Здравствуйте" in offer["summary"]
+    contact = (await stack.http.get(f"/api/contacts/{offer['contact_id']}")).json()
+    assert contact["language"] == "ru", json.dumps(contact)
+    assert contact["language_confidence"] >= 0.7
 
 
 async def test_a_language_the_channel_gives_is_not_second_guessed(stack: Stack) -> None:

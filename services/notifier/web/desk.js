@@ -3,7 +3,7 @@
 import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
 import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
-import { t, tValue, useLocale } from "/ui/i18n.js";
+import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -252,6 +252,7 @@ async function openContact(contactId) {
   const parts = [
     el("p", { class: "summary" }, contact.summary || ""),
     el("p", { class: "muted" }, t("desk.contact_status", { status: tValue("contact_status", contact.status) })),
+    contact.language ? el("p", { class: "muted language" }, languageLine(contact)) : null,
     customer ? cardOf(customer) : el("p", { class: "muted" }, t("customer.not_identified")),
     otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
@@ -265,6 +266,14 @@ async function openContact(contactId) {
   });
   if (state.contacts.has(contactId)) state.contacts.set(contactId, { ...contact, unread: 0 });
   renderContacts();
+}
+
+// The language routing matched the contact on, and whether it was a guess.
+function languageLine(contact) {
+  const language = languageName(contact.language);
+  if (contact.language_confidence === null || contact.language_confidence === undefined) return t("desk.language", { language });
+  const confidence = number(contact.language_confidence, { style: "percent" });
+  return t("desk.language_detected", { language, confidence });
 }
 
 function closeWork() {

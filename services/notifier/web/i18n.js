@@ -105,6 +105,15 @@ export function dateTime(value) {
   return value ? dateFormat({ dateStyle: "medium", timeStyle: "short" }).format(new Date(value)) : "";
 }
 
+// "русский" for "ru" in a Russian page; the code itself where the browser has no name.
+export function languageName(code) {
+  try {
+    return new Intl.DisplayNames([current.locale], { type: "language" }).of(code) || code;
+  } catch (error) {
+    return code;
+  }
+}
+
 export function number(value, options = {}) {
   return new Intl.NumberFormat(current.locale, options).format(value);
 }
