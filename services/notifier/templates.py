@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -117,8 +117,8 @@ def contact_url(contact_id: uuid.UUID, base: str) -> str:
 
 def when(at: datetime, person: Person) -> str:
     """In the person's time zone when they have one, else UTC, with the zone named."""
-    zone = person.time_zone or "UTC"
-    return f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M:%S} {zone}"
+    local = at.astimezone(ZoneInfo(person.time_zone) if person.time_zone else UTC)
+    return f"{local:%Y-%m-%d %H:%M:%S} {person.time_zone or 'UTC'}"
 
 
 def escalation_message(event: ContactEscalated, person: Person, link_base: str) -> Message:
