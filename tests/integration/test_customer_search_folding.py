@@ -64,22 +64,13 @@ def case_variants(draw: st.DrawFn, word: str) -> str:
     return "".join(c.upper() if f else c.lower() for c, f in zip(word, flips, strict=True))
 
 
-@pytest.fixture(scope="module")
-def pg_cluster() -> Iterator[ThrowawayPostgres]:
-    # Module-scoped (the hypothesis test below runs many examples on one view).
-    base = Path(tempfile.mkdtemp(prefix="switchboard-pg-"))
-    cluster = ThrowawayPostgres(base)
-    cluster.start()
-    yield cluster
-    cluster.stop()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def view(request: pytest.FixtureRequest) -> Iterator[TimelineView]:
     data_dir = Path(tempfile.mkdtemp(prefix="switchboard-fold-"))
     url = None
     if request.param == "postgres":
-        cluster: ThrowawayPostgres = request.getfixturevalue("pg_cluster")
+        # The session's throwaway cluster (tests/conftest.py), a database of our own on it.
+        cluster: ThrowawayPostgres = request.getfixturevalue("postgres_cluster")
         url = cluster.create_database(f"sb_{uuid.uuid4().hex[:12]}")
     opened = open_timeline_view(event_store_env(Settings(data_dir=data_dir, database_url=url), "t"))
     yield opened

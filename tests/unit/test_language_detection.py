@@ -14,6 +14,7 @@ import pytest
 
 from events import InteractionReceived, Sender
 from schemas.languages import DetectionConfig, fallback_chain, pick
+from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.language import DetectedLanguage, LangIdModel, LanguageTagger, decide
 
 SAMPLES = json.loads((Path(__file__).parent.parent / "fixtures/language_samples.json").read_text())
@@ -149,3 +150,32 @@ def test_customer_facing_text_falls_back_from_the_most_specific_language() -> No
     assert pick(texts, "pt-BR", "en") == ("pt", "Olá")
     assert pick(texts, "tr", "en") == ("en", "Hello")
     assert pick({}, "tr", "en") is None
+
+
+class FakeJetStream:
+    """Takes what the publisher sends, as JetStream would, and acks it."""
+
+    def __init__(self) -> None:
+        self.published: list[bytes] = []
+
+    async def publish(self, subject: str, body: bytes, **_: object) -> object:
+        self.published.append(body)
+        return type("Ack", (), {"duplicate": False})()
+
+
+async def test_the_publisher_publishes_on_time_whatever_the_detector_does() -> None:
+    """Through ingest's one publishing path: a hung or broken detector costs at most the
+    timeout, and the interaction goes out without a language."""
+    config = CONFIG.model_copy(update={"timeout_ms": 100})
+    hung = Fixed(DetectedLanguage("ru", 1.0), delay=10)
+    for model in (hung, Broken()):
+        js = FakeJetStream()
+        tagger = LanguageTagger(config, model)
+        publisher = InboundPublisher(js, language=tagger)  # type: ignore[arg-type]
+        started = time.perf_counter()
+        assert await publisher.publish(interaction(RUSSIAN)) is False
+        assert time.perf_counter() - started < 1.0
+        [body] = js.published
+        assert '"language"' not in body.decode()
+        hung.release.set()
+        tagger.close()
