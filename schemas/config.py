@@ -423,6 +423,8 @@ class AuthConfig(BaseModel):
 
     # How long a sign-in lasts before the desk asks again.
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    # A session nobody used for this long ends (an open desk keeps it alive).
+    idle_minutes: float = Field(default=60, gt=0, le=24 * 60)
     tokens: list[ApiToken] = Field(default_factory=list)
 
 

@@ -20,19 +20,25 @@ def _config(settings: Settings) -> SwitchboardConfig:
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.exposure import refuse_insecure_start
     from switchboard.runtime import up
 
-    up(settings, _config(settings), list(args.services))
+    config = _config(settings)
+    refuse_insecure_start(settings, config)
+    up(settings, config, list(args.services))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.exposure import refuse_insecure_start
     from switchboard.runtime import serve
 
     if not settings.nats_url:
         print("serve needs SWITCHBOARD_NATS_URL (use `up` for the embedded mode)", file=sys.stderr)
         return 2
-    asyncio.run(serve(settings, _config(settings), list(args.services), settings.nats_url))
+    config = _config(settings)
+    refuse_insecure_start(settings, config)
+    asyncio.run(serve(settings, config, list(args.services), settings.nats_url))
     return 0
 
 
@@ -132,6 +138,7 @@ def cmd_password(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sms(args: argparse.Namespace, settings: Settings) -> int:
     from switchboard.twilio_play import play_inbound_sms
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line of our own says it
     try:
         r = play_inbound_sms(settings, _config(settings), args.sender, args.text, args.to)
     except LookupError as exc:

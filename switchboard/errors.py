@@ -56,3 +56,11 @@ class NotAuthenticated(Exception):
 
 class Forbidden(Exception):
     """403: who is calling is known, and may not do this."""
+
+
+class TooManyTries(Exception):
+    """429: too many failed sign-ins; `retry_after` seconds until the next try is heard."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after:.0f} s")
+        self.retry_after = retry_after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from switchboard.errors import (
     Forbidden,
     NotAuthenticated,
     TooLarge,
+    TooManyTries,
     UnknownSource,
 )
 from switchboard.service import Service
@@ -69,6 +71,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooLarge)
     async def too_large(_: Request, exc: TooLarge) -> JSONResponse:
         return _error(413, str(exc))
+
+    @app.exception_handler(TooManyTries)
+    async def too_many(_: Request, exc: TooManyTries) -> JSONResponse:
+        log.warning("sign-in throttled: %s", exc)
+        response = _error(429, str(exc))
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(ChannelUnavailable)
     async def unavailable(_: Request, exc: ChannelUnavailable) -> JSONResponse:

@@ -38,3 +38,8 @@ def verify_password(password: str, hashed: str) -> bool:
     _, iterations, salt, digest = hashed.split("$")
     candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), _unb64(salt), int(iterations))
     return hmac.compare_digest(candidate, _unb64(digest))
+
+
+def password_iterations(hashed: str | None) -> int:
+    """The iteration count a hash was made with (0 for none)."""
+    return int(hashed.split("$")[1]) if hashed and is_password_hash(hashed) else 0

@@ -25,6 +25,7 @@ from switchboard.http import http_app
 from switchboard.jetstream import ensure_streams, nats_servers
 from switchboard.nats_server import NatsServerProcess
 from switchboard.service import Service
+from switchboard.sessions import KvSessions
 from switchboard.settings import Settings
 from switchboard.store import schema_lock
 
@@ -80,7 +81,10 @@ class Runtime:
             self.settings.inbound_partitions,
         )
         self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1)
-        auth = Authenticator.from_settings(self.settings, self.config)
+        sessions = KvSessions(
+            js, self.config.auth.session_hours * 3600, self.settings.stream_replicas
+        )
+        auth = Authenticator.from_settings(self.settings, self.config, sessions)
         with schema_lock(self.settings):
             self.services = [
                 BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names
@@ -107,6 +111,8 @@ class Runtime:
                 port=self.settings.http_port,
                 log_level="warning",
                 lifespan="off",
+                # X-Forwarded-Proto (and the client's address) only from the gateway.
+                forwarded_allow_ips=self.settings.trusted_proxies,
                 timeout_graceful_shutdown=5,
             )
         )

@@ -1,13 +1,23 @@
 """Signing in and out: a session token in the answer for programs, and the same token as
-an HttpOnly, SameSite=Strict cookie for the desk (so page scripts never hold it)."""
+an HttpOnly, SameSite=Strict cookie for the desk (so page scripts never hold it). Over HTTPS
+(directly, or through a trusted gateway) the cookie is Secure and named `__Host-`."""
 
 from __future__ import annotations
+
+import asyncio
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.api import SessionRequest, SessionView
-from switchboard.auth import SESSION_COOKIE, Authenticator, Principal
-from switchboard.errors import NotAuthenticated
+from switchboard.auth import (
+    SECURE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    Authenticator,
+    Principal,
+    request_token,
+)
+from switchboard.errors import NotAuthenticated, TooManyTries
+from switchboard.sign_in_throttle import keys_for
 
 
 def session_router(auth: Authenticator) -> APIRouter:
@@ -16,18 +26,28 @@ def session_router(auth: Authenticator) -> APIRouter:
 
     @router.post("", response_model=SessionView)
     async def sign_in(body: SessionRequest, request: Request, response: Response) -> SessionView:
-        token = auth.sign_in(body.user, body.password)
-        if token is None:
+        """429 with Retry-After once an account or an address made too many failed tries."""
+        keys = keys_for(body.user, request.client.host if request.client else None)
+        wait = auth.throttle.retry_after(keys)
+        if wait is not None:
+            raise TooManyTries(wait)
+        # The password hash takes a tenth of a second: not on the loop every request shares.
+        person_id = await asyncio.to_thread(auth.check_password, body.user, body.password)
+        if person_id is None:
+            auth.throttle.failed(keys)
             raise NotAuthenticated("unknown user or wrong password")
-        principal = auth.principal_for(token)
+        auth.throttle.succeeded(keys[0])
+        token = await auth.open_session(person_id)
+        principal = await auth.principal_for(token)
         assert principal is not None
+        secure = request.url.scheme == "https"
         response.set_cookie(
-            SESSION_COOKIE,
+            SECURE_SESSION_COOKIE if secure else SESSION_COOKIE,
             token,
             max_age=auth.max_age,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=secure,
             path="/",
         )
         return _view(auth, principal, token)
@@ -37,8 +57,14 @@ def session_router(auth: Authenticator) -> APIRouter:
         return _view(auth, principal)
 
     @router.delete("", status_code=204)
-    async def sign_out(response: Response) -> None:
+    async def sign_out(request: Request, response: Response) -> None:
+        """Ends the session on the server: its token (cookie or bearer) is refused from now
+        on, by every replica, and the person's live event streams close."""
+        token = request_token(request)
+        if token is not None:
+            await auth.close_session(token)
         response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(SECURE_SESSION_COOKIE, path="/", secure=True)
 
     return router
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Where people reach the API that links in notifications point to (agents, contacts);
     # unset: public_url, then the HTTP address we listen on.
     links_url: str | None = None
+    # Addresses (or networks) whose X-Forwarded-For/-Proto headers are believed: the gateway's.
+    # Behind it, people's cookies are then Secure; anyone else's headers are ignored.
+    trusted_proxies: str = "127.0.0.1"
     # Overrides [channels.email] host: a container must listen on 0.0.0.0.
     smtp_listen_host: str | None = None
     # Signs session tokens; replicas must share it. Unset: one kept in data_dir/session.key.

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from events import ReplyRequested
 from schemas.config import DiscourseForum
+from services.ingest.platform_post import overloaded, post_reply
 from services.ingest.replies import SendFailed
 
 
@@ -35,22 +34,12 @@ class DiscourseSender:
 
     async def send(self, reply: ReplyRequested) -> str | None:
         url, headers, body = self.request(reply)
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(url, json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SendFailed(f"Discourse unreachable: {exc}", retry=True) from exc
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            answer = {}
+        response, answer = await post_reply(
+            "Discourse", url, self.timeout, json=body, headers=headers
+        )
         if response.is_success and "id" in answer:
             return str(answer["id"])
         errors = answer.get("errors")
         reason = "; ".join(map(str, errors)) if isinstance(errors, list) else "no post id"
         detail = f"Discourse {response.status_code}: {reason}"
-        # 429: Discourse's rate limit (it says when to come back); 5xx: the forum is unwell.
-        retry = response.status_code >= 500 or response.status_code == 429
-        raise SendFailed(detail, retry=retry)
+        raise SendFailed(detail, retry=overloaded(response))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from events import ReplyRequested
 from schemas.config import MetaAccount, MetaApp
+from services.ingest.platform_post import overloaded, post_reply
 from services.ingest.replies import SendFailed
 
 # Graph API error codes that say "not now" rather than "never": unknown/temporary errors
@@ -50,17 +49,7 @@ class MetaSender:
 
     async def send(self, reply: ReplyRequested) -> str | None:
         url, headers, body = self.request(reply)
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(url, json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SendFailed(f"Meta unreachable: {exc}", retry=True) from exc
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        if not isinstance(answer, dict):
-            answer = {}
+        response, answer = await post_reply("Meta", url, self.timeout, json=body, headers=headers)
         if response.is_success and answer.get("message_id"):
             return str(answer["message_id"])
         error = answer.get("error")
@@ -68,6 +57,6 @@ class MetaSender:
             error = {}
         code = error.get("code")
         detail = f"Meta {response.status_code}: {error.get('message', 'no message id')}"
-        if response.status_code >= 500 or response.status_code == 429 or code in TRANSIENT_CODES:
+        if overloaded(response) or code in TRANSIENT_CODES:
             raise SendFailed(detail, retry=True)
         raise SendFailed(detail)

@@ -20,9 +20,14 @@ from nats.js.kv import KeyValue
 
 from events import Event, ReplyRequested, ReplyStatusChanged
 from services.ingest.adapters.inbound_publisher import InboundPublisher
+from switchboard.inbox import MAX_DELIVERIES
 from switchboard.jetstream import REPLIES_BUCKET
 
 log = logging.getLogger(__name__)
+# A channel still unreachable after this many tries (the consumer's redeliveries back off
+# to about half a minute in all): the reply is recorded as failed, so the agent sees it,
+# instead of its message going unseen to the dead letters.
+SEND_TRIES = MAX_DELIVERIES - 1
 
 
 class SendFailed(Exception):
@@ -54,19 +59,21 @@ class ReplyDispatcher:
         assert isinstance(event, ReplyRequested)
         kv = await self.js.key_value(REPLIES_BUCKET)
         key = str(event.reply_id)
+        tries = 0
         try:
             await kv.create(key, b"sending")
         except KeyWrongLastSequenceError:
             entry = await kv.get(key)
             state = (entry.value or b"").decode()
-            if state == "retry":
+            if state.startswith("retry"):
+                tries = int(state.partition(":")[2] or 1)
                 await kv.update(key, b"sending", last=entry.revision)
             else:
                 await self._republish(event, state)
                 return
-        await self._send(event, kv)
+        await self._send(event, kv, tries)
 
-    async def _send(self, event: ReplyRequested, kv: KeyValue) -> None:
+    async def _send(self, event: ReplyRequested, kv: KeyValue, tries: int) -> None:
         key = str(event.reply_id)
         sender = self.by_channel.get(event.channel)
         if sender is None:
@@ -76,11 +83,12 @@ class ReplyDispatcher:
         try:
             provider_id = await sender.send(event)
         except SendFailed as exc:
-            if exc.retry:
-                await kv.put(key, b"retry")
+            if exc.retry and tries + 1 < SEND_TRIES:
+                await kv.put(key, f"retry:{tries + 1}".encode())
                 raise
-            await kv.put(key, f"failed:{exc}".encode())
-            await self._status(event, "failed", None, str(exc))
+            detail = f"gave up after {tries + 1} tries: {exc}" if exc.retry else str(exc)
+            await kv.put(key, f"failed:{detail}".encode())
+            await self._status(event, "failed", None, detail)
             return
         await kv.put(key, f"sent:{provider_id or ''}".encode())
         await self._status(event, "sent", provider_id, None)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from events import ReplyRequested
 from schemas.config import TelegramBot
+from services.ingest.platform_post import overloaded, post_reply
 from services.ingest.replies import SendFailed
 
 
@@ -33,16 +32,8 @@ class TelegramSender:
 
     async def send(self, reply: ReplyRequested) -> str | None:
         url, body = self.request(reply)
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(url, json=body)
-        except httpx.HTTPError as exc:
-            raise SendFailed(f"Telegram unreachable: {exc}", retry=True) from exc
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        if response.status_code >= 500 or response.status_code == 429:
+        response, answer = await post_reply("Telegram", url, self.timeout, json=body)
+        if overloaded(response):
             raise SendFailed(f"Telegram {response.status_code}", retry=True)
         if not answer.get("ok"):
             raise SendFailed(f"Telegram refused: {answer.get('description', response.status_code)}")

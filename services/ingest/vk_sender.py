@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-
 from events import ReplyRequested
 from schemas.config import VkCommunity
+from services.ingest.platform_post import overloaded, post_reply
 from services.ingest.replies import SendFailed
 
 # VK API error codes worth trying again: unknown error, too many requests per second,
@@ -50,18 +49,10 @@ class VkSender:
 
     async def send(self, reply: ReplyRequested) -> str | None:
         url, form = self.request(reply)
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(url, data=form)
-        except httpx.HTTPError as exc:
-            raise SendFailed(f"VK unreachable: {exc}", retry=True) from exc
-        if response.status_code >= 500 or response.status_code == 429:
+        response, answer = await post_reply("VK", url, self.timeout, data=form)
+        if overloaded(response):
             raise SendFailed(f"VK {response.status_code}", retry=True)
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
+        if not answer:
             raise SendFailed(f"VK {response.status_code}: not a JSON object")
         # VK answers 200 either way: {"response": <message id>} or {"error": {...}}.
         if "response" in answer:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from schemas.api import NotificationView
 from services.notifier.live import DeskHub
 from services.notifier.notifications_view import NotificationsView
-from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
+from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal, request_token
 
 WEB = Path(__file__).parent / "web"
 TYPES = {
@@ -59,12 +59,18 @@ def desk_router(hub: DeskHub, view: NotificationsView, auth: Authenticator) -> A
         return page(name)
 
     @router.get("/api/desk/events", response_class=StreamingResponse)
-    async def events(principal: Principal = staff) -> StreamingResponse:
+    async def events(request: Request, principal: Principal = staff) -> StreamingResponse:
         """Server-sent events for the signed-in person: their offers, escalations and
         flags addressed to them, their contacts' changes; supervisors also get `board`
-        hints. `hello` comes first: re-read your state then."""
+        hints. `hello` comes first: re-read your state then. It closes when the session
+        ends (signed out, timed out, password changed)."""
+        token = request_token(request) or ""
+
+        async def still_valid() -> bool:
+            return await auth.principal_for(token) is not None
+
         return StreamingResponse(
-            hub.stream(principal),
+            hub.stream(principal, still_valid),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

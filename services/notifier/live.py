@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 256  # pushes waiting for one slow page before it is told to reconnect
 KEEPALIVE_SECONDS = 15.0  # proxies close connections that stay silent
+REVALIDATE_SECONDS = 5.0  # how soon a stream notices its session was ended
 
 
 @dataclass(eq=False)
@@ -73,18 +74,28 @@ class DeskHub:
         with contextlib.suppress(asyncio.QueueFull):
             listener.queue.put_nowait(None)
 
-    async def stream(self, principal: Principal) -> AsyncIterator[str]:
+    async def stream(
+        self, principal: Principal, still_valid: Callable[[], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[str]:
         """Server-sent events for one page: `hello` first (re-read your state), then pushes,
-        with a comment line now and then to keep the connection open."""
+        with a comment line now and then to keep the connection open. `still_valid` is
+        asked every few seconds: a stream whose session was ended (signed out, timed out,
+        password changed) closes."""
         listener = Listener(principal)
         self.listeners.add(listener)
+        quiet = 0.0
         try:
             yield _sse("hello", {"user": principal.id, "role": principal.role})
             while True:
                 try:
-                    push = await asyncio.wait_for(listener.queue.get(), KEEPALIVE_SECONDS)
+                    push = await asyncio.wait_for(listener.queue.get(), REVALIDATE_SECONDS)
                 except TimeoutError:
-                    yield ": keepalive\n\n"
+                    if still_valid is not None and not await still_valid():
+                        return
+                    quiet += REVALIDATE_SECONDS
+                    if quiet >= KEEPALIVE_SECONDS:
+                        quiet = 0.0
+                        yield ": keepalive\n\n"
                     continue
                 if push is None:
                     return

@@ -24,15 +24,12 @@ from services.history.app import build_history_core
 from services.routing.application import RoutingApplication
 from switchboard.jetstream import INBOUND, envelope
 from switchboard.nats_server import NatsServerProcess
-from switchboard.runtime import Runtime
-from switchboard.settings import Settings
 from switchboard.store import event_store_env
-from tests.support.auth import ADMIN
 from tests.support.channels import system_toml
 from tests.support.conversations import CHAT_CHANNELS, send
 from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack
+from tests.support.stack import Stack, replica
 from tests.support.stores import opened_contacts
 from tests.support.waiting import eventually
 
@@ -49,19 +46,8 @@ async def replicas(
     config = SwitchboardConfig.model_validate(tomllib.loads(system_toml(free_port())))
     main = Stack(tmp_path / "a", nats_server, url, config=config)
     await main.start()
-    second = Runtime(
-        Settings(data_dir=tmp_path / "b", database_url=url, http_port=free_port()),
-        config,
-        ["routing"],
-        nats_server.url,
-    )
-    await second.start()
-    other = httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{second.settings.http_port}", headers=ADMIN, timeout=15.0
-    )
-    yield main, other
-    await other.aclose()
-    await second.stop()
+    async with replica(tmp_path / "b", nats_server, url, config) as other:
+        yield main, other
     await main.close()
 
 

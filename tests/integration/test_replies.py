@@ -13,7 +13,7 @@ import pytest
 from events import InboundEvent, InteractionReceived, ReplyRequested, ReplyStatusChanged, Sender
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.email_parsing import reply_message_id, thread_token
-from services.ingest.replies import ReplyDispatcher, SendFailed
+from services.ingest.replies import SEND_TRIES, ReplyDispatcher, SendFailed
 from switchboard.jetstream import INBOUND, REPLIES_BUCKET, decode_event, ensure_streams, envelope
 from switchboard.nats_server import NatsServerProcess
 from tests.support.mailbox import Mailbox
@@ -177,6 +177,22 @@ async def test_dispatcher_sends_each_reply_at_most_once(
         await dispatcher.reply_requested(flaky, t)
     await dispatcher.reply_requested(flaky, t)
     assert sender.sent[-1] == flaky.reply_id
+
+    # Unreachable however often it is tried: recorded as failed once the tries are used up,
+    # so the agent sees it, rather than dead-lettered unseen.
+    down = sms_reply()
+    for _ in range(SEND_TRIES - 1):
+        sender.fail_next = SendFailed("connection refused", retry=True)
+        with pytest.raises(SendFailed):
+            await dispatcher.reply_requested(down, t)
+    sender.fail_next = SendFailed("connection refused", retry=True)
+    await dispatcher.reply_requested(down, t)
+    [gave_up] = [s for s in await statuses(js) if s.reply_id == down.reply_id]
+    assert (gave_up.status, gave_up.detail) == (
+        "failed",
+        f"gave up after {SEND_TRIES} tries: connection refused",
+    )
+    assert down.reply_id not in sender.sent
 
     # Refused for good: recorded as failed, never retried.
     refused = sms_reply()

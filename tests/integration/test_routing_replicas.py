@@ -12,12 +12,8 @@ import httpx
 import pytest
 
 from switchboard.nats_server import NatsServerProcess
-from switchboard.runtime import Runtime
-from switchboard.settings import Settings
-from tests.support.auth import ADMIN
-from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack, stack_config
+from tests.support.stack import Stack, replica, stack_config
 from tests.support.waiting import eventually
 
 AGENTS = ("alice", "bob")
@@ -33,19 +29,8 @@ async def replicas(
     main = Stack(tmp_path / "a", nats_server, url, config=config)
     await main.start()
     # ... and a second routing replica shares its NATS consumers and its database.
-    second = Runtime(
-        Settings(data_dir=tmp_path / "b", database_url=url, http_port=free_port()),
-        config,
-        ["routing"],
-        nats_server.url,
-    )
-    await second.start()
-    client = httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{second.settings.http_port}", headers=ADMIN
-    )
-    yield main, client
-    await client.aclose()
-    await second.stop()
+    async with replica(tmp_path / "b", nats_server, url, config) as client:
+        yield main, client
     await main.close()
 
 

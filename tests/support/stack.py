@@ -296,3 +296,38 @@ async def running_stack(
         yield stack
     finally:
         await stack.close()
+
+
+@contextlib.asynccontextmanager
+async def replica(
+    data_dir: Path,
+    nats_server: NatsServerProcess,
+    database_url: str | None,
+    config: SwitchboardConfig,
+    services: tuple[str, ...] = ("routing",),
+    session_secret: str | None = None,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """More replicas of `services` beside a Stack on the same NATS and database (they share
+    its consumers; give them its session secret to share its sessions too); yields an
+    operator's client of the replica's own HTTP API."""
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        http_port=free_port(),
+        session_secret=session_secret,
+    )
+    runtime = Runtime(
+        settings,
+        config,
+        list(services),
+        nats_server.url,
+    )
+    await runtime.start()
+    client = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{runtime.settings.http_port}", headers=ADMIN, timeout=15.0
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        await runtime.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import inspect
+import ipaddress
 import json
 import os
 import re
@@ -37,7 +38,30 @@ from switchboard.store import event_store_env
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+COMPOSE_TEXT = (ROOT / "compose.yaml").read_text()
+# What an operator sets before `docker compose up` (compose refuses to start without them).
+OPERATOR_ENV = {
+    "SWITCHBOARD_SESSION_SECRET": "k" * 48,
+    "POSTGRES_PASSWORD": "pgpassword0123",
+}
+VARIABLE = re.compile(r"\$\{(\w+)(?:(:\?|:-)([^}]*))?\}")
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """compose's own interpolation: ${NAME}, ${NAME:-default}, ${NAME:?error}."""
+
+    def value(match: re.Match[str]) -> str:
+        name, kind, rest = match.groups()
+        if name in env:
+            return env[name]
+        if kind == ":-":
+            return str(rest)
+        raise AssertionError(f"compose refuses to start: {name}: {rest or 'not set'}")
+
+    return VARIABLE.sub(value, text)
+
+
+COMPOSE: dict[str, Any] = yaml.safe_load(interpolate(COMPOSE_TEXT, OPERATOR_ENV))
 SERVICES: dict[str, Any] = COMPOSE["services"]
 OURS = {name: svc for name, svc in SERVICES.items() if "build" in svc}
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -399,3 +423,28 @@ def test_serve_needs_a_nats_url(
     monkeypatch.delenv("SWITCHBOARD_NATS_URL", raising=False)
     assert cli.main(["serve", "ingest"]) == 2
     assert "SWITCHBOARD_NATS_URL" in capsys.readouterr().err
+
+
+def test_secrets_have_no_default_and_compose_refuses_to_start_without_them() -> None:
+    # Every secret compose passes comes from the operator: no known value to fall back on.
+    for name in OPERATOR_ENV:
+        assert re.search(r"\$\{" + name + r":\?", COMPOSE_TEXT), name
+        with pytest.raises(AssertionError, match=name):
+            interpolate(COMPOSE_TEXT, {k: v for k, v in OPERATOR_ENV.items() if k != name})
+    literal = re.compile(r"^\s*\w*(SECRET|PASSWORD|TOKEN)\w*:\s+(?!\$\{)\S", re.I | re.M)
+    assert not literal.findall(COMPOSE_TEXT), "a secret written into compose.yaml"
+
+
+def test_nats_postgres_and_the_mail_ui_are_not_published() -> None:
+    # None of them asks who is calling: reachable from outside, anyone could publish inbound
+    # messages past every signature check, read the store, or read every mail sent.
+    for name in [*NATS_NODES, "postgres", "mail"]:
+        assert not SERVICES[name].get("ports"), name
+
+
+def test_only_the_gateway_is_a_trusted_proxy() -> None:
+    gateway = SERVICES["gateway"]["networks"]["default"]["ipv4_address"]
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(gateway) in ipaddress.ip_network(subnet)
+    for name, svc in OURS.items():
+        assert svc["environment"]["SWITCHBOARD_TRUSTED_PROXIES"] == gateway, name
