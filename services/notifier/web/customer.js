@@ -1,7 +1,7 @@
 // The customer card, their timeline, and notes and tags on them: shared by the desk (the
 // screen pop and the contact being worked) and the console (search, merge suggestions).
 import { api, el, say, time } from "/ui/common.js";
-import { date, t } from "/ui/i18n.js";
+import { date, t, tValue } from "/ui/i18n.js";
 
 export async function customerCard(customerId) {
   if (!customerId) return el("p", { class: "muted" }, t("customer.not_identified"));
@@ -108,7 +108,7 @@ export function timelineItems(entries) {
       { class: `entry kind-${entry.kind}` },
       el("time", { datetime: entry.at }, time(entry.at)),
       " ",
-      el("span", { class: "kind" }, entry.kind),
+      el("span", { class: "kind" }, tValue("kind", entry.kind)),
       entry.channel ? el("span", { class: "channel" }, ` · ${entry.channel}`) : null,
       el("div", { class: "entry-summary" }, entry.summary),
     ),
