@@ -72,7 +72,8 @@ def build_ingest(
             return "degraded: " + "; ".join(f"adapter {n}: {e}" for n, e in failed.items())
         detection = "" if language is None else ", language detection "
         if language is not None:
-            detection += "ready" if language.ready else "loading"  # untagged meanwhile
+            # Untagged while loading; the counts say how often it helps and how it fails.
+            detection += f"ready: {language.counts()}" if language.ready else "loading"
         return f"ok ({len(adapters)} adapters, {publisher.published} accepted{detection})"
 
     async def aclose() -> None:

@@ -26,6 +26,9 @@ from events.interactions import InboundMessage
 from schemas.languages import DetectionConfig
 
 log = logging.getLogger(__name__)
+# Detections waiting for the tagger's thread, at most: a hung model must not queue every
+# message after it (each would wait its timeout for nothing and hold its text in memory).
+MAX_QUEUED = 64
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ class LanguageTagger:
         # One thread: a model call that overruns its timeout cannot pile up many more.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="language")
         self._loading: asyncio.Future[None] | None = None
-        self.detected = self.unsure = self.failed = self.timed_out = 0
+        self.detected = self.unsure = self.failed = self.timed_out = self.skipped = 0
+        self._queued = 0
 
     @property
     def ready(self) -> bool:
@@ -133,13 +137,16 @@ class LanguageTagger:
         if not text or model is None:
             self.start_loading()
             return event
+        if self._queued >= MAX_QUEUED:
+            self.skipped += 1
+            return event
+        self._queued += 1
+        job = asyncio.get_running_loop().run_in_executor(
+            self._thread, decide, model, text, self.config
+        )
+        job.add_done_callback(self._done)
         try:
-            found = await asyncio.wait_for(
-                asyncio.get_running_loop().run_in_executor(
-                    self._thread, decide, model, text, self.config
-                ),
-                self.config.timeout_ms / 1000,
-            )
+            found = await asyncio.wait_for(asyncio.shield(job), self.config.timeout_ms / 1000)
         except TimeoutError:
             self.timed_out += 1
             log.warning("language detection timed out for %s", event.interaction_id)
@@ -157,6 +164,17 @@ class LanguageTagger:
         attributes["language_confidence"] = f"{found.confidence:.2f}"
         attributes["language_source"] = "detected"
         return event.model_copy(update={"attributes": attributes})
+
+    def _done(self, job: asyncio.Future[DetectedLanguage | None]) -> None:
+        self._queued -= 1
+        if not job.cancelled():
+            job.exception()  # retrieved: a late failure is not "never retrieved" noise
+
+    def counts(self) -> str:
+        return (
+            f"{self.detected} detected, {self.unsure} unsure, {self.timed_out} timed out, "
+            f"{self.failed} failed, {self.skipped} skipped"
+        )
 
     def close(self) -> None:
         self._thread.shutdown(wait=False, cancel_futures=True)

@@ -14,6 +14,7 @@ import pytest
 
 from events import InteractionReceived, Sender
 from schemas.languages import DetectionConfig, fallback_chain, pick
+from services.ingest import language
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.language import DetectedLanguage, LangIdModel, LanguageTagger, decide
 
@@ -179,3 +180,21 @@ async def test_the_publisher_publishes_on_time_whatever_the_detector_does() -> N
         assert '"language"' not in body.decode()
         hung.release.set()
         tagger.close()
+
+
+async def test_a_hung_model_does_not_queue_every_message_behind_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(language, "MAX_QUEUED", 2)
+    hung = Fixed(DetectedLanguage("ru", 1.0), delay=10)
+    tagger = LanguageTagger(CONFIG.model_copy(update={"timeout_ms": 50}), hung)
+    for _ in range(2):
+        assert "language" not in await attributes(tagger, RUSSIAN)
+    started = time.perf_counter()
+    assert "language" not in await attributes(tagger, RUSSIAN)
+    assert time.perf_counter() - started < 0.04  # not queued: skipped at once
+    assert (tagger.timed_out, tagger.skipped) == (2, 1)
+    hung.release.set()
+    await asyncio.sleep(0.2)  # the two queued detections finish and leave the queue
+    assert "language" in await attributes(tagger, RUSSIAN)
+    tagger.close()
