@@ -97,6 +97,11 @@ async def test_the_desk_in_russian_and_the_console_in_turkish(stack: Stack) -> N
         await expect(alice.get_by_role("button", name="Отправить ответ")).to_be_visible()
         await no_raw_keys(alice)
         await alice.screenshot(path=SCREENSHOTS / "desk-ru.png")
+        # A time alice types (snooze until) is Moscow wall time, as the times she reads are.
+        instant = await alice.evaluate(
+            "import('/ui/i18n.js').then(m => m.instantOf('2026-07-01T12:00').toISOString())"
+        )
+        assert instant == "2026-07-01T09:00:00.000Z"
 
         # The supervisor's console in Turkish, whatever the browser says; the search finds
         # the Russian customer in another case.

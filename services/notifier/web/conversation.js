@@ -2,7 +2,7 @@
 // ways, in order, with channel, time, delivery status and attachments), earlier messages on
 // demand, and the conversation's states (pending on the customer, snoozed, open again).
 import { api, el, say, show, time } from "/ui/common.js";
-import { dateTime, t, tValue } from "/ui/i18n.js";
+import { dateTime, instantOf, t, tValue } from "/ui/i18n.js";
 
 const PAGE = 30;
 const $ = (id) => document.getElementById(id);
@@ -106,6 +106,7 @@ $("snooze").addEventListener("submit", (event) => {
   event.preventDefault();
   const local = $("snooze-until").value;
   if (!local) return;
-  // The input is the agent's local time; the API wants an instant with its zone.
-  act("snooze", { until: new Date(local).toISOString() }, t("conversation.snoozed_until", { time: dateTime(new Date(local)) }));
+  // The input is the agent's wall time (in their time zone); the API wants an instant.
+  const until = instantOf(local);
+  act("snooze", { until: until.toISOString() }, t("conversation.snoozed_until", { time: dateTime(until) }));
 });

@@ -114,6 +114,36 @@ export function languageName(code) {
   }
 }
 
+// What a <input type="datetime-local"> value ("2026-01-01T12:00") means as an instant: that
+// wall time in the person's time zone (the one the page shows times in), not the browser's.
+export function instantOf(local) {
+  if (!current.timeZone) return new Date(local);
+  const asUtc = new Date(`${local}Z`);
+  let instant = new Date(asUtc - zoneOffset(asUtc));
+  const again = zoneOffset(instant); // across a DST change the offset at the answer decides
+  if (again !== zoneOffset(asUtc)) instant = new Date(asUtc - again);
+  return instant;
+}
+
+function zoneOffset(date) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: current.timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return wall - Math.floor(date.getTime() / 1000) * 1000;
+}
+
 export function number(value, options = {}) {
   return new Intl.NumberFormat(current.locale, options).format(value);
 }
