@@ -196,6 +196,18 @@ class ContactFlagged(ContactEvent):
     summary: str
 
 
+class OwnerInformed(ContactEvent):
+    """Someone other than the account owner took a contact of the owner's customer: the
+    owner is told (desk, e-mail) and may take it over by transfer."""
+
+    subject: ClassVar[str] = f"{PREFIX}.OwnerInformed"
+    owner_id: str
+    agent_id: str
+    customer_id: uuid.UUID | None
+    channel: Channel
+    summary: str
+
+
 class AgentStatusChanged(Event):
     subject: ClassVar[str] = f"{PREFIX}.AgentStatusChanged"
     agent_id: str

@@ -167,7 +167,8 @@ class CandidateVerdict(BaseModel):
 class RoutingDecision(BaseModel):
     """One decision routing took on a contact, and why."""
 
-    step: Literal["offer", "escalate", "wait"]
+    # skip: the account owner (target) or their team could not be offered it (reason).
+    step: Literal["offer", "escalate", "wait", "skip"]
     target: str | None
     reason: str
     candidates: list[CandidateVerdict]
@@ -232,6 +233,10 @@ class CustomerView(BaseModel):
     organization: Organization | None = None
     reason: str | None = Field(default=None, description="why they contacted us, latest")
     tier: str | None = None
+    owner_id: str | None = Field(default=None, description="the account owner (an agent)")
+    owner_via: Literal["customer", "organization"] | None = Field(
+        default=None, description="whose owner that is: the customer's own or their organization's"
+    )
     tags: list[str] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     last_contacts: list[LastContact] = Field(default_factory=list, description="newest first")

@@ -126,6 +126,12 @@ class QueueConfig(BaseModel):
     wrap_up_seconds: float | None = Field(default=None, ge=0)
     supervisor: str | None = None
     ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
+    # Account owners: a contact of a customer with an owner goes to the owner first, for
+    # owner_timeout_seconds, then to the owner's team, then the ladder above. Only for
+    # customers of `owner_tiers` (empty: every tier, and customers without one).
+    owner_first: bool = True
+    owner_timeout_seconds: float = Field(default=30, gt=0)
+    owner_tiers: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _sound(self) -> QueueConfig:
@@ -240,6 +246,9 @@ class NotifierConfig(BaseModel):
     retry_base_seconds: float = Field(default=2, gt=0)
     retry_max_seconds: float = Field(default=300, gt=0)
     max_attempts: int = Field(default=8, ge=1, le=50)
+    # SMS cost money and wake people: at most this many to one person an hour; beyond it
+    # a notification is recorded as failed (the desk and e-mail still tell them).
+    sms_per_hour: int = Field(default=20, ge=1)
 
 
 class FormConfig(BaseModel):
@@ -256,6 +265,10 @@ class IngestConfig(BaseModel):
 
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     default_region: str = "US"
+    # Public (unsigned) routes, per client address: `form_burst` submissions at once, then
+    # `form_per_hour` spread over the hour; more get 429 with Retry-After.
+    form_burst: int = Field(default=10, ge=1)
+    form_per_hour: float = Field(default=60, gt=0)
 
 
 def _secret(value: str) -> str:
@@ -379,6 +392,18 @@ class EmailChannel(BaseModel):
     host: str = "127.0.0.1"
     port: int = 2525
     max_message_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # The addresses we take mail for (RCPT TO); others get 550. Empty: any (a local demo);
+    # a reply's From is only ever one of these, never an address a sender made up.
+    mailboxes: list[str] = Field(default_factory=list)
+    # Per sender (MAIL FROM) and per client address: a burst, then so many an hour; more get
+    # a 451 (try later), as SMTP intends.
+    sender_burst: int = Field(default=20, ge=1)
+    sender_per_hour: float = Field(default=120, gt=0)
+
+    @field_validator("mailboxes")
+    @classmethod
+    def _lowercase(cls, value: list[str]) -> list[str]:
+        return [m.strip().lower() for m in value]
 
 
 class ChannelsConfig(BaseModel):
@@ -468,6 +493,12 @@ class SwitchboardConfig(BaseModel):
         for q in self.routing.queues:
             if q.supervisor is not None and q.supervisor not in known:
                 raise ValueError(f"routing.queues.{q.name}.supervisor: unknown {q.supervisor!r}")
+            unknown_tiers = sorted(set(q.owner_tiers) - set(self.history.tiers))
+            if unknown_tiers:
+                raise ValueError(
+                    f"routing.queues.{q.name}.owner_tiers: unknown tiers {unknown_tiers}"
+                    f" (history.tiers: {', '.join(self.history.tiers)})"
+                )
         for p in self.people:  # a cycle would make escalation climb forever
             seen: set[str] = set()
             cur: str | None = p.id

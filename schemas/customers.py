@@ -70,6 +70,11 @@ class TierRequest(BaseModel):
     tier: str | None = Field(description="one of the configured tiers, or null for none")
 
 
+class OwnerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agent_id: str | None = Field(description="the agent who owns the account, or null for none")
+
+
 class MergeRequest(BaseModel):
     """`with`: the other customer joins this one; `into`: this one joins the other."""
 

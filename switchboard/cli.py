@@ -78,8 +78,13 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
     from services.routing.simulation import Scenario, erlang_c, simulate
 
+    if not 0 <= args.owner_share <= 1:
+        print("--owner-share: a fraction from 0 to 1", file=sys.stderr)
+        return 2
     scenario = Scenario(
         arrivals_per_hour=args.arrivals_per_hour,
         mean_handle_seconds=args.mean_handle_seconds,
@@ -89,35 +94,35 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         seed=args.seed,
     )
     run = simulate(scenario)
+    # The same arrivals again, a share of them owned by agent000: the owners' effect.
+    owners = simulate(replace(scenario, owner_share=args.owner_share)) if args.owner_share else None
     try:
         model = erlang_c(scenario)
     except ValueError as exc:
         model = None
         print(f"Erlang C: {exc}")
-    print(f"{'':<28}{'simulated':>12}{'Erlang C':>12}")
+    heads = ["simulated", *([f"owners {args.owner_share:g}"] if owners else []), "Erlang C"]
+    print(f"{'':<28}" + "".join(f"{h:>14}" for h in heads))
     rows = [
-        ("contacts answered", run.contacts, model.contacts if model else None),
-        (
-            f"service level ({scenario.sla_seconds:.0f} s)",
-            run.service_level,
-            model.service_level if model else None,
-        ),
-        (
-            "average speed of answer (s)",
-            run.average_speed_of_answer,
-            model.average_speed_of_answer if model else None,
-        ),
-        (
-            "probability of waiting",
-            run.probability_of_waiting,
-            model.probability_of_waiting if model else None,
-        ),
-        ("occupancy", run.occupancy, model.occupancy if model else None),
-        ("abandonment", run.abandonment, 0.0),
+        ("contacts answered", "contacts"),
+        (f"service level ({scenario.sla_seconds:.0f} s)", "service_level"),
+        ("average speed of answer (s)", "average_speed_of_answer"),
+        ("probability of waiting", "probability_of_waiting"),
+        ("occupancy", "occupancy"),
+        ("abandonment", "abandonment"),
     ]
-    for label, simulated, closed in rows:
-        right = "-" if closed is None else f"{closed:.3f}"
-        print(f"{label:<28}{simulated:>12.3f}{right:>12}")
+    for label, field in rows:
+        cells = [getattr(run, field), *([getattr(owners, field)] if owners else [])]
+        closed = getattr(model, field) if model else None
+        line = "".join(f"{v:>14.3f}" for v in cells) + (
+            f"{'-':>14}" if closed is None else f"{closed:>14.3f}"
+        )
+        print(f"{label:<28}{line}")
+    if owners:
+        print(
+            f"{'owned contacts answered':<28}{'-':>14}{owners.owned:>14.3f}{'-':>14}\n"
+            f"{'  by their owner':<28}{'-':>14}{owners.owned_by_owner:>14.3f}{'-':>14}"
+        )
     return 0
 
 
@@ -189,6 +194,12 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--sla-seconds", type=float, default=20)
     sim.add_argument("--hours", type=float, default=8)
     sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument(
+        "--owner-share",
+        type=float,
+        default=0.0,
+        help="fraction of arrivals owned by one agent (agent000); shown beside the baseline",
+    )
     sim.set_defaults(run=cmd_simulate)
     password = sub.add_parser("password", help="hash a password for [[people]] password_hash")
     password.add_argument("--stdin", action="store_true", help="read it from standard input")

@@ -58,9 +58,16 @@ class Forbidden(Exception):
     """403: who is calling is known, and may not do this."""
 
 
-class TooManyTries(Exception):
-    """429: too many failed sign-ins; `retry_after` seconds until the next try is heard."""
+class TooManyRequests(Exception):
+    """429: over a rate limit; `retry_after` seconds until the next request is heard."""
+
+    def __init__(self, what: str, retry_after: float) -> None:
+        super().__init__(f"{what}; try again in {max(1, round(retry_after))} s")
+        self.retry_after = retry_after
+
+
+class TooManyTries(TooManyRequests):
+    """429: too many failed sign-ins."""
 
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {retry_after:.0f} s")
-        self.retry_after = retry_after
+        super().__init__("too many failed sign-ins", retry_after)

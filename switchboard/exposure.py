@@ -74,6 +74,13 @@ def known_secrets(settings: Settings, config: SwitchboardConfig) -> list[str]:
                 f"people.{person.id}.password_hash is the demo password (their id): "
                 "set a real one with `switchboard password`"
             )
+    email = config.channels.email
+    smtp_host = settings.smtp_listen_host or email.host
+    if email.enabled and not is_loopback(smtp_host) and not email.mailboxes:
+        problems.append(
+            "channels.email.mailboxes is empty: name the addresses you take mail for "
+            "(anything else is refused, and replies are only ever sent from these)"
+        )
     twilio = config.channels.twilio
     if twilio is not None:
         if not twilio.auth_token or twilio.auth_token in KNOWN_SECRETS:

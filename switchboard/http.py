@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.api import ErrorDetail, ErrorResponse, Health
 from switchboard.auth import Authenticator
+from switchboard.body_limit import BodyLimit
 from switchboard.errors import (
     BadInput,
     BadSignature,
@@ -20,13 +21,15 @@ from switchboard.errors import (
     Forbidden,
     NotAuthenticated,
     TooLarge,
-    TooManyTries,
+    TooManyRequests,
     UnknownSource,
 )
 from switchboard.service import Service
 from switchboard.session_api import session_router
 
 log = logging.getLogger(__name__)
+# Nothing people send to the API (a reply, a note, a profile) comes near it.
+API_MAX_BODY_BYTES = 256 * 1024
 
 
 def _error(status: int, error: str, details: list[ErrorDetail] | None = None) -> JSONResponse:
@@ -72,9 +75,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def too_large(_: Request, exc: TooLarge) -> JSONResponse:
         return _error(413, str(exc))
 
-    @app.exception_handler(TooManyTries)
-    async def too_many(_: Request, exc: TooManyTries) -> JSONResponse:
-        log.warning("sign-in throttled: %s", exc)
+    @app.exception_handler(TooManyRequests)
+    async def too_many(_: Request, exc: TooManyRequests) -> JSONResponse:
+        log.warning("rate limited: %s", exc)
         response = _error(429, str(exc))
         response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return response
@@ -101,6 +104,7 @@ def http_app(
     auth: Authenticator,
 ) -> FastAPI:
     app = FastAPI(title="Switchboard", version="0.1.0")
+    app.add_middleware(BodyLimit, limit=API_MAX_BODY_BYTES)
     install_error_handlers(app)
     app.include_router(session_router(auth))
     for service in services:

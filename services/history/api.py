@@ -4,7 +4,7 @@ with them (notes, tags, tier, merges, erasure)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -17,6 +17,7 @@ from schemas.customers import (
     MergeResult,
     MergeSuggestionView,
     NoteRequest,
+    OwnerRequest,
     ProfileUpdate,
     TagRequest,
     TierRequest,
@@ -46,6 +47,7 @@ def history_router(
     default_region: str,
     auth: Authenticator,
     tiers: list[str] | None = None,
+    agents: Collection[str] = (),
 ) -> APIRouter:
     # Staff see every customer (whoever calls may be anyone's customer); an integrator's
     # CRM reads them too. Changing one takes staff, and merging or tiering a supervisor.
@@ -182,6 +184,32 @@ def history_router(
         if body.tier is not None and body.tier not in known_tiers:
             raise BadInput.field("tier", f"one of {', '.join(known_tiers)}, or null")
         await do(app.set_tier, customer_id, body.tier, principal.id)
+        return await do(app.card, customer_id)
+
+    @router.put("/{customer_id}/owner", response_model=CustomerView)
+    async def set_owner(
+        customer_id: uuid.UUID,
+        body: OwnerRequest,
+        principal: Principal = supervisor,
+    ) -> CustomerView:
+        """A supervisor gives the customer an account owner (an agent), or none: their
+        contacts go to the owner first, then the owner's team, then the queue."""
+        if body.agent_id is not None and body.agent_id not in agents:
+            raise BadInput.field("agent_id", f"{body.agent_id!r} is not an agent, or null")
+        await do(app.set_owner, customer_id, body.agent_id, principal.id)
+        return await do(app.card, customer_id)
+
+    @router.put("/{customer_id}/organization/owner", response_model=CustomerView)
+    async def set_organization_owner(
+        customer_id: uuid.UUID,
+        body: OwnerRequest,
+        principal: Principal = supervisor,
+    ) -> CustomerView:
+        """A supervisor gives the customer's organization an account owner (or none): its
+        people without an owner of their own inherit it (409 without an organization)."""
+        if body.agent_id is not None and body.agent_id not in agents:
+            raise BadInput.field("agent_id", f"{body.agent_id!r} is not an agent, or null")
+        await do(app.set_organization_owner, customer_id, body.agent_id, principal.id)
         return await do(app.card, customer_id)
 
     @router.post("/{customer_id}/merge", response_model=MergeResult)

@@ -6,6 +6,7 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
+from services.history.accounts_api import accounts_router
 from services.history.api import history_router
 from services.history.application import HistoryApplication
 from services.history.contracts import to_contract
@@ -49,6 +50,7 @@ def build_history(
     relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
+    agents = [p.id for p in config.people if p.role == "agent"]
     _, legacy = subscribe_inbound(
         broker,
         js,
@@ -88,7 +90,9 @@ def build_history(
                 config.ingest.default_region,
                 auth,
                 config.history.tiers,
-            )
+                agents,
+            ),
+            accounts_router(app, run, auth, agents),
         ],
         loops=[relay.follower.run, projector.follower.run, legacy.run],
         health=health,

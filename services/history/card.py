@@ -35,12 +35,19 @@ def group_card(root: Customer, members: list[Customer]) -> CustomerView:
         organization=Organization(**organization) if organization else None,
         reason=first("reason"),
         tier=first("tier"),
+        owner_id=owner_of(group),
+        owner_via="customer" if owner_of(group) else None,
         tags=sorted({t for c in group for t in c.tags}),
         notes=sorted(notes, key=lambda n: n.at),
         last_contacts=sorted(taken, key=lambda t: t.at, reverse=True),
         open_conversations=sorted(conversations, key=lambda o: o.since, reverse=True),
         merged_from=[c.id for c in members],
     )
+
+
+def owner_of(group: list[Customer]) -> str | None:
+    """The group's account owner: the survivor's, else the first merged one's."""
+    return next((c.owner_id for c in group if c.owner_id), None)
 
 
 def last_agent(group: list[Customer]) -> str | None:

@@ -22,7 +22,8 @@ def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None
         event_id=uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version)),
         occurred_at=domain_event.timestamp,
         # Merged customers are one person to routing: the survivor, with the group's tier
-        # and the agent who last served any of them (as they stood when this came in).
+        # the agent who last served any of them and their account owner (as they stood
+        # when this came in).
         customer_id=getattr(domain_event, "shown_as", None) or domain_event.originator_id,
         interaction_id=domain_event.interaction_id,
         contact_id=domain_event.contact_id,
@@ -30,5 +31,6 @@ def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None
         is_new_customer=domain_event.is_new_customer,
         tier=getattr(domain_event, "tier", None),
         last_agent_id=getattr(domain_event, "last_agent_id", None),
+        owner_id=getattr(domain_event, "owner_id", None),
         language=getattr(domain_event, "customer_language", None),
     )

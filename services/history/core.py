@@ -16,6 +16,7 @@ from schemas.api import CustomerView
 from services.history.card import group_card
 from services.history.customer import Customer, CustomerErasedError
 from services.history.identity_claim import claim_id
+from services.history.organization_account import OrganizationAccount
 from services.history.shredding import KEY_TABLE, PersonalDataErased, customer_mapper
 from switchboard.shredding import KeyRing, open_key_table
 from switchboard.store import TrackedApplication
@@ -107,4 +108,17 @@ class HistoryCore(TrackedApplication):
         """The card of whoever `customer_id` is shown as (after merges, the survivor)."""
         loaded = Loaded(self)
         root = loaded.root(customer_id)
-        return group_card(root, loaded.members(root))
+        group = [root, *loaded.members(root)]
+        card = group_card(root, group[1:])
+        inherited = None if card.owner_id else self.organization_owner(group)
+        if inherited is not None:
+            card = card.model_copy(update={"owner_id": inherited, "owner_via": "organization"})
+        return card
+
+    def organization_owner(self, group: list[Customer]) -> str | None:
+        """The owner of the group's organization, for people with no owner of their own."""
+        organization = next((c.organization for c in group if c.organization), None)
+        if not organization:
+            return None
+        account = self._get(OrganizationAccount.create_id(organization["name"]))
+        return account.owner_id if account is not None else None

@@ -1,5 +1,5 @@
 """What staff do to customers: the card's fields, notes and tags, tier, merges and
-unmerges (with who approved), and erasure on request."""
+unmerges (with who approved), and erasure on request (account owners: ownership.py)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,25 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from events.base import utcnow
-from services.history.core import HistoryCore, Loaded, MergeConflict
+from services.history.core import Loaded, MergeConflict
 from services.history.customer import Customer
 from services.history.identity_claim import claim_id
 from services.history.merge_suggestion import MergeSuggestion, suggestion_id
+from services.history.ownership import OwnershipCommands
 from services.history.recording import link
 
 
-class CurationCommands(HistoryCore):
+class CurationCommands(OwnershipCommands):
     def update_profile(self, customer_id: uuid.UUID, changes: dict[str, Any], by: str) -> None:
         loaded = Loaded(self)
         root = loaded.root(customer_id)
+        moved: list[Aggregate] = []
         if changes:
+            before = root.organization
             root.update_profile(changes, by)
-        self.save(root)
+            if "organization" in changes:  # its people are its owner's book
+                moved = self.organization_moved(root.id, before, root.organization)
+        self.save(root, *moved)
 
     def add_note(self, customer_id: uuid.UUID, text: str, by: str) -> uuid.UUID:
         root = Loaded(self).root(customer_id)

@@ -22,6 +22,10 @@ class CustomerErasedError(Exception):
 
 
 class Customer(Aggregate):
+    # The agent who owns the account (key customers get their own manager); a class
+    # default so customers stored before owners read as having none.
+    owner_id: str | None = None
+
     @event("Registered")
     def __init__(self, identities: list[str], name: str | None) -> None:
         self.identities = list(identities)
@@ -60,6 +64,7 @@ class Customer(Aggregate):
         shown_as: uuid.UUID | None = None,
         tier: str | None = None,
         last_agent_id: str | None = None,
+        owner_id: str | None = None,
         # This interaction's language, and the customer's as routing is told it: this one's,
         # else the one last known (a short "ok" from a Russian customer is still Russian).
         language: str | None = None,
@@ -120,6 +125,16 @@ class Customer(Aggregate):
     def set_tier(self, tier: str | None, by: str) -> None:
         self.tier = tier
 
+    @event("OwnerSet")
+    def set_owner(self, owner_id: str | None, by: str, at: datetime) -> None:
+        self.owner_id = owner_id
+
+    @event("OrganizationOwnerSet")
+    def set_organization_owner(
+        self, organization: str, owner_id: str | None, by: str, at: datetime
+    ) -> None:
+        """The trace on the card's timeline; the owner is the organization's."""
+
     # Merging ----------------------------------------------------------------------
     # Evidence on each side names only that side's own identities, so erasing one
     # customer leaves none of their data under the other's key.
@@ -150,7 +165,8 @@ class Customer(Aggregate):
     def erase(self, by: str) -> None:
         """Stored in the clear (it holds no personal data): the trace that erasure happened."""
         self.identities = []
-        self.name = self.organization = self.reason = self.tier = self.language = None
+        self.name = self.organization = self.reason = self.tier = self.owner_id = None
+        self.language = None
         self.tags, self.notes, self.taken = [], {}, []
         self.erased = True
 

@@ -19,7 +19,7 @@ from events import (
     contact_id_for,
 )
 from schemas.identity import identities
-from services.history.card import last_agent
+from services.history.card import last_agent, owner_of
 from services.history.contact_link import ContactLink
 from services.history.core import HistoryCore, Loaded
 from services.history.customer import Customer, CustomerErasedError
@@ -64,6 +64,7 @@ class RecordingCommands(HistoryCore):
                 customer.add_identity(identity)
                 claim.reclaim(customer.id)
         shown = loaded.root(customer.id) if matched else customer
+        group = [shown, *loaded.members(shown)]
         customer.record_interaction(
             interaction_id=interaction.interaction_id,
             contact_id=contact_id,
@@ -76,7 +77,8 @@ class RecordingCommands(HistoryCore):
             reason=reason_given(interaction),
             shown_as=shown.id,
             tier=shown.tier,
-            last_agent_id=last_agent([shown, *loaded.members(shown)]),
+            last_agent_id=last_agent(group),
+            owner_id=owner_of(group) or self.organization_owner(group),
             language=interaction.attributes.get("language"),
             customer_language=interaction.attributes.get("language")
             or getattr(shown, "language", None)

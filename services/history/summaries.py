@@ -19,6 +19,7 @@ from events import (
     OfferDeclined,
     OfferExpired,
     OfferWithdrawn,
+    OwnerInformed,
     ReplyRequested,
 )
 
@@ -61,6 +62,8 @@ def summarize(event: ContactEvent) -> str:
             return f"Flagged to {event.supervisor_id}: {event.reason}"
         case ReplyRequested():
             return f"Reply by {event.agent_id}: {event.text[:150]}"
+        case OwnerInformed():
+            return f"Account owner {event.owner_id} told that {event.agent_id} took it"
         case ContactAbandoned():
             return f"Abandoned after {event.waited_seconds:.0f}s: {event.reason}"
     return event.type_name()

@@ -177,6 +177,15 @@ def changes_for(position: int, e: Any) -> list[Change]:
         case "Customer.TierSet":
             summary = f"Tier set to {e.tier or 'none'} by {e.by}"
             return [_row(position, e, "TierChanged", summary, data={"tier": e.tier, "by": e.by})]
+        case "Customer.OwnerSet":
+            summary = f"Account owner set to {e.owner_id or 'nobody'} by {e.by}"
+            data = {"owner_id": e.owner_id, "by": e.by}
+            return [_row(position, e, "OwnerChanged", summary, data=data, at=e.at)]
+        case "Customer.OrganizationOwnerSet":
+            who = e.owner_id or "nobody"
+            summary = f"Account owner of {e.organization} set to {who} by {e.by}"
+            data = {"owner_id": e.owner_id, "by": e.by, "organization": e.organization}
+            return [_row(position, e, "OwnerChanged", summary, data=data, at=e.at)]
         case "Customer.Absorbed":
             data = {"other_id": str(e.other_id), "evidence": e.evidence}
             data["approved_by"] = e.approved_by

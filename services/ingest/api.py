@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter, Request, Response
 
@@ -16,12 +17,15 @@ from services.ingest.adapter import (
 )
 from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.body import read_bounded
+from switchboard.errors import TooManyRequests
+from switchboard.rate_limit import RateLimit
 
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Malformed input; `details` name the fields"},
     403: {"model": ErrorResponse, "description": "Signature missing or wrong"},
     404: {"model": ErrorResponse, "description": "Unknown form, bot or channel"},
     413: {"model": ErrorResponse, "description": "Body over the configured limit"},
+    429: {"model": ErrorResponse, "description": "Too many from one address (public forms)"},
     503: {"model": ErrorResponse, "description": "Event stream unavailable; retry"},
 }
 
@@ -40,12 +44,17 @@ def ingest_router(
     publisher: InboundPublisher,
     adapters: Sequence[ChannelAdapter],
     public_base_url: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> APIRouter:
     router = APIRouter(prefix="/channels", tags=["channels"])
+    # Signed channels come from their platforms, in bursts that are theirs to decide; a
+    # public route (a web form) takes only so many from one address.
+    per_address = RateLimit(config.ingest.form_burst, config.ingest.form_per_hour, clock)
     for adapter in adapters:
+        limit = per_address if getattr(adapter, "public", False) else None
         router.add_api_route(
             adapter.path,
-            _endpoint(adapter, publisher, config.ingest.max_body_bytes, public_base_url),
+            _endpoint(adapter, publisher, config.ingest.max_body_bytes, public_base_url, limit),
             methods=["POST"],
             name=adapter.name,
             summary=f"Inbound {adapter.name}",
@@ -81,8 +90,19 @@ def _handshake(adapter: SubscriptionHandshake, base: str | None):  # type: ignor
     return verify_subscription
 
 
-def _endpoint(adapter: ChannelAdapter, publisher: InboundPublisher, limit: int, base: str | None):  # type: ignore[no-untyped-def]
+def _endpoint(  # type: ignore[no-untyped-def]
+    adapter: ChannelAdapter,
+    publisher: InboundPublisher,
+    limit: int,
+    base: str | None,
+    per_address: RateLimit | None = None,
+):
     async def receive(request: Request) -> Response:
+        if per_address is not None:
+            address = request.client.host if request.client else "unknown"
+            wait = per_address.take(address)
+            if wait is not None:
+                raise TooManyRequests(f"too many submissions from {address}", wait)
         inbound = _inbound(request, base, await read_bounded(request, limit))
         adapter.verify(inbound)
         accepted = [

@@ -42,7 +42,9 @@ def build_ingest(
     router = ingest_router(config, publisher, adapters, settings.public_url)
     senders: list[ReplySender] = [a for a in adapters if isinstance(a, ReplySender)]
     if settings.smtp_url:
-        senders.append(EmailReplySender(SmtpMailer(settings.smtp_url), settings.smtp_from))
+        mailer = SmtpMailer(settings.smtp_url)
+        mailboxes = config.channels.email.mailboxes
+        senders.append(EmailReplySender(mailer, settings.smtp_from, mailboxes))
     twilio = None
     if config.channels.twilio is not None:
         twilio = TwilioMessagingSender(config.channels.twilio, settings.callback_base())
@@ -89,7 +91,7 @@ def build_ingest(
     if settings.smtp_listen_host:
         email = email.model_copy(update={"host": settings.smtp_listen_host})
     if email.enabled:
-        mail = InboundMailHandler(publisher, RawStore(js))
+        mail = InboundMailHandler(publisher, RawStore(js), email)
         loops.append(lambda: serve_smtp(email, mail))
     return Service(
         name="ingest",

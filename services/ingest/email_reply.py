@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -12,13 +13,18 @@ from services.ingest.replies import SendFailed
 from switchboard.smtp import SmtpMailer
 
 
-def reply_email(reply: ReplyRequested, default_from: str) -> EmailMessage:
+def reply_email(
+    reply: ReplyRequested, default_from: str, mailboxes: Collection[str] = ()
+) -> EmailMessage:
+    """From the mailbox the customer wrote to when it is one of ours (`mailboxes`, checked
+    at RCPT TO); never from an address a sender made up: else `default_from`."""
     origin = reply.origin
     sender = origin.get("sender") or {}
     if not sender.get("email"):
         raise SendFailed("the customer left no e-mail address")
     msg = EmailMessage()
-    msg["From"] = origin.get("source") if "@" in str(origin.get("source")) else default_from
+    wrote_to = str(origin.get("source") or "").lower()
+    msg["From"] = wrote_to if wrote_to in mailboxes else default_from
     msg["To"] = sender["email"]
     subject = origin.get("subject_line") or "Your message"
     msg["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
@@ -36,12 +42,15 @@ class EmailReplySender:
     # A web form asked for an e-mail address (or a phone): the answer goes there.
     reply_channels = frozenset({"email", "webform"})
 
-    def __init__(self, mailer: SmtpMailer, default_from: str) -> None:
+    def __init__(
+        self, mailer: SmtpMailer, default_from: str, mailboxes: Collection[str] = ()
+    ) -> None:
         self.mailer = mailer
         self.default_from = default_from
+        self.mailboxes = frozenset(mailboxes)
 
     async def send(self, reply: ReplyRequested) -> str | None:
-        message = reply_email(reply, self.default_from)
+        message = reply_email(reply, self.default_from, self.mailboxes)
         try:
             await self.mailer.send(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:

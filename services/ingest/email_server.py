@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from nats.errors import Error as NatsError
@@ -21,6 +23,7 @@ from services.ingest.adapters.inbound_publisher import InboundPublisher
 from services.ingest.email_parsing import parse_email, to_interaction
 from switchboard.errors import ChannelUnavailable
 from switchboard.jetstream import RAW_EMAIL_BUCKET
+from switchboard.rate_limit import RateLimit
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +49,45 @@ class RawStore:
 
 
 class InboundMailHandler:
-    def __init__(self, publisher: InboundPublisher, raw: RawStore) -> None:
+    def __init__(
+        self,
+        publisher: InboundPublisher,
+        raw: RawStore,
+        config: EmailChannel | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.publisher = publisher
         self.raw = raw
+        self.config = config or EmailChannel()
+        self.mailboxes = frozenset(self.config.mailboxes)
+        # One bucket per envelope sender and one per client address: a flood from one
+        # sender, or from one machine under many sender names, waits its turn.
+        self.limit = RateLimit(self.config.sender_burst, self.config.sender_per_hour, clock)
         self.accepted = 0
+        self.refused = 0
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if self.mailboxes and address.lower() not in self.mailboxes:
+            self.refused += 1
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        client = str(session.peer[0]) if session.peer else "unknown"
+        sender = str(envelope.mail_from or "").lower()
+        for key in (f"sender:{sender}", f"client:{client}"):
+            if self.limit.take(key) is not None:
+                self.refused += 1
+                log.warning("mail from %s (%s) over its rate, asked to retry later", sender, client)
+                return "451 4.7.1 Too many messages, please try again later"
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", errors="surrogateescape")

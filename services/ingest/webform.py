@@ -68,6 +68,8 @@ def to_interaction(form_id: str, submission: WebFormSubmission) -> InteractionRe
 class WebFormAdapter:
     name = "webform"
     path = "/webform/{form_id}"
+    # Anyone may post it (no signature): it is rate-limited per client address.
+    public = True
 
     def __init__(self, config: SwitchboardConfig) -> None:
         self.config = config

@@ -40,7 +40,11 @@ def build_notifier(
         "email": EmailSender(mailer_for(settings.smtp_url), settings.smtp_from)
     }
     twilio = config.channels.twilio
-    sms = SmsSender(twilio) if twilio is not None and twilio.from_number else None
+    sms = (
+        SmsSender(twilio, config.notifier.sms_per_hour)
+        if twilio is not None and twilio.from_number
+        else None
+    )
     if sms is not None:
         senders["sms"] = sms
 
@@ -63,6 +67,14 @@ def build_notifier(
             subject="sb.events.routing.ContactFlagged",
             handler=handlers.contact_flagged,
             description="Tells the supervisor of an agent who can no longer be reached",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="notifier-owners",
+            subject="sb.events.routing.OwnerInformed",
+            handler=handlers.owner_informed,
+            description="Tells an account owner that someone else took their customer's contact",
         ),
         subscribe(
             broker,

@@ -23,12 +23,14 @@ from events import (
     ContactQueued,
     ContactReopened,
     ContactSnoozed,
+    ContactTransferred,
     ContactWoken,
     Event,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
     OfferWithdrawn,
+    OwnerInformed,
     ReplyRequested,
 )
 from events.notifier import NotificationFailed
@@ -60,7 +62,8 @@ BOARD_EVENTS: tuple[type[Event], ...] = (
 
 @dataclass(frozen=True)
 class Push:
-    kind: str  # the SSE event name: offer, escalation, flag, contact, status, wrapup, board
+    # the SSE event name: offer, escalation, flag, contact, status, wrapup, owner, board
+    kind: str
     data: dict[str, Any]
 
 
@@ -93,6 +96,13 @@ def pushes(event: Event) -> list[tuple[str | None, Push]]:
         out.append((event.agent_id, Push("contact", _change(event))))
     elif isinstance(event, ContactAbandoned) and event.agent_id:
         out.append((event.agent_id, Push("contact", _change(event))))
+    elif isinstance(event, ContactTransferred):
+        # Whoever passed it on (or had it taken over by its owner) no longer holds it.
+        out.append((event.from_agent_id, Push("contact", _change(event))))
+    elif isinstance(event, OwnerInformed):
+        # The owner's desk says who took their customer's contact, and offers to take it over.
+        owned = _fields(event, "contact_id", "agent_id", "customer_id", "channel", "summary")
+        out.append((event.owner_id, Push("owner", owned)))
     elif isinstance(event, AgentStatusChanged):
         out.append((event.agent_id, Push("status", {"status": event.status})))
     elif isinstance(event, AgentWrapUpStarted):

@@ -17,7 +17,7 @@ from typing import TypeVar
 from eventsourcing.persistence import IntegrityError, Tracking
 from faststream.nats import NatsBroker
 
-from events import ContactEscalated, ContactFlagged, Event
+from events import ContactEscalated, ContactFlagged, Event, OwnerInformed
 from events.base import utcnow
 from events.notifier import NotificationDeadline
 from schemas.config import SwitchboardConfig
@@ -26,7 +26,12 @@ from services.notifier.application import NotifierApplication
 from services.notifier.notification import Notification
 from services.notifier.plan import notifications
 from services.notifier.retry_policy import SAFETY_NET_SECONDS, next_attempt
-from services.notifier.templates import Template, escalation_message, flagged_message
+from services.notifier.templates import (
+    Template,
+    escalation_message,
+    flagged_message,
+    owner_message,
+)
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
 
@@ -60,13 +65,17 @@ class NotifierHandlers:
         assert isinstance(event, ContactFlagged)
         await self._notify(event, event.supervisor_id, flagged_message, tracking)
 
+    async def owner_informed(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, OwnerInformed)
+        await self._notify(event, event.owner_id, owner_message, tracking)
+
     async def notification_due(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, NotificationDeadline)
         await self.deliver(event.notification_id)
 
     async def _notify(
         self,
-        event: ContactEscalated | ContactFlagged,
+        event: ContactEscalated | ContactFlagged | OwnerInformed,
         person_id: str | None,
         template: Template[E],
         tracking: Tracking,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from events import ContactEscalated, ContactFlagged, Event
+from events import ContactEscalated, ContactFlagged, Event, OwnerInformed
 from schemas.config import Person
 from schemas.languages import fallback_chain
 
@@ -159,4 +159,18 @@ def flagged_message(event: ContactFlagged, person: Person, link_base: str) -> Me
         f"{word('open_it', link=link)}\n"
     )
     short = _sms(f"Switchboard: {word('flag_short', **facts)}", event.summary, link)
+    return Message(f"[Switchboard] {subject}", body, short)
+
+
+def owner_message(event: OwnerInformed, person: Person, link_base: str) -> Message:
+    link = link_for(person, event.contact_id, link_base)
+    subject = f"{event.agent_id} took a {event.channel} contact of your customer"
+    body = (
+        f"Hello {person.name},\n\n"
+        f"{event.agent_id} took a {event.channel} contact of a customer you own.\n"
+        f"Customer wrote: {event.summary}\n"
+        f"Contact: {link_base.rstrip('/')}/api/contacts/{event.contact_id}\n\n"
+        f"To take it over, ask {event.agent_id} to transfer it to you. Open it: {link}\n"
+    )
+    short = _sms(f"Switchboard: {event.agent_id} took your customer's contact", event.summary, link)
     return Message(f"[Switchboard] {subject}", body, short)

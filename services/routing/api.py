@@ -204,7 +204,8 @@ def routing_router(
         contact_id: uuid.UUID, body: TransferRequest, principal: Principal = staff
     ) -> ContactView:
         """The agent holding the contact passes it on (as often as it takes): to a queue,
-        where it waits at its original age, or to an agent free to take it (409 if not)."""
+        where it waits at its original age, or to an agent free to take it (409 if not).
+        The customer's account owner may take it over: `agent_id` = themselves."""
         return await command(
             lambda: app.transfer(
                 contact_id, acting(principal), body.queue, body.agent_id, body.reason

@@ -118,7 +118,8 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
     # Commands from consumers (tracked) ----------------------------------------------
 
     def identified(self, event: CustomerIdentified, tracking: Tracking) -> None:
-        """History says who the customer is: their tier and last agent shape the routing.
+        """History says who the customer is: their tier, last agent and account owner shape
+        the routing.
         It names the contact the interaction would open alone; one that joined a
         conversation is found through it."""
         with self.unit(tracking) as unit:
@@ -126,12 +127,18 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
                 unit, event.contact_id
             )
             last = event.last_agent_id if event.last_agent_id in self.plan.people else None
+            owner = event.owner_id
             if contact is None:  # history was quicker: the contact takes it when it opens
                 key = Identification.create_id(event.contact_id)
                 if unit.get(Identification, key) is None:
                     unit.add(
                         Identification(
-                            event.contact_id, event.customer_id, event.tier, last, event.language
+                            event.contact_id,
+                            event.customer_id,
+                            event.tier,
+                            last,
+                            owner,
+                            language=event.language,
                         )
                     )
                 linked = event.contact_id
@@ -139,7 +146,9 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
                 linked = contact.id
                 if contact.customer_id is None:
                     was_identifying = contact.status == "identifying"
-                    contact.identify(event.customer_id, event.tier, last, event.language)
+                    contact.identify(
+                        event.customer_id, event.tier, last, owner, language=event.language
+                    )
                     if was_identifying:
                         self.dispatch.enqueue(unit, contact)
         # Whose contact this is, beside its key: erasing the customer finds it there.
@@ -344,10 +353,13 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         reason: str = "",
     ) -> ContactView:
         """The agent holding the contact passes it to a queue (its own by default), or
-        straight to an agent who is free to take it."""
+        straight to an agent who is free to take it. The customer's account owner may take
+        it over the same way: transferred to themselves."""
         with self.unit() as unit:
             contact = unit.contact(contact_id)
-            require_holder(contact.agent_id, actor, f"contact {contact_id}")
+            taking_over = actor is not None and actor == contact.owner_id == to_agent
+            if not taking_over:
+                require_holder(contact.agent_id, actor, f"contact {contact_id}")
             q = self.plan.by_name.get(to_queue or contact.queue or "")
             if q is None:
                 raise NotFound(f"queue {to_queue!r} not found")
@@ -361,7 +373,9 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
             holder = contact.transfer(q.name, priority, why, unit.now)
             unit.agent(holder).finish(str(contact.id), unit.now)
             if to_agent is not None:
-                contact.decide("offer", to_agent, f"transferred by {holder}: {why}", [], unit.now)
+                by = f"taken over from {holder} by the account owner" if taking_over else None
+                reason = by or f"transferred by {holder}: {why}"
+                contact.decide("offer", to_agent, reason, [], unit.now)
                 self.dispatch.offer(unit, contact, to_agent, q.timeouts.offer)
             else:
                 self.dispatch.route(unit, contact)

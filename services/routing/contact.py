@@ -30,6 +30,12 @@ REPLY_STATUS_RANK = {"uncertain": 0, "sent": 1, "delivered": 2, "failed": 3}
 
 
 class Contact(Aggregate):
+    # Class defaults: contacts stored (or snapshotted) before account owners have none.
+    owner_id: str | None = None
+    # Where the contact stands on the owner's steps: "owner" (to be offered to the owner),
+    # "team" (to the owner's team), None (the queue's ladder, or no owner).
+    owner_stage: str | None = None
+
     @staticmethod
     def create_id(interaction_id: uuid.UUID, **_: Any) -> uuid.UUID:
         return contact_id_for(interaction_id)
@@ -92,15 +98,18 @@ class Contact(Aggregate):
         customer_id: uuid.UUID,
         tier: str | None,
         last_agent_id: str | None,
+        owner_id: str | None = None,
         language: str | None = None,
     ) -> None:
         self.customer_id = customer_id
         self.facts = {**self.facts, "tier": tier}
+        self.owner_id = owner_id
         if language and not self.facts.get("language"):
             # The message did not say (too short to detect): the customer's known language.
             self.facts = {**self.facts, "language": language}
         if self.status == "identifying":
             self.sticky_to = last_agent_id
+            self.owner_stage = "owner" if owner_id else None
 
     def enqueue(self, queue: str, priority: int, at: datetime) -> None:
         if self.status != "identifying":
@@ -141,10 +150,12 @@ class Contact(Aggregate):
         at: datetime,
         expires_at: datetime | None,
         sticky: bool = False,
+        stage: str | None = None,
     ) -> None:
+        """`stage`: "owner" or "team" for an offer of the account owner's steps."""
         if self.status != "waiting":
             raise ContactError(f"contact {self.id} is {self.status}, cannot be offered")
-        self._offered(str(offer_id), agent_id, self.escalation_level, at, expires_at, sticky)
+        self._offered(str(offer_id), agent_id, self.escalation_level, at, expires_at, sticky, stage)
 
     @event("Offered")
     def _offered(
@@ -155,6 +166,7 @@ class Contact(Aggregate):
         offered_at: datetime,
         expires_at: datetime | None,
         sticky: bool = False,
+        stage: str | None = None,
     ) -> None:
         self.status = "offered"
         self.offer = {
@@ -164,19 +176,47 @@ class Contact(Aggregate):
             "offered_at": offered_at,
             "expires_at": expires_at,
             "sticky": sticky,
+            "stage": stage,
         }
         if agent_id not in self.tried_agents:
             self.tried_agents.append(agent_id)
+        if stage == "owner":
+            self.owner_stage = "team"  # the owner's one offer; their team next
         if sticky:
             self.sticky_to = None  # the one chance of a returning customer's last agent
-        else:
+        elif stage is None:  # the owner's steps use none of the ladder's tries
             self.tries_in_step += 1
+
+    def pass_over(self, stage: str, reason: str, at: datetime) -> None:
+        """The owner (or their team) cannot take the contact now: on to the next step."""
+        self._passed_over(stage, reason, at)
+
+    @event("OwnerStepPassed")
+    def _passed_over(self, stage: str, reason: str, at: datetime) -> None:
+        self.owner_stage = "team" if stage == "owner" else None
 
     def accept(self, offer_id: uuid.UUID, at: datetime) -> str:
         offer = self._require_offer(offer_id)
         waited = (at - self.queued_at).total_seconds()
         self._accepted(str(offer_id), offer["agent_id"], at, waited)
+        if self.owner_id is not None and self.owner_id != offer["agent_id"]:
+            # The owner should know who is serving their customer, and may take it over.
+            self._owner_informed(
+                self.owner_id, offer["agent_id"], self.customer_id, self.channel, self.summary, at
+            )
         return str(offer["agent_id"])
+
+    @event("OwnerInformed")
+    def _owner_informed(
+        self,
+        owner_id: str,
+        agent_id: str,
+        customer_id: uuid.UUID | None,
+        channel: str,
+        summary: str,
+        at: datetime,
+    ) -> None:
+        pass
 
     @event("OfferAccepted")
     def _accepted(self, offer_id: str, agent_id: str, at: datetime, waited_seconds: float) -> None:
@@ -216,7 +256,7 @@ class Contact(Aggregate):
 
     @event("OfferWithdrawn")
     def _withdrawn(self, offer_id: str, agent_id: str, reason: str, at: datetime) -> None:
-        if self.offer is not None and not self.offer.get("sticky"):
+        if self.offer is not None and not self.offer.get("sticky") and not self.offer.get("stage"):
             self.tries_in_step -= 1
         self.status = "waiting"
         self.offer = None
@@ -240,6 +280,7 @@ class Contact(Aggregate):
         self.step = 0
         self.tries_in_step = 0
         self.escalation_level = 0
+        self.owner_stage = "owner" if self.owner_id else None
 
     def escalate(
         self,
@@ -333,6 +374,7 @@ class Contact(Aggregate):
         self.tries_in_step = 0
         self.escalation_level = 0
         self.sticky_to = None
+        self.owner_stage = None  # passed on on purpose: where it was sent decides
 
     def cancel(self, by: str, reason: str, at: datetime) -> str | None:
         """A supervisor closes a contact nobody should take (spam, a duplicate). Returns
@@ -491,6 +533,7 @@ class Contact(Aggregate):
         self.status = "identifying"  # as a new contact before it is queued
         self.queued_at = at
         self.sticky_to = agent_id
+        self.owner_stage = "owner" if self.owner_id else None
         self.agent_id = None
         self.tried_agents = []
         self.step = self.tries_in_step = self.escalation_level = 0

@@ -36,6 +36,7 @@ from events import (
     OfferDeclined,
     OfferExpired,
     OfferWithdrawn,
+    OwnerInformed,
     ReplyRequested,
 )
 
@@ -60,6 +61,7 @@ CONTRACTS: dict[str, type[Event]] = {
     "Contact.PendingSet": ContactPending,
     "Contact.Snoozed": ContactSnoozed,
     "Contact.Woken": ContactWoken,
+    "Contact.OwnerInformed": OwnerInformed,
     "Agent.StatusChanged": AgentStatusChanged,
     "Agent.WrapUpStarted": AgentWrapUpStarted,
     "Agent.WrapUpEnded": AgentWrapUpEnded,

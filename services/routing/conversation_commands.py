@@ -141,7 +141,13 @@ class ConversationCommands:
             )
         )
         if early is not None:
-            contact.identify(early.customer_id, early.tier, early.last_agent_id, early.language)
+            contact.identify(
+                early.customer_id,
+                early.tier,
+                early.last_agent_id,
+                early.owner_id,
+                language=early.language,
+            )
         if early is not None or not wait:
             self.dispatch.enqueue(unit, contact)
         return contact
@@ -167,7 +173,13 @@ class ConversationCommands:
         if woke and contact.agent_id is not None:
             unit.agent(contact.agent_id).resume(str(contact.id))
         if early is not None and contact.customer_id is None:
-            contact.identify(early.customer_id, early.tier, early.last_agent_id, early.language)
+            contact.identify(
+                early.customer_id,
+                early.tier,
+                early.last_agent_id,
+                early.owner_id,
+                language=early.language,
+            )
             if contact.status == "identifying" and not reopen:
                 self.dispatch.enqueue(unit, contact)
         if reopen:

@@ -18,6 +18,7 @@ from services.routing.policy import (
     Candidate,
     EscalateTo,
     OfferTo,
+    PassOver,
     Situation,
     Widen,
     explain,
@@ -67,9 +68,7 @@ class Dispatcher:
         while contact.status == "waiting" and contact.queue is not None:
             q = self.plan.by_name[contact.queue]
             candidates = self.candidates(unit, q, work_kind(contact.channel))
-            situation = Situation(
-                tuple(contact.tried_agents), contact.step, contact.tries_in_step, contact.sticky_to
-            )
+            situation = self.situation(contact, q)
             step = next_step(
                 situation,
                 q.ladder,
@@ -80,10 +79,24 @@ class Dispatcher:
                 q.supervisor,
             )
             chosen = step.agent_id if isinstance(step, OfferTo) else None
-            why = explain(candidates, contact.tried_agents, chosen, contact.step, q.strategy)
+            stage = step.stage if isinstance(step, OfferTo | PassOver) else None
+            among = situation.team if stage == "team" else (contact.owner_id or "",)
+            why = explain(
+                candidates,
+                contact.tried_agents,
+                chosen,
+                contact.step,
+                q.strategy,
+                among=among if stage else None,
+                chosen_as=step.reason if stage and isinstance(step, OfferTo) else None,
+            )
             if isinstance(step, OfferTo):
                 contact.decide("offer", step.agent_id, step.reason, why, unit.now)
-                self.offer(unit, contact, step.agent_id, step.timeout, step.sticky)
+                self.offer(unit, contact, step.agent_id, step.timeout, step.sticky, step.stage)
+            elif isinstance(step, PassOver):
+                skipped = contact.owner_id if step.stage == "owner" else None
+                contact.decide("skip", skipped, step.reason, why, unit.now)
+                contact.pass_over(step.stage, step.reason, unit.now)
             elif isinstance(step, EscalateTo):
                 contact.decide("escalate", step.person_id, step.reason, why, unit.now)
                 self.escalate(unit, contact, q, step)
@@ -95,6 +108,23 @@ class Dispatcher:
             else:
                 contact.decide("wait", None, step.reason, why, unit.now)
                 return
+
+    def situation(self, contact: Contact, q: QueuePlan) -> Situation:
+        """The contact as the policy sees it; the owner's steps only where the queue puts
+        owners first for the customer's tier."""
+        owner_due = contact.owner_stage is not None and q.owners_first_for(
+            contact.facts.get("tier")
+        )
+        owner = contact.owner_id if owner_due and contact.owner_stage == "owner" else None
+        team = self.plan.teams.get(contact.owner_id or "", ()) if owner_due else ()
+        return Situation(
+            tuple(contact.tried_agents),
+            contact.step,
+            contact.tries_in_step,
+            contact.sticky_to,
+            owner=owner,
+            team=team,
+        )
 
     def fill(self, unit: Unit, agent_id: str) -> None:
         """Offers an agent who can take more work the best-placed waiting contacts they
@@ -145,10 +175,11 @@ class Dispatcher:
         person_id: str,
         timeout: float | None,
         sticky: bool = False,
+        stage: str | None = None,
     ) -> None:
         offer_id = derived_id("offer", str(contact.id), str(contact.version))
         expires_at = unit.now + timedelta(seconds=timeout) if timeout is not None else None
-        contact.offer_to(offer_id, person_id, unit.now, expires_at, sticky)
+        contact.offer_to(offer_id, person_id, unit.now, expires_at, sticky, stage)
         unit.agent(person_id).reserve(
             str(offer_id), str(contact.id), work_kind(contact.channel), unit.now
         )

@@ -13,6 +13,8 @@ from events import derived_id
 
 
 class Identification(Aggregate):
+    owner_id: str | None = None  # recorded before account owners: none
+
     @staticmethod
     def create_id(contact_id: uuid.UUID, **_: Any) -> uuid.UUID:
         return derived_id("identification", str(contact_id))
@@ -24,10 +26,12 @@ class Identification(Aggregate):
         customer_id: uuid.UUID,
         tier: str | None,
         last_agent_id: str | None,
+        owner_id: str | None = None,
         language: str | None = None,
     ) -> None:
         self.contact_id = contact_id
         self.customer_id = customer_id
         self.tier = tier
         self.last_agent_id = last_agent_id
+        self.owner_id = owner_id
         self.language = language

@@ -9,7 +9,7 @@ from typing import Any
 
 from schemas.config import LadderStep, Person, QueueConfig, RoutingConfig, Strategy
 from schemas.rules import AGENT_FACTS, CONTACT_FACTS, Rule
-from services.routing.policy import Timeouts, with_ladder_end
+from services.routing.policy import Timeouts, team_of, with_ladder_end
 
 
 def agent_facts(person: Person) -> dict[str, Any]:
@@ -38,6 +38,12 @@ class QueuePlan:
     supervisor: str | None
     # agent id -> the first ladder step whose agents include them; absent: never offered
     reach: Mapping[str, int]
+    owner_first: bool = True
+    owner_tiers: frozenset[str] = frozenset()  # empty: every tier
+
+    def owners_first_for(self, tier: str | None) -> bool:
+        """Whether an owned customer of `tier` goes to their owner first in this queue."""
+        return self.owner_first and (not self.owner_tiers or tier in self.owner_tiers)
 
     def skill_of(self, person: Person) -> int:
         return person.skills.get(self.skill, 0) if self.skill else 0
@@ -56,6 +62,8 @@ class RoutingPlan:
         self.queues = [self._compile(q, by_name, config, default_supervisor) for q in configured]
         self.by_name = {q.name: q for q in self.queues}
         self.tier_priority = dict(config.tier_priority)
+        # Each agent's team, for the account owner's team step.
+        self.teams = {a.id: team_of(a.id, self.supervisors) for a in self.agents}
 
     def _targets(self, rule_text: str | None) -> set[str]:
         rule = Rule(rule_text or "True", AGENT_FACTS)
@@ -91,6 +99,7 @@ class RoutingPlan:
                 offer=q.offer_timeout_seconds or config.offer_timeout_seconds,
                 escalation=q.escalation_timeout_seconds or config.escalation_timeout_seconds,
                 sticky=config.sticky_timeout_seconds,
+                owner=q.owner_timeout_seconds,
             ),
             max_wait_seconds=q.max_wait_seconds or config.max_wait_seconds,
             sla_seconds=q.sla_seconds or config.sla_seconds,
@@ -100,6 +109,8 @@ class RoutingPlan:
             ),
             supervisor=q.supervisor or default_supervisor,
             reach=reach,
+            owner_first=q.owner_first,
+            owner_tiers=frozenset(q.owner_tiers),
         )
 
     def queue_for(self, facts: Mapping[str, Any]) -> QueuePlan:

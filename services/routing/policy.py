@@ -6,10 +6,10 @@ Who gets a contact next, and where it climbs when nobody takes it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from schemas.config import LadderStep, Strategy
 
@@ -64,6 +64,10 @@ class Situation:
     step: int = 0  # index into the queue's ladder
     tries_in_step: int = 0
     sticky_to: str | None = None  # the agent who served the customer last, until offered
+    # The customer's account owner, while the owner step is still to come.
+    owner: str | None = None
+    # The owner's team (their supervisor's subtree), while the team step is still to come.
+    team: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,18 @@ class OfferTo:
     timeout: float | None
     reason: str
     sticky: bool = False
+    # "owner" or "team": an offer of the account owner's steps, which are not counted
+    # against the ladder's first step (its tries stay the queue's own).
+    stage: Literal["owner", "team"] | None = None
+
+
+@dataclass(frozen=True)
+class PassOver:
+    """The account owner's step (or their team's) has nobody to offer: on to the next,
+    with the reason recorded."""
+
+    stage: Literal["owner", "team"]
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -97,7 +113,7 @@ class Wait:
     reason: str
 
 
-Step = OfferTo | EscalateTo | Widen | Wait
+Step = OfferTo | EscalateTo | Widen | Wait | PassOver
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,7 @@ class Timeouts:
     offer: float
     escalation: float
     sticky: float = 10.0
+    owner: float = 30.0
 
 
 RANKS: dict[Strategy, tuple[str, Callable[[Candidate], Any]]] = {
@@ -183,6 +200,59 @@ def climb(
     )
 
 
+def why_not_owner(owner: Candidate | None, tried: Sequence[str]) -> str | None:
+    """Why the account owner cannot be offered the contact now; None when they can. Their
+    queue membership does not matter: the customer is theirs whatever queue it reached."""
+    if owner is None:
+        return "not an agent routing knows"
+    if owner.agent_id in tried:
+        return "already offered this contact"
+    if owner.status != "available":
+        return owner.status
+    if not owner.has_capacity:
+        return "at capacity"
+    return None
+
+
+def owner_step(
+    s: Situation, candidates: Sequence[Candidate], timeouts: Timeouts, strategy: Strategy
+) -> OfferTo | PassOver | None:
+    """The steps an owned customer's contact takes before the queue's ladder: the owner,
+    then the owner's team; None once both are behind it."""
+    if s.owner is not None:
+        owner = next((c for c in candidates if c.agent_id == s.owner), None)
+        why = why_not_owner(owner, s.tried)
+        if why is None:
+            return OfferTo(s.owner, timeouts.owner, "account owner", stage="owner")
+        return PassOver("owner", f"account owner {s.owner} skipped: {why}")
+    if s.team:
+        pool = [c for c in candidates if c.agent_id in s.team and why_not_owner(c, s.tried) is None]
+        if pool:
+            best = min(pool, key=RANKS[strategy][1]).agent_id
+            reason = f"account owner's team ({RANKS[strategy][0]})"
+            return OfferTo(best, timeouts.offer, reason, stage="team")
+        return PassOver("team", "nobody free in the account owner's team")
+    return None
+
+
+def team_of(owner: str, supervisors: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The owner's team: everyone under the owner's supervisor (the owner's own subtree
+    when they have none), the owner included (the team step skips them once tried)."""
+    head = supervisors.get(owner) or owner
+
+    def under(person: str) -> bool:
+        seen: set[str] = set()
+        current: str | None = person
+        while current is not None and current not in seen:
+            if current == head:
+                return True
+            seen.add(current)
+            current = supervisors.get(current)
+        return False
+
+    return tuple(sorted(p for p in supervisors if (p != head or p == owner) and under(p)))
+
+
 def next_step(
     s: Situation,
     ladder: Sequence[LadderStep],
@@ -194,12 +264,17 @@ def next_step(
 ) -> Step:
     """What to do with a contact that is waiting (not offered, not taken).
 
-    A returning customer's last agent is offered first when they are free. Then each
+    An owned customer's contact goes to their account owner first, then the owner's team
+    (see owner_step). A returning customer's last agent is offered first when they are
+    free. Then each
     agents/overflow step offers to its agents in the queue's strategy order, each at most
     once and up to the step's `tries`; when its tries are used up, or nobody untried is
     free after at least one offer in the step, the contact climbs to the next step. The
     supervisor step offers to the supervisor of the last person offered, then theirs.
     """
+    first = owner_step(s, candidates, timeouts, strategy)
+    if first is not None:
+        return first
     if s.sticky_to is not None:
         last = next((c for c in candidates if c.agent_id == s.sticky_to), None)
         if last is not None and eligible(last, s.step, s.tried):
@@ -237,14 +312,22 @@ def explain(
     chosen: str | None,
     step: int = 0,
     strategy: Strategy = "least-busy",
+    among: Collection[str] | None = None,
+    chosen_as: str | None = None,
 ) -> list[dict[str, str]]:
     """Why each agent was or was not offered the contact, for people to read later: the
-    best-ranked by name, the others counted by verdict."""
+    best-ranked by name, the others counted by verdict. `among`: on the account owner's
+    steps, who could be offered it (the owner, or their team); `chosen_as`: why the chosen
+    one was, when not for the queue's strategy."""
     ranked = sorted(candidates, key=RANKS[strategy][1])
     verdicts = []
     for c in ranked:
         if c.agent_id == chosen:
-            verdict = f"chosen: {RANKS[strategy][0]}"
+            verdict = f"chosen: {chosen_as or RANKS[strategy][0]}"
+        elif among is not None and c.agent_id not in among:
+            verdict = "skipped: neither the account owner nor in their team"
+        elif among is not None:
+            verdict = f"skipped: {why_not_owner(c, tried) or 'ranked lower'}"
         elif c.reach is None:
             verdict = "skipped: not one of this queue's agents (skills, languages)"
         elif c.reach > step:

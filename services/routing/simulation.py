@@ -3,6 +3,10 @@
 Agents accept every offer at once (the queueing model behind Erlang C), so what is measured
 is how routing shares the agents: service level, average speed of answer, probability of
 waiting, occupancy. Abandonment is not modelled (callers are patient), so it is always 0.
+
+With an owner share, that fraction of arrivals are customers owned by one agent (agent000),
+identified as history would (CustomerIdentified with owner_id): what account owners cost
+the service level, against the same arrivals without owners.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.persistence import Tracking
 
-from events import InboundEvent, InteractionReceived, Sender, contact_id_for
+from events import (
+    CustomerIdentified,
+    InboundEvent,
+    InteractionReceived,
+    Sender,
+    contact_id_for,
+)
 from schemas.config import Person, RoutingConfig
 from services.routing.application import RoutingApplication
 
@@ -30,6 +40,7 @@ class Scenario:
     sla_seconds: float = 20.0
     hours: float = 8.0
     seed: int = 1
+    owner_share: float = 0.0  # of arrivals, owned by agent000
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,8 @@ class Outcome:
     probability_of_waiting: float
     occupancy: float
     abandonment: float = 0.0
+    owned: int = 0  # contacts of owned customers answered
+    owned_by_owner: float = 0.0  # share of those the owner answered
 
 
 class VirtualClock:
@@ -53,6 +66,9 @@ class VirtualClock:
 
 def simulate(s: Scenario) -> Outcome:
     rng = random.Random(s.seed)
+    # Its own stream: the same seed gives the same arrivals whatever the owner share.
+    owning = random.Random(s.seed + 1)
+    owner = "agent000"
     clock = VirtualClock()
     names = [f"agent{i:03d}" for i in range(s.agents)]
     app = RoutingApplication(
@@ -75,15 +91,18 @@ def simulate(s: Scenario) -> Outcome:
         t += rng.expovariate(rate)
 
     arrived: dict[uuid.UUID, float] = {}
+    owned: set[uuid.UUID] = set()
+    by_owner = 0
     waits: list[float] = []
     busy_seconds = 0.0
 
     def take_offers(now: float) -> None:
-        nonlocal busy_seconds
+        nonlocal busy_seconds, by_owner
         for name in names:
             for offer in app.offers_for(name):
                 contact = app.accept(offer.offer_id)
                 waits.append(now - arrived[contact.contact_id])
+                by_owner += name == owner and contact.contact_id in owned
                 handle = rng.expovariate(1.0 / s.mean_handle_seconds)
                 busy_seconds += min(handle, max(0.0, horizon - now))
                 heapq.heappush(events, (now + handle, next(order), "done", contact.contact_id))
@@ -100,7 +119,11 @@ def simulate(s: Scenario) -> Outcome:
                 external_id=str(n),
                 sender=Sender(),
             )
-            arrived[contact_id_for(interaction.interaction_id)] = at
+            contact_id = contact_id_for(interaction.interaction_id)
+            arrived[contact_id] = at
+            if owning.random() < s.owner_share:
+                owned.add(contact_id)
+                app.identified(owned_customer(interaction, owner), Tracking("sim-history", n))
             app.receive(interaction, Tracking("sim", n))
         else:
             assert isinstance(data, uuid.UUID)
@@ -114,6 +137,21 @@ def simulate(s: Scenario) -> Outcome:
         average_speed_of_answer=sum(waits) / answered if answered else 0.0,
         probability_of_waiting=sum(w > 0 for w in waits) / answered if answered else 0.0,
         occupancy=busy_seconds / (s.agents * horizon),
+        owned=len(owned),
+        owned_by_owner=by_owner / len(owned) if owned else 0.0,
+    )
+
+
+def owned_customer(interaction: InteractionReceived, owner: str) -> CustomerIdentified:
+    """What history says of an owned customer's interaction (before routing opens it)."""
+    contact_id = contact_id_for(interaction.interaction_id)
+    return CustomerIdentified(
+        customer_id=uuid.uuid5(contact_id, "customer"),
+        interaction_id=interaction.interaction_id,
+        contact_id=contact_id,
+        identities=[],
+        is_new_customer=False,
+        owner_id=owner,
     )
 
 

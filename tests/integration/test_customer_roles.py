@@ -1,5 +1,5 @@
 """Who may do what to a customer: reading takes staff or an integrator; notes and tags,
-staff; tier, merges and suggestions, a supervisor; erasure, an admin."""
+staff; tier, owner, merges and suggestions, a supervisor; erasure, an admin."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ async def test_each_customer_route_refuses_who_may_not_use_it(stack: Stack) -> N
         ("POST", f"{base}/tags", {"tag": "t"}),
         ("DELETE", f"{base}/tags/t", None),
         ("PUT", f"{base}/tier", {"tier": "vip"}),
+        ("PUT", f"{base}/owner", {"agent_id": "alice"}),
+        ("PUT", f"{base}/organization/owner", {"agent_id": "alice"}),
         ("POST", f"{base}/merge", {"with": other}),
         ("POST", f"{base}/unmerge", {}),
         ("GET", "/api/customers/merge-suggestions", None),
@@ -56,8 +58,8 @@ async def test_each_customer_route_refuses_who_may_not_use_it(stack: Stack) -> N
     reads, staff_writes, supervisors, admins = (
         routes[:2],
         routes[2:7],
-        routes[7:13],
-        routes[13:],
+        routes[7:15],
+        routes[15:],
     )
     refused = {
         "integrator": (integrator, staff_writes + supervisors + admins),
@@ -81,6 +83,10 @@ async def test_each_customer_route_refuses_who_may_not_use_it(stack: Stack) -> N
         r = await sam.put(f"{base}/tier", json={"tier": "gold"})
         assert r.status_code == 400 and "tier" in r.text
         assert (await sam.put(f"{base}/tier", json={"tier": "vip"})).json()["tier"] == "vip"
+        r = await sam.put(f"{base}/owner", json={"agent_id": "sam"})  # not an agent
+        assert r.status_code == 400 and "agent_id" in r.text
+        r = await sam.put(f"{base}/organization/owner", json={"agent_id": "alice"})
+        assert r.status_code == 409 and "no organization" in r.text
         assert (await sam.post(f"{base}/merge", json={"with": other})).status_code == 404
         assert (await sam.post(f"{base}/unmerge", json={})).status_code == 409
         assert (await sam.post(f"{suggestion}/confirm")).status_code == 404

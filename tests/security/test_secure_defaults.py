@@ -62,10 +62,18 @@ def test_short_placeholder_and_unverified_are_refused_and_real_ones_pass() -> No
     assert problems == ["channels.twilio.verify_signatures = false: anyone could post calls"]
 
 
-def test_inbound_smtp_beyond_loopback_counts_too() -> None:
+def test_inbound_smtp_beyond_loopback_counts_too_and_needs_its_mailboxes() -> None:
     email = EmailChannel(host="0.0.0.0")
     config = DEMO.model_copy(update={"channels": DEMO.channels.model_copy(update={"email": email})})
     assert listening_beyond_loopback(Settings(http_host="127.0.0.1"), config) == ["SMTP on 0.0.0.0"]
+    exposed = Settings(http_host="0.0.0.0", session_secret=GOOD_SECRET)
+    real = real_config()
+    open_relay = real.model_copy(
+        update={"channels": real.channels.model_copy(update={"email": email})}
+    )
+    assert [p.split(" ")[0] for p in known_secrets(exposed, open_relay)] == [
+        "channels.email.mailboxes"
+    ]
 
 
 def test_switchboard_up_on_every_address_with_the_demo_config_refuses_to_start(

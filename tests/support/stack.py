@@ -18,6 +18,7 @@ from schemas.config import (
     ChannelsConfig,
     EmailChannel,
     FormConfig,
+    IngestConfig,
     Person,
     RoutingConfig,
     SwitchboardConfig,
@@ -50,6 +51,7 @@ CONSUMERS = {
         "history-routing",
         "notifier-escalations",
         "notifier-flags",
+        "notifier-owners",
         "ingest-replies",
     ],
     "TIMERS": [
@@ -77,8 +79,13 @@ def stack_config(
             heartbeat_timeout_seconds=heartbeat_timeout,
         ),
         forms=[FormConfig(id="contact-us")],
+        # Every form a test posts comes from 127.0.0.1: the per-address limit is tested on
+        # its own (tests/security), not in every scenario.
+        ingest=IngestConfig(form_burst=100_000, form_per_hour=1e9),
         # Tests that want inbound e-mail turn it on with a free port.
-        channels=ChannelsConfig(email=EmailChannel(enabled=False)),
+        channels=ChannelsConfig(
+            email=EmailChannel(enabled=False, mailboxes=["support@shop.example"])
+        ),
         auth=test_auth(),
         people=[
             # One contact at a time keeps these scenarios' offers predictable; capacity

@@ -3,6 +3,8 @@ another try (the server was away) or final (it refused the address)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -11,6 +13,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from schemas.config import TwilioConfig
 from services.notifier.notification import Notification
+from switchboard.rate_limit import RateLimit
 from switchboard.smtp import Mailer
 from switchboard.twilio_rest import close_twilio_client, twilio_client, worth_retrying
 
@@ -62,13 +65,21 @@ class EmailSender:
 class SmsSender:
     channel = "sms"
 
-    def __init__(self, config: TwilioConfig) -> None:
+    def __init__(
+        self, config: TwilioConfig, per_hour: int = 20, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if not config.from_number:
             raise ValueError("channels.twilio.from_number is needed to send SMS")
         self.from_number = config.from_number
         self.client = twilio_client(config)
+        # Per number: a storm of escalations must not become a storm of paid SMS at night.
+        self.cap = RateLimit(per_hour, per_hour, clock)
 
     async def send(self, notification: Notification) -> str | None:
+        if self.cap.take(notification.address) is not None:
+            raise DeliveryFailed(
+                f"hourly SMS cap ({self.cap.burst}) reached for this number", retry=False
+            )
         try:
             message = await self.client.messages.create_async(
                 to=notification.address, from_=self.from_number, body=notification.body

@@ -27,10 +27,17 @@ export function cardOf(customer) {
     fact(t("customer.organization"), customer.organization && customer.organization.name),
     fact(t("customer.reason"), customer.reason),
     fact(t("customer.tier"), customer.tier, "tier"),
+    fact(t("customer.owner"), ownerOf(customer), "owner"),
     fact(t("customer.tags"), (customer.tags || []).join(", "), "tags"),
     fact(t("customer.served_by"), last),
     fact(t("customer.notes"), notesOf(customer), "notes"),
   );
+}
+
+// An owner inherited from the customer's organization says so.
+function ownerOf(customer) {
+  if (!customer.owner_id) return null;
+  return customer.owner_via === "organization" ? t("customer.owner_via_organization", { owner: customer.owner_id }) : customer.owner_id;
 }
 
 function notesOf(customer) {

@@ -3,6 +3,7 @@
 import { api, connect, currentSession, el, say, secondsLeft, show, signOut, time, wireSignIn } from "/ui/common.js";
 import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
+import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
@@ -26,6 +27,7 @@ async function start(session) {
     message: onMessage,
     status: (data) => ($("status-select").value = data.status),
     wrapup: resync,
+    owner: (push) => onOwnerNotice(push, state.me),
   });
   beat = window.setInterval(heartbeat, HEARTBEAT_MS);
   await heartbeat();
@@ -62,6 +64,7 @@ async function resync() {
   state.offers = new Map(offers.map((o) => [o.offer_id, o]));
   await renderOffers();
   await loadContacts();
+  await loadAccounts(state.me);
 }
 
 async function onOffer(push) {
@@ -256,6 +259,7 @@ async function openContact(contactId) {
     customer ? cardOf(customer) : el("p", { class: "muted" }, t("customer.not_identified")),
     otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
+    ownerTools(contact, customer, state.me, resync),
   ];
   // replaceChildren would write a null as the text "null".
   $("work-card").replaceChildren(...parts.filter(Boolean));
