@@ -14,7 +14,7 @@ class CustomerIdentified(Event):
     """Who sent an interaction, and what routing needs to know of them at that moment."""
 
     subject: ClassVar[str] = f"{PREFIX}.CustomerIdentified"
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4
     customer_id: uuid.UUID
     interaction_id: uuid.UUID
     contact_id: uuid.UUID
@@ -26,6 +26,9 @@ class CustomerIdentified(Event):
     last_agent_id: str | None = None
     # v3: the customer's account owner (an agent id): their contacts go to the owner first.
     owner_id: str | None = None
+    # v4: the customer's language: this interaction's, else the last one known. Routing
+    # takes it for a contact whose own language is unknown (too short to detect).
+    language: str | None = None
 
 
 class CustomerErased(Event):

@@ -33,6 +33,8 @@ class SessionView(BaseModel):
     user: str
     role: str
     token: str | None = Field(default=None, description="only when signing in")
+    locale: str | None = Field(default=None, description="the person's page language")
+    time_zone: str | None = Field(default=None, description="IANA zone their times show in")
 
 
 class IngestAccepted(BaseModel):
@@ -100,6 +102,10 @@ class ContactView(BaseModel):
         default=None, description="the same thread's previous contact, if any"
     )
     reopened: int = Field(default=0, description="times the customer reopened it")
+    language: str | None = Field(
+        default=None, description="what routing matched: the channel's, detected or the customer's"
+    )
+    language_confidence: float | None = Field(default=None, description="when it was detected")
 
 
 class MessageView(BaseModel):

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
 from schemas.rules import agent_rule, contact_rule
 
 Role = Literal["agent", "supervisor"]
@@ -46,6 +47,10 @@ class Person(BaseModel):
     # How the notifier tells them of escalations and flags: the live desk, e-mail (to
     # `email`), SMS (to `phone`, through channels.twilio).
     notify: list[NotifyChannel] = Field(default_factory=lambda: list(NOTIFY_DEFAULT))
+    # The desk's and console's language (en, ru, tr; unset: the browser's) and the IANA
+    # time zone their times show in (unset: the browser's).
+    locale: LanguageTag | None = None
+    time_zone: Annotated[str | None, AfterValidator(known_time_zone)] = None
 
     @field_validator("capacity")
     @classmethod
@@ -254,6 +259,8 @@ class FormConfig(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     name: str = ""
+    region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")  # unset: ingest's
+    language: LanguageTag | None = None  # the form page's; a submission's own `language` wins
 
 
 class IngestConfig(BaseModel):
@@ -305,6 +312,8 @@ class TwilioConfig(BaseModel):
     callback_digit: str = Field(default="1", pattern=r"^[0-9*#]$")
     callback_attempts: int = Field(default=3, ge=1, le=10)
     callback_retry_seconds: float = Field(default=120, gt=0)
+    # Per business number: the default region of who reaches it, and its language.
+    numbers: list[BusinessNumber] = Field(default_factory=list)
 
 
 class TelegramBot(BaseModel):
@@ -480,6 +489,7 @@ class SwitchboardConfig(BaseModel):
     auth: AuthConfig = AuthConfig()
     notifier: NotifierConfig = NotifierConfig()
     history: HistoryConfig = HistoryConfig()
+    languages: LanguagesConfig = LanguagesConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

@@ -50,11 +50,11 @@ def session_router(auth: Authenticator) -> APIRouter:
             secure=secure,
             path="/",
         )
-        return SessionView(user=principal.id, role=principal.role, token=token)
+        return _view(auth, principal, token)
 
     @router.get("", response_model=SessionView)
     async def who(principal: Principal = signed_in) -> SessionView:
-        return SessionView(user=principal.id, role=principal.role)
+        return _view(auth, principal)
 
     @router.delete("", status_code=204)
     async def sign_out(request: Request, response: Response) -> None:
@@ -67,3 +67,16 @@ def session_router(auth: Authenticator) -> APIRouter:
         response.delete_cookie(SECURE_SESSION_COOKIE, path="/", secure=True)
 
     return router
+
+
+def _view(auth: Authenticator, principal: Principal, token: str | None = None) -> SessionView:
+    """Who is signed in, with the language and time zone their pages use (an API token's
+    principal has neither: its pages follow the browser)."""
+    person = next((p for p in auth.config.people if p.id == principal.id), None)
+    return SessionView(
+        user=principal.id,
+        role=principal.role,
+        token=token,
+        locale=person.locale if person else None,
+        time_zone=person.time_zone if person else None,
+    )

@@ -32,4 +32,5 @@ def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None
         tier=getattr(domain_event, "tier", None),
         last_agent_id=getattr(domain_event, "last_agent_id", None),
         owner_id=getattr(domain_event, "owner_id", None),
+        language=getattr(domain_event, "customer_language", None),
     )

@@ -33,6 +33,8 @@ class Customer(Aggregate):
         self.organization: dict[str, Any] | None = None
         self.reason: str | None = None
         self.tier: str | None = None
+        # The language of their latest interaction that had one (given or detected).
+        self.language: str | None = None
         self.tags: list[str] = []
         self.notes: dict[str, dict[str, Any]] = {}
         self.taken: list[dict[str, Any]] = []  # accepted offers, oldest first
@@ -63,9 +65,15 @@ class Customer(Aggregate):
         tier: str | None = None,
         last_agent_id: str | None = None,
         owner_id: str | None = None,
+        # This interaction's language, and the customer's as routing is told it: this one's,
+        # else the one last known (a short "ok" from a Russian customer is still Russian).
+        language: str | None = None,
+        customer_language: str | None = None,
     ) -> None:
         if reason:
             self.reason = reason
+        if language:
+            self.language = language
 
     @event("ContactEventRecorded")
     def record_contact_event(
@@ -158,6 +166,7 @@ class Customer(Aggregate):
         """Stored in the clear (it holds no personal data): the trace that erasure happened."""
         self.identities = []
         self.name = self.organization = self.reason = self.tier = self.owner_id = None
+        self.language = None
         self.tags, self.notes, self.taken = [], {}, []
         self.erased = True
 

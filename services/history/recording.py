@@ -79,6 +79,10 @@ class RecordingCommands(HistoryCore):
             tier=shown.tier,
             last_agent_id=last_agent(group),
             owner_id=owner_of(group) or self.organization_owner(group),
+            language=interaction.attributes.get("language"),
+            customer_language=interaction.attributes.get("language")
+            or getattr(shown, "language", None)
+            or getattr(customer, "language", None),
         )
         link = ContactLink(contact_id=contact_id, customer_id=customer.id)
         self.commit(customer, link, *loaded.changed(), *new, tracking=tracking)

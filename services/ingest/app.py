@@ -11,6 +11,7 @@ from services.ingest.api import ingest_router
 from services.ingest.discourse_sender import DiscourseSender
 from services.ingest.email_reply import EmailReplySender
 from services.ingest.email_server import InboundMailHandler, RawStore, serve_smtp
+from services.ingest.language import LanguageTagger
 from services.ingest.meta_sender import MetaSender
 from services.ingest.registry import load_adapters
 from services.ingest.replies import ReplyDispatcher, ReplySender
@@ -34,7 +35,10 @@ def build_ingest(
     js: JetStreamContext,
     auth: Authenticator,
 ) -> Service:
-    publisher = InboundPublisher(js)
+    language = None
+    if config.languages.detection.enabled:
+        language = LanguageTagger(config.languages.detection)
+    publisher = InboundPublisher(js, language=language)
     adapters, failed = load_adapters(config)
     router = ingest_router(config, publisher, adapters, settings.public_url)
     senders: list[ReplySender] = [a for a in adapters if isinstance(a, ReplySender)]
@@ -70,18 +74,26 @@ def build_ingest(
         await js.account_info()
         if failed:
             return "degraded: " + "; ".join(f"adapter {n}: {e}" for n, e in failed.items())
+        detection = "" if language is None else ", language detection "
+        if language is not None:
+            # Untagged while loading; the counts say how often it helps and how it fails.
+            detection += f"ready: {language.counts()}" if language.ready else "loading"
         trouble = voice.health() if voice is not None else None
         if trouble:
-            return f"ok ({trouble})"  # visible; webhooks still work, calls are re-offered
-        return f"ok ({len(adapters)} adapters, {publisher.published} accepted)"
+            return f"ok ({trouble}{detection})"  # visible; webhooks still work, calls re-offered
+        return f"ok ({len(adapters)} adapters, {publisher.published} accepted{detection})"
 
     async def aclose() -> None:
         if twilio is not None:
             await twilio.close()
         if voice is not None:
             await voice.close()
+        if language is not None:
+            language.close()
 
     loops = []
+    if language is not None:
+        loops.append(language.load)  # seconds of model loading, off the event loop
     email = config.channels.email
     if settings.smtp_listen_host:
         email = email.model_copy(update={"host": settings.smtp_listen_host})

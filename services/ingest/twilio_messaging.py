@@ -11,6 +11,7 @@ from events.interactions import InboundMessage
 from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_phone
 from services.ingest.adapter import InboundRequest
+from services.ingest.endpoints import language_of_number, region_of_number
 from services.ingest.twilio_signature import TwilioAdapterBase, required, twilio_fields
 from switchboard.errors import BadInput
 
@@ -36,9 +37,8 @@ class TwilioMessagingAdapter(TwilioAdapterBase):
         sender = required(fields, "From")
         channel = "whatsapp" if sender.startswith(WHATSAPP) else "sms"
         try:
-            phone = normalize_phone(
-                sender.removeprefix(WHATSAPP), self.config.ingest.default_region
-            )
+            region = region_of_number(self.config, fields.get("To"))
+            phone = normalize_phone(sender.removeprefix(WHATSAPP), region)
         except InvalidIdentity as exc:
             raise BadInput.field("From", str(exc)) from None
         try:
@@ -55,6 +55,9 @@ class TwilioMessagingAdapter(TwilioAdapterBase):
             for i in range(media_count)
         ]
         to = str(fields.get("To") or "")
+        attributes = {"To": to} if to else {}
+        if language := language_of_number(self.config, to):
+            attributes["language"] = language  # the number's: no detection needed
         return [
             InteractionReceived(
                 interaction_id=InboundEvent.id_for(channel, required(fields, "AccountSid"), sid),
@@ -68,7 +71,7 @@ class TwilioMessagingAdapter(TwilioAdapterBase):
                 ),
                 text=str(fields.get("Body") or ""),
                 attachments=attachments,
-                attributes={"To": to} if to else {},
+                attributes=attributes,
                 # One conversation per customer and business number.
                 conversation_key=f"{channel}:{to}:{phone}",
             )

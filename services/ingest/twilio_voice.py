@@ -11,6 +11,7 @@ from events import InboundEvent, InteractionReceived, InteractionUpdated, Sender
 from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_phone
 from services.ingest.adapter import Accepted, InboundRequest, Reply
+from services.ingest.endpoints import language_of_number, region_of_number, voice_greeting
 from services.ingest.twilio_signature import TwilioAdapterBase, required, twilio_fields
 from switchboard.errors import BadInput
 
@@ -52,7 +53,7 @@ class TwilioVoiceAdapter(TwilioAdapterBase):
         phone = None
         if caller.lower() not in WITHHELD:
             try:
-                phone = normalize_phone(caller, self.config.ingest.default_region)
+                phone = normalize_phone(caller, region_of_number(self.config, fields.get("To")))
             except InvalidIdentity as exc:
                 raise BadInput.field("From", str(exc)) from None
         attributes = {
@@ -62,6 +63,9 @@ class TwilioVoiceAdapter(TwilioAdapterBase):
         }
         if phone is None:
             attributes["caller"] = caller or "withheld"
+        # A call has no text to detect from: the number's language, if it has one.
+        if language := language_of_number(self.config, fields.get("To")):
+            attributes["language"] = language
         return [
             InteractionReceived(
                 interaction_id=InboundEvent.id_for("voice", source, sid),
@@ -78,7 +82,8 @@ class TwilioVoiceAdapter(TwilioAdapterBase):
     def reply(self, request: InboundRequest, accepted: Sequence[Accepted]) -> Reply:
         assert self.twilio is not None
         response = VoiceResponse()
-        response.say(self.twilio.greeting)
+        greeting, language = voice_greeting(self.config, request.fields().get("To"))
+        response.say(greeting, language=language)
         # The wait loop (services/voice/ivr.py) plays the hold music and offers a callback.
         response.enqueue(self.twilio.queue_name, wait_url=WAIT_PATH)
         return Reply(str(response).encode(), media_type="application/xml", status=200)

@@ -15,6 +15,7 @@ from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
 from schemas.webform import HONEYPOT_FIELD, WebFormSubmission
 from services.ingest.adapter import Accepted, InboundRequest, Reply, interaction_reply
+from services.ingest.endpoints import language_of_form, region_of_form
 from switchboard.errors import BadInput, UnknownSource
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,10 @@ class WebFormAdapter:
 
     def parse(self, request: InboundRequest) -> Sequence[InboundEvent]:
         fields = request.fields()
-        submission = parse_submission(fields, self.config.ingest.default_region)
+        form_id = request.path_params["form_id"]
+        submission = parse_submission(fields, region_of_form(self.config, form_id))
+        if submission.language is None and (language := language_of_form(self.config, form_id)):
+            submission = submission.model_copy(update={"language": language})
         if str(fields.get(HONEYPOT_FIELD) or "").strip():
             log.info("web form %s: honeypot filled, dropped", request.path_params["form_id"])
             self.dropped_by_honeypot += 1
@@ -102,7 +106,8 @@ class WebFormAdapter:
             [first] = accepted
             return interaction_reply(first.event, first.duplicate)
         # A bot gets the answer a person would, so it learns nothing from it.
-        submission = parse_submission(request.fields(), self.config.ingest.default_region)
+        region = region_of_form(self.config, request.path_params["form_id"])
+        submission = parse_submission(request.fields(), region)
         return interaction_reply(to_interaction(request.path_params["form_id"], submission), False)
 
 

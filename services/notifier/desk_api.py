@@ -19,6 +19,7 @@ TYPES = {
     ".html": "text/html",
     ".css": "text/css",
     ".js": "text/javascript",
+    ".json": "application/json",  # the pages' message catalogs
     ".svg": "image/svg+xml",
 }
 # Pages load only what they ship: no inline script, nothing from elsewhere.

@@ -6,10 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from events import ContactEscalated, ContactFlagged, Event, OwnerInformed
 from schemas.config import Person
+from schemas.languages import fallback_chain
 
 E = TypeVar("E", bound=Event)
 
@@ -42,41 +45,120 @@ def _sms(headline: str, summary: str, link: str) -> str:
     return f"{headline}: “{_short(summary, max(room, 20))}” {link}"
 
 
+# The words of each message, per language; a person's `locale` picks them down its fallback
+# chain (pt-BR -> pt -> en). Channel names, queue names and reasons stay as routing gave them.
+WORDING: dict[str, dict[str, str]] = {
+    "en": {
+        "came_from": " from {agent}",
+        "in_queue": " in queue {queue}",
+        "overflow_subject": "Overflow{in_queue}: {channel} contact",
+        "overflow_what": "A {channel} contact{in_queue} overflowed: more agents may now take it.",
+        "escalation_subject": "Escalation level {level}: {channel} contact",
+        "escalation_what": "A {channel} contact{in_queue} was escalated to you{came_from}.",
+        "hello": "Hello {name},",
+        "reason": "Reason: {reason}",
+        "customer_wrote": "Customer wrote: {summary}",
+        "contact": "Contact: {url}",
+        "escalated_at": "Escalated at: {at}",
+        "open_it": "Open it: {link}",
+        "flag_subject": "{agent} cannot be reached: a {channel} contact",
+        "flag_what": "{agent} has a {channel} contact and can no longer be reached ({reason}).",
+        "flag_short": "{agent} unreachable",
+    },
+    "ru": {
+        "came_from": " от {agent}",
+        "in_queue": " в очереди {queue}",
+        "overflow_subject": "Переполнение{in_queue}: обращение {channel}",
+        "overflow_what": "Обращение {channel}{in_queue} переполнило очередь: "
+        "его теперь могут взять другие операторы.",
+        "escalation_subject": "Эскалация, уровень {level}: обращение {channel}",
+        "escalation_what": "Обращение {channel}{in_queue} передано вам{came_from}.",
+        "hello": "Здравствуйте, {name}!",
+        "reason": "Причина: {reason}",
+        "customer_wrote": "Клиент написал: {summary}",
+        "contact": "Обращение: {url}",
+        "escalated_at": "Эскалировано: {at}",
+        "open_it": "Открыть: {link}",
+        "flag_subject": "{agent} недоступен: обращение {channel}",
+        "flag_what": "У {agent} обращение {channel}, но с ним больше нет связи ({reason}).",
+        "flag_short": "{agent} недоступен",
+    },
+    "tr": {
+        "came_from": " ({agent} tarafından)",
+        "in_queue": " ({queue} kuyruğunda)",
+        "overflow_subject": "Taşma{in_queue}: {channel} görüşmesi",
+        "overflow_what": "Bir {channel} görüşmesi{in_queue} taştı: artık başka temsilciler "
+        "de alabilir.",
+        "escalation_subject": "Aktarım seviye {level}: {channel} görüşmesi",
+        "escalation_what": "Bir {channel} görüşmesi{in_queue} size aktarıldı{came_from}.",
+        "hello": "Merhaba {name},",
+        "reason": "Neden: {reason}",
+        "customer_wrote": "Müşterinin yazdığı: {summary}",
+        "contact": "Görüşme: {url}",
+        "escalated_at": "Aktarılma zamanı: {at}",
+        "open_it": "Açmak için: {link}",
+        "flag_subject": "{agent} ulaşılamıyor: bir {channel} görüşmesi",
+        "flag_what": "{agent} bir {channel} görüşmesinde ve artık ulaşılamıyor ({reason}).",
+        "flag_short": "{agent} ulaşılamıyor",
+    },
+}
+
+
+def wording(person: Person) -> Callable[..., str]:
+    """The person's words: word("hello", name=...)."""
+    lang = next(c for c in [*fallback_chain(person.locale, "en"), "en"] if c in WORDING)
+    words = WORDING[lang]
+    return lambda key, **values: words[key].format(**values)
+
+
+def contact_url(contact_id: uuid.UUID, base: str) -> str:
+    return f"{base.rstrip('/')}/api/contacts/{contact_id}"
+
+
+def when(at: datetime, person: Person) -> str:
+    """In the person's time zone when they have one, else UTC, with the zone named."""
+    local = at.astimezone(ZoneInfo(person.time_zone) if person.time_zone else UTC)
+    return f"{local:%Y-%m-%d %H:%M:%S} {person.time_zone or 'UTC'}"
+
+
 def escalation_message(event: ContactEscalated, person: Person, link_base: str) -> Message:
+    word = wording(person)
     link = link_for(person, event.contact_id, link_base)
-    came_from = f" from {event.from_agent_id}" if event.from_agent_id else ""
-    in_queue = f" in queue {event.queue}" if event.queue else ""
+    came_from = word("came_from", agent=event.from_agent_id) if event.from_agent_id else ""
+    in_queue = word("in_queue", queue=event.queue) if event.queue else ""
+    facts = {"channel": event.channel, "in_queue": in_queue, "came_from": came_from}
     if event.step == "overflow":
-        subject = f"Overflow{in_queue}: {event.channel} contact"
-        what = f"A {event.channel} contact{in_queue} overflowed: more agents may now take it."
+        subject = word("overflow_subject", **facts)
+        what = word("overflow_what", **facts)
     else:
-        subject = f"Escalation level {event.level}: {event.channel} contact"
-        what = f"A {event.channel} contact{in_queue} was escalated to you{came_from}."
+        subject = word("escalation_subject", level=event.level, **facts)
+        what = word("escalation_what", **facts)
     body = (
-        f"Hello {person.name},\n\n"
+        f"{word('hello', name=person.name)}\n\n"
         f"{what}\n"
-        f"Reason: {event.reason}\n"
-        f"Customer wrote: {event.summary}\n"
-        f"Contact: {link_base.rstrip('/')}/api/contacts/{event.contact_id}\n"
-        f"Escalated at: {event.occurred_at:%Y-%m-%d %H:%M:%S} UTC\n\n"
-        f"Open it: {link}\n"
+        f"{word('reason', reason=event.reason)}\n"
+        f"{word('customer_wrote', summary=event.summary)}\n"
+        f"{word('contact', url=contact_url(event.contact_id, link_base))}\n"
+        f"{word('escalated_at', at=when(event.occurred_at, person))}\n\n"
+        f"{word('open_it', link=link)}\n"
     )
     short = _sms(f"Switchboard: {subject}", event.summary, link)
     return Message(f"[Switchboard] {subject}", body, short)
 
 
 def flagged_message(event: ContactFlagged, person: Person, link_base: str) -> Message:
+    word = wording(person)
     link = link_for(person, event.contact_id, link_base)
-    subject = f"{event.agent_id} cannot be reached: a {event.channel} contact"
+    facts = {"agent": event.agent_id, "channel": event.channel}
+    subject = word("flag_subject", **facts)
     body = (
-        f"Hello {person.name},\n\n"
-        f"{event.agent_id} has a {event.channel} contact and can no longer be reached "
-        f"({event.reason}).\n"
-        f"Customer wrote: {event.summary}\n"
-        f"Contact: {link_base.rstrip('/')}/api/contacts/{event.contact_id}\n\n"
-        f"Open it: {link}\n"
+        f"{word('hello', name=person.name)}\n\n"
+        f"{word('flag_what', reason=event.reason, **facts)}\n"
+        f"{word('customer_wrote', summary=event.summary)}\n"
+        f"{word('contact', url=contact_url(event.contact_id, link_base))}\n\n"
+        f"{word('open_it', link=link)}\n"
     )
-    short = _sms(f"Switchboard: {event.agent_id} unreachable", event.summary, link)
+    short = _sms(f"Switchboard: {word('flag_short', **facts)}", event.summary, link)
     return Message(f"[Switchboard] {subject}", body, short)
 
 

@@ -134,14 +134,23 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
                 key = Identification.create_id(event.contact_id)
                 if unit.get(Identification, key) is None:
                     unit.add(
-                        Identification(event.contact_id, event.customer_id, event.tier, last, owner)
+                        Identification(
+                            event.contact_id,
+                            event.customer_id,
+                            event.tier,
+                            last,
+                            owner,
+                            language=event.language,
+                        )
                     )
                 linked = event.contact_id
             else:
                 linked = contact.id
                 if contact.customer_id is None:
                     was_identifying = contact.status == "identifying"
-                    contact.identify(event.customer_id, event.tier, last, owner)
+                    contact.identify(
+                        event.customer_id, event.tier, last, owner, language=event.language
+                    )
                     if was_identifying:
                         self.dispatch.enqueue(unit, contact)
         # Whose contact this is, beside its key: erasing the customer finds it there.

@@ -99,10 +99,14 @@ class Contact(Aggregate):
         tier: str | None,
         last_agent_id: str | None,
         owner_id: str | None = None,
+        language: str | None = None,
     ) -> None:
         self.customer_id = customer_id
         self.facts = {**self.facts, "tier": tier}
         self.owner_id = owner_id
+        if language and not self.facts.get("language"):
+            # The message did not say (too short to detect): the customer's known language.
+            self.facts = {**self.facts, "language": language}
         if self.status == "identifying":
             self.sticky_to = last_agent_id
             self.owner_stage = "owner" if owner_id else None

@@ -147,7 +147,13 @@ class ConversationCommands:
             )
         )
         if early is not None:
-            contact.identify(early.customer_id, early.tier, early.last_agent_id, early.owner_id)
+            contact.identify(
+                early.customer_id,
+                early.tier,
+                early.last_agent_id,
+                early.owner_id,
+                language=early.language,
+            )
         if self.voice.scheduled_callback(unit, contact):
             pass  # a callback asked for later waits for its time, out of the queue
         elif early is not None or not wait:
@@ -175,7 +181,13 @@ class ConversationCommands:
         if woke and contact.agent_id is not None:
             unit.agent(contact.agent_id).resume(str(contact.id))
         if early is not None and contact.customer_id is None:
-            contact.identify(early.customer_id, early.tier, early.last_agent_id, early.owner_id)
+            contact.identify(
+                early.customer_id,
+                early.tier,
+                early.last_agent_id,
+                early.owner_id,
+                language=early.language,
+            )
             if contact.status == "identifying" and not reopen:
                 self.dispatch.enqueue(unit, contact)
         if reopen:

@@ -27,9 +27,11 @@ class Identification(Aggregate):
         tier: str | None,
         last_agent_id: str | None,
         owner_id: str | None = None,
+        language: str | None = None,
     ) -> None:
         self.contact_id = contact_id
         self.customer_id = customer_id
         self.tier = tier
         self.last_agent_id = last_agent_id
         self.owner_id = owner_id
+        self.language = language

@@ -47,7 +47,19 @@ def contact_view(contact: Contact) -> ContactView:
         resolve_at=contact.resolve_at,
         follows=contact.follows,
         reopened=contact.reopened,
+        **language_of(contact),
     )
+
+
+def language_of(contact: Contact) -> dict[str, Any]:
+    language = contact.facts.get("language")
+    attributes = contact.facts.get("attributes") or {}
+    detected = attributes.get("language") == language and "language_confidence" in attributes
+    try:
+        confidence = float(attributes["language_confidence"]) if detected else None
+    except ValueError:
+        confidence = None
+    return {"language": language, "language_confidence": confidence}
 
 
 def message_view(e: Any, contact: Contact) -> MessageView:

@@ -35,10 +35,11 @@ class Pages:
     errors: list[str] = field(default_factory=list)
     contexts: list[BrowserContext] = field(default_factory=list)
 
-    async def open(self, path: str) -> Page:
-        """A page in a fresh context: its own cookies, as a separate person's browser."""
+    async def open(self, path: str, locale: str = "en-US") -> Page:
+        """A page in a fresh context: its own cookies, as a separate person's browser
+        (whose languages are `locale`)."""
         context = await self.browser.new_context(
-            base_url=self.base_url, viewport={"width": 1280, "height": 860}
+            base_url=self.base_url, viewport={"width": 1280, "height": 860}, locale=locale
         )
         self.contexts.append(context)
         page = await context.new_page()

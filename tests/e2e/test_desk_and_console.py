@@ -123,7 +123,7 @@ async def test_agent_takes_a_contact_and_a_lapsed_offer_escalates(
         await expect(escalation).to_have_count(1, timeout=LIVE)
         await expect(escalation).to_contain_text("Please call me back")
         await expect(console.locator(".queue .agents-by-status")).to_have_text(
-            "away 1, not_responding 1"
+            "away 1, not responding 1"
         )
         await console.screenshot(path=SCREENSHOTS / "console-escalation.png", full_page=True)
         # alice's reply went to ana by e-mail (she wrote through the web form); sam's

@@ -23,7 +23,9 @@ SCHEMA = [
     "ON {timeline_entries} (customer_id, channel, position)",
     "CREATE INDEX IF NOT EXISTS timeline_by_recorded_at ON {timeline_entries} (recorded_at)",
     "CREATE TABLE IF NOT EXISTS {customer_index} (customer_id uuid PRIMARY KEY, name text, "
-    "organization text)",
+    "organization text, name_folded text, organization_folded text)",
+    "ALTER TABLE {customer_index} ADD COLUMN IF NOT EXISTS name_folded text",
+    "ALTER TABLE {customer_index} ADD COLUMN IF NOT EXISTS organization_folded text",
     "CREATE TABLE IF NOT EXISTS {customer_links} (absorbed_id uuid NOT NULL, "
     "survivor_id uuid NOT NULL, linked_position bigint NOT NULL, "
     "linked_at timestamptz NOT NULL, unlinked_position bigint, unlinked_at timestamptz, "
@@ -41,6 +43,11 @@ class PostgresTimelineView(ReadModelSql, PostgresTrackingRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sql_create_statements.extend(SQL(self._sql(s)).format() for s in SCHEMA)
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self._cursor(commit=True) as curs:
+            self._fold_unfolded(curs)
 
     @contextmanager
     def _cursor(self, commit: bool) -> Iterator[Any]:

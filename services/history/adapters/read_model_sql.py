@@ -15,6 +15,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
+from services.history.folding import fold_for_search, like_pattern
 from services.history.timeline import (
     PROJECTED_FROM,
     Change,
@@ -32,6 +33,8 @@ COLUMNS = "position, customer_id, at, kind, channel, contact_id, summary, data, 
 SUGGESTION_COLUMNS = "suggestion_id, a, b, evidence, status, proposed_at, decided_by"
 TABLES = ("timeline_entries", "customer_index", "customer_links", "merge_suggestions")
 MAX_GROUP = 1000  # merged customers followed in one query
+# Searched fields and their folded copies (services.history.folding says why).
+FOLDED = {"name": "name_folded", "organization": "organization_folded"}
 
 
 class ReadModelSql:
@@ -113,7 +116,9 @@ class ReadModelSql:
                     customer_id,
                     own_contact_id,
                 )
-            case CustomerIndexed(customer_id, indexed):
+            case CustomerIndexed(customer_id, given):
+                indexed = dict(given)
+                indexed.update({FOLDED[n]: fold_for_search(v) for n, v in given.items()})
                 names = sorted(indexed)
                 updates = ", ".join(f"{n} = excluded.{n}" for n in names)
                 self._exec(
@@ -246,18 +251,37 @@ class ReadModelSql:
             return [self._timeline_row(r) for r in curs.fetchall()]
 
     def search(self, text: str, limit: int) -> list[uuid.UUID]:
-        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        """Customers whose name or organization contains `text`, in any case and script:
+        the folded query against the folded copies, so the database folds nothing."""
+        pattern = like_pattern(text)
         with self._cursor(commit=False) as curs:
             self._exec(
                 curs,
-                "SELECT customer_id FROM {customer_index} WHERE lower(name) LIKE ? ESCAPE '\\' "
-                "OR lower(organization) LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
+                "SELECT customer_id FROM {customer_index} WHERE name_folded LIKE ? ESCAPE '\\' "
+                "OR organization_folded LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
                 pattern,
                 pattern,
                 limit,
             )
             return [self._uuid(_first(r)) for r in curs.fetchall()]
+
+    def _fold_unfolded(self, curs: Any) -> None:
+        """Fills the folded copies of rows written before they existed (an older read
+        model): once, at start, so no query has to fold in SQL."""
+        for field, folded in FOLDED.items():
+            self._exec(
+                curs,
+                f"SELECT customer_id, {field} FROM {{customer_index}} "
+                f"WHERE {field} IS NOT NULL AND {folded} IS NULL",
+            )
+            stale = [(_first(r), _second(r)) for r in curs.fetchall()]
+            for customer_id, value in stale:
+                self._exec(
+                    curs,
+                    f"UPDATE {{customer_index}} SET {folded} = ? WHERE customer_id = ?",
+                    fold_for_search(value),
+                    customer_id,
+                )
 
     def suggestions(self, status: str | None) -> list[Suggestion]:
         sql = f"SELECT {SUGGESTION_COLUMNS} FROM {{merge_suggestions}}"
@@ -280,3 +304,7 @@ class ReadModelSql:
 
 def _first(row: Any) -> Any:
     return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
+def _second(row: Any) -> Any:
+    return list(row.values())[1] if isinstance(row, dict) else row[1]

@@ -11,7 +11,7 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from services.history.adapters.read_model_sql import ReadModelSql
+from services.history.adapters.read_model_sql import FOLDED, ReadModelSql
 from services.history.timeline import PROJECTED_FROM, Suggestion, TimelineRow
 
 SCHEMA = [
@@ -23,7 +23,7 @@ SCHEMA = [
     "ON timeline_entries (customer_id, channel, position)",
     "CREATE INDEX IF NOT EXISTS timeline_by_recorded_at ON timeline_entries (recorded_at)",
     "CREATE TABLE IF NOT EXISTS customer_index (customer_id TEXT PRIMARY KEY, name TEXT, "
-    "organization TEXT)",
+    "organization TEXT, name_folded TEXT, organization_folded TEXT)",
     "CREATE TABLE IF NOT EXISTS customer_links (absorbed_id TEXT NOT NULL, "
     "survivor_id TEXT NOT NULL, linked_position INTEGER NOT NULL, linked_at TEXT NOT NULL, "
     "unlinked_position INTEGER, unlinked_at TEXT, PRIMARY KEY (absorbed_id, linked_position))",
@@ -42,6 +42,18 @@ def _time(value: datetime) -> str:
 class SQLiteTimelineView(ReadModelSql, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *SCHEMA]
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self._cursor(commit=True) as curs:
+            # SQLite has no ADD COLUMN IF NOT EXISTS: a read model made before the folded
+            # copies gets them here.
+            curs.execute("PRAGMA table_info(customer_index)")
+            present = {r[1] for r in curs.fetchall()}
+            for column in FOLDED.values():
+                if column not in present:
+                    curs.execute(f"ALTER TABLE customer_index ADD COLUMN {column} TEXT")
+            self._fold_unfolded(curs)
 
     @contextmanager
     def _cursor(self, commit: bool) -> Iterator[Any]:

@@ -3,6 +3,7 @@
 // and, on a contact of someone else's customer, a button to hand it to its account owner.
 // Both go by the transfer-to-agent path.
 import { api, el, say, show, time } from "/ui/common.js";
+import { t, tValue } from "/ui/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,14 +36,14 @@ function accountItem(customer, me) {
             return el(
               "li",
               { class: elsewhere ? "elsewhere" : null },
-              `${o.channel || "?"} · ${o.state}${o.agent_id ? ` · ${o.agent_id}` : ""} · since ${time(o.since)} `,
+              `${o.channel || "?"} · ${tValue("conversation_state", o.state)}${o.agent_id ? ` · ${o.agent_id}` : ""} · ${t("desk.since", { time: time(o.since) })} `,
               elsewhere
-                ? el("button", { type: "button", class: "link", onclick: () => takeOver(o, me) }, "Take over")
+                ? el("button", { type: "button", class: "link", onclick: () => takeOver(o, me) }, t("accounts.take_over"))
                 : null,
             );
           }),
         )
-      : el("p", { class: "muted" }, "Nothing open."),
+      : el("p", { class: "muted" }, t("accounts.nothing_open")),
   );
 }
 
@@ -54,16 +55,16 @@ async function takeOver(conversation, me) {
       agent_id: me,
       reason: "taken over by the account owner",
     });
-    say(`Taken over from ${conversation.agent_id}: accept the offer`);
+    say(t("accounts.taken_over", { agent: conversation.agent_id }));
   } catch (error) {
-    say(`Could not take it over: ${error.message}`);
+    say(t("accounts.take_over_failed", { error: error.message }));
   }
   await loadAccounts(me);
 }
 
 // Pushed when someone else took a contact of this agent's customer.
 export async function onOwnerNotice(push, me) {
-  say(`${push.agent_id} took a ${push.channel} contact of your customer: ${push.summary}`);
+  say(t("accounts.notice", { agent: push.agent_id, channel: push.channel, summary: push.summary }));
   await loadAccounts(me);
   // History records the acceptance a moment after routing told us: read the book again.
   for (const ms of [1000, 3000]) window.setTimeout(() => loadAccounts(me), ms);
@@ -79,15 +80,15 @@ export function ownerTools(contact, customer, me, done) {
         agent_id: owner,
         reason: "to the account owner",
       });
-      say(`Transferred to ${owner}, the account owner`);
+      say(t("accounts.transferred", { owner }));
     } catch (error) {
-      say(`Could not transfer to ${owner}: ${error.message}`);
+      say(t("accounts.transfer_failed", { owner, error: error.message }));
     }
     await done();
   };
   return el(
     "div",
     { class: "actions owner-tools" },
-    el("button", { type: "button", class: "secondary", onclick: transfer }, `Transfer to the account owner (${owner})`),
+    el("button", { type: "button", class: "secondary", onclick: transfer }, t("accounts.transfer", { owner })),
   );
 }

@@ -1,5 +1,9 @@
 // Shared by the desk and the console: calls to the API, safe DOM building (text only, never
 // innerHTML with data), sign-in, the live event stream and small formatting.
+import { duration, t } from "/ui/i18n.js";
+
+// Times are the person's (language and time zone): i18n.js formats them.
+export { time } from "/ui/i18n.js";
 
 const MARK = "sb_signed_in"; // only tells the page to ask who is signed in (the cookie is HttpOnly)
 
@@ -54,18 +58,13 @@ export function say(text) {
   window.setTimeout(() => (status.textContent = text), 30);
 }
 
-export function time(iso) {
-  return iso ? new Date(iso).toLocaleTimeString() : "";
-}
-
 export function secondsLeft(iso) {
   return iso ? Math.max(0, Math.round((new Date(iso) - Date.now()) / 1000)) : null;
 }
 
 export function ago(seconds) {
   if (seconds === null || seconds === undefined) return "–";
-  const s = Math.round(seconds);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  return duration(seconds);
 }
 
 // Who is signed in, or null; asks the server only when this browser signed in before.
@@ -109,7 +108,7 @@ export function connect(handlers) {
     source.addEventListener(kind, (event) => handle(JSON.parse(event.data)));
   }
   const live = document.getElementById("live");
-  source.addEventListener("open", () => (live.textContent = "live"));
-  source.addEventListener("error", () => (live.textContent = "reconnecting…"));
+  source.addEventListener("open", () => (live.textContent = t("common.live")));
+  source.addEventListener("error", () => (live.textContent = t("common.reconnecting")));
   return source;
 }

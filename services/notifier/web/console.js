@@ -3,6 +3,7 @@
 import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSignIn } from "/ui/common.js";
 import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
 import { callCell, showVoiceTrouble } from "/ui/monitor.js";
+import { number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
@@ -12,7 +13,8 @@ let poll = null;
 
 async function start(session) {
   state.me = session.user;
-  $("user-name").textContent = `${session.user} (${session.role})`;
+  await useLocale(session.locale, session.time_zone);
+  $("user-name").textContent = `${session.user} (${tValue("role", session.role)})`;
   show($("sign-in-section"), false);
   show($("who"), true);
   show($("console"), true);
@@ -21,11 +23,11 @@ async function start(session) {
     board: refreshSoon,
     offer: refreshEscalations,
     escalation: async (data) => {
-      say(`Escalation: ${data.channel} contact (${data.reason})`);
+      say(t("console.escalation_pushed", { channel: data.channel, reason: data.reason }));
       await refreshEscalations();
     },
     flag: async (data) => {
-      say(`${data.agent_id} cannot be reached: ${data.channel} contact`);
+      say(t("console.flag_pushed", { agent: data.agent_id, channel: data.channel }));
       await refreshSoon();
     },
   });
@@ -84,24 +86,27 @@ async function refreshBoard() {
 }
 
 function queueCard(s) {
-  const sla = s.service_level === null ? "–" : `${Math.round(s.service_level * 100)} %`;
-  const statuses = Object.entries(s.agents_by_status).sort().map(([k, v]) => `${k} ${v}`).join(", ");
+  const sla = s.service_level === null ? "–" : number(s.service_level, { style: "percent" });
+  const statuses = Object.entries(s.agents_by_status)
+    .sort()
+    .map(([k, v]) => `${tValue("agent_status", k)} ${number(v)}`)
+    .join(", ");
   const fact = (label, value, cls) => [el("dt", {}, label), el("dd", { class: cls }, value)];
   return el(
     "article",
-    { class: "queue", "aria-label": `Queue ${s.queue}` },
+    { class: "queue", "aria-label": t("console.queue", { queue: s.queue }) },
     el("h3", {}, s.queue),
     el(
       "dl",
       { class: "stats" },
-      fact("Waiting", s.waiting, "waiting"),
-      fact("Longest wait", ago(s.longest_waiting_seconds), "longest"),
-      fact(`Service level (${s.sla_seconds} s)`, sla, "sla"),
-      fact("Agents", statuses || "none", "agents-by-status"),
-      fact("Busy", s.agents_busy),
-      fact("Offered / accepted", `${s.offered} / ${s.accepted}`),
-      fact("Expired / escalated", `${s.expired} / ${s.escalated}`),
-      fact("Abandoned", s.abandoned),
+      fact(t("console.waiting"), number(s.waiting), "waiting"),
+      fact(t("console.longest_wait"), ago(s.longest_waiting_seconds), "longest"),
+      fact(t("console.service_level", { seconds: s.sla_seconds }), sla, "sla"),
+      fact(t("console.agents"), statuses || t("console.none"), "agents-by-status"),
+      fact(t("console.busy"), number(s.agents_busy)),
+      fact(t("console.offered_accepted"), `${number(s.offered)} / ${number(s.accepted)}`),
+      fact(t("console.expired_escalated"), `${number(s.expired)} / ${number(s.escalated)}`),
+      fact(t("console.abandoned"), number(s.abandoned)),
     ),
   );
 }
@@ -114,9 +119,9 @@ async function refreshAgents() {
       "tr",
       { dataset: { agent: a.agent_id } },
       el("th", { scope: "row" }, `${a.name} (${a.agent_id})`),
-      el("td", { class: `status status-${a.status}` }, a.status),
-      el("td", {}, a.pending_offers),
-      el("td", {}, a.wrap_up_until ? `${a.active_contacts} (in wrap-up)` : a.active_contacts),
+      el("td", { class: `status status-${a.status}` }, tValue("agent_status", a.status)),
+      el("td", {}, number(a.pending_offers)),
+      el("td", {}, a.wrap_up_until ? t("console.in_wrap_up", { count: a.active_contacts }) : number(a.active_contacts)),
       callCell(a),
     ),
   );
@@ -137,27 +142,27 @@ async function escalationCard(offer) {
   const pick = el(
     "select",
     { id: `${id}-agent` },
-    agents.map((a) => el("option", { value: a.agent_id }, `${a.name} (${a.status})`)),
+    agents.map((a) => el("option", { value: a.agent_id }, `${a.name} (${tValue("agent_status", a.status)})`)),
   );
   const customerId = offer.customer_id;
   const recent = await timeline(customerId, 5);
   return el(
     "li",
     { class: "card escalation", "aria-labelledby": id, dataset: { offer: offer.offer_id } },
-    el("h3", { id }, `Level ${offer.escalation_level}: ${offer.channel} contact`),
+    el("h3", { id }, t("console.escalation_title", { level: offer.escalation_level, channel: offer.channel })),
     el("p", { class: "summary" }, offer.summary),
-    el("p", { class: "muted" }, `Offered ${time(offer.offered_at)} · contact ${offer.contact_id}`),
+    el("p", { class: "muted" }, t("console.offered_at", { time: time(offer.offered_at), contact: offer.contact_id })),
     await customerCard(customerId),
     recent.length ? el("ol", { class: "timeline short" }, timelineItems(recent)) : null,
     el(
       "div",
       { class: "actions" },
-      el("button", { type: "button", onclick: () => act("accept", offer) }, "Accept"),
-      el("label", { for: `${id}-agent` }, "Reassign to"),
+      el("button", { type: "button", onclick: () => act("accept", offer) }, t("desk.accept")),
+      el("label", { for: `${id}-agent` }, t("console.reassign_to")),
       pick,
-      el("button", { type: "button", class: "secondary", onclick: () => act("assign", offer, pick.value) }, "Reassign"),
-      el("button", { type: "button", class: "secondary", onclick: () => act("requeue", offer) }, "Back to queue"),
-      el("button", { type: "button", class: "link", onclick: () => explain(offer.contact_id) }, "Why?"),
+      el("button", { type: "button", class: "secondary", onclick: () => act("assign", offer, pick.value) }, t("console.reassign")),
+      el("button", { type: "button", class: "secondary", onclick: () => act("requeue", offer) }, t("console.requeue")),
+      el("button", { type: "button", class: "link", onclick: () => explain(offer.contact_id) }, t("console.why")),
     ),
   );
 }
@@ -166,16 +171,16 @@ async function act(what, offer, agentId) {
   try {
     if (what === "accept") {
       await api("POST", `/api/offers/${offer.offer_id}/accept`);
-      say("Accepted: it is on your desk");
+      say(t("console.accepted"));
     } else if (what === "assign") {
       await api("POST", `/api/contacts/${offer.contact_id}/assign`, { agent_id: agentId });
-      say(`Handed to ${agentId}`);
+      say(t("console.handed_to", { agent: agentId }));
     } else {
       await api("POST", `/api/contacts/${offer.contact_id}/requeue`);
-      say("Back in the queue");
+      say(t("console.requeued"));
     }
   } catch (error) {
-    say(`Could not ${what}: ${error.message}`);
+    say(t("console.act_failed", { error: error.message }));
   }
   await refresh();
 }
@@ -187,8 +192,8 @@ async function refreshFailures() {
       el(
         "li",
         { class: "failure" },
-        el("strong", {}, `${n.channel} to ${n.recipient} (${n.address})`),
-        ` after ${n.attempts} attempt(s), ${time(n.updated_at)}: `,
+        el("strong", {}, t("console.failure_to", { channel: n.channel, recipient: n.recipient, address: n.address })),
+        ` ${t("console.failure_after", { count: n.attempts, time: time(n.updated_at) })} `,
         el("span", { class: "reason" }, n.last_error || ""),
       ),
     ),
@@ -207,15 +212,15 @@ async function refreshSuggestions() {
       el(
         "li",
         { class: "card suggestion", "aria-labelledby": id, dataset: { suggestion: s.suggestion_id } },
-        el("h3", { id }, "Are these the same customer?"),
+        el("h3", { id }, t("console.same_customer")),
         a,
         b,
-        el("p", { class: "muted evidence" }, `Evidence: ${JSON.stringify(s.evidence)}`),
+        el("p", { class: "muted evidence" }, t("console.evidence", { evidence: JSON.stringify(s.evidence) })),
         el(
           "div",
           { class: "actions" },
-          el("button", { type: "button", onclick: () => decide(s, "confirm") }, "Confirm merge"),
-          el("button", { type: "button", class: "secondary", onclick: () => decide(s, "reject") }, "Not the same"),
+          el("button", { type: "button", onclick: () => decide(s, "confirm") }, t("console.confirm_merge")),
+          el("button", { type: "button", class: "secondary", onclick: () => decide(s, "reject") }, t("console.not_same")),
         ),
       ),
     );
@@ -227,9 +232,9 @@ async function refreshSuggestions() {
 async function decide(suggestion, what) {
   try {
     await api("POST", `/api/customers/merge-suggestions/${suggestion.suggestion_id}/${what}`);
-    say(what === "confirm" ? "Merged" : "Kept apart");
+    say(what === "confirm" ? t("console.merged") : t("console.kept_apart"));
   } catch (error) {
-    say(`Could not ${what}: ${error.message}`);
+    say(t("console.act_failed", { error: error.message }));
   }
   await refreshSuggestions();
 }
@@ -276,13 +281,13 @@ $("search-form").addEventListener("submit", async (event) => {
           { class: "card found", dataset: { customer: customer.customer_id } },
           cardOf(customer),
           merged
-            ? el("button", { type: "button", class: "secondary", onclick: () => unmerge(customer) }, "Undo the last merge")
+            ? el("button", { type: "button", class: "secondary", onclick: () => unmerge(customer) }, t("console.undo_merge"))
             : null,
           el("ol", { class: "timeline short" }, timelineItems(await timeline(customer.customer_id, 10))),
         ),
       );
     }
-    results.replaceChildren(...(blocks.length ? blocks : [el("p", { class: "muted" }, "Nobody found.")]));
+    results.replaceChildren(...(blocks.length ? blocks : [el("p", { class: "muted" }, t("console.nobody_found"))]));
   } catch (error) {
     results.replaceChildren(el("p", { class: "error" }, error.message));
   }
@@ -290,11 +295,11 @@ $("search-form").addEventListener("submit", async (event) => {
 
 async function unmerge(customer) {
   try {
-    await api("POST", `/api/customers/${customer.customer_id}/unmerge`, { reason: "undone from the console" });
-    say("Unmerged");
+    await api("POST", `/api/customers/${customer.customer_id}/unmerge`, { reason: "undone from the console" }); // kept in English: the record's reason
+    say(t("console.unmerged"));
     $("search-form").requestSubmit();
   } catch (error) {
-    say(`Could not unmerge: ${error.message}`);
+    say(t("console.unmerge_failed", { error: error.message }));
   }
 }
 
@@ -304,4 +309,5 @@ $("sign-out").addEventListener("click", async () => {
 });
 
 wireSignIn($("sign-in"), start);
-currentSession().then((session) => (session ? start(session) : stop()));
+// The browser's language until someone signs in; then theirs (start).
+useLocale(null).then(currentSession).then((session) => (session ? start(session) : stop()));

@@ -2,6 +2,7 @@
 // ways, in order, with channel, time, delivery status and attachments), earlier messages on
 // demand, and the conversation's states (pending on the customer, snoozed, open again).
 import { api, el, say, show, time } from "/ui/common.js";
+import { dateTime, instantOf, t, tValue } from "/ui/i18n.js";
 
 const PAGE = 30;
 const $ = (id) => document.getElementById(id);
@@ -48,9 +49,9 @@ function render(mayHaveMore) {
 }
 
 function messageItem(m) {
-  const who = m.direction === "in" ? "Customer" : m.agent_id || "Agent";
-  const status = m.direction === "out" ? ` · ${m.status}` : "";
-  const automatic = m.automatic ? " · automatic" : "";
+  const who = m.direction === "in" ? t("conversation.customer") : m.agent_id || t("conversation.agent");
+  const status = m.direction === "out" ? ` · ${tValue("message_status", m.status)}` : "";
+  const automatic = m.automatic ? ` · ${t("conversation.automatic")}` : "";
   return el(
     "li",
     { class: `message ${m.direction}${m.status === "failed" ? " failed" : ""}`, tabindex: "-1", dataset: { seq: m.seq } },
@@ -73,11 +74,14 @@ function renderState() {
   const c = panel.contact;
   const held = c.status === "accepted";
   const label = {
-    open: "Open",
-    pending: `Pending on the customer${c.resolve_at ? `, resolves itself at ${time(c.resolve_at)}` : ""}`,
-    snoozed: `Snoozed until ${time(c.snoozed_until)}`,
+    open: t("conversation.open"),
+    pending: c.resolve_at
+      ? t("conversation.pending_until", { time: time(c.resolve_at) })
+      : t("conversation.pending"),
+    snoozed: t("conversation.snoozed_until", { time: time(c.snoozed_until) }),
   }[c.conversation];
-  $("conversation-state").textContent = `${label || c.status} · ${c.message_count} message${c.message_count === 1 ? "" : "s"}`;
+  const count = t("conversation.messages", { count: c.message_count });
+  $("conversation-state").textContent = `${label || tValue("contact_status", c.status)} · ${count}`;
   show($("set-pending"), held && c.conversation === "open");
   show($("snooze"), held && c.conversation !== "snoozed");
   show($("resume"), held && (c.conversation === "pending" || c.conversation === "snoozed"));
@@ -91,17 +95,18 @@ async function act(path, body, done) {
     renderState();
     await panel.changed();
   } catch (error) {
-    say(`Not done: ${error.message}`);
+    say(t("conversation.not_done", { error: error.message }));
   }
 }
 
 $("earlier").addEventListener("click", earlier);
-$("set-pending").addEventListener("click", () => act("pending", undefined, "Waiting on the customer"));
-$("resume").addEventListener("click", () => act("resume", undefined, "Open again"));
+$("set-pending").addEventListener("click", () => act("pending", undefined, t("conversation.pending_done")));
+$("resume").addEventListener("click", () => act("resume", undefined, t("conversation.resumed")));
 $("snooze").addEventListener("submit", (event) => {
   event.preventDefault();
   const local = $("snooze-until").value;
   if (!local) return;
-  // The input is the agent's local time; the API wants an instant with its zone.
-  act("snooze", { until: new Date(local).toISOString() }, `Snoozed until ${new Date(local).toLocaleString()}`);
+  // The input is the agent's wall time (in their time zone); the API wants an instant.
+  const until = instantOf(local);
+  act("snooze", { until: until.toISOString() }, t("conversation.snoozed_until", { time: dateTime(until) }));
 });

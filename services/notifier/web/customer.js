@@ -1,13 +1,14 @@
 // The customer card, their timeline, and notes and tags on them: shared by the desk (the
 // screen pop and the contact being worked) and the console (search, merge suggestions).
 import { api, el, say, time } from "/ui/common.js";
+import { date, t, tValue } from "/ui/i18n.js";
 
 export async function customerCard(customerId) {
-  if (!customerId) return el("p", { class: "muted" }, "Customer not identified yet.");
+  if (!customerId) return el("p", { class: "muted" }, t("customer.not_identified"));
   try {
     return cardOf(await api("GET", `/api/customers/${customerId}`));
   } catch (error) {
-    return el("p", { class: "error" }, `Customer card: ${error.message}`);
+    return el("p", { class: "error" }, t("customer.card_failed", { error: error.message }));
   }
 }
 
@@ -16,27 +17,27 @@ export function cardOf(customer) {
     value ? [el("dt", {}, label), el("dd", { class: cls }, value)] : null;
   const last = (customer.last_contacts || [])
     .slice(0, 3)
-    .map((c) => `${c.agent_id} (${new Date(c.at).toLocaleDateString()})`)
+    .map((c) => `${c.agent_id} (${date(c.at)})`)
     .join(", ");
   return el(
     "dl",
-    { class: "card-facts", "aria-label": "Customer" },
-    fact("Customer", customer.name || "(no name given)", "customer-name"),
-    fact("Reached us as", (customer.identities || []).join(", "), "identities"),
-    fact("Organization", customer.organization && customer.organization.name),
-    fact("Why they contact us", customer.reason),
-    fact("Tier", customer.tier, "tier"),
-    fact("Account owner", ownerOf(customer), "owner"),
-    fact("Tags", (customer.tags || []).join(", "), "tags"),
-    fact("Served by", last),
-    fact("Notes", notesOf(customer), "notes"),
+    { class: "card-facts", "aria-label": t("customer.customer") },
+    fact(t("customer.customer"), customer.name || t("customer.no_name"), "customer-name"),
+    fact(t("customer.identities"), (customer.identities || []).join(", "), "identities"),
+    fact(t("customer.organization"), customer.organization && customer.organization.name),
+    fact(t("customer.reason"), customer.reason),
+    fact(t("customer.tier"), customer.tier, "tier"),
+    fact(t("customer.owner"), ownerOf(customer), "owner"),
+    fact(t("customer.tags"), (customer.tags || []).join(", "), "tags"),
+    fact(t("customer.served_by"), last),
+    fact(t("customer.notes"), notesOf(customer), "notes"),
   );
 }
 
 // An owner inherited from the customer's organization says so.
 function ownerOf(customer) {
   if (!customer.owner_id) return null;
-  return customer.owner_via === "organization" ? `${customer.owner_id} (the organization's)` : customer.owner_id;
+  return customer.owner_via === "organization" ? t("customer.owner_via_organization", { owner: customer.owner_id }) : customer.owner_id;
 }
 
 function notesOf(customer) {
@@ -52,14 +53,14 @@ function notesOf(customer) {
 // Forms to add a note or a tag and to remove a tag; `changed` re-renders after each.
 export function customerTools(customerId, customer, changed) {
   const note = el("textarea", { id: "note-text", rows: 2, maxlength: 4000, required: true });
-  const tag = el("input", { id: "tag-text", pattern: "[a-z0-9][a-z0-9_\\-]{0,31}", required: true, size: 14 });
+  const tagInput = el("input", { id: "tag-text", pattern: "[a-z0-9][a-z0-9_\\-]{0,31}", required: true, size: 14 });
   const act = async (what, call) => {
     try {
       await call();
-      say(what);
+      say(t(what));
       await changed();
     } catch (error) {
-      say(`${what} failed: ${error.message}`);
+      say(t("customer.failed", { what: t(what), error: error.message }));
     }
   };
   return el(
@@ -71,12 +72,12 @@ export function customerTools(customerId, customer, changed) {
         class: "note-form",
         onsubmit: (event) => {
           event.preventDefault();
-          act("Note added", () => api("POST", `/api/customers/${customerId}/notes`, { text: note.value.trim() }));
+          act("customer.note_added", () => api("POST", `/api/customers/${customerId}/notes`, { text: note.value.trim() }));
         },
       },
-      el("label", { for: "note-text" }, "Note on the customer"),
+      el("label", { for: "note-text" }, t("customer.note_label")),
       note,
-      el("button", { type: "submit", class: "secondary" }, "Add note"),
+      el("button", { type: "submit", class: "secondary" }, t("customer.add_note")),
     ),
     el(
       "form",
@@ -84,23 +85,23 @@ export function customerTools(customerId, customer, changed) {
         class: "inline tag-form",
         onsubmit: (event) => {
           event.preventDefault();
-          act("Tag added", () => api("POST", `/api/customers/${customerId}/tags`, { tag: tag.value.trim() }));
+          act("customer.tag_added", () => api("POST", `/api/customers/${customerId}/tags`, { tag: tagInput.value.trim() }));
         },
       },
-      el("label", { for: "tag-text" }, "Tag (lowercase)"),
-      tag,
-      el("button", { type: "submit", class: "secondary" }, "Add tag"),
-      (customer.tags || []).map((t) =>
+      el("label", { for: "tag-text" }, t("customer.tag_label")),
+      tagInput,
+      el("button", { type: "submit", class: "secondary" }, t("customer.add_tag")),
+      (customer.tags || []).map((tag) =>
         el(
           "button",
           {
             type: "button",
             class: "link",
-            "aria-label": `Remove tag ${t}`,
+            "aria-label": t("customer.remove_tag", { tag }),
             onclick: () =>
-              act("Tag removed", () => api("DELETE", `/api/customers/${customerId}/tags/${encodeURIComponent(t)}`)),
+              act("customer.tag_removed", () => api("DELETE", `/api/customers/${customerId}/tags/${encodeURIComponent(tag)}`)),
           },
-          `× ${t}`,
+          `× ${tag}`,
         ),
       ),
     ),
@@ -114,7 +115,7 @@ export function timelineItems(entries) {
       { class: `entry kind-${entry.kind}` },
       el("time", { datetime: entry.at }, time(entry.at)),
       " ",
-      el("span", { class: "kind" }, entry.kind),
+      el("span", { class: "kind" }, tValue("kind", entry.kind)),
       entry.channel ? el("span", { class: "channel" }, ` · ${entry.channel}`) : null,
       el("div", { class: "entry-summary" }, entry.summary),
       recordingLink(entry),

@@ -5,6 +5,7 @@ import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
 import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { callPanel } from "/ui/call.js";
+import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -14,7 +15,8 @@ let beat = null;
 
 async function start(session) {
   state.me = session.user;
-  $("user-name").textContent = `${session.user} (${session.role})`;
+  await useLocale(session.locale, session.time_zone);
+  $("user-name").textContent = `${session.user} (${tValue("role", session.role)})`;
   show($("sign-in-section"), false);
   show($("who"), true);
   show($("desk"), true);
@@ -49,7 +51,7 @@ async function heartbeat() {
   try {
     await api("POST", `/api/agents/${state.me}/heartbeat`);
   } catch (error) {
-    say(`Heartbeat failed: ${error.message}`);
+    say(t("desk.heartbeat_failed", { error: error.message }));
   }
 }
 
@@ -67,9 +69,9 @@ async function resync() {
 }
 
 async function onOffer(push) {
-  if (push.state === "new") say("New offer");
-  else if (push.state === "expired") say("An offer expired");
-  else if (push.state === "withdrawn") say("An offer was taken back");
+  if (push.state === "new") say(t("desk.offer_new"));
+  else if (push.state === "expired") say(t("desk.offer_expired"));
+  else if (push.state === "withdrawn") say(t("desk.offer_withdrawn"));
   await resync();
 }
 
@@ -81,11 +83,13 @@ async function onContactChange(push) {
 // The customer wrote again in a conversation offered to or held by this agent.
 async function onMessage(push) {
   if (state.offers.size && [...state.offers.values()].some((o) => o.contact_id === push.contact_id)) {
-    say("New message on an offer");
+    say(t("desk.message_on_offer"));
     await resync();
     return;
   }
-  if (!push.automatic) say(push.contact_id === state.current ? "New message" : `New message: ${push.summary}`);
+  if (!push.automatic) {
+    say(push.contact_id === state.current ? t("desk.message_new") : t("desk.message_new_about", { summary: push.summary }));
+  }
   await loadContacts();
   if (push.contact_id === state.current) await openContact(state.current);
 }
@@ -118,10 +122,10 @@ async function renderOffers() {
 async function offerCard(offer) {
   const customerId = offer.customer_id;
   const [customer, recent] = await Promise.all([readCustomer(customerId), timeline(customerId, 5)]);
-  const card = customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet.");
-  const title = offer.escalation_level > 0 ? `Escalation (level ${offer.escalation_level})` : "Offer";
+  const card = customer ? cardOf(customer) : el("p", { class: "muted" }, t("customer.not_identified"));
+  const title = offer.escalation_level > 0 ? t("desk.escalation_level", { level: offer.escalation_level }) : t("desk.offer");
   const contact = await api("GET", `/api/contacts/${offer.contact_id}`).catch(() => null);
-  const messages = contact && contact.message_count > 1 ? `${contact.message_count} messages` : null;
+  const messages = contact && contact.message_count > 1 ? t("conversation.messages", { count: contact.message_count }) : null;
   const id = `offer-${offer.offer_id}`;
   return el(
     "li",
@@ -132,13 +136,13 @@ async function offerCard(offer) {
     el("p", { class: "countdown", dataset: { expires: offer.expires_at || "" } }),
     card,
     otherConversations(customer, offer.contact_id),
-    recent.length ? el("h4", {}, "Last interactions") : null,
+    recent.length ? el("h4", {}, t("desk.last_interactions")) : null,
     recent.length ? el("ol", { class: "timeline short" }, timelineItems(recent)) : null,
     el(
       "div",
       { class: "actions" },
-      el("button", { type: "button", onclick: () => accept(offer) }, "Accept"),
-      el("button", { type: "button", class: "secondary", onclick: () => decline(offer) }, "Decline"),
+      el("button", { type: "button", onclick: () => accept(offer) }, t("desk.accept")),
+      el("button", { type: "button", class: "secondary", onclick: () => decline(offer) }, t("desk.decline")),
     ),
   );
 }
@@ -150,11 +154,13 @@ function otherConversations(customer, contactId) {
   return el(
     "div",
     { class: "others" },
-    el("h4", {}, "Other open conversations"),
+    el("h4", {}, t("desk.other_conversations")),
     el(
       "ul",
       { class: "list" },
-      others.map((o) => el("li", {}, `${o.channel || "?"} · ${o.state}${o.agent_id ? ` · ${o.agent_id}` : ""} · since ${time(o.since)}`)),
+      others.map((o) =>
+        el("li", {}, `${o.channel || "?"} · ${tValue("conversation_state", o.state)}${o.agent_id ? ` · ${o.agent_id}` : ""} · ${t("desk.since", { time: time(o.since) })}`),
+      ),
     ),
   );
 }
@@ -175,9 +181,9 @@ function showWrapUp(until) {
 async function ready() {
   try {
     await api("POST", `/api/agents/${state.me}/ready`);
-    say("Ready for the next contact");
+    say(t("desk.ready_done"));
   } catch (error) {
-    say(`Could not end the wrap-up: ${error.message}`);
+    say(t("desk.ready_failed", { error: error.message }));
   }
   await resync();
 }
@@ -186,8 +192,8 @@ function tick() {
   for (const node of document.querySelectorAll(".countdown")) {
     const left = secondsLeft(node.dataset.expires);
     const label = node.dataset.label;
-    if (label) node.textContent = left === null ? "" : `${label}: ${left} s left`;
-    else node.textContent = left === null ? "No time limit" : `Expires in ${left} s`;
+    if (label) node.textContent = left === null ? "" : t("desk.left", { label: t(label), seconds: left });
+    else node.textContent = left === null ? t("desk.no_time_limit") : t("desk.expires_in", { seconds: left });
     node.classList.toggle("urgent", left !== null && left <= 5);
   }
 }
@@ -195,13 +201,13 @@ function tick() {
 async function accept(offer) {
   try {
     const contact = await api("POST", `/api/offers/${offer.offer_id}/accept`);
-    say("Accepted");
+    say(t("desk.accepted"));
     state.offers.delete(offer.offer_id);
     await renderOffers();
     await loadContacts();
     await openContact(contact.contact_id);
   } catch (error) {
-    say(`Could not accept: ${error.message}`);
+    say(t("desk.accept_failed", { error: error.message }));
     await resync();
   }
 }
@@ -209,9 +215,9 @@ async function accept(offer) {
 async function decline(offer) {
   try {
     await api("POST", `/api/offers/${offer.offer_id}/decline`);
-    say("Declined");
+    say(t("desk.declined"));
   } catch (error) {
-    say(`Could not decline: ${error.message}`);
+    say(t("desk.decline_failed", { error: error.message }));
   }
   await resync();
 }
@@ -230,9 +236,9 @@ function renderContacts() {
           onclick: () => openContact(c.contact_id),
         },
         `${c.channel}: ${c.summary || c.contact_id}`,
-        c.conversation && c.conversation !== "open" ? el("span", { class: "muted" }, ` (${c.conversation})`) : null,
+        c.conversation && c.conversation !== "open" ? el("span", { class: "muted" }, ` (${tValue("conversation_state", c.conversation)})`) : null,
         c.unread > 0 && c.contact_id !== state.current
-          ? el("span", { class: "badge", "aria-label": `${c.unread} unread` }, String(c.unread))
+          ? el("span", { class: "badge", "aria-label": t("desk.unread", { count: c.unread }) }, String(c.unread))
           : null,
       ),
     ),
@@ -246,12 +252,13 @@ async function openContact(contactId) {
   const contact = await api("GET", `/api/contacts/${contactId}`);
   const customerId = contact.customer_id;
   const [customer, entries] = await Promise.all([readCustomer(customerId), timeline(customerId, 50)]);
-  $("work-title").textContent = `Contact: ${contact.channel}`;
+  $("work-title").textContent = t("desk.contact_on", { channel: contact.channel });
   const parts = [
     el("p", { class: "summary" }, contact.summary || ""),
-    el("p", { class: "muted" }, `Status: ${contact.status}`),
+    el("p", { class: "muted" }, t("desk.contact_status", { status: tValue("contact_status", contact.status) })),
+    contact.language ? el("p", { class: "muted language" }, languageLine(contact)) : null,
     contact.channel === "voice" ? callPanel(contactId) : null,
-    customer ? cardOf(customer) : el("p", { class: "muted" }, "Customer not identified yet."),
+    customer ? cardOf(customer) : el("p", { class: "muted" }, t("customer.not_identified")),
     otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
     ownerTools(contact, customer, state.me, resync),
@@ -267,6 +274,14 @@ async function openContact(contactId) {
   renderContacts();
 }
 
+// The language routing matched the contact on, and whether it was a guess.
+function languageLine(contact) {
+  const language = languageName(contact.language);
+  if (contact.language_confidence === null || contact.language_confidence === undefined) return t("desk.language", { language });
+  const confidence = number(contact.language_confidence, { style: "percent" });
+  return t("desk.language_detected", { language, confidence });
+}
+
 function closeWork() {
   state.current = null;
   hideConversation();
@@ -280,14 +295,14 @@ $("reply").addEventListener("submit", async (event) => {
   try {
     await api("POST", `/api/contacts/${state.current}/replies`, { text });
     $("reply-text").value = "";
-    say("Reply sent to the customer's channel");
+    say(t("desk.reply_sent"));
     // The transcript shows the reply at once and its delivery status a bit later; the
     // customer timeline once history recorded it.
     for (const ms of [1000, 3000, 7000]) {
       window.setTimeout(() => state.current && openContact(state.current), ms);
     }
   } catch (error) {
-    say(`Reply failed: ${error.message}`);
+    say(t("desk.reply_failed", { error: error.message }));
   }
 });
 
@@ -298,21 +313,21 @@ $("complete").addEventListener("submit", async (event) => {
     await api("POST", `/api/contacts/${state.current}/complete`, {
       disposition: $("disposition").value,
     });
-    say("Completed");
+    say(t("desk.completed"));
     closeWork();
     await resync(); // shows the wrap-up, if the queue has one
     $("offers-title").focus();
   } catch (error) {
-    say(`Could not complete: ${error.message}`);
+    say(t("desk.complete_failed", { error: error.message }));
   }
 });
 
 $("status-select").addEventListener("change", async (event) => {
   try {
     const agent = await api("POST", `/api/agents/${state.me}/status`, { status: event.target.value });
-    say(`You are ${agent.status}`);
+    say(t("desk.you_are", { status: tValue("agent_status", agent.status) }));
   } catch (error) {
-    say(`Status not changed: ${error.message}`);
+    say(t("desk.status_failed", { error: error.message }));
   }
   await resync();
 });
@@ -341,4 +356,5 @@ window.addEventListener("pagehide", () => {
 window.setInterval(tick, 1000);
 wireSignIn($("sign-in"), start);
 $("offers-title").tabIndex = -1;
-currentSession().then((session) => (session ? start(session) : stop()));
+// The browser's language until someone signs in; then theirs (start).
+useLocale(null).then(currentSession).then((session) => (session ? start(session) : stop()));
