@@ -118,7 +118,9 @@ async def test_call_whatsapp_and_email_of_one_person_land_on_one_timeline(stack:
     [merge] = [e for e in timeline if e["kind"] == "CustomerMerged"]
     assert merge["data"]["evidence"]["matched"] == [f"phone:{PHONE}"]
     assert merge["data"]["evidence"]["other_matched_kinds"] == ["email"]
-    assert await stack.timeline(by_mail["customer_id"]) == timeline
+    known = timeline[-1]["position"]  # offers keep lapsing: later entries may come in
+    via_absorbed = await stack.timeline(by_mail["customer_id"])
+    assert [e for e in via_absorbed if e["position"] <= known] == timeline
 
     # Filtering, paging and the past
     emails = await get(stack, f"/api/customers/{card['customer_id']}/timeline", channel="email")
@@ -130,7 +132,9 @@ async def test_call_whatsapp_and_email_of_one_person_land_on_one_timeline(stack:
         limit=500,
         before=page[-1]["position"],
     )
-    assert sorted(e["position"] for e in page + rest) == [e["position"] for e in timeline]
+    # Every entry the timeline read above had is on exactly one page.
+    paged = sorted(e["position"] for e in page + rest if e["position"] <= known)
+    assert paged == [e["position"] for e in timeline]
     then = await get(
         stack,
         f"/api/customers/{card['customer_id']}/timeline",
