@@ -5,15 +5,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from switchboard.nats_server import NatsServerProcess
+from tests.support.fake_twilio import FakeTwilio
 from tests.support.mailbox import Mailbox
 from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
+from tests.support.twilio_signing import ACCOUNT
 
 
 @pytest.fixture
@@ -48,3 +50,12 @@ def mailbox() -> Iterator[Mailbox]:
     box.start()
     yield box
     box.stop()
+
+
+@pytest.fixture
+async def fake_twilio() -> AsyncIterator[FakeTwilio]:
+    """A local server speaking Twilio's REST API (messages and voice) for ACCOUNT."""
+    fake = FakeTwilio(ACCOUNT)
+    await fake.start()
+    yield fake
+    await fake.stop()

@@ -15,19 +15,10 @@ from switchboard.nats_server import NatsServerProcess
 from tests.e2e.browser import SCREENSHOTS, chromium, sign_in
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.stack import Stack, running_stack
-from tests.support.twilio_signing import ACCOUNT
 from tests.support.voice_calls import PHONES, ring_in, voice_config
 from tests.support.waiting import eventually
 
 LIVE = 15_000  # ms
-
-
-@pytest.fixture
-async def fake_twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture(params=["sqlite"])

@@ -35,14 +35,6 @@ from tests.support.voice_calls import (
 from tests.support.waiting import eventually
 
 
-@pytest.fixture
-async def fake_twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 @pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest,

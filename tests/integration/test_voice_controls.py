@@ -11,19 +11,10 @@ import pytest
 from switchboard.nats_server import NatsServerProcess
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.stack import Stack, running_stack
-from tests.support.twilio_signing import ACCOUNT
 from tests.support.voice_calls import PHONES, accept_next, nonempty, ring_in, voice_config
 from tests.support.waiting import eventually
 
 CALLS = "/channels/twilio/voice/calls"
-
-
-@pytest.fixture
-async def fake_twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture(params=["sqlite"])
