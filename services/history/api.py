@@ -186,6 +186,11 @@ def history_router(
         await do(app.set_tier, customer_id, body.tier, principal.id)
         return await do(app.card, customer_id)
 
+    def require_agent_or_none(agent_id: str | None) -> None:
+        """An account owner is an agent (or nobody)."""
+        if agent_id is not None and agent_id not in agents:
+            raise BadInput.field("agent_id", f"{agent_id!r} is not an agent, or null")
+
     @router.put("/{customer_id}/owner", response_model=CustomerView)
     async def set_owner(
         customer_id: uuid.UUID,
@@ -194,8 +199,7 @@ def history_router(
     ) -> CustomerView:
         """A supervisor gives the customer an account owner (an agent), or none: their
         contacts go to the owner first, then the owner's team, then the queue."""
-        if body.agent_id is not None and body.agent_id not in agents:
-            raise BadInput.field("agent_id", f"{body.agent_id!r} is not an agent, or null")
+        require_agent_or_none(body.agent_id)
         await do(app.set_owner, customer_id, body.agent_id, principal.id)
         return await do(app.card, customer_id)
 
@@ -207,8 +211,7 @@ def history_router(
     ) -> CustomerView:
         """A supervisor gives the customer's organization an account owner (or none): its
         people without an owner of their own inherit it (409 without an organization)."""
-        if body.agent_id is not None and body.agent_id not in agents:
-            raise BadInput.field("agent_id", f"{body.agent_id!r} is not an agent, or null")
+        require_agent_or_none(body.agent_id)
         await do(app.set_organization_owner, customer_id, body.agent_id, principal.id)
         return await do(app.card, customer_id)
 
