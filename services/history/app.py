@@ -7,11 +7,15 @@ from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
 from services.history.accounts_api import accounts_router
+from services.history.adapters.audit_log import open_audit_log
 from services.history.api import history_router
 from services.history.application import HistoryApplication
+from services.history.audit import Auditor
+from services.history.audit_api import audit_router
 from services.history.contracts import to_contract
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
+from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
 from switchboard.inbound_consumers import subscribe_inbound
 from switchboard.inbox import subscribe
@@ -51,6 +55,9 @@ def build_history(
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
     agents = [p.id for p in config.people if p.role == "agent"]
+    scope = CustomerScope(auth, projector.view, projector.run)
+    projector.projected.append(scope.projected)
+    auditor = Auditor(open_audit_log(event_store_env(settings, "audit")))
     _, legacy = subscribe_inbound(
         broker,
         js,
@@ -78,6 +85,7 @@ def build_history(
     def close() -> None:
         run.shutdown()
         projector.close()
+        auditor.close()
 
     return Service(
         name="history",
@@ -89,10 +97,13 @@ def build_history(
                 projector.run,
                 config.ingest.default_region,
                 auth,
+                scope,
+                auditor,
                 config.history.tiers,
                 agents,
             ),
-            accounts_router(app, run, auth, agents),
+            accounts_router(app, run, auth, agents, auditor),
+            audit_router(auditor, auth),
         ],
         loops=[relay.follower.run, projector.follower.run, legacy.run],
         health=health,
