@@ -128,15 +128,35 @@ def history_router(
         principal: Principal = supervisor,
     ) -> list[MergeSuggestionView]:
         found = await view_run(view.suggestions, status)
+        if not scope.sees_all(principal):
+            found = [s for s in found if await sees(principal, s.a) and await sees(principal, s.b)]
         return [MergeSuggestionView.model_validate(s, from_attributes=True) for s in found]
+
+    async def sees(principal: Principal, customer_id: uuid.UUID) -> bool:
+        try:
+            card = await run(app.card, customer_id)
+        except (CustomerNotFound, CustomerErasedError, LookupError):
+            return False
+        return await scope.may_read(principal, card)
+
+    async def require_suggestion_scope(principal: Principal, suggestion_id: uuid.UUID) -> None:
+        """Deciding a suggestion shows and changes both customers: both in scope."""
+        if scope.sees_all(principal):
+            return
+        found = await view_run(view.suggestions, None)
+        match = next((s for s in found if s.suggestion_id == suggestion_id), None)
+        for customer_id in (match.a, match.b) if match else ():
+            await scoped_card(customer_id, principal)
 
     @router.post("/merge-suggestions/{suggestion_id}/confirm", response_model=CustomerView)
     async def confirm(suggestion_id: uuid.UUID, principal: Principal = supervisor) -> CustomerView:
+        await require_suggestion_scope(principal, suggestion_id)
         survivor = await do(app.confirm_suggestion, suggestion_id, principal.id)
         return await do(app.card, survivor.id)
 
     @router.post("/merge-suggestions/{suggestion_id}/reject", status_code=204)
     async def reject(suggestion_id: uuid.UUID, principal: Principal = supervisor) -> Response:
+        await require_suggestion_scope(principal, suggestion_id)
         await do(app.reject_suggestion, suggestion_id, principal.id)
         return Response(status_code=204)
 
