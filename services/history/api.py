@@ -35,7 +35,7 @@ from services.history.merge_suggestion import SuggestionDecided
 from services.history.scope import CustomerScope
 from services.history.timeline import TimelineView
 from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
-from switchboard.errors import BadInput
+from switchboard.errors import BadInput, Forbidden
 from switchboard.serial import SerialExecutor
 
 T = TypeVar("T")
@@ -78,7 +78,11 @@ def history_router(
     async def scoped_card(customer_id: uuid.UUID, principal: Principal) -> CustomerView:
         """The card, if `principal` may see it (404, 410 or 403 otherwise)."""
         card = await do(app.card, customer_id)
-        await scope.require(principal, card)
+        try:
+            await scope.require(principal, card)
+        except Forbidden:
+            await auditor.read(principal, "refused", [card.customer_id])
+            raise
         return card
 
     @router.get("", response_model=list[CustomerView])

@@ -18,7 +18,8 @@ from events.base import utcnow
 from switchboard.auth import Principal
 from switchboard.serial import SerialExecutor
 
-Read = Literal["card", "timeline", "search", "accounts"]
+# "refused": a read out of the caller's scope, answered 403 (who probes is worth knowing).
+Read = Literal["card", "timeline", "search", "accounts", "refused"]
 
 
 @dataclass(frozen=True)

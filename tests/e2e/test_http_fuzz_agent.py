@@ -64,16 +64,17 @@ async def _set_scene(proc: SwitchboardProcess) -> Scene:
         agent = {"Authorization": f"Bearer {r.json()['token']}"}
         await admin.post("/api/agents/alice/status", json={"status": "available"})
         visible = await form("v@example.com", "Visible")
-        await eventually(lambda: offers("alice"))
+        [offer] = await eventually(lambda: offers("alice"))
+        # Accepted, it stays hers when she steps away (a pending offer would be withdrawn
+        # and go to bob).
+        await admin.post(f"/api/offers/{offer['offer_id']}/accept", headers=agent)
         await admin.post("/api/agents/alice/status", json={"status": "away"})
         await admin.post("/api/agents/bob/status", json={"status": "available"})
-        hidden = {
-            await form(f"hidden{n}@example.com", f"Hidden {n}"): f"hidden{n}@example.com"
-            for n in range(2)
-        }
+        emails = [f"hidden{n}@example.com" for n in range(2)]
+        hidden = {await form(email, "Hidden"): email for email in emails}
 
         async def both() -> list[dict[str, Any]]:
-            found = await offers("bob")
+            found = [o for o in await offers("bob") if o["customer_id"] in hidden]
             return found if len(found) == 2 else []
 
         contacts = [o["contact_id"] for o in await eventually(both)]

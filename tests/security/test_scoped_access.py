@@ -151,7 +151,9 @@ async def test_each_person_reads_and_changes_only_their_customers(stack: Stack) 
     assert [e["seq"] for e in reads] == sorted((e["seq"] for e in reads), reverse=True)
     readers = await stack.http.get("/api/audit", params={"customer": two})
     assert {"yan", "zoe"} <= {e["person"] for e in readers.json()}
-    assert not {"alice", "sam"} & {e["person"] for e in readers.json()}  # refused: nothing read
+    entries = readers.json()
+    assert not {"alice", "sam"} & {e["person"] for e in entries if e["what"] != "refused"}
+    assert {("alice", "refused"), ("sam", "refused")} <= {(e["person"], e["what"]) for e in entries}
 
 
 async def test_the_audit_pages_filters_and_names_bad_parameters(stack: Stack) -> None:
