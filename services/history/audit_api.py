@@ -28,7 +28,8 @@ def audit_router(auditor: Auditor, auth: Authenticator) -> APIRouter:
 
     @router.get("/api/audit", response_model=list[AuditEntryView])
     async def audit(
-        person: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        # A person's or a token's id (both take this shape).
+        person: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")] = None,
         customer: uuid.UUID | None = None,
         since: Annotated[datetime | None, Query(description="reads at or after")] = None,
         until: Annotated[datetime | None, Query(description="reads before")] = None,
