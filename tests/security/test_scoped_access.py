@@ -112,7 +112,7 @@ async def test_each_person_reads_and_changes_only_their_customers(stack: Stack) 
     assert (await yan.post("/api/agents/yan/status", json={"status": "available"})).is_success
     r = await stack.post_form(name="Scope Two", email="two@example.com", message="hi")
     assert r.status_code == 202
-    await offered(stack, "yan")
+    to_yan = await offered(stack, "yan")
     two = (await eventually(lambda: stack.customer("two@example.com")))["customer_id"]
     assert await status(yan, f"/api/customers/{two}") == 200
 
@@ -123,6 +123,12 @@ async def test_each_person_reads_and_changes_only_their_customers(stack: Stack) 
     assert await status(sam, f"/api/customers/{two}") == 403
     assert await status(sam, f"/api/customers/{two}/timeline") == 403
     assert await status(alice, f"/api/customers/{two}") == 403
+    # and their contacts: the transcript and routing of yan's contact are zoe's team's.
+    for path in ("", "/messages", "/routing"):
+        assert await status(zoe, f"/api/contacts/{to_yan['contact_id']}{path}") == 200
+        assert await status(sam, f"/api/contacts/{to_yan['contact_id']}{path}") == 403
+        assert await status(alice, f"/api/contacts/{to_yan['contact_id']}{path}") == 403
+        assert await status(sam, f"/api/contacts/{to_bob['contact_id']}{path}") == 200
 
     # Search shows only what the caller may see.
     both = await stack.http.get("/api/customers", params={"q": "Scope"})
