@@ -26,6 +26,8 @@ from switchboard.service import Service
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
 
+ROUTING_CONSUMER = "history-routing"
+
 
 def build_history_core(
     settings: Settings, config: SwitchboardConfig | None = None
@@ -55,7 +57,17 @@ def build_history(
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
     agents = [p.id for p in config.people if p.role == "agent"]
-    scope = CustomerScope(auth, projector.view, projector.run)
+
+    async def behind() -> bool:
+        """Routing events sent to history and not yet on the timeline: unread or unacked
+        on EVENTS (acked once stored), or stored and not yet projected."""
+        info = await js.consumer_info(EVENTS, ROUTING_CONSUMER)
+        if info.num_pending or info.num_ack_pending:
+            return True
+        stored = await run(lambda: app.recorder.max_notification_id() or 0)
+        return await projector.position() < stored
+
+    scope = CustomerScope(auth, projector.view, projector.run, behind)
     projector.projected.append(scope.projected)
     auditor = Auditor(open_audit_log(event_store_env(settings, "audit")))
     _, legacy = subscribe_inbound(
@@ -69,7 +81,7 @@ def build_history(
     subscribe(
         broker,
         stream=EVENTS,
-        durable="history-routing",
+        durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",

@@ -8,8 +8,8 @@ supervised by someone in it. An integrator: every customer when its token has th
 
 What decides is the timeline: the read model of history's own store, fed by routing's
 public events; so the scope is event-sourced and rebuilt with the timeline. An agent's
-desk hears of an offer at about the time history records it: a refusal waits a moment for
-the timeline to catch up before it is final.
+desk hears of an offer at about the time history records it: while history has routing
+events it has not yet put on the timeline, a refusal waits for them before it is final.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from events import ContactEvent
@@ -79,11 +79,15 @@ class CustomerScope:
         auth: Authenticator,
         view: TimelineView,
         view_run: SerialExecutor,
+        behind: Callable[[], Awaitable[bool]],
         grace_seconds: float = 3.0,
     ) -> None:
         self.auth = auth
         self.view = view
         self.view_run = view_run
+        # Whether history has routing events not yet on the timeline: only then a refusal
+        # waits (up to `grace_seconds`) for them.
+        self.behind = behind
         self.grace = grace_seconds
         self.queues = queue_supervisors(auth.config)
         self._projected = asyncio.Event()
@@ -120,20 +124,30 @@ class CustomerScope:
         return any(self.auth.manages(principal, s) for s in supervisors)
 
     async def require(self, principal: Principal, card: CustomerView) -> None:
-        """403 unless `principal` may see the card, after the timeline had a moment to
-        record an offer the desk may have heard of first."""
+        """403 unless `principal` may see the card, once the timeline holds every routing
+        event history was sent (an offer the desk heard of first is then on it)."""
         deadline = time.monotonic() + self.grace
+        last_look = principal.role == "integrator"
         while not await self.may_read(principal, card):
             remaining = deadline - time.monotonic()
-            if self.sees_all(principal) or principal.role == "integrator" or remaining <= 0:
+            if last_look or remaining <= 0:
                 raise Forbidden(
                     f"{principal.id} may not see customer {card.customer_id}: "
                     "never offered to them or their team"
                 )
+            if not await self._behind():
+                last_look = True  # caught up: one more look at what it now shows
+                continue
             try:
                 await asyncio.wait_for(self._projected.wait(), remaining)
             except TimeoutError:
                 continue
+
+    async def _behind(self) -> bool:
+        try:
+            return await self.behind()
+        except Exception:  # cannot tell: wait out the grace as if it were
+            return True
 
     async def visible(
         self, principal: Principal, cards: Iterable[CustomerView]
