@@ -12,7 +12,7 @@ from pathlib import Path
 from schemas.config import SwitchboardConfig
 from switchboard.settings import Settings
 
-SERVICES = ("ingest", "routing", "history", "notifier")
+SERVICES = ("ingest", "routing", "history", "notifier", "reports")
 
 
 def _config(settings: Settings) -> SwitchboardConfig:
@@ -54,16 +54,26 @@ def cmd_history_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from services.history.app import build_history_core
 
     projector = build_history_core(settings)
-
-    def progress(position: int, total: int) -> None:
-        width = 40
-        done = int(width * position / total) if total else width
-        print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="", flush=True)
-
-    last = projector.rebuild(progress)
+    last = projector.rebuild(_progress_bar)
     print(f"\ntimeline rebuilt up to notification {last}")
     projector.close()
     return 0
+
+
+def cmd_reports_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from services.reports.app import build_reports_core
+
+    projector = build_reports_core(settings)
+    read = projector.rebuild(settings, _config(settings), _progress_bar)
+    print(f"\nreports rebuilt from {read} stored events")
+    projector.view.close()
+    return 0
+
+
+def _progress_bar(position: int, total: int) -> None:
+    width = 40
+    done = int(width * position / total) if total else width
+    print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="", flush=True)
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -183,6 +193,11 @@ def parser() -> argparse.ArgumentParser:
     hsub = history.add_subparsers(dest="history_command", required=True)
     hsub.add_parser("rebuild", help="drop and rebuild the timeline").set_defaults(
         run=cmd_history_rebuild
+    )
+    reports = sub.add_parser("reports", help="reports read model tools")
+    rsub = reports.add_subparsers(dest="reports_command", required=True)
+    rsub.add_parser("rebuild", help="drop and rebuild the reports from the stores").set_defaults(
+        run=cmd_reports_rebuild
     )
     schema = sub.add_parser("schema", help="export event JSON Schemas and AsyncAPI")
     schema.add_argument("--out", default="docs/contracts")

@@ -1,0 +1,231 @@
+"""Reports over the read model: metrics, funnel, drill-down, CSV; each scoped to who asks."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from schemas.config import SwitchboardConfig
+from services.reports.adapters.read_model_sql import ReportsSql
+from services.reports.agent_time import seconds_in
+from services.reports.contact_row import COLUMNS, ContactRow
+from services.reports.metrics import Figures, MetricsFold, funnel
+from services.reports.params import ReportParams, parse
+from services.reports.query import RowFilter
+from switchboard.auth import STAFF, Authenticator, Principal
+from switchboard.serial import SerialExecutor
+
+PAGE = 1000
+# Bookkeeping columns stay out of exports.
+EXPORTED = tuple(c for c in COLUMNS if c not in ("held_since", "wrap_up_since"))
+
+
+class Reports:
+    """The queries behind the routes, run on the read model's thread."""
+
+    def __init__(self, view: ReportsSql, config: SwitchboardConfig, auth: Authenticator) -> None:
+        self.view = view
+        self.config = config
+        self.auth = auth
+        routing = config.routing
+        self.sla = {
+            q.name: q.sla_seconds or routing.sla_seconds for q in routing.effective_queues()
+        }
+        self.default_sla = routing.sla_seconds
+        self.conversions = frozenset(config.reports.conversions)
+        self.team_of = {p.id: p.supervisor for p in config.people}
+
+    def sla_seconds(self, queue: str | None) -> float:
+        return self.sla.get(queue or "", self.default_sla)
+
+    def subtree(self, supervisor: str) -> tuple[str, ...]:
+        return tuple(
+            p.id
+            for p in self.config.people
+            if self.auth.manages(Principal(supervisor, "supervisor"), p.id)
+        )
+
+    def row_filter(self, p: ReportParams, who: Principal) -> RowFilter:
+        equal = {k: v for k, v in p.filters.items() if k != "team"}
+        team = self.subtree(p.filters["team"] or "") if "team" in p.filters else None
+        return RowFilter(p.start, p.end, equal, self.scope(who), team)
+
+    def scope(self, who: Principal) -> tuple[str, ...] | None:
+        """Agents see their own contacts, supervisors their team's, admins everyone's."""
+        if who.role == "admin":
+            return None
+        if who.role == "supervisor":
+            return self.subtree(who.id)
+        return (who.id,)
+
+    def rows(self, f: RowFilter) -> Iterable[ContactRow]:
+        after: tuple[datetime, str] | None = None
+        while page := self.view.page(f, after, PAGE):
+            yield from page
+            last = page[-1]
+            assert last.opened_at is not None
+            after = (last.opened_at, str(last.contact_id))
+
+    def metrics(self, p: ReportParams, f: RowFilter) -> list[dict[str, Any]]:
+        fold = MetricsFold(
+            p.bucket, p.tz, p.group_by, self.sla_seconds, self.conversions, self.team_of
+        )
+        for row in self.rows(f):
+            fold.add(row)
+        return fold.report()
+
+    def funnel(self, f: RowFilter) -> list[dict[str, Any]]:
+        by_source: dict[str | None, Figures] = {}
+        for row in self.rows(f):
+            by_source.setdefault(row.source, Figures()).add(
+                row, self.sla_seconds(row.queue), row.disposition in self.conversions
+            )
+        return funnel(by_source)
+
+    def agents(self, p: ReportParams, who: Principal) -> list[dict[str, Any]]:
+        scope = self.scope(who)
+        now = datetime.now(p.end.tzinfo)
+        found = self.view.intervals(scope, p.start, p.end)
+        missed = self.view.missed(p.start, p.end)
+        names = sorted({a for a, *_ in found} | set(missed))
+        out = []
+        for agent in names:
+            spans = [(s, b, e or min(now, p.end)) for a, s, b, e in found if a == agent]
+            if scope is not None and agent not in scope:
+                continue
+            out.append(
+                {
+                    "agent": agent,
+                    "seconds": seconds_in(spans, p.start, p.end),
+                    "not_responding": missed.get(agent, 0),
+                }
+            )
+        return out
+
+
+def _bucket_end(start: datetime, bucket: str) -> datetime:
+    if bucket == "month":
+        return (start + timedelta(days=32)).replace(day=1)
+    return start + {"15min": timedelta(minutes=15), "hour": timedelta(hours=1)}.get(
+        bucket, timedelta(days=7 if bucket == "week" else 1)
+    )
+
+
+def drill_link(p: ReportParams, entry: dict[str, Any]) -> str:
+    """The contacts behind one figure: the same filter, narrowed to its bucket and group."""
+    query = {k: v or "" for k, v in p.filters.items()}
+    if entry["bucket"] == "all":
+        query.update(start=p.start.isoformat(), end=p.end.isoformat())
+    else:
+        start = datetime.fromisoformat(entry["bucket"])
+        end = _bucket_end(start.replace(tzinfo=None), p.bucket).replace(tzinfo=p.tz)
+        query.update(start=max(start, p.start).isoformat(), end=min(end, p.end).isoformat())
+    query.update({d: entry.get(d) or "" for d in p.group_by})
+    query["tz"] = str(p.tz)
+    return "/api/reports/contacts?" + urlencode(query)
+
+
+def _csv_line(values: Iterable[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(["" if v is None else v for v in values])
+    return out.getvalue()
+
+
+def _exported(row: ContactRow) -> list[Any]:
+    values = row.values()
+    values["agents"] = " ".join(row.agents)
+    values["attributes"] = " ".join(f"{k}={v}" for k, v in sorted(row.attributes.items()))
+    return [
+        values[c].isoformat() if isinstance(values[c], datetime) else values[c] for c in EXPORTED
+    ]
+
+
+def reports_router(reports: Reports, run: SerialExecutor, auth: Authenticator) -> APIRouter:
+    router = APIRouter(tags=["reports"])
+    staff = Depends(auth.role(*STAFF))
+    default_tz = reports.config.reports.time_zone
+
+    def params(request: Request) -> ReportParams:
+        return parse(dict(request.query_params), default_tz)
+
+    @router.get("/api/reports/metrics")
+    async def metrics(request: Request, who: Principal = staff) -> dict[str, Any]:
+        """Contacts, answers, SL, ASA, FRT, AHT, SLA, conversions per bucket and group."""
+        p = params(request)
+        rows = await run(reports.metrics, p, reports.row_filter(p, who))
+        for entry in rows:
+            entry["contacts_url"] = drill_link(p, entry)
+        return {"bucket": p.bucket, "tz": str(p.tz), "group_by": list(p.group_by), "rows": rows}
+
+    @router.get("/api/reports/funnel")
+    async def source_funnel(request: Request, who: Principal = staff) -> dict[str, Any]:
+        """Source -> contacts -> answered -> resolved -> converted."""
+        p = params(request)
+        rows = await run(reports.funnel, reports.row_filter(p, who))
+        by_source = replace(p, bucket="all", group_by=("source",))
+        for entry in rows:
+            entry["contacts_url"] = drill_link(by_source, {"bucket": "all", **entry})
+        return {"rows": rows}
+
+    @router.get("/api/reports/agents")
+    async def agents(request: Request, who: Principal = staff) -> dict[str, Any]:
+        """Per agent: seconds in each status within the window, offers left unanswered."""
+        p = params(request)
+        return {"rows": await run(reports.agents, p, who)}
+
+    @router.get("/api/reports/contacts")
+    async def contacts(request: Request, who: Principal = staff) -> dict[str, Any]:
+        """The contacts behind a figure, a page at a time (`next` fetches the following)."""
+        p = params(request)
+        page = await run(reports.view.page, reports.row_filter(p, who), p.after, p.limit)
+        rows = [dict(zip(EXPORTED, _exported(r), strict=True)) for r in page]
+        last = page[-1] if len(page) == p.limit else None
+        nxt = f"{last.opened_at.isoformat()}|{last.contact_id}" if last and last.opened_at else None
+        return {"rows": rows, "next": nxt}
+
+    @router.get("/api/reports/contacts.csv")
+    async def contacts_csv(request: Request, who: Principal = staff) -> StreamingResponse:
+        """Every row of the filter, one CSV line per contact, read a page at a time."""
+        p = params(request)
+        f = reports.row_filter(p, who)
+
+        async def lines() -> AsyncIterator[str]:
+            yield _csv_line(EXPORTED)
+            after: tuple[datetime, str] | None = None
+            while page := await run(reports.view.page, f, after, PAGE):
+                yield "".join(_csv_line(_exported(r)) for r in page)
+                assert page[-1].opened_at is not None
+                after = (page[-1].opened_at, str(page[-1].contact_id))
+
+        return _csv_response(lines(), "contacts.csv")
+
+    @router.get("/api/reports/metrics.csv")
+    async def metrics_csv(request: Request, who: Principal = staff) -> StreamingResponse:
+        p = params(request)
+        rows = await run(reports.metrics, p, reports.row_filter(p, who))
+
+        async def lines() -> AsyncIterator[str]:
+            if rows:
+                yield _csv_line(rows[0].keys())
+            for entry in rows:
+                yield _csv_line(entry.values())
+
+        return _csv_response(lines(), "metrics.csv")
+
+    return router
+
+
+def _csv_response(lines: AsyncIterator[str], name: str) -> StreamingResponse:
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
