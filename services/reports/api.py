@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from schemas.config import SwitchboardConfig
-from services.reports.adapters.read_model_sql import ReportsSql
+from services.reports.adapters.read_model_sql import SubscriptionsSql
 from services.reports.agent_time import seconds_in
 from services.reports.contact_row import COLUMNS, ContactRow
 from services.reports.metrics import Figures, MetricsFold, funnel
@@ -31,7 +31,9 @@ EXPORTED = tuple(c for c in COLUMNS if c not in ("held_since", "wrap_up_since"))
 class Reports:
     """The queries behind the routes, run on the read model's thread."""
 
-    def __init__(self, view: ReportsSql, config: SwitchboardConfig, auth: Authenticator) -> None:
+    def __init__(
+        self, view: SubscriptionsSql, config: SwitchboardConfig, auth: Authenticator
+    ) -> None:
         self.view = view
         self.config = config
         self.auth = auth
@@ -139,7 +141,7 @@ def _csv_line(values: Iterable[Any]) -> str:
     return out.getvalue()
 
 
-def _exported(row: ContactRow) -> list[Any]:
+def exported(row: ContactRow) -> list[Any]:
     values = row.values()
     values["agents"] = " ".join(row.agents)
     values["attributes"] = " ".join(f"{k}={v}" for k, v in sorted(row.attributes.items()))
@@ -186,7 +188,7 @@ def reports_router(reports: Reports, run: SerialExecutor, auth: Authenticator) -
         """The contacts behind a figure, a page at a time (`next` fetches the following)."""
         p = params(request)
         page = await run(reports.view.page, reports.row_filter(p, who), p.after, p.limit)
-        rows = [dict(zip(EXPORTED, _exported(r), strict=True)) for r in page]
+        rows = [dict(zip(EXPORTED, exported(r), strict=True)) for r in page]
         last = page[-1] if len(page) == p.limit else None
         nxt = f"{last.opened_at.isoformat()}|{last.contact_id}" if last and last.opened_at else None
         return {"rows": rows, "next": nxt}
@@ -201,7 +203,7 @@ def reports_router(reports: Reports, run: SerialExecutor, auth: Authenticator) -
             yield _csv_line(EXPORTED)
             after: tuple[datetime, str] | None = None
             while page := await run(reports.view.page, f, after, PAGE):
-                yield "".join(_csv_line(_exported(r)) for r in page)
+                yield "".join(_csv_line(exported(r)) for r in page)
                 assert page[-1].opened_at is not None
                 after = (page[-1].opened_at, str(page[-1].contact_id))
 

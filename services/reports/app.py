@@ -15,12 +15,15 @@ from events import Event
 from schemas.config import SwitchboardConfig
 from services.reports.api import Reports, reports_router
 from services.reports.projector import ReportsProjector, open_reports_view
+from services.reports.scheduled import ScheduledReports
+from services.reports.subscriptions_api import subscriptions_router
 from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
-from switchboard.jetstream import EVENTS
+from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
+from switchboard.smtp import mailer_for
 from switchboard.store import event_store_env
 
 
@@ -68,9 +71,21 @@ def build_reports(
         run.shutdown()
         projector.view.close()
 
+    reports = Reports(projector.view, config, auth)
+    scheduled = ScheduledReports(
+        reports, run, broker, mailer_for(settings.smtp_url), settings.smtp_from, config
+    )
+    subscribe(
+        broker,
+        stream=TIMERS,
+        durable="reports-schedules",
+        subject="sb.timers.fired.report.>",
+        handler=scheduled.due,
+        description="E-mails a subscribed report when it is due and schedules the next",
+    )
     return Service(
         name="reports",
-        routers=[reports_router(Reports(projector.view, config, auth), run, auth)],
+        routers=[reports_router(reports, run, auth), subscriptions_router(scheduled, auth)],
         health=health,
         close=close,
     )

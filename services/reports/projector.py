@@ -21,7 +21,7 @@ from services.history.application import HistoryApplication
 from services.history.contracts import to_contract as history_contract
 from services.reports import agent_time, contact_row
 from services.reports.adapters.read_model_postgres import PostgresReportsView
-from services.reports.adapters.read_model_sql import ReportsSql
+from services.reports.adapters.read_model_sql import ReportsSql, SubscriptionsSql
 from services.reports.adapters.read_model_sqlite import SQLiteReportsView
 from services.routing.application import RoutingApplication
 from services.routing.contracts import to_contract as routing_contract
@@ -36,7 +36,7 @@ SOURCES: dict[str, tuple[str, Callable[[Any], Event | None]]] = {
 }
 
 
-def open_reports_view(env: dict[str, str]) -> ReportsSql:
+def open_reports_view(env: dict[str, str]) -> SubscriptionsSql:
     factory = InfrastructureFactory.construct(Environment("reports", env))
     if isinstance(factory, PostgresFactory):
         return factory.tracking_recorder(PostgresReportsView)
@@ -65,7 +65,7 @@ def project(view: ReportsSql, events: Sequence[Event], tracking: Tracking | None
 
 
 class ReportsProjector:
-    def __init__(self, view: ReportsSql) -> None:
+    def __init__(self, view: SubscriptionsSql) -> None:
         self.view = view
 
     def handle(self, event: Event, tracking: Tracking) -> None:

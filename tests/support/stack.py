@@ -68,6 +68,7 @@ CONSUMERS = {
         "routing-bridge-deadlines",
         "routing-callback-deadlines",
         "notifier-retries",
+        "reports-schedules",
     ],
 }
 

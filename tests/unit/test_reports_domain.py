@@ -197,3 +197,22 @@ def test_bad_parameters_name_their_field(query: dict[str, str], field: str) -> N
     with pytest.raises(BadInput) as caught:
         parse(query, "UTC")
     assert caught.value.details[0].field == field
+
+
+def test_a_report_stays_at_its_local_time_across_daylight_saving() -> None:
+    import datetime as dt
+
+    from services.reports.schedule import Subscription, next_due, period
+
+    daily = Subscription(uuid.uuid4(), "sam", "daily", dt.time(8), 0, "Europe/Berlin", "channel")
+    # Before the change (UTC+1), then after it (UTC+2): 08:00 in Berlin both times.
+    first = next_due(daily, datetime(2026, 3, 28, 6, 0, tzinfo=UTC))
+    assert first == datetime(2026, 3, 28, 7, 0, tzinfo=UTC)
+    assert next_due(daily, first) == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
+    weekly = Subscription(uuid.uuid4(), "sam", "weekly", dt.time(8), 0, "Europe/Berlin", "")
+    monday = next_due(weekly, datetime(2026, 3, 28, 6, 0, tzinfo=UTC))
+    assert monday == datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
+    start, end = period(weekly, monday)
+    lost_an_hour = timedelta(days=7) - timedelta(hours=1)
+    assert end.astimezone(UTC) - start.astimezone(UTC) == lost_an_hour
+    assert start.hour == end.hour == 8

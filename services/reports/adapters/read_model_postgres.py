@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
-from services.reports.adapters.read_model_sql import ReportsSql
+from services.reports.adapters.read_model_sql import SubscriptionsSql
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS {report_contacts} (contact_id text PRIMARY KEY, "
@@ -30,10 +30,13 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS report_intervals_by_end ON {report_agent_intervals} (ended_at)",
     "CREATE TABLE IF NOT EXISTS {report_missed} (agent_id text NOT NULL, "
     "contact_id text NOT NULL, at timestamptz NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {report_subscriptions} (subscription_id text PRIMARY KEY, "
+    "person_id text NOT NULL, cadence text NOT NULL, at text NOT NULL, weekday integer, "
+    "time_zone text NOT NULL, group_by text NOT NULL, last_due timestamptz)",
 ]
 
 
-class PostgresReportsView(ReportsSql, PostgresTrackingRecorder):
+class PostgresReportsView(SubscriptionsSql, PostgresTrackingRecorder):
     placeholder = "%s"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

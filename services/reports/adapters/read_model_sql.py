@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -17,8 +17,14 @@ from eventsourcing.persistence import Tracking
 from services.reports.agent_time import AgentState, Interval, MissedOffer
 from services.reports.contact_row import COLUMNS, ContactRow
 from services.reports.query import RowFilter
+from services.reports.schedule import Subscription
 
 TABLES = ("report_contacts", "report_agent_state", "report_agent_intervals", "report_missed")
+# Not projected, so not cleared by a rebuild: who wants which report e-mailed.
+SUBSCRIPTIONS = "report_subscriptions"
+SUBSCRIPTION_COLUMNS = (
+    "subscription_id, person_id, cadence, at, weekday, time_zone, group_by, last_due"
+)
 JSON_COLUMNS = ("attributes", "agents")
 TIME_COLUMNS = ("opened_at", "completed_at", "held_since", "wrap_up_since")
 AGENT_COLUMNS = ("agent_id", "presence", "contacts", "wrapping", "status", "since")
@@ -55,7 +61,7 @@ class ReportsSql:
 
     # --------------------------------------------------------------------------------
     def _sql(self, statement: str) -> str:
-        for name in TABLES:
+        for name in (*TABLES, SUBSCRIPTIONS):
             statement = statement.replace(f"{{{name}}}", self._table(name))
         return statement.replace("?", self.placeholder)
 
@@ -295,6 +301,67 @@ class ReportsSql:
                 curs.execute(f"SELECT * FROM {self._table(name)} ORDER BY {order}")
                 out[name] = _fetched(curs)
             return out
+
+
+class SubscriptionsSql(ReportsSql):
+    """Subscriptions to e-mailed reports, beside the read model."""
+
+    def subscribe(self, sub: Subscription) -> None:
+        with self._cursor(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    f"INSERT INTO {{report_subscriptions}} ({SUBSCRIPTION_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, NULL)"
+                ),
+                [
+                    str(sub.subscription_id),
+                    sub.person_id,
+                    sub.cadence,
+                    sub.at.isoformat(),
+                    sub.weekday,
+                    sub.time_zone,
+                    sub.group_by,
+                ],
+            )
+
+    def subscriptions(self, person_id: str | None = None) -> list[Subscription]:
+        sql = f"SELECT {SUBSCRIPTION_COLUMNS} FROM {{report_subscriptions}}"
+        params = [] if person_id is None else [person_id]
+        with self._cursor(commit=False) as curs:
+            curs.execute(self._sql(sql + (" WHERE person_id = ?" if params else "")), params)
+            return [
+                Subscription(
+                    uuid.UUID(r[0]),
+                    r[1],
+                    r[2],
+                    time.fromisoformat(r[3]),
+                    int(r[4] or 0),
+                    r[5],
+                    r[6],
+                    self._time_out(r[7]) if r[7] is not None else None,
+                )
+                for r in _fetched(curs)
+            ]
+
+    def subscription(self, subscription_id: uuid.UUID) -> Subscription | None:
+        found = [s for s in self.subscriptions() if s.subscription_id == subscription_id]
+        return found[0] if found else None
+
+    def unsubscribe(self, subscription_id: uuid.UUID) -> None:
+        with self._cursor(commit=True) as curs:
+            curs.execute(
+                self._sql("DELETE FROM {report_subscriptions} WHERE subscription_id = ?"),
+                [str(subscription_id)],
+            )
+
+    def sent(self, subscription_id: uuid.UUID, due: datetime) -> None:
+        with self._cursor(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "UPDATE {report_subscriptions} SET last_due = ? WHERE subscription_id = ?"
+                ),
+                [self._time_in(due), str(subscription_id)],
+            )
 
 
 def _fetched(curs: Any) -> list[tuple[Any, ...]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from services.reports.adapters.read_model_sql import ReportsSql
+from services.reports.adapters.read_model_sql import SubscriptionsSql
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS report_contacts (contact_id TEXT PRIMARY KEY, "
@@ -28,10 +28,13 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS report_intervals_by_end ON report_agent_intervals (ended_at)",
     "CREATE TABLE IF NOT EXISTS report_missed (agent_id TEXT NOT NULL, "
     "contact_id TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS report_subscriptions (subscription_id TEXT PRIMARY KEY, "
+    "person_id TEXT NOT NULL, cadence TEXT NOT NULL, at TEXT NOT NULL, weekday INTEGER, "
+    "time_zone TEXT NOT NULL, group_by TEXT NOT NULL, last_due TEXT)",
 ]
 
 
-class SQLiteReportsView(ReportsSql, SQLiteTrackingRecorder):
+class SQLiteReportsView(SubscriptionsSql, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *SCHEMA]
 
