@@ -92,13 +92,15 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
     from services.routing.simulation import Scenario, erlang_c, simulate
 
+    if args.from_history:
+        return _simulate_history(args, settings)
     if not 0 <= args.owner_share <= 1:
         print("--owner-share: a fraction from 0 to 1", file=sys.stderr)
         return 2
     scenario = Scenario(
         arrivals_per_hour=args.arrivals_per_hour,
         mean_handle_seconds=args.mean_handle_seconds,
-        agents=args.agents,
+        agents=args.agents or 5,
         sla_seconds=args.sla_seconds,
         hours=args.hours,
         seed=args.seed,
@@ -133,6 +135,20 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
             f"{'owned contacts answered':<28}{'-':>14}{owners.owned:>14.3f}{'-':>14}\n"
             f"{'  by their owner':<28}{'-':>14}{owners.owned_by_owner:>14.3f}{'-':>14}"
         )
+    return 0
+
+
+def _simulate_history(args: argparse.Namespace, settings: Settings) -> int:
+    from services.reports.whatif import compare
+    from switchboard.errors import BadInput
+
+    recorded = _config(settings)
+    proposed = SwitchboardConfig.load(Path(args.config)) if args.config else recorded
+    try:
+        print(compare(settings, recorded, proposed, args.from_history, args.agents))
+    except BadInput as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     return 0
 
 
@@ -205,7 +221,13 @@ def parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="the real routing code under a virtual clock")
     sim.add_argument("--arrivals-per-hour", type=float, default=315)
     sim.add_argument("--mean-handle-seconds", type=float, default=40)
-    sim.add_argument("--agents", type=int, default=5)
+    sim.add_argument("--agents", type=int, default=None, help="default: 5, or as configured")
+    sim.add_argument(
+        "--from-history",
+        metavar="START..END",
+        help="replay the recorded contacts of this window (reports read model)",
+    )
+    sim.add_argument("--config", help="with --from-history: the proposed switchboard.toml")
     sim.add_argument("--sla-seconds", type=float, default=20)
     sim.add_argument("--hours", type=float, default=8)
     sim.add_argument("--seed", type=int, default=1)

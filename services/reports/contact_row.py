@@ -140,6 +140,8 @@ def apply(row: ContactRow, event: Event) -> None:
         case ContactAbandoned():
             _stop_holding(row, at)
             row.abandoned = True  # as the queue's statistics count it
+            if not row.answered:
+                row.wait_seconds = event.waited_seconds  # how long they waited, then left
         case ContactCancelled():
             _stop_holding(row, at)
             row.cancelled = True
