@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
@@ -17,9 +18,9 @@ from schemas.config import SwitchboardConfig
 from services.reports.adapters.read_model_sql import SubscriptionsSql
 from services.reports.agent_time import seconds_in
 from services.reports.contact_row import COLUMNS, ContactRow
-from services.reports.metrics import Figures, MetricsFold, funnel
+from services.reports.metrics import MetricsFold, from_database, funnel, in_order
 from services.reports.params import ReportParams, parse
-from services.reports.query import RowFilter
+from services.reports.query import AggregateSpec, RowFilter
 from switchboard.auth import STAFF, Authenticator, Principal
 from switchboard.serial import SerialExecutor
 
@@ -77,20 +78,25 @@ class Reports:
             after = (last.opened_at, str(last.contact_id))
 
     def metrics(self, p: ReportParams, f: RowFilter) -> list[dict[str, Any]]:
-        fold = MetricsFold(
-            p.bucket, p.tz, p.group_by, self.sla_seconds, self.conversions, self.team_of
+        return self.grouped(p.bucket, p.tz, p.group_by, f)
+
+    def grouped(
+        self, bucket: str, tz: ZoneInfo, group_by: tuple[str, ...], f: RowFilter
+    ) -> list[dict[str, Any]]:
+        """Figures per bucket and group: by the database where it can, else folded here."""
+        spec = AggregateSpec(
+            bucket, tz, group_by, self.sla, self.default_sla, self.conversions, self.team_of
         )
+        found = self.view.aggregate(f, spec)
+        if found is not None:
+            return in_order([from_database(v, bucket, tz, group_by) for v in found], group_by)
+        fold = MetricsFold(bucket, tz, group_by, self.sla_seconds, self.conversions, self.team_of)
         for row in self.rows(f):
             fold.add(row)
         return fold.report()
 
     def funnel(self, f: RowFilter) -> list[dict[str, Any]]:
-        by_source: dict[str | None, Figures] = {}
-        for row in self.rows(f):
-            by_source.setdefault(row.source, Figures()).add(
-                row, self.sla_seconds(row.queue), row.disposition in self.conversions
-            )
-        return funnel(by_source)
+        return funnel(self.grouped("all", ZoneInfo("UTC"), ("source",), f))
 
     def agents(self, p: ReportParams, who: Principal) -> list[dict[str, Any]]:
         scope = self.scope(who)

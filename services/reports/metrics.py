@@ -7,7 +7,7 @@ contacts holds one accumulator per group, not the rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -171,22 +171,70 @@ class MetricsFold:
         return out
 
 
-def funnel(rows_by_source: Mapping[str | None, Figures]) -> list[dict[str, Any]]:
-    """Source -> contacts -> answered -> resolved -> converted, with the rates between."""
-    out = []
-    for source, f in sorted(rows_by_source.items(), key=lambda i: -i[1].contacts):
-        frt = f.first_responses
-        out.append(
-            {
-                "source": source,
-                "contacts": f.contacts,
-                "answered": f.answered,
-                "resolved": f.resolved,
-                "converted": f.converted,
-                "answer_rate": _rate(f.answered, f.contacts),
-                "resolution_rate": _rate(f.resolved, f.contacts),
-                "conversion_rate": _rate(f.converted, f.contacts),
-                "first_response_average_seconds": _mean(sum(frt), len(frt)),
-            }
-        )
-    return out
+def from_database(
+    values: Sequence[Any], bucket: str, tz: ZoneInfo, group_by: tuple[str, ...]
+) -> dict[str, Any]:
+    """A row of the database's GROUP BY (adapters/aggregate_postgres.py) as `report()`."""
+    head, (within, converted, *figures) = values[: 1 + len(group_by)], values[1 + len(group_by) :]
+    named = dict(zip(SQL_FIGURES, figures, strict=True))
+    f = Figures(answered_within_sla=within, converted=converted)
+    for name in ("contacts", "answered", "abandoned", "handled", "resolved", "sla_known"):
+        setattr(f, name, int(named[name]))
+    f.sla_met, f.transfers, f.escalations = (
+        int(named["sla_met"]),
+        int(named["transfers"]),
+        int(named["escalations"]),
+    )
+    f.wait_total, f.handle_total, f.resolution_total = (
+        float(named["wait_total"]),
+        float(named["handle_total"]),
+        float(named["resolution_total"]),
+    )
+    local = head[0]
+    entry: dict[str, Any] = {
+        "bucket": local if bucket == "all" else local.replace(tzinfo=tz).isoformat()
+    }
+    entry.update(zip(group_by, head[1:], strict=True))
+    entry.update(f.report())
+    entry["first_response_average_seconds"] = _float(named["frt_average"])
+    entry["first_response_p90_seconds"] = _float(named["frt_p90"])
+    return entry
+
+
+SQL_FIGURES = (
+    *("contacts", "answered", "wait_total", "abandoned", "frt_count", "frt_average", "frt_p90"),
+    *("handled", "handle_total", "resolved", "resolution_total", "sla_known", "sla_met"),
+    *("transfers", "escalations"),
+)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def in_order(entries: list[dict[str, Any]], group_by: tuple[str, ...]) -> list[dict[str, Any]]:
+    """As MetricsFold.report orders them: by bucket, then groups, empty ones last."""
+
+    def key(e: dict[str, Any]) -> tuple[tuple[bool, str], ...]:
+        return tuple((e[k] is None, e[k] or "") for k in ("bucket", *group_by))
+
+    return sorted(entries, key=key)
+
+
+def funnel(by_source: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Source -> contacts -> answered -> resolved -> converted, with the rates between,
+    from `report()` entries grouped by source."""
+    return [
+        {
+            "source": e["source"],
+            "contacts": e["contacts"],
+            "answered": e["answered"],
+            "resolved": e["resolved"],
+            "converted": e["converted"],
+            "answer_rate": _rate(e["answered"], e["contacts"]),
+            "resolution_rate": _rate(e["resolved"], e["contacts"]),
+            "conversion_rate": e["conversion_rate"],
+            "first_response_average_seconds": e["first_response_average_seconds"],
+        }
+        for e in sorted(by_source, key=lambda e: (-e["contacts"], e["source"] or ""))
+    ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -16,3 +18,16 @@ class RowFilter:
     agents: tuple[str, ...] | None = None
     # The `team` dimension: contacts whose last agent is one of these.
     team: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class AggregateSpec:
+    """How rows are grouped and counted (what MetricsFold does in Python)."""
+
+    bucket: str
+    tz: ZoneInfo
+    group_by: tuple[str, ...]
+    sla_by_queue: Mapping[str, float]
+    default_sla: float
+    conversions: frozenset[str]
+    team_of: Mapping[str, str | None]

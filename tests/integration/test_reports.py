@@ -8,10 +8,16 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from services.reports.adapters.read_model_sql import SubscriptionsSql
+from services.reports.api import Reports
 from services.reports.app import build_reports_core
+from services.reports.metrics import MetricsFold
+from services.reports.query import RowFilter
+from switchboard.auth import Authenticator
 from tests.support.stack import Stack
 from tests.support.waiting import eventually
 
@@ -120,6 +126,7 @@ async def test_reports_agree_with_queue_stats_scope_drill_down_and_rebuild(stack
     await eventually(stack.settled)
     await stack.stop()
     projector = build_reports_core(stack.settings)
+    same_in_python_and_database(stack, projector.view)
     live = (projector.view.all_rows(), projector.view.agent_tables())
     assert len(live[0]) == 3
     projector.view.clear()
@@ -142,3 +149,18 @@ async def test_bad_report_parameters_are_400_naming_the_field(stack: Stack) -> N
         r = await stack.http.get("/api/reports/metrics", params=params)
         assert r.status_code == 400, (field, r.text)
         assert field in r.text, (field, r.text)
+
+
+def same_in_python_and_database(stack: Stack, view: SubscriptionsSql) -> None:
+    """PostgreSQL groups in SQL; the figures are those the Python fold gives (SQLite's)."""
+    reports = Reports(view, stack.config, Authenticator(stack.config, "secret"))
+    w = window()
+    f = RowFilter(datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
+    for bucket, group_by in (("all", ()), ("hour", ("source", "campaign")), ("day", ("team",))):
+        tz = ZoneInfo("Asia/Kolkata")
+        fold = MetricsFold(
+            bucket, tz, group_by, reports.sla_seconds, reports.conversions, reports.team_of
+        )
+        for row in reports.rows(f):
+            fold.add(row)
+        assert reports.grouped(bucket, tz, group_by, f) == fold.report()

@@ -9,7 +9,9 @@ from typing import Any
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
+from services.reports.adapters.aggregate_postgres import aggregate_statement
 from services.reports.adapters.read_model_sql import SubscriptionsSql
+from services.reports.query import AggregateSpec, RowFilter
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS {report_contacts} (contact_id text PRIMARY KEY, "
@@ -53,3 +55,12 @@ class PostgresReportsView(SubscriptionsSql, PostgresTrackingRecorder):
 
     def _tracking_table(self) -> str:
         return self._table(self.tracking_table_name)
+
+    def aggregate(self, f: RowFilter, spec: AggregateSpec) -> list[tuple[Any, ...]] | None:
+        where, where_params = self._where(f)
+        sql, params = aggregate_statement(
+            self._sql(where), where_params, spec, self._table("report_contacts")
+        )
+        with self._cursor(commit=False) as curs:
+            curs.execute(sql, params)
+            return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in curs.fetchall()]
