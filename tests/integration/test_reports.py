@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from services.reports.adapters.read_model_sql import SubscriptionsSql
 from services.reports.api import Reports
@@ -18,6 +20,7 @@ from services.reports.app import build_reports_core
 from services.reports.metrics import MetricsFold
 from services.reports.query import RowFilter
 from switchboard.auth import Authenticator
+from switchboard.cli import main
 from tests.support.stack import Stack
 from tests.support.waiting import eventually
 
@@ -54,7 +57,12 @@ async def report(client: httpx.AsyncClient, path: str, **params: str) -> dict[st
     return found
 
 
-async def test_reports_agree_with_queue_stats_scope_drill_down_and_rebuild(stack: Stack) -> None:
+async def test_reports_agree_with_queue_stats_scope_drill_down_and_rebuild(
+    stack: Stack,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     alice = await stack.signed_in("alice")
     await stack.status("alice", "available")
     for n, form in enumerate(FORMS):
@@ -132,6 +140,18 @@ async def test_reports_agree_with_queue_stats_scope_drill_down_and_rebuild(stack
     projector.view.clear()
     assert projector.view.all_rows() == []
     projector.rebuild(stack.settings, stack.config)
+    assert (projector.view.all_rows(), projector.view.agent_tables()) == live
+
+    # The command an operator runs, with its progress bar.
+    projector.view.clear()
+    monkeypatch.setenv("SWITCHBOARD_DATA_DIR", str(stack.settings.data_dir))
+    if stack.settings.database_url:
+        monkeypatch.setenv("SWITCHBOARD_DATABASE_URL", stack.settings.database_url)
+    (tmp_path / "switchboard.toml").write_text("")
+    monkeypatch.setenv("SWITCHBOARD_CONFIG_FILE", str(tmp_path / "switchboard.toml"))
+    assert main(["reports", "rebuild"]) == 0
+    out = capsys.readouterr().out
+    assert "[########################################]" in out and "reports rebuilt" in out
     assert (projector.view.all_rows(), projector.view.agent_tables()) == live
     projector.view.close()
 
