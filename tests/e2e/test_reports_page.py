@@ -64,4 +64,13 @@ async def test_supervisor_reads_charts_drills_down_and_exports(stack: Stack) -> 
         lines = (await asyncio.to_thread(Path(saved).read_text)).splitlines()
         assert lines[0].startswith("contact_id,opened_at,channel,source")
         assert len(lines) == 3
+
+        # Sam subscribes to the daily report from the page; it is listed, then cancelled.
+        await page.get_by_label("At").fill("07:30")
+        await page.get_by_role("button", name="Subscribe").click()
+        listed = page.locator("#subscriptions li")
+        await expect(listed).to_have_text("daily at 07:30 (UTC) Cancel", timeout=LIVE)
+        await page.screenshot(path=SCREENSHOTS / "reports-subscription.png", full_page=True)
+        await listed.get_by_role("button", name="Cancel").click()
+        await expect(listed).to_have_count(0, timeout=LIVE)
     assert pages.errors == []

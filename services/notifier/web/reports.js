@@ -6,6 +6,7 @@ import { t, tValue, useLocale } from "/ui/i18n.js";
 import { agentTable } from "/ui/reports-agents.js";
 import { drawChart } from "/ui/reports-chart.js";
 import { drawFunnel } from "/ui/reports-funnel.js";
+import { showSubscriptions, wireSubscribe } from "/ui/reports-subscriptions.js";
 import { metricsTable } from "/ui/reports-table.js";
 
 const $ = (id) => document.getElementById(id);
@@ -57,7 +58,8 @@ async function start(session) {
   show($("who"), true);
   show($("reports"), true);
   if (session.time_zone) $("f-tz").value = session.time_zone;
-  await refresh();
+  wireSubscribe(session, () => $("f-tz").value || "UTC");
+  await Promise.all([refresh(), showSubscriptions(session)]);
 }
 
 $("filters").addEventListener("submit", async (event) => {
