@@ -45,6 +45,10 @@ class Reports:
         self.default_sla = routing.sla_seconds
         self.conversions = frozenset(config.reports.conversions)
         self.team_of = {p.id: p.supervisor for p in config.people}
+        default = config.queue_supervisor()
+        self.queue_supervisors = {
+            q.name: q.supervisor or default for q in routing.effective_queues()
+        }
 
     def sla_seconds(self, queue: str | None) -> float:
         return self.sla.get(queue or "", self.default_sla)
@@ -59,7 +63,24 @@ class Reports:
     def row_filter(self, p: ReportParams, who: Principal) -> RowFilter:
         equal = {k: v for k, v in p.filters.items() if k != "team"}
         team = self.subtree(p.filters["team"] or "") if "team" in p.filters else None
-        return RowFilter(p.start, p.end, equal, self.scope(who), team)
+        return self.scoped(p.start, p.end, who, equal, team)
+
+    def scoped(
+        self,
+        start: datetime,
+        end: datetime,
+        who: Principal,
+        equal: dict[str, str | None] | None = None,
+        team: tuple[str, ...] | None = None,
+    ) -> RowFilter:
+        """Agents: the contacts they worked on. Supervisors: those their subtree worked on,
+        and every contact of the queues they (or someone below them) supervise, so that
+        what nobody answered counts for them too. Admins: all."""
+        agents = self.scope(who)
+        queues: tuple[str, ...] = ()
+        if who.role == "supervisor" and agents is not None:
+            queues = tuple(q for q, s in self.queue_supervisors.items() if s in agents)
+        return RowFilter(start, end, equal or {}, agents=agents, queues=queues, team=team)
 
     def scope(self, who: Principal) -> tuple[str, ...] | None:
         """Agents see their own contacts, supervisors their team's, admins everyone's."""

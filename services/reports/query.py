@@ -16,6 +16,8 @@ class RowFilter:
     equal: dict[str, str | None] = field(default_factory=dict)
     # Scope: only contacts one of these agents worked on; None: everyone's.
     agents: tuple[str, ...] | None = None
+    # With `agents`: also every contact of these queues (those a supervisor's team runs).
+    queues: tuple[str, ...] = ()
     # The `team` dimension: contacts whose last agent is one of these.
     team: tuple[str, ...] | None = None
 

@@ -28,7 +28,6 @@ from services.reports.api import EXPORTED, Reports, exported
 from services.reports.mail import csv_text, report_message, summary_lines
 from services.reports.metrics import DIMENSIONS
 from services.reports.params import ReportParams
-from services.reports.query import RowFilter
 from services.reports.schedule import Subscription, next_due, period
 from switchboard.auth import Principal, Role
 from switchboard.serial import SerialExecutor
@@ -112,7 +111,7 @@ class ScheduledReports:
     def _message(self, sub: Subscription, due: datetime, to: str, role: Role) -> EmailMessage:
         start, end = period(sub, due)
         who = Principal(sub.person_id, role)
-        f = RowFilter(start, end, {}, self.reports.scope(who))
+        f = self.reports.scoped(start, end, who)
         params = ReportParams(
             start,
             end,

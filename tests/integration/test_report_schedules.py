@@ -68,8 +68,8 @@ async def test_a_subscribed_daily_report_is_mailed_at_its_local_time(
     assert "Contacts" in text and "webform" in text  # grouped by channel
     [attachment] = list(mail.iter_attachments())
     rows = list(csv.DictReader(io.StringIO(attachment.get_content())))
-    # Sam's team: the contact alice took (the other waits, nobody of his team on it yet).
-    assert [(r["source"], r["disposition"]) for r in rows] == [("google", "sale")]
+    # Sam's queue: the contact alice took, and the one still waiting.
+    assert [(r["source"], r["disposition"]) for r in rows] == [("google", "sale"), ("google", "")]
 
     async def sent() -> bool:
         [sub] = (await sam.get("/api/reports/subscriptions")).json()

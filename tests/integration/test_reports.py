@@ -119,11 +119,12 @@ async def test_reports_agree_with_queue_stats_scope_drill_down_and_rebuild(
     assert sorted(x["source"] for x in lines) == ["facebook.com", "google", "google"]
     assert sorted(x["disposition"] for x in lines) == ["", "fixed", "sale"]
 
-    # Scopes: alice her own contacts, sam (her supervisor) his team's, bob none.
+    # Scopes: alice her own contacts, sam (her supervisor) his team's and queue's, bob none.
     mine = await report(alice, "metrics", bucket="all")
     assert mine["rows"][0]["contacts"] == 2
+    # Sam supervises the queue: all its contacts, the one nobody answered yet included.
     sam = await stack.signed_in("sam")
-    assert (await report(sam, "metrics", bucket="all"))["rows"][0]["contacts"] == 2
+    assert (await report(sam, "metrics", bucket="all"))["rows"][0]["contacts"] == 3
     bob = await stack.signed_in("bob")
     assert (await report(bob, "metrics", bucket="all"))["rows"] == []
     agents = {r["agent"]: r for r in (await report(alice, "agents"))["rows"]}

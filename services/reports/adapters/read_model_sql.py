@@ -217,11 +217,14 @@ class ReportsSql:
             )
             params += list(f.team)
         if f.agents is not None:
-            # Scope: contacts one of these agents worked on (agents is a JSON list).
-            if not f.agents:
-                return sql + " AND 1 = 0", params
-            sql += " AND (" + " OR ".join("agents LIKE ?" for _ in f.agents) + ")"
+            # Scope: contacts one of these agents worked on (agents is a JSON list), and
+            # every contact of the scope's queues (answered or not).
+            within = ["agents LIKE ?" for _ in f.agents]
             params += [f"%{json.dumps(a)}%" for a in f.agents]
+            if f.queues:
+                within.append(f"queue IN ({', '.join('?' * len(f.queues))})")
+                params += list(f.queues)
+            sql += f" AND ({' OR '.join(within)})" if within else " AND 1 = 0"
         return sql, params
 
     def page(
