@@ -114,6 +114,7 @@ def fill(url: str, rows: int) -> None:
                         ("sale" if n % 7 == 0 else "fixed") if done else None,
                         None,
                         None,
+                        False,
                     )
                 )
         conn.execute("ANALYZE report_contacts")
@@ -254,6 +255,7 @@ def raw_inserts(url: str, rows: int) -> float:
                             "sale",
                             None,
                             None,
+                            False,
                         )
                         for n in range(first, min(first + BATCH // 6, rows))
                     ],

@@ -26,7 +26,7 @@ from switchboard.serial import SerialExecutor
 
 PAGE = 1000
 # Bookkeeping columns stay out of exports.
-EXPORTED = tuple(c for c in COLUMNS if c not in ("held_since", "wrap_up_since"))
+EXPORTED = tuple(c for c in COLUMNS if c not in ("held_since", "wrap_up_since", "call_ringing"))
 
 
 class Reports:

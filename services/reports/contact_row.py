@@ -17,6 +17,8 @@ from events import (
     AgentOffered,
     AgentWrapUpEnded,
     AgentWrapUpStarted,
+    CallBridgeFailed,
+    CallConnected,
     ContactAbandoned,
     ContactCancelled,
     ContactCompleted,
@@ -69,6 +71,9 @@ class ContactRow:
     # the current holder took it, and when the last wrap-up on it started.
     held_since: datetime | None = None
     wrap_up_since: datetime | None = None
+    # A call accepted whose agent's phone has not answered yet: not answered until it does
+    # (as the queue's statistics count it).
+    call_ringing: bool = False
 
     def values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -97,6 +102,15 @@ def _stop_holding(row: ContactRow, at: datetime) -> None:
     row.held_since = None
 
 
+def _unanswer(row: ContactRow) -> None:
+    """The ringing call's acceptance did not count: it was the answer only if it was the
+    first (a transferred call keeps the answer it had)."""
+    if row.call_ringing and row.transfers == 0:
+        row.answered, row.wait_seconds, row.first_agent = False, None, None
+        row.held_since = None
+    row.call_ringing = False
+
+
 def apply(row: ContactRow, event: Event) -> None:
     """The row after `event`. Events of other kinds leave it as it is."""
     at = event.occurred_at
@@ -122,6 +136,11 @@ def apply(row: ContactRow, event: Event) -> None:
             row.last_agent = event.agent_id
             _involve(row, event.agent_id)
             row.held_since = at
+            row.call_ringing = row.channel == "voice"
+        case CallConnected():
+            row.call_ringing = False
+        case CallBridgeFailed():
+            _unanswer(row)
         case ReplyRequested():
             if row.first_response_seconds is None and row.opened_at is not None:
                 row.first_response_seconds = _seconds(row.opened_at, at)
@@ -138,6 +157,8 @@ def apply(row: ContactRow, event: Event) -> None:
             if event.agent_id and not event.by:
                 row.last_agent = event.agent_id
         case ContactAbandoned():
+            if event.agent_id:
+                _unanswer(row)  # the caller hung up while the agent's phone rang
             _stop_holding(row, at)
             row.abandoned = True  # as the queue's statistics count it
             if not row.answered:

@@ -216,3 +216,40 @@ def test_a_report_stays_at_its_local_time_across_daylight_saving() -> None:
     lost_an_hour = timedelta(days=7) - timedelta(hours=1)
     assert end.astimezone(UTC) - start.astimezone(UTC) == lost_an_hour
     assert start.hour == end.hour == 8
+
+
+def test_a_call_is_answered_only_once_the_agents_phone_answers() -> None:
+    from events import CallBridgeFailed, CallConnected, Event
+
+    def accepted(agent: str, waited: float) -> OfferAccepted:
+        return OfferAccepted(
+            contact_id=C,
+            offer_id=uuid.uuid4(),
+            agent_id=agent,
+            waited_seconds=waited,
+            occurred_at=at(waited),
+        )
+
+    row = contact_row.ContactRow(C)
+    opened = ContactOpened(
+        contact_id=C,
+        interaction_id=uuid.uuid4(),
+        channel="voice",
+        identify_by=None,
+        occurred_at=at(0),
+    )
+    first: list[Event] = [
+        opened,
+        accepted("alice", 5),
+        CallBridgeFailed(contact_id=C, agent_id="alice", attempt=1, reason="no-answer"),
+    ]
+    for e in first:
+        contact_row.apply(row, e)
+    assert (row.answered, row.wait_seconds) == (False, None)  # alice's phone never answered
+    then: list[Event] = [
+        accepted("bob", 40),
+        CallConnected(contact_id=C, agent_id="bob", attempt=1, agent_call_sid="CA1"),
+    ]
+    for e in then:
+        contact_row.apply(row, e)
+    assert (row.answered, row.wait_seconds, row.first_agent) == (True, 40, "bob")

@@ -23,7 +23,7 @@ SCHEMA = [
     "first_response_seconds double precision, handle_seconds double precision, "
     "wrap_up_seconds double precision, resolution_seconds double precision, "
     "completed_at timestamptz, disposition text, held_since timestamptz, "
-    "wrap_up_since timestamptz)",
+    "wrap_up_since timestamptz, call_ringing boolean)",
     "CREATE INDEX IF NOT EXISTS report_contacts_by_time ON {report_contacts} (opened_at)",
     "CREATE TABLE IF NOT EXISTS {report_agent_state} (agent_id text PRIMARY KEY, "
     "presence text, contacts text, wrapping text, status text, since timestamptz)",

@@ -84,7 +84,7 @@ class ReportsSql:
         for name in TIME_COLUMNS:
             if values[name] is not None:
                 values[name] = self._time_out(values[name])
-        for name in ("answered", "abandoned", "cancelled"):
+        for name in ("answered", "abandoned", "cancelled", "call_ringing"):
             values[name] = bool(values[name])
         values["contact_id"] = uuid.UUID(str(values["contact_id"]))
         return ContactRow(**values)

@@ -19,7 +19,7 @@ SCHEMA = [
     "answered INTEGER, abandoned INTEGER, cancelled INTEGER, transfers INTEGER, "
     "escalations INTEGER, reopened INTEGER, wait_seconds REAL, first_response_seconds REAL, "
     "handle_seconds REAL, wrap_up_seconds REAL, resolution_seconds REAL, completed_at TEXT, "
-    "disposition TEXT, held_since TEXT, wrap_up_since TEXT)",
+    "disposition TEXT, held_since TEXT, wrap_up_since TEXT, call_ringing INTEGER)",
     "CREATE INDEX IF NOT EXISTS report_contacts_by_time ON report_contacts (opened_at)",
     "CREATE TABLE IF NOT EXISTS report_agent_state (agent_id TEXT PRIMARY KEY, "
     "presence TEXT, contacts TEXT, wrapping TEXT, status TEXT, since TEXT)",
