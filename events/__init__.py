@@ -13,6 +13,7 @@ from events.interactions import (
     contact_id_for,
 )
 from events.notifier import NotificationDeadline, NotificationFailed
+from events.reports import ReportDeadline
 from events.routing import (
     AgentOffered,
     AgentStatusChanged,
@@ -99,6 +100,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReplyStatusChanged,
     NotificationFailed,
     NotificationDeadline,
+    ReportDeadline,
     *VOICE_EVENTS,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
@@ -158,6 +160,7 @@ __all__ = [
     "PresenceDeadline",
     "ReplyRequested",
     "ReplyStatusChanged",
+    "ReportDeadline",
     "Sender",
     "WaitDeadline",
     "WrapUpDeadline",

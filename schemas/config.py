@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
+from schemas.reports_config import ReportsConfig
 from schemas.rules import agent_rule, contact_rule
 
 Role = Literal["agent", "supervisor"]
@@ -493,6 +494,7 @@ class SwitchboardConfig(BaseModel):
     notifier: NotifierConfig = NotifierConfig()
     history: HistoryConfig = HistoryConfig()
     languages: LanguagesConfig = LanguagesConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

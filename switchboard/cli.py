@@ -12,7 +12,7 @@ from pathlib import Path
 from schemas.config import SwitchboardConfig
 from switchboard.settings import Settings
 
-SERVICES = ("ingest", "routing", "history", "notifier")
+SERVICES = ("ingest", "routing", "history", "notifier", "reports")
 
 
 def _config(settings: Settings) -> SwitchboardConfig:
@@ -54,16 +54,26 @@ def cmd_history_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from services.history.app import build_history_core
 
     projector = build_history_core(settings)
-
-    def progress(position: int, total: int) -> None:
-        width = 40
-        done = int(width * position / total) if total else width
-        print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="", flush=True)
-
-    last = projector.rebuild(progress)
+    last = projector.rebuild(_progress_bar)
     print(f"\ntimeline rebuilt up to notification {last}")
     projector.close()
     return 0
+
+
+def cmd_reports_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from services.reports.app import build_reports_core
+
+    projector = build_reports_core(settings)
+    read = projector.rebuild(settings, _config(settings), _progress_bar)
+    print(f"\nreports rebuilt from {read} stored events")
+    projector.view.close()
+    return 0
+
+
+def _progress_bar(position: int, total: int) -> None:
+    width = 40
+    done = int(width * position / total) if total else width
+    print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="", flush=True)
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -82,13 +92,15 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
     from services.routing.simulation import Scenario, erlang_c, simulate
 
+    if args.from_history:
+        return _simulate_history(args, settings)
     if not 0 <= args.owner_share <= 1:
         print("--owner-share: a fraction from 0 to 1", file=sys.stderr)
         return 2
     scenario = Scenario(
         arrivals_per_hour=args.arrivals_per_hour,
         mean_handle_seconds=args.mean_handle_seconds,
-        agents=args.agents,
+        agents=args.agents or 5,
         sla_seconds=args.sla_seconds,
         hours=args.hours,
         seed=args.seed,
@@ -123,6 +135,20 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
             f"{'owned contacts answered':<28}{'-':>14}{owners.owned:>14.3f}{'-':>14}\n"
             f"{'  by their owner':<28}{'-':>14}{owners.owned_by_owner:>14.3f}{'-':>14}"
         )
+    return 0
+
+
+def _simulate_history(args: argparse.Namespace, settings: Settings) -> int:
+    from services.reports.whatif import compare
+    from switchboard.errors import BadInput
+
+    recorded = _config(settings)
+    proposed = SwitchboardConfig.load(Path(args.config)) if args.config else recorded
+    try:
+        print(compare(settings, recorded, proposed, args.from_history, args.agents))
+    except BadInput as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     return 0
 
 
@@ -184,13 +210,24 @@ def parser() -> argparse.ArgumentParser:
     hsub.add_parser("rebuild", help="drop and rebuild the timeline").set_defaults(
         run=cmd_history_rebuild
     )
+    reports = sub.add_parser("reports", help="reports read model tools")
+    rsub = reports.add_subparsers(dest="reports_command", required=True)
+    rsub.add_parser("rebuild", help="drop and rebuild the reports from the stores").set_defaults(
+        run=cmd_reports_rebuild
+    )
     schema = sub.add_parser("schema", help="export event JSON Schemas and AsyncAPI")
     schema.add_argument("--out", default="docs/contracts")
     schema.set_defaults(run=cmd_schema)
     sim = sub.add_parser("simulate", help="the real routing code under a virtual clock")
     sim.add_argument("--arrivals-per-hour", type=float, default=315)
     sim.add_argument("--mean-handle-seconds", type=float, default=40)
-    sim.add_argument("--agents", type=int, default=5)
+    sim.add_argument("--agents", type=int, default=None, help="default: 5, or as configured")
+    sim.add_argument(
+        "--from-history",
+        metavar="START..END",
+        help="replay the recorded contacts of this window (reports read model)",
+    )
+    sim.add_argument("--config", help="with --from-history: the proposed switchboard.toml")
     sim.add_argument("--sla-seconds", type=float, default=20)
     sim.add_argument("--hours", type=float, default=8)
     sim.add_argument("--seed", type=int, default=1)

@@ -19,6 +19,7 @@ from schemas.config import SwitchboardConfig
 from services.history.app import build_history
 from services.ingest.app import build_ingest
 from services.notifier.app import build_notifier
+from services.reports.app import build_reports
 from services.routing.app import build_routing
 from switchboard.auth import Authenticator
 from switchboard.http import http_app
@@ -39,6 +40,7 @@ BUILDERS: dict[str, Builder] = {
     "routing": build_routing,
     "history": build_history,
     "notifier": build_notifier,
+    "reports": build_reports,
 }
 
 

@@ -56,6 +56,8 @@ CONSUMERS = {
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
         "routing-callback-request-scheduler",
+        "reports-routing",
+        "reports-history",
     ],
     "TIMERS": [
         "routing-deadlines",
@@ -66,6 +68,7 @@ CONSUMERS = {
         "routing-bridge-deadlines",
         "routing-callback-deadlines",
         "notifier-retries",
+        "reports-schedules",
     ],
 }
 
@@ -158,7 +161,7 @@ class Stack:
         self.runtime = Runtime(
             self.settings,
             self.config,
-            ["ingest", "routing", "history", "notifier"],
+            ["ingest", "routing", "history", "notifier", "reports"],
             self.nats_server.url,
         )
         await self.runtime.start()
