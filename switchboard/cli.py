@@ -42,6 +42,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_streams(args: argparse.Namespace, settings: Settings) -> int:
+    """Declares the streams and buckets (as the admin NATS user) for services that may not."""
+    from switchboard.nats_connect import declare
+
+    if not settings.nats_url:
+        print("streams needs SWITCHBOARD_NATS_URL (the admin user's)", file=sys.stderr)
+        return 2
+    asyncio.run(declare(settings, _config(settings), settings.nats_url))
+    print("streams and buckets declared")
+    return 0
+
+
 def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
     config = _config(settings)
     print(f"{'id':<12} {'role':<11} {'supervisor':<12} {'email':<28} name")
@@ -178,6 +190,8 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run services against SWITCHBOARD_NATS_URL")
     services_arg(serve)
     serve.set_defaults(run=cmd_serve)
+    streams = sub.add_parser("streams", help="declare the streams and buckets, then exit")
+    streams.set_defaults(run=cmd_streams)
     sub.add_parser("agents", help="list agents and supervisors").set_defaults(run=cmd_agents)
     history = sub.add_parser("history", help="history read model tools")
     hsub = history.add_subparsers(dest="history_command", required=True)

@@ -98,6 +98,10 @@ class KvSessions:
                 self._kv = await self.js.create_key_value(config=config)
         return self._kv
 
+    async def ensure(self) -> None:
+        """Creates the bucket when missing (services limited to their subjects cannot)."""
+        await self._bucket()
+
     async def put(self, session_id: str, session: Session) -> None:
         await (await self._bucket()).put(session_id, json.dumps(asdict(session)).encode())
 
