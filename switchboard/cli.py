@@ -54,6 +54,13 @@ def cmd_streams(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_nats_config(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.nats_permissions import server_config
+
+    print(server_config(args.partitions or settings.inbound_partitions), end="")
+    return 0
+
+
 def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
     config = _config(settings)
     print(f"{'id':<12} {'role':<11} {'supervisor':<12} {'email':<28} name")
@@ -192,6 +199,11 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=cmd_serve)
     streams = sub.add_parser("streams", help="declare the streams and buckets, then exit")
     streams.set_defaults(run=cmd_streams)
+    nats_config = sub.add_parser(
+        "nats-config", help="print compose's nats-server configuration (users, TLS)"
+    )
+    nats_config.add_argument("--partitions", type=int, help="INBOUND's (default: the setting)")
+    nats_config.set_defaults(run=cmd_nats_config)
     sub.add_parser("agents", help="list agents and supervisors").set_defaults(run=cmd_agents)
     history = sub.add_parser("history", help="history read model tools")
     hsub = history.add_subparsers(dest="history_command", required=True)

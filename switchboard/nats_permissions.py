@@ -229,8 +229,9 @@ def authorization_block(partitions: int, passwords: dict[str, str] | None = None
         perms = permissions(service, access)
         lines.append(f"    {{user: {service}, password: {password(service)}, permissions: {{")
         for kind, rules in perms.items():
-            subjects = ", ".join(_quoted(s) for s in rules["allow"])
-            lines.append(f"      {kind}: {{allow: [{subjects}]}}")
+            lines.append(f"      {kind}: {{allow: [")
+            lines += [f"        {_quoted(subject)}" for subject in rules["allow"]]
+            lines.append("      ]}")
         lines.append("    }}")
     lines += ["  ]", "}"]
     return "\n".join(lines) + "\n"
@@ -242,3 +243,35 @@ def _quoted(text: str) -> str:
 
 
 USERS = (ADMIN_USER, "ingest", "routing", "history", "notifier")
+
+
+COMPOSE_CERT_DIR = "/etc/nats/certs"
+
+
+def server_config(
+    partitions: int, cert_dir: str = COMPOSE_CERT_DIR, passwords: dict[str, str] | None = None
+) -> str:
+    """What compose's nodes read (deploy/nats/nats.conf, `switchboard nats-config`): clients
+    over TLS with the users above; routes between nodes over mutual TLS, so only a node
+    holding a certificate our CA signed (deploy/make-certs.sh) joins the cluster. Ports,
+    names and routes come on each node's command line."""
+    certs = [
+        f'cert_file: "{cert_dir}/nats.pem"',
+        f'key_file: "{cert_dir}/nats-key.pem"',
+        f'ca_file: "{cert_dir}/ca.pem"',
+        "timeout: 5",
+    ]
+    lines = [
+        "# Made by `switchboard nats-config` from switchboard/nats_permissions.py: edit that,",
+        "# then run `switchboard nats-config > deploy/nats/nats.conf` (a test compares them).",
+        "tls {",
+        *(f"  {c}" for c in certs),
+        "}",
+        "cluster {",
+        "  tls {",
+        *(f"    {c}" for c in certs),
+        "    verify: true",
+        "  }",
+        "}",
+    ]
+    return "\n".join(lines) + "\n" + authorization_block(partitions, passwords)
