@@ -147,15 +147,40 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_password(args: argparse.Namespace, settings: Settings) -> int:
     """Prints the hash to put in `password_hash`; the password never reaches the file."""
-    import getpass
-
     from switchboard.passwords import hash_password
 
-    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass()
+    password = _read_password(args.stdin)
     if len(password) < 8 and not args.allow_short:
         print("a password needs at least 8 characters", file=sys.stderr)
         return 2
     print(hash_password(password))
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    import getpass
+
+    return sys.stdin.readline().rstrip("\n") if from_stdin else getpass.getpass()
+
+
+def cmd_people(args: argparse.Namespace, settings: Settings) -> int:
+    """`people add`: a new account in the configuration file; `people password`: a new
+    password for every replica at once, ending the person's sessions."""
+    from switchboard import people
+
+    try:
+        if args.people_command == "add":
+            fields = {"id": args.id, "name": args.name, "role": args.role}
+            fields |= {"email": args.email, "supervisor": args.supervisor}
+            people.add_person(settings.config_file, fields, _read_password(args.stdin))
+            print(f"{args.id} added to {settings.config_file}; restart the services to use it")
+        else:
+            password = _read_password(args.stdin)
+            asyncio.run(people.change_password(settings, _config(settings), args.id, password))
+            print(f"{args.id}'s password changed; their sessions have ended")
+    except people.Refused as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 
@@ -231,6 +256,19 @@ def parser() -> argparse.ArgumentParser:
     password.add_argument("--stdin", action="store_true", help="read it from standard input")
     password.add_argument("--allow-short", action="store_true", help="for demos only")
     password.set_defaults(run=cmd_password)
+    people = sub.add_parser("people", help="real accounts: add people, change passwords")
+    psub = people.add_subparsers(dest="people_command", required=True)
+    add = psub.add_parser("add", help="append a person to the configuration file")
+    add.add_argument("id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    add.add_argument("--email")
+    add.add_argument("--supervisor")
+    change = psub.add_parser("password", help="change a password (on every replica)")
+    change.add_argument("id")
+    for sp in (add, change):
+        sp.add_argument("--stdin", action="store_true", help="read the password from stdin")
+        sp.set_defaults(run=cmd_people)
     sms = sub.add_parser(
         "sms", help="play Twilio: send this Switchboard a signed inbound SMS (no account needed)"
     )

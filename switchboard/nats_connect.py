@@ -10,6 +10,7 @@ import nats
 from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
+from switchboard.credentials import KvCredentials
 from switchboard.jetstream import ensure_streams, nats_servers
 from switchboard.nats_permissions import inbox_prefix
 from switchboard.sessions import KvSessions
@@ -31,7 +32,7 @@ def connect_options(settings: Settings, services: list[str]) -> dict[str, Any]:
 async def declare_streams(
     js: JetStreamContext, settings: Settings, config: SwitchboardConfig
 ) -> None:
-    """Every stream and bucket the services use, the sessions' included."""
+    """Every stream and bucket the services use, sessions' and credentials' included."""
     await ensure_streams(
         js,
         settings.inbound_dedupe_window_seconds,
@@ -40,6 +41,7 @@ async def declare_streams(
         settings.inbound_partitions,
     )
     await KvSessions(js, config.auth.session_hours * 3600, settings.stream_replicas).ensure()
+    await KvCredentials(js, settings.stream_replicas).ensure()
 
 
 async def declare(settings: Settings, config: SwitchboardConfig, url: str) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from events import Deadline
+from switchboard.credentials import CREDENTIALS_BUCKET
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import (
     DEAD_LETTERS,
@@ -79,7 +80,12 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
         "ingest": ServiceAccess(
             publishes=("sb.inbound.>",),
             consumers={EVENTS: ("ingest-replies", "voice-bridge")},
-            buckets={REPLIES_BUCKET: "*", VOICE_BUCKET: "*", SESSIONS_BUCKET: "*"},
+            buckets={
+                REPLIES_BUCKET: "*",
+                VOICE_BUCKET: "*",
+                SESSIONS_BUCKET: "*",
+                CREDENTIALS_BUCKET: "*",
+            },
             object_stores=(RAW_EMAIL_BUCKET,),
         ),
         "routing": ServiceAccess(
@@ -110,7 +116,7 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                     "routing-callback-deadlines",
                 ),
             },
-            buckets={RELAY_BUCKET: "routing", SESSIONS_BUCKET: "*"},
+            buckets={RELAY_BUCKET: "routing", SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
             legacy_consumers={INBOUND: ("routing",)},
         ),
         "history": ServiceAccess(
@@ -119,7 +125,7 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                 INBOUND: tuple(inbound_consumer_names("history", partitions)),
                 EVENTS: ("history-routing",),
             },
-            buckets={RELAY_BUCKET: "history", SESSIONS_BUCKET: "*"},
+            buckets={RELAY_BUCKET: "history", SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
             legacy_consumers={INBOUND: ("history",)},
         ),
         "notifier": ServiceAccess(
@@ -128,7 +134,7 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                 EVENTS: ("notifier-escalations", "notifier-flags", "notifier-owners"),
                 TIMERS: ("notifier-retries",),
             },
-            buckets={RELAY_BUCKET: "notifier", SESSIONS_BUCKET: "*"},
+            buckets={RELAY_BUCKET: "notifier", SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
             # The desks' live feed (services/notifier/live.py).
             ephemeral_reads=(EVENTS,),
         ),

@@ -21,6 +21,7 @@ from services.ingest.app import build_ingest
 from services.notifier.app import build_notifier
 from services.routing.app import build_routing
 from switchboard.auth import Authenticator
+from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
 from switchboard.jetstream import nats_servers
 from switchboard.nats_connect import connect_options, declare_streams
@@ -83,7 +84,8 @@ class Runtime:
         sessions = KvSessions(
             js, self.config.auth.session_hours * 3600, self.settings.stream_replicas
         )
-        auth = Authenticator.from_settings(self.settings, self.config, sessions)
+        credentials = KvCredentials(js, self.settings.stream_replicas)
+        auth = Authenticator.from_settings(self.settings, self.config, sessions, credentials)
         with schema_lock(self.settings):
             self.services = [
                 BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names

@@ -177,6 +177,7 @@ async def test_ingest_cannot_publish_events_or_read_others_messages(
     ingest = await connect_as(locked_nats, "ingest", errors)
     try:
         seen = await admin.subscribe("sb.>")
+        await admin.flush()  # subscribed before ingest publishes
         # Past every signature check: an erasure nobody asked for, straight onto EVENTS.
         await ingest.publish("sb.events.history.CustomerErased", b'{"customer_id": "x"}')
         await ingest.publish("sb.timers.fired.offer.x", b"{}")
