@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import aiosmtplib
 import httpx
 import nats
 import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
-from schemas.config import SwitchboardConfig
+from schemas.config import ChannelsConfig, EmailChannel, SwitchboardConfig
 from switchboard.auth import Authenticator
 from switchboard.jetstream import EVENTS, INBOUND
 from switchboard.nats_connect import declare
@@ -31,6 +33,7 @@ from switchboard.runtime import BUILDERS, Runtime
 from switchboard.settings import Settings
 from tests.integration.test_desk_events import listening
 from tests.support.auth import ADMIN
+from tests.support.mailbox import Mailbox
 from tests.support.ports import free_port
 from tests.support.stack import stack_config
 from tests.support.waiting import eventually
@@ -103,9 +106,15 @@ def test_every_consumer_a_service_declares_is_its_own(tmp_path: Path) -> None:
 
 
 async def test_each_service_works_on_its_own_user(
-    tmp_path: Path, locked_nats: NatsServerProcess
+    tmp_path: Path, locked_nats: NatsServerProcess, mailbox: Mailbox
 ) -> None:
-    config = stack_config(offer_timeout=60, escalation_timeout=600)
+    """An e-mail (its raw copy in the object store) becomes an offer on the desk's live
+    feed and a customer in history; the agent's reply goes out by e-mail (the replies'
+    bucket) and its outcome reaches the timeline."""
+    email = EmailChannel(port=free_port(), mailboxes=["support@shop.example"])
+    config = stack_config(offer_timeout=60, escalation_timeout=600).model_copy(
+        update={"channels": ChannelsConfig(email=email)}
+    )
     runtimes: dict[str, Runtime] = {}
     clients: dict[str, httpx.AsyncClient] = {}
     try:
@@ -115,6 +124,7 @@ async def test_each_service_works_on_its_own_user(
                 http_port=free_port(),
                 declare_streams=False,
                 inbound_partitions=PARTITIONS,
+                smtp_url=mailbox.url,
             )
             runtime = Runtime(settings, config, [name], login(locked_nats, name))
             await runtime.start()
@@ -130,11 +140,7 @@ async def test_each_service_works_on_its_own_user(
                 "/api/agents/alice/status", json={"status": "available"}
             )
             assert r.status_code == 200, r.text
-            r = await clients["ingest"].post(
-                "/channels/webform/contact-us",
-                json={"name": "Ann", "email": "ann@example.com", "message": "hello"},
-            )
-            assert r.status_code == 202, r.text
+            await aiosmtplib.send(mail_from_ann(), hostname="127.0.0.1", port=email.port)
 
             async def offers() -> list[dict[str, Any]]:
                 found: list[dict[str, Any]] = (
@@ -151,8 +157,23 @@ async def test_each_service_works_on_its_own_user(
                 found: list[dict[str, Any]] = r.json()
                 return found
 
-            await eventually(customer)
+            [found] = await eventually(customer)
             await eventually(lambda: _pushed(pushes, offer["offer_id"]))
+        routing = clients["routing"]
+        r = await routing.post(f"/api/offers/{offer['offer_id']}/accept")
+        assert r.status_code == 200, r.text
+        r = await routing.post(
+            f"/api/contacts/{offer['contact_id']}/replies", json={"text": "On its way."}
+        )
+        assert r.status_code == 202, r.text
+        [sent] = await mailbox.wait_for(1)
+        assert sent["To"] == "ann@example.com"
+
+        async def reply_recorded() -> bool:
+            r = await clients["history"].get(f"/api/customers/{found['customer_id']}/timeline")
+            return "Reply sent via email" in {e["summary"] for e in r.json()}
+
+        await eventually(reply_recorded)
         await desk.aclose()
         for name, client in clients.items():
             health = (await client.get("/healthz")).json()
@@ -163,6 +184,16 @@ async def test_each_service_works_on_its_own_user(
         for runtime in runtimes.values():
             await runtime.stop()
     assert violations(locked_nats) == []
+
+
+def mail_from_ann() -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Ann <ann@example.com>"
+    msg["To"] = "support@shop.example"
+    msg["Subject"] = "Order 7"
+    msg["Message-ID"] = "<order-7@mail.example>"
+    msg.set_content("Where is order 7?")
+    return msg
 
 
 async def _pushed(pushes: list[tuple[str, Any]], offer_id: str) -> bool:
