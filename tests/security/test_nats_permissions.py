@@ -41,6 +41,7 @@ from tests.support.waiting import eventually
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {user: f"{user}-password-0123456789" for user in USERS}
 PARTITIONS = Settings().inbound_partitions
+ESCALATION = 3.0
 
 
 def login(server: NatsServerProcess, user: str) -> str:
@@ -110,9 +111,10 @@ async def test_each_service_works_on_its_own_user(
 ) -> None:
     """An e-mail (its raw copy in the object store) becomes an offer on the desk's live
     feed and a customer in history; the agent's reply goes out by e-mail (the replies'
-    bucket) and its outcome reaches the timeline."""
+    bucket) and its outcome reaches the timeline; a second one waits (the agent takes one
+    e-mail at a time), escalates, and the notifier e-mails the supervisor."""
     email = EmailChannel(port=free_port(), mailboxes=["support@shop.example"])
-    config = stack_config(offer_timeout=60, escalation_timeout=600).model_copy(
+    config = stack_config(offer_timeout=60, escalation_timeout=600, max_wait=ESCALATION).model_copy(
         update={"channels": ChannelsConfig(email=email)}
     )
     runtimes: dict[str, Runtime] = {}
@@ -166,8 +168,12 @@ async def test_each_service_works_on_its_own_user(
             f"/api/contacts/{offer['contact_id']}/replies", json={"text": "On its way."}
         )
         assert r.status_code == 202, r.text
-        [sent] = await mailbox.wait_for(1)
-        assert sent["To"] == "ann@example.com"
+        await eventually(lambda: _mailed(mailbox, "ann@example.com"))
+        second = mail_from_ann()
+        second.replace_header("From", "Bo <bo@example.com>")
+        second.replace_header("Message-ID", "<order-8@mail.example>")
+        await aiosmtplib.send(second, hostname="127.0.0.1", port=email.port)
+        await eventually(lambda: _mailed(mailbox, "sam@example.com"), timeout=ESCALATION + 30)
 
         async def reply_recorded() -> bool:
             r = await clients["history"].get(f"/api/customers/{found['customer_id']}/timeline")
@@ -184,6 +190,10 @@ async def test_each_service_works_on_its_own_user(
         for runtime in runtimes.values():
             await runtime.stop()
     assert violations(locked_nats) == []
+
+
+async def _mailed(mailbox: Mailbox, to: str) -> bool:
+    return any(m["To"] == to for m in mailbox.messages)
 
 
 def mail_from_ann() -> EmailMessage:
