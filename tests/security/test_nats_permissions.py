@@ -1,7 +1,8 @@
 """Each service on its own NATS user, limited to its own subjects (issue 16, item 2), on a
 real nats-server given the permissions `switchboard/nats_permissions.py` generates: the four
 services run their real code paths with them (an e-mail reaches routing, history and the
-desk's live feed, is answered, escalates) without one permission violation, and what they must not do is refused."""
+desk's live feed, is answered, escalates) without one permission violation, and what they
+must not do is refused."""
 
 from __future__ import annotations
 
