@@ -124,15 +124,17 @@ class Authenticator:
         by its argon2 rehash, for every replica."""
         person = self._people.get(user)
         hashed, _ = await self._password(user)
-        matches, updated = await asyncio.to_thread(
-            verify_and_update, password, hashed or self.decoy()
-        )
+        matches, updated = await asyncio.to_thread(self._verify, password, hashed)
         if person is None or hashed is None or not matches:
             return None
         if updated is not None:
             stored = await self.credentials.get(user)
             await self.credentials.put(user, rehashed(person.password_hash, stored, updated))
         return person.id
+
+    def _verify(self, password: str, hashed: str | None) -> tuple[bool, str | None]:
+        # In a worker thread: the decoy too is made there, the first time it is needed.
+        return verify_and_update(password, hashed or self.decoy())
 
     async def set_password(self, person_id: str, new_hash: str) -> None:
         """A new password for every replica at once; the person's sessions end."""
