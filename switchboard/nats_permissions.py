@@ -159,8 +159,6 @@ def _ephemeral_subjects(stream: str) -> list[str]:
         # Subscribing by subject first looks the stream up by it (names only).
         f"{API}.STREAM.NAMES",
         f"{API}.CONSUMER.CREATE.{stream}",
-        f"{API}.CONSUMER.CREATE.{stream}.>",
-        f"{API}.CONSUMER.DELETE.{stream}.>",
         f"$JS.FC.{stream}.>",
     ]
 
