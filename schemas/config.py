@@ -23,8 +23,12 @@ from schemas.rules import agent_rule, contact_rule
 Role = Literal["agent", "supervisor"]
 NotifyChannel = Literal["desk", "email", "sms"]
 NOTIFY_DEFAULT: tuple[NotifyChannel, ...] = ("desk", "email")
-# What `switchboard password` prints: pbkdf2_sha256$<iterations>$<salt>$<hash>.
-PASSWORD_HASH = r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
+# What `switchboard password` prints: argon2id (PHC string), or the PBKDF2 hashes made
+# before, pbkdf2_sha256$<iterations>$<salt>$<hash> (switchboard/passwords.py).
+PASSWORD_HASH = (
+    r"^(pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
+    r"|\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$"
+)
 
 
 class Person(BaseModel):

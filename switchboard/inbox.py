@@ -153,6 +153,16 @@ async def _raw_body(msg: NatsMessage) -> bytes:
     return body
 
 
+def pull_inbox_prefix(broker: NatsBroker) -> bytes:
+    """Where a pull consumer's messages come back: under the connection's inbox prefix (a
+    service's own, switchboard/nats_connect.py), not faststream's shared `_INBOX.` default,
+    which a service limited to its own inbox may not subscribe to."""
+    kwargs: dict[str, object] = getattr(broker, "_connection_kwargs", {})
+    prefix = kwargs.get("inbox_prefix") or "_INBOX"
+    text = prefix.decode() if isinstance(prefix, bytes) else str(prefix)
+    return f"{text}.".encode()
+
+
 def subscribe(
     broker: NatsBroker,
     *,
@@ -171,6 +181,7 @@ def subscribe(
         durable=durable,
         config=consumer_config(durable, subject),
         pull_sub=PullSub(batch_size=1, timeout=1.0),
+        inbox_prefix=pull_inbox_prefix(broker),
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_body,
         title=durable,
