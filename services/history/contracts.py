@@ -15,6 +15,7 @@ def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None
             event_id=uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version)),
             occurred_at=domain_event.timestamp,
             customer_id=domain_event.originator_id,
+            reached=getattr(domain_event, "reached", None) or [],
         )
     if kind != "Customer.InteractionRecorded":
         return None

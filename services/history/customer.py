@@ -105,6 +105,7 @@ class Customer(Aggregate):
         customer_language: str | None = None,
     ) -> None:
         self.interactions = self.interaction_count() + 1
+        self.reached = [*self.reached_ids(), str(interaction_id), str(contact_id)]
         if reason:
             self.reason = reason
         if language:
@@ -124,6 +125,13 @@ class Customer(Aggregate):
         self, interaction_id: uuid.UUID, own_contact_id: uuid.UUID, contact_id: uuid.UUID
     ) -> None:
         """The interaction did not open a contact of its own: it joined a conversation."""
+        self.reached = [*self.reached_ids(), str(contact_id)]
+
+    def reached_ids(self) -> list[str]:
+        """The ids of this customer's interactions and contacts: what erasing them must
+        find in the streams (snapshots from before: none known, see docs/security.md)."""
+        found: list[str] = getattr(self, "reached", [])
+        return found
 
     def learn_name(self, name: str | None) -> None:
         if name and not self.name:
@@ -196,9 +204,14 @@ class Customer(Aggregate):
 
     # Right to be forgotten --------------------------------------------------------
 
-    @event("Erased")
     def erase(self, by: str) -> None:
-        """Stored in the clear (it holds no personal data): the trace that erasure happened."""
+        self._erased(by, sorted(set(self.reached_ids())))
+
+    @event("Erased")
+    def _erased(self, by: str, reached: list[str] | None = None) -> None:
+        """Stored in the clear (it holds no personal data, only ids): the trace that
+        erasure happened, and which interactions and contacts the streams must lose."""
+        self.reached = []
         self.identities = []
         self.verification = {}
         self.name = self.organization = self.reason = self.tier = self.owner_id = None
