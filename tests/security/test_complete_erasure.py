@@ -6,6 +6,7 @@ nats-server and PostgreSQL, with mail over SMTP and an escalation the notifier r
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
@@ -20,7 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import DeliverPolicy
 
 from schemas.config import EmailChannel
-from switchboard.jetstream import nats_servers
+from switchboard.jetstream import VOICE_BUCKET, nats_servers
 from switchboard.nats_server import NatsServerProcess
 from tests.support.ports import free_port
 from tests.support.stack import Stack, running_stack, stack_config
@@ -103,6 +104,16 @@ def scan_tables(stack: Stack) -> dict[str, set[str]]:
     return found
 
 
+async def keep_call_state(stack: Stack, contact_id: str) -> None:
+    """What the voice bridge keeps while it calls a customer back: their number."""
+    nc = await nats.connect(nats_servers(stack.nats_server.url))
+    try:
+        kv = await nc.jetstream().key_value(VOICE_BUCKET)
+        await kv.put(contact_id, json.dumps({"customer_leg": GONE["phone"]}).encode())
+    finally:
+        await nc.close()
+
+
 async def send_mail(stack: Stack, sender: str, text: str) -> None:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, "support@shop.example", "Door"
@@ -130,13 +141,15 @@ async def test_nothing_of_an_erased_person_is_readable_anywhere(
 
     await eventually(notified, timeout=30)
     await eventually(stack.settled)
+    contacts = {e["contact_id"] for e in await stack.timeline(gone["customer_id"])}
+    await keep_call_state(stack, sorted(c for c in contacts if c)[0])
     before = await scan_streams(stack)
     # The scan sees what it is looking for: the streams carry the person in the clear.
     assert set(before["INBOUND"]) >= {GONE["email"], GONE["phone"], MAILED}
     assert MAILED in before["OBJ_sb_raw_email"]
+    assert before[f"KV_{VOICE_BUCKET}"] == {GONE["phone"]}
     assert GONE["message"] in before["EVENTS"]
     assert scan_tables(stack)  # the read model shows them before erasure
-    contacts = {e["contact_id"] for e in await stack.timeline(gone["customer_id"])}
     about_them = [n for n in await notified() or [] if n["contact_id"] in contacts]
     assert about_them  # the escalation of their form, its text sealed in the notifier's store
 
