@@ -66,7 +66,8 @@ class RecordingCommands(HistoryCore):
         for identity in tied.loose:
             claim = claims[identity]
             holder = self._loose_holder(loaded, identity, how[identity], claim, new)
-            if holder.interaction_count() == 0 and holder.id not in customer.loose_holders():
+            lone = holder.id != shown.id and holder.interaction_count() == 0
+            if lone and holder.id not in customer.loose_holders():
                 customer.note_loose(holder.id)
             evidence = {
                 "interaction_id": str(interaction.interaction_id),
