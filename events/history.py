@@ -40,5 +40,7 @@ class CustomerErased(Event):
     version: ClassVar[int] = 2
     customer_id: uuid.UUID
     # v2: the ids of their interactions and contacts, so services delete (and shred) what
-    # they keep under those ids: stream messages, raw mails, notifications.
+    # they keep under those ids: stream messages, call state, notifications; and where
+    # their raw mails are kept (`sb_raw_email/<name>`).
     reached: list[uuid.UUID] = Field(default_factory=list)
+    raw_refs: list[str] = Field(default_factory=list)

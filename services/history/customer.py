@@ -103,9 +103,13 @@ class Customer(Aggregate):
         # else the one last known (a short "ok" from a Russian customer is still Russian).
         language: str | None = None,
         customer_language: str | None = None,
+        # Where the channel kept the message as received (an e-mail's raw bytes).
+        raw_ref: str | None = None,
     ) -> None:
         self.interactions = self.interaction_count() + 1
         self.reached = [*self.reached_ids(), str(interaction_id), str(contact_id)]
+        if raw_ref:
+            self.reached.append(raw_ref)
         if reason:
             self.reason = reason
         if language:
@@ -128,8 +132,9 @@ class Customer(Aggregate):
         self.reached = [*self.reached_ids(), str(contact_id)]
 
     def reached_ids(self) -> list[str]:
-        """The ids of this customer's interactions and contacts: what erasing them must
-        find in the streams (snapshots from before: none known, see docs/security.md)."""
+        """The ids of this customer's interactions and contacts, and the references of their
+        raw mails: what erasing them must find in the streams and stores (snapshots from
+        before: none known, see docs/security.md)."""
         found: list[str] = getattr(self, "reached", [])
         return found
 

@@ -50,9 +50,16 @@ class StreamEraser:
     def __init__(self, js: JetStreamContext) -> None:
         self.js = js
 
-    async def erase(self, customer_id: uuid.UUID, reached: Iterable[uuid.UUID]) -> int:
+    async def erase(
+        self, customer_id: uuid.UUID, reached: Iterable[uuid.UUID], raw_refs: Iterable[str] = ()
+    ) -> int:
         """Deletes what the streams and buckets hold about them; how many messages."""
         ids = {str(customer_id), *map(str, reached)}
+        # Raw mails by the reference history kept too, in case their interaction's message
+        # left INBOUND already (the object store keeps no retention of its own).
+        for ref in raw_refs:
+            if ref.startswith(f"{RAW_EMAIL_BUCKET}/"):
+                await self._delete_mail(ref)
         deleted = 0
         for stream, subject in SCANNED.items():
             deleted += await self._scan(stream, subject, ids)

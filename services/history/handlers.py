@@ -29,7 +29,7 @@ class HistoryHandlers:
         """The streams lose what they hold of the person (a scan: redelivery repeats it
         harmlessly, so no tracking record is needed)."""
         if isinstance(event, CustomerErased) and self.eraser is not None:
-            await self.eraser.erase(event.customer_id, event.reached)
+            await self.eraser.erase(event.customer_id, event.reached, event.raw_refs)
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):

@@ -94,6 +94,7 @@ class RecordingCommands(HistoryCore):
             last_agent_id=last_agent(group),
             owner_id=owner_of(group) or self.organization_owner(group),
             language=interaction.attributes.get("language"),
+            raw_ref=interaction.attributes.get("raw_ref"),
             customer_language=interaction.attributes.get("language")
             or getattr(shown, "language", None)
             or getattr(customer, "language", None),
