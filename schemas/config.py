@@ -456,6 +456,9 @@ class ApiToken(BaseModel):
     role: Literal["integrator", "admin"]
     # Long enough that guessing is hopeless; write it as env:NAME to keep it out of the file.
     token: Annotated[Secret, Field(min_length=24)]
+    # What an integrator's token reads: customers' cards and timelines, contacts (an
+    # admin's reads everything). Empty: nothing beyond its own writes.
+    scopes: list[Literal["customers", "contacts"]] = ["customers", "contacts"]
 
 
 class AuthConfig(BaseModel):
