@@ -480,7 +480,8 @@ class HistoryConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # An interaction whose identities belong to two customers merges them at once when
-    # each was matched exactly by one of these kinds; otherwise a supervisor decides.
+    # each was matched exactly by one of these kinds, vouched for by its channel
+    # (services/history/identity_policy.py); otherwise a supervisor decides.
     auto_merge_on: list[str] = Field(default_factory=lambda: ["phone", "email"])
     # Customer tiers a supervisor may set ("vip" raises routing priority).
     tiers: list[str] = Field(default_factory=lambda: ["vip", "standard"])

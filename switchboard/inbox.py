@@ -27,6 +27,7 @@ from switchboard.jetstream import (
     consumer_config,
     decode_event,
 )
+from switchboard.shredding import PersonalDataErased
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,13 @@ class Inbox:
         try:
             async with claimed(raw):
                 await handler(event, tracking_of(raw, self.consumer))
+        except PersonalDataErased as gone:
+            # Its person was erased (their keys destroyed): no retry can ever read it, and
+            # there is nothing left to do for them.
+            log.info("%s: %s; nothing to do", self.consumer, gone)
+            self.handled += 1
+            await raw.ack()
+            return
         except NotYet as wait:
             if deliveries >= MAX_NOT_YET:
                 await self._dead_letter(raw, f"gave up waiting: {wait}")

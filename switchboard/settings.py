@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     declare_streams: bool = True
     # Unset: SQLite files under data_dir (unless eventsourcing's POSTGRES_* env is set).
     database_url: str | None = None
+    # PostgreSQL for the per-person keys that seal personal data (docs/security.md), apart
+    # from the stores: a copy of the stores alone reads no one. Unset: beside each store.
+    keys_database_url: str | None = Field(default=None, repr=False)
     smtp_url: str | None = None
     smtp_from: str = "switchboard@localhost"
     http_host: str = "127.0.0.1"

@@ -13,6 +13,7 @@ from services.history.application import HistoryApplication
 from services.history.audit import Auditor
 from services.history.audit_api import audit_router
 from services.history.contracts import to_contract
+from services.history.erasure import StreamEraser
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from services.history.scope import CustomerScope
@@ -55,7 +56,7 @@ def build_history(
     # until the timeline shows the interaction means the agent's screen pop always has it.
     relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
     projector.projected.append(relay.follower.wake)
-    handlers = HistoryHandlers(app, run)
+    handlers = HistoryHandlers(app, run, StreamEraser(js))
     agents = [p.id for p in config.people if p.role == "agent"]
 
     async def behind() -> bool:
@@ -85,6 +86,14 @@ def build_history(
         subject="sb.events.routing.>",
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
+    )
+    subscribe(
+        broker,
+        stream=EVENTS,
+        durable="history-erasures",
+        subject="sb.events.history.CustomerErased",
+        handler=handlers.customer_erased,
+        description="Deletes an erased person's stream messages, raw mails and call state",
     )
 
     async def health() -> str:
