@@ -54,16 +54,23 @@ class ServiceAccess:
     object_stores: tuple[str, ...] = ()
     # Streams it reads through ephemeral (ordered) consumers.
     ephemeral_reads: tuple[str, ...] = ()
+    # Streams it deletes single messages from (erasure: services/history/erasure.py).
+    deletes_from: tuple[str, ...] = ()
     # Durable consumers from before INBOUND's partitions, drained then deleted.
     legacy_consumers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+# Services whose deadlines are declared in their own events module; routing schedules the
+# rest (voice's deadlines are routing's, services/routing/voice_calls.py).
+DEADLINE_OWNERS = {"events.notifier": "notifier", "events.reports": "reports"}
+
+
 def deadline_kinds(service: str) -> list[str]:
-    """The kinds of deadline a service schedules: the notifier its own, routing the rest
-    (voice's deadlines are routing's, services/routing/voice_calls.py)."""
+    """The kinds of deadline a service schedules."""
     kinds = {cls.kind: cls.__module__ for cls in _subclasses(Deadline) if "kind" in cls.__dict__}
-    ours = "events.notifier"
-    return sorted(k for k, module in kinds.items() if (module == ours) == (service == "notifier"))
+    return sorted(
+        k for k, module in kinds.items() if DEADLINE_OWNERS.get(module, "routing") == service
+    )
 
 
 def _subclasses(cls: type[Deadline]) -> Iterable[type[Deadline]]:
@@ -123,20 +130,44 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
             publishes=("sb.events.history.>",),
             consumers={
                 INBOUND: tuple(inbound_consumer_names("history", partitions)),
-                EVENTS: ("history-routing",),
+                EVENTS: ("history-routing", "history-erasures"),
             },
-            buckets={RELAY_BUCKET: "history", SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
+            buckets={
+                RELAY_BUCKET: "history",
+                SESSIONS_BUCKET: "*",
+                CREDENTIALS_BUCKET: "*",
+                # Erasure purges the person's calls and raw mails.
+                VOICE_BUCKET: "*",
+            },
+            object_stores=(RAW_EMAIL_BUCKET,),
             legacy_consumers={INBOUND: ("history",)},
+            # Erasure scans these streams and deletes the person's messages by sequence.
+            ephemeral_reads=(INBOUND, EVENTS, DEAD_LETTERS),
+            deletes_from=(INBOUND, EVENTS, DEAD_LETTERS),
         ),
         "notifier": ServiceAccess(
             publishes=("sb.events.notifier.>", *schedules("notifier")),
             consumers={
-                EVENTS: ("notifier-escalations", "notifier-flags", "notifier-owners"),
+                EVENTS: (
+                    "notifier-escalations",
+                    "notifier-flags",
+                    "notifier-owners",
+                    "notifier-erasures",
+                ),
                 TIMERS: ("notifier-retries",),
             },
             buckets={RELAY_BUCKET: "notifier", SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
             # The desks' live feed (services/notifier/live.py).
             ephemeral_reads=(EVENTS,),
+        ),
+        # Reads only public events; e-mails scheduled reports itself (services/reports/app.py).
+        "reports": ServiceAccess(
+            publishes=schedules("reports"),
+            consumers={
+                EVENTS: ("reports-routing", "reports-history"),
+                TIMERS: ("reports-schedules",),
+            },
+            buckets={SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
         ),
     }
 
@@ -192,6 +223,8 @@ def publish_allowed(access: ServiceAccess) -> list[str]:
             ]
     for stream in access.ephemeral_reads:
         subjects += [f"{API}.STREAM.INFO.{stream}", *_ephemeral_subjects(stream)]
+    for stream in access.deletes_from:
+        subjects.append(f"{API}.STREAM.MSG.DELETE.{stream}")
     for bucket, keys in access.buckets.items():
         subjects += [*_stored_read_subjects(f"KV_{bucket}"), f"$KV.{bucket}.{keys}"]
     for store in access.object_stores:
@@ -246,7 +279,7 @@ def _quoted(text: str) -> str:
     return f'"{text}"'
 
 
-USERS = (ADMIN_USER, "ingest", "routing", "history", "notifier")
+USERS = (ADMIN_USER, "ingest", "routing", "history", "notifier", "reports")
 
 
 COMPOSE_CERT_DIR = "/etc/nats/certs"

@@ -181,6 +181,28 @@ async def test_each_service_works_on_its_own_user(
             return "Reply sent via email" in {e["summary"] for e in r.json()}
 
         await eventually(reply_recorded)
+
+        async def inbound_erased() -> bool:
+            admin = await nats.connect(login(locked_nats, "admin"))
+            try:
+                sub = await admin.jetstream().subscribe("sb.inbound.>", stream=INBOUND)
+                held: list[bytes] = []
+                while True:
+                    try:
+                        held.append((await sub.next_msg(timeout=1)).data)
+                    except TimeoutError:
+                        break
+                return not any(b"ann@example.com" in data for data in held)
+            finally:
+                await admin.close()
+
+        assert not await inbound_erased()  # held until she is erased
+        # Erasure deletes Ann's messages from the streams and her raw mail from the object
+        # store: history's user may do that, and only that, beyond its own subjects.
+        r = await clients["history"].delete(f"/api/customers/{found['customer_id']}")
+        assert r.status_code == 204, r.text
+
+        await eventually(inbound_erased, timeout=30)
         await desk.aclose()
         for name, client in clients.items():
             health = (await client.get("/healthz")).json()
