@@ -18,6 +18,7 @@ from pydantic import (
 
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
 from schemas.rules import agent_rule, contact_rule
+from schemas.sla_config import SlaConfig
 
 Role = Literal["agent", "supervisor"]
 NotifyChannel = Literal["desk", "email", "sms"]
@@ -490,6 +491,7 @@ class SwitchboardConfig(BaseModel):
     notifier: NotifierConfig = NotifierConfig()
     history: HistoryConfig = HistoryConfig()
     languages: LanguagesConfig = LanguagesConfig()
+    sla: SlaConfig = SlaConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:
