@@ -22,6 +22,7 @@ windows that overlap).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -29,13 +30,27 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.languages import known_time_zone
-from schemas.rules import contact_rule
+from schemas.rules import CONTACT_FACTS, Rule
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WINDOW = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
 ALWAYS = "always"  # the built-in calendar: every hour of every day, UTC
 
-ContactRule = Annotated[str, AfterValidator(contact_rule)]
+# The queue rule language, plus the queue the contact is in and its request type.
+SLA_FACTS = CONTACT_FACTS | {"queue", "request_type", "priority"}
+
+
+def sla_rule(source: str) -> str:
+    Rule(source, SLA_FACTS)
+    return source
+
+
+SlaRule = Annotated[str, AfterValidator(sla_rule)]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Rule:
+    return Rule(source, SLA_FACTS)
 
 
 def parse_window(text: str) -> tuple[int, int]:
@@ -167,8 +182,8 @@ class SlaPolicy(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     # The queue rule language (channel, language, topic, tier, source, attributes.<x>)
-    # plus `queue` and `request_type`; unset: every contact. First match wins.
-    match: ContactRule | None = None
+    # plus `queue`, `priority` and `request_type`; unset: every contact. First match wins.
+    match: SlaRule | None = None
     calendar: str = ALWAYS
     # Targets in business minutes; unset: not measured.
     first_response_minutes: float | None = Field(default=None, gt=0)
@@ -212,3 +227,10 @@ class SlaConfig(BaseModel):
 
     def policy(self, name: str) -> SlaPolicy | None:
         return next((p for p in self.policies if p.name == name), None)
+
+    def matching(self, facts: dict[str, object]) -> SlaPolicy | None:
+        """The first policy whose rule the contact's facts satisfy."""
+        for p in self.policies:
+            if p.match is None or _compiled(p.match)(facts):
+                return p
+        return None
