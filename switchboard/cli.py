@@ -12,7 +12,7 @@ from pathlib import Path
 from schemas.config import SwitchboardConfig
 from switchboard.settings import Settings
 
-SERVICES = ("ingest", "routing", "history", "notifier")
+SERVICES = ("ingest", "routing", "history", "notifier", "sla")
 
 
 def _config(settings: Settings) -> SwitchboardConfig:

@@ -20,6 +20,7 @@ from services.history.app import build_history
 from services.ingest.app import build_ingest
 from services.notifier.app import build_notifier
 from services.routing.app import build_routing
+from services.sla.app import build_sla
 from switchboard.auth import Authenticator
 from switchboard.http import http_app
 from switchboard.jetstream import ensure_streams, nats_servers
@@ -39,6 +40,7 @@ BUILDERS: dict[str, Builder] = {
     "routing": build_routing,
     "history": build_history,
     "notifier": build_notifier,
+    "sla": build_sla,
 }
 
 

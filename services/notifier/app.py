@@ -78,6 +78,14 @@ def build_notifier(
         ),
         subscribe(
             broker,
+            stream=EVENTS,
+            durable="notifier-sla",
+            subject="sb.events.sla.>",
+            handler=handlers.sla_outcome,
+            description="Tells people of SLA warnings, breaches and escalations (e-mail, SMS)",
+        ),
+        subscribe(
+            broker,
             stream=TIMERS,
             durable="notifier-retries",
             subject="sb.timers.fired.notify.>",

@@ -53,6 +53,8 @@ CONSUMERS = {
         "notifier-flags",
         "notifier-owners",
         "ingest-replies",
+        "sla-contacts",
+        "notifier-sla",
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
         "routing-callback-request-scheduler",
@@ -66,6 +68,7 @@ CONSUMERS = {
         "routing-bridge-deadlines",
         "routing-callback-deadlines",
         "notifier-retries",
+        "sla-deadlines",
     ],
 }
 
@@ -158,7 +161,7 @@ class Stack:
         self.runtime = Runtime(
             self.settings,
             self.config,
-            ["ingest", "routing", "history", "notifier"],
+            ["ingest", "routing", "history", "notifier", "sla"],
             self.nats_server.url,
         )
         await self.runtime.start()

@@ -1,0 +1,71 @@
+"""Composition root of the SLA service."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from schemas.config import SwitchboardConfig
+from services.sla.api import sla_router
+from services.sla.application import SlaApplication
+from services.sla.contracts import to_contract
+from services.sla.handlers import SlaHandlers
+from switchboard.auth import Authenticator
+from switchboard.inbox import subscribe
+from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.outbox import OutboxRelay
+from switchboard.serial import SerialExecutor
+from switchboard.service import Service
+from switchboard.settings import Settings
+from switchboard.store import event_store_env
+
+
+def build_sla(
+    settings: Settings,
+    config: SwitchboardConfig,
+    broker: NatsBroker,
+    js: JetStreamContext,
+    auth: Authenticator,
+) -> Service:
+    app = SlaApplication(config, env=event_store_env(settings, "sla"))
+    run = SerialExecutor("sla")
+    relay = OutboxRelay("sla", app, js, to_contract, run)
+    handlers = SlaHandlers(app, run, broker)
+    inboxes = [
+        # One consumer for all of routing's events: a contact's clock must see them in order.
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="sla-contacts",
+            subject="sb.events.routing.>",
+            handler=handlers.contact_event,
+            description="Keeps each contact's SLA clock (replies, pending, resolution, holder)",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="sla-deadlines",
+            subject="sb.timers.fired.sla.>",
+            handler=handlers.deadline,
+            description="Takes SLA warnings, breaches and ladder rungs when they fall due",
+        ),
+    ]
+
+    async def health() -> str:
+        await run(app.ping)
+        if relay.follower.last_error:
+            return f"relay: {relay.follower.last_error}"
+        dead = sum(i.dead_lettered for i in inboxes)
+        return "ok" if not dead else f"ok ({dead} dead-lettered)"
+
+    def close() -> None:
+        run.shutdown()
+        app.close()
+
+    return Service(
+        name="sla",
+        routers=[sla_router(app, run, auth)],
+        loops=[relay.follower.run],
+        health=health,
+        close=close,
+    )
