@@ -1,0 +1,124 @@
+"""SLA policies on real nats-server and PostgreSQL: an accepted contact nobody answers warns
+its holder, breaches, tells holder and supervisor, and climbs the hierarchy rung by rung
+with an e-mail to each person; a customer's reply while pending restarts the
+next-response clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemas.config import SwitchboardConfig
+from schemas.sla_config import SlaConfig
+from switchboard.nats_server import NatsServerProcess
+from tests.integration.test_conversations import publish, sms
+from tests.support.mailbox import Mailbox
+from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.waiting import eventually
+
+# Targets in minutes; small enough for a test, the same arithmetic as hours.
+FIRST_RESPONSE = 0.05  # 3 s
+NEXT_RESPONSE = 0.1  # 6 s
+RUNG = 0.03  # 1.8 s between rungs
+
+
+def sla_config(**policy: Any) -> SwitchboardConfig:
+    sla = SlaConfig.model_validate(
+        {
+            "policies": [
+                {
+                    "name": "everyone",
+                    "first_response_minutes": FIRST_RESPONSE,
+                    "next_response_minutes": NEXT_RESPONSE,
+                    "warn_at": [0.5],
+                    "breach": [
+                        {"action": "notify"},
+                        {"action": "escalate", "after_minutes": RUNG, "levels": 2},
+                    ],
+                    **policy,
+                }
+            ]
+        }
+    )
+    return stack_config().model_copy(update={"sla": sla})
+
+
+@pytest.fixture(params=["postgres"])
+async def sla_stack(
+    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
+) -> AsyncIterator[Stack]:
+    async with running_stack(request, tmp_path, nats_server, sla_config(), mailbox.url) as stack:
+        yield stack
+
+
+async def accepted_contact(stack: Stack, agent: str = "alice") -> str:
+    await stack.status(agent, "available")
+    await publish(stack, sms(1, "my order never came"))
+    [offer] = await eventually(lambda: stack.offers(agent), timeout=15)
+    r = await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")
+    assert r.status_code == 200, r.text
+    return str(offer["contact_id"])
+
+
+async def sla_of(stack: Stack, contact_id: str) -> dict[str, Any] | None:
+    r = await stack.http.get(f"/api/sla/contacts/{contact_id}")
+    if r.status_code == 404:
+        return None
+    assert r.status_code == 200, r.text
+    view: dict[str, Any] = r.json()
+    return view
+
+
+async def test_a_breach_climbs_two_rungs_with_mail_to_each_person(
+    sla_stack: Stack, mailbox: Mailbox
+) -> None:
+    contact_id = await accepted_contact(sla_stack)
+    mails = await mailbox.wait_for(5, timeout=30)
+    got = sorted((m["To"], " ".join(str(m["Subject"]).split()).split(":")[0]) for m in mails)
+    assert got == [
+        ("alice@example.com", "[Switchboard] SLA at risk"),
+        ("alice@example.com", "[Switchboard] SLA breached"),
+        ("hana@example.com", "[Switchboard] SLA escalation level 2"),
+        ("sam@example.com", "[Switchboard] SLA breached"),
+        ("sam@example.com", "[Switchboard] SLA escalation level 1"),
+    ]
+    view = await sla_of(sla_stack, contact_id)
+    assert view is not None and view["breaches"] == 1 and view["holder_id"] == "alice"
+    # The holder sees their own countdown; another agent does not.
+    alice = await sla_stack.signed_in("alice")
+    assert (await alice.get(f"/api/sla/contacts/{contact_id}")).status_code == 200
+    bob = await sla_stack.signed_in("bob")
+    assert (await bob.get(f"/api/sla/contacts/{contact_id}")).status_code == 403
+
+
+async def test_a_customer_reply_while_pending_restarts_next_response(sla_stack: Stack) -> None:
+    contact_id = await accepted_contact(sla_stack)
+    alice = await sla_stack.signed_in("alice")
+    r = await alice.post(f"/api/contacts/{contact_id}/replies", json={"text": "on its way"})
+    assert r.status_code == 202, r.text
+    assert (await alice.post(f"/api/contacts/{contact_id}/pending")).status_code == 200
+
+    async def paused() -> bool:
+        view = await sla_of(sla_stack, contact_id)
+        return view is not None and view["paused"] and "first_response" not in view["deadlines"]
+
+    await eventually(paused, timeout=15)
+    wrote = datetime.now().astimezone()
+    await publish(sla_stack, sms(2, "it still has not arrived"))
+
+    async def restarted() -> dict[str, Any] | None:
+        view = await sla_of(sla_stack, contact_id)
+        due = view and view["deadlines"].get("next_response")
+        return view if due and not view["paused"] else None
+
+    view = await eventually(restarted, timeout=15)
+    due = datetime.fromisoformat(view["deadlines"]["next_response"])
+    # Counted from the customer's message, not from the first one or the reply.
+    target = timedelta(minutes=NEXT_RESPONSE)
+    assert wrote + target - timedelta(seconds=1) <= due <= wrote + target + timedelta(seconds=10)
+    uuid.UUID(contact_id)
