@@ -117,6 +117,7 @@ async def test_a_customer_reply_while_pending_restarts_next_response(sla_stack: 
         return view if due and not view["paused"] else None
 
     view = await eventually(restarted, timeout=15)
+    assert view is not None
     due = datetime.fromisoformat(view["deadlines"]["next_response"])
     # Counted from the customer's message, not from the first one or the reply.
     target = timedelta(minutes=NEXT_RESPONSE)
