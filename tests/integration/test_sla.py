@@ -113,8 +113,9 @@ async def test_a_customer_reply_while_pending_restarts_next_response(sla_stack: 
 
     async def restarted() -> dict[str, Any] | None:
         view = await sla_of(sla_stack, contact_id)
-        due = view and view["deadlines"].get("next_response")
-        return view if due and not view["paused"] else None
+        if view is None or view["paused"] or not view["deadlines"].get("next_response"):
+            return None
+        return view
 
     view = await eventually(restarted, timeout=15)
     assert view is not None
