@@ -69,6 +69,14 @@ def build_routing(
         subscribe(
             broker,
             stream=EVENTS,
+            durable="routing-sla-actions",
+            subject="sb.events.sla.SlaActionRequested",
+            handler=handlers.sla_action,
+            description="Raises priority or takes a contact back to its queue on an SLA breach",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
             durable="routing-erasures",
             subject="sb.events.history.CustomerErased",
             handler=handlers.customer_erased,

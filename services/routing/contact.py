@@ -350,6 +350,11 @@ class Contact(Aggregate):
         self.conversation = None
         self.pending_since = self.resolve_at = self.snoozed_until = None
 
+    # An SLA breach ladder raises it (services/routing/sla_actions.py).
+    @event("Reprioritised")
+    def reprioritise(self, priority: int, reason: str, at: datetime) -> None:
+        self.priority = priority
+
     def transfer(self, queue: str, priority: int, reason: str, at: datetime) -> str:
         """The agent who holds the contact passes it on, as often as it takes: it waits
         again in `queue` at its original age, its ladder from the start, and is not offered

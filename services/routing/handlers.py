@@ -31,7 +31,9 @@ from events import (
     WaitDeadline,
     WrapUpDeadline,
 )
+from events.sla import SlaActionRequested
 from services.routing.application import RoutingApplication
+from services.routing.sla_actions import carry_out
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
 
@@ -65,6 +67,11 @@ class RoutingHandlers:
         assert isinstance(event, CustomerErased)
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.erase_customer, event.customer_id, tracking)
+
+    async def sla_action(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, SlaActionRequested)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(carry_out, self.app, event, tracking)
 
     async def identify_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, IdentifyDeadline)

@@ -124,3 +124,34 @@ async def test_a_customer_reply_while_pending_restarts_next_response(sla_stack: 
     target = timedelta(minutes=NEXT_RESPONSE)
     assert wrote + target - timedelta(seconds=1) <= due <= wrote + target + timedelta(seconds=10)
     uuid.UUID(contact_id)
+
+
+@pytest.fixture(params=["postgres"])
+async def requeuing_stack(
+    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess
+) -> AsyncIterator[Stack]:
+    config = sla_config(
+        warn_at=[],
+        breach=[
+            {"action": "raise_priority", "by": 5},
+            {"action": "requeue", "after_minutes": RUNG},
+        ],
+    )
+    async with running_stack(request, tmp_path, nats_server, config) as stack:
+        yield stack
+
+
+async def test_breach_raises_priority_then_takes_it_back_to_the_queue(
+    requeuing_stack: Stack,
+) -> None:
+    stack = requeuing_stack
+    contact_id = await accepted_contact(stack)
+
+    async def back_in_queue() -> dict[str, Any] | None:
+        contact: dict[str, Any] = (await stack.http.get(f"/api/contacts/{contact_id}")).json()
+        return contact if contact["agent_id"] != "alice" and contact["priority"] >= 5 else None
+
+    contact = await eventually(back_in_queue, timeout=20)
+    assert contact["status"] in ("waiting", "offered")
+    view = await sla_of(stack, contact_id)
+    assert view is not None and view["holder_id"] is None

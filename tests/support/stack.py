@@ -54,6 +54,7 @@ CONSUMERS = {
         "notifier-owners",
         "ingest-replies",
         "sla-contacts",
+        "routing-sla-actions",
         "notifier-sla",
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
