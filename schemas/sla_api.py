@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,3 +21,18 @@ class SlaView(BaseModel):
     breaches: int
     paused: bool
     resolved: bool
+
+
+class SlaBoardRow(BaseModel):
+    """A contact at risk (a warning was given) or in breach, by its worst open metric."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contact_id: uuid.UUID
+    policy: str
+    channel: str
+    queue: str
+    holder_id: str | None
+    state: Literal["at_risk", "breached"]
+    metric: str
+    due_at: datetime

@@ -7,9 +7,10 @@ import uuid
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from schemas.sla_api import SlaView
+from schemas.sla_api import SlaBoardRow, SlaView
 from services.sla.application import SlaApplication
-from switchboard.auth import STAFF, Authenticator, Principal
+from services.sla.board import SlaBoard
+from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
 from switchboard.errors import Forbidden
 from switchboard.serial import SerialExecutor
 
@@ -29,9 +30,29 @@ def sla_view(app: SlaApplication, contact_id: uuid.UUID) -> SlaView | None:
     )
 
 
-def sla_router(app: SlaApplication, run: SerialExecutor, auth: Authenticator) -> APIRouter:
+def sla_router(
+    app: SlaApplication, board: SlaBoard, run: SerialExecutor, auth: Authenticator
+) -> APIRouter:
     router = APIRouter(prefix="/api/sla", tags=["sla"])
     staff = Depends(auth.role(*STAFF))
+    supervisor = Depends(auth.role(*SUPERVISORS))
+
+    @router.get("/board", response_model=list[SlaBoardRow])
+    async def sla_board(principal: Principal = supervisor) -> list[SlaBoardRow]:
+        """Contacts at risk or in breach: of the people the caller manages, and nobody's."""
+        rows = await run(board.troubled)
+        return [r for r in rows if r.holder_id is None or auth.manages(principal, r.holder_id)]
+
+    @router.get("/agents/{agent_id}", response_model=list[SlaView])
+    async def agent_sla(agent_id: str, principal: Principal = staff) -> list[SlaView]:
+        """The SLA of each contact the agent holds: the desk's countdowns."""
+        auth.require_manages(principal, agent_id)
+
+        def views() -> list[SlaView]:
+            found = (sla_view(app, c) for c in board.held_by(agent_id))
+            return [v for v in found if v is not None]
+
+        return await run(views)
 
     @router.get("/contacts/{contact_id}", response_model=SlaView)
     async def contact_sla(contact_id: uuid.UUID, principal: Principal = staff) -> SlaView:

@@ -8,6 +8,7 @@ from nats.js import JetStreamContext
 from schemas.config import SwitchboardConfig
 from services.sla.api import sla_router
 from services.sla.application import SlaApplication
+from services.sla.board import SlaBoard, board_follower
 from services.sla.contracts import to_contract
 from services.sla.handlers import SlaHandlers
 from switchboard.auth import Authenticator
@@ -31,6 +32,9 @@ def build_sla(
     run = SerialExecutor("sla")
     relay = OutboxRelay("sla", app, js, to_contract, run)
     handlers = SlaHandlers(app, run, broker)
+    board = SlaBoard()
+    board_loop = board_follower(app, board, run)
+    app.committed.append(board_loop.wake)
     inboxes = [
         # One consumer for all of routing's events: a contact's clock must see them in order.
         subscribe(
@@ -53,8 +57,9 @@ def build_sla(
 
     async def health() -> str:
         await run(app.ping)
-        if relay.follower.last_error:
-            return f"relay: {relay.follower.last_error}"
+        for loop in (relay.follower, board_loop):
+            if loop.last_error:
+                return f"{loop.name}: {loop.last_error}"
         dead = sum(i.dead_lettered for i in inboxes)
         return "ok" if not dead else f"ok ({dead} dead-lettered)"
 
@@ -64,8 +69,8 @@ def build_sla(
 
     return Service(
         name="sla",
-        routers=[sla_router(app, run, auth)],
-        loops=[relay.follower.run],
+        routers=[sla_router(app, board, run, auth)],
+        loops=[relay.follower.run, board_loop.run],
         health=health,
         close=close,
     )

@@ -94,6 +94,16 @@ async def test_a_breach_climbs_two_rungs_with_mail_to_each_person(
     assert (await alice.get(f"/api/sla/contacts/{contact_id}")).status_code == 200
     bob = await sla_stack.signed_in("bob")
     assert (await bob.get(f"/api/sla/contacts/{contact_id}")).status_code == 403
+    held = (await alice.get("/api/sla/agents/alice")).json()
+    assert [v["contact_id"] for v in held] == [contact_id]
+    # The console's board: alice's supervisor sees it breached; agents see no board.
+    sam = await sla_stack.signed_in("sam")
+    board = (await sam.get("/api/sla/board")).json()
+    assert [(r["contact_id"], r["state"], r["metric"]) for r in board] == [
+        (contact_id, "breached", "first_response")
+    ]
+    assert (await bob.get("/api/sla/board")).status_code == 403
+    assert (await bob.get("/api/sla/agents/alice")).status_code == 403
 
 
 async def test_a_customer_reply_while_pending_restarts_next_response(sla_stack: Stack) -> None:
