@@ -1,0 +1,76 @@
+"""SLA in a real browser: the agent's desk counts down the first-response target of the
+contact they hold, then shows it overdue; the supervisor's console lists it at risk, then
+breached. Screenshots go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import expect
+
+from schemas.sla_config import SlaConfig
+from switchboard.nats_server import NatsServerProcess
+from tests.e2e.browser import SCREENSHOTS, chromium, sign_in
+from tests.support.stack import Stack, running_stack, stack_config
+
+LIVE = 20_000  # ms: what "appears live" may take on a loaded 2-core machine
+TARGET_MINUTES = 0.25  # 15 s: long enough to read a countdown, short enough to see it lapse
+
+
+@pytest.fixture(params=["sqlite"])
+async def stack(
+    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess
+) -> AsyncIterator[Stack]:
+    config = stack_config(offer_timeout=30, escalation_timeout=600)
+    sla = SlaConfig.model_validate(
+        {
+            "policies": [
+                {
+                    "name": "web",
+                    "match": 'channel == "webform"',
+                    "first_response_minutes": TARGET_MINUTES,
+                    "warn_at": [0.2],
+                }
+            ]
+        }
+    )
+    async with running_stack(
+        request, tmp_path, nats_server, config.model_copy(update={"sla": sla})
+    ) as s:
+        yield s
+
+
+async def test_desk_counts_down_and_console_shows_risk_then_breach(stack: Stack) -> None:
+    async with chromium(stack.base_url) as pages:
+        alice = await pages.open("/desk")
+        await sign_in(alice, "alice")
+        await alice.get_by_label("Status").select_option("available")
+        await expect(alice.get_by_role("status")).to_have_text("You are available")
+
+        r = await stack.post_form(name="Ana", email="ana@example.com", message="Where is my order?")
+        assert r.status_code == 202, r.text
+        offer = alice.locator("li.offer")
+        await expect(offer).to_have_count(1, timeout=LIVE)
+        await offer.get_by_role("button", name="Accept").click()
+
+        countdown = alice.locator("#contacts .sla-countdown")
+        await expect(countdown).to_have_text(re.compile(r"First response: .+ left"), timeout=LIVE)
+        await alice.screenshot(path=SCREENSHOTS / "desk-sla-countdown.png")
+
+        console = await pages.open("/console")
+        await sign_in(console, "sam")
+        board = console.locator("#sla-board tr")
+        await expect(board.first.locator("td").first).to_have_text(
+            re.compile("At risk|Breached"), timeout=LIVE
+        )
+        await expect(countdown).to_have_text(
+            re.compile(r"First response: overdue by"), timeout=LIVE
+        )
+        await expect(countdown).to_have_class(re.compile("overdue"))
+        await expect(board).to_have_count(1)
+        await expect(board.first.locator("td").first).to_have_text("Breached", timeout=LIVE)
+        await expect(board.first).to_contain_text("alice")
+        await console.screenshot(path=SCREENSHOTS / "console-sla-board.png")
