@@ -29,6 +29,8 @@ class SlaHandlers:
         self._lock = asyncio.Lock()
 
     async def contact_event(self, event: Event, tracking: Tracking) -> None:
+        if not self.app.config.sla.policies:
+            return  # nothing to keep: no clock starts, so nothing needs recording
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.observe, event, tracking)
         if isinstance(event, ContactEvent):
