@@ -36,8 +36,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WINDOW = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
 ALWAYS = "always"  # the built-in calendar: every hour of every day, UTC
 
-# The queue rule language, plus the queue the contact is in and its request type.
-SLA_FACTS = CONTACT_FACTS | {"queue", "request_type", "priority"}
+# The queue rule language (with the contact's tier and request type), plus its queue and
+# priority.
+SLA_FACTS = CONTACT_FACTS | {"queue", "priority"}
 
 
 def sla_rule(source: str) -> str:
@@ -181,8 +182,8 @@ class SlaPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    # The queue rule language (channel, language, topic, tier, source, attributes.<x>)
-    # plus `queue`, `priority` and `request_type`; unset: every contact. First match wins.
+    # Over channel, tier, request_type, queue, priority (as the contact was first queued);
+    # unset: every contact. First match wins.
     match: SlaRule | None = None
     calendar: str = ALWAYS
     # Targets in business minutes; unset: not measured.

@@ -132,6 +132,8 @@ class SlaApplication(TrackedApplication):
             "channel": event.channel,
             "queue": event.queue,
             "priority": event.priority,
+            "tier": event.tier,
+            "request_type": event.request_type,
         }
         policy = self.config.sla.matching(facts)
         if policy is None:

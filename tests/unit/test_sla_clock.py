@@ -200,3 +200,14 @@ def test_replay_gives_the_same_outcomes(tmp_path: Path) -> None:
     assert again is not None
     assert again.done == clock.done
     assert replayed.next_deadline(CONTACT) == h.app.next_deadline(CONTACT) == T0 + 14 * MIN
+
+
+def test_policies_match_on_request_type_and_tier() -> None:
+    h = Harness(match='request_type == "complaint" or tier == "vip"')
+    h.feed(queued(), 0)
+    assert h.app.get(CONTACT) is None  # no type, no tier: the policy does not apply
+    for update in ({"request_type": "complaint"}, {"tier": "vip"}):
+        other = Harness(match='request_type == "complaint" or tier == "vip"')
+        other.feed(queued().model_copy(update=update), 0)
+        clock = other.app.get(CONTACT)
+        assert clock is not None and clock.policy == "chat"
