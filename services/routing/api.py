@@ -156,6 +156,11 @@ def routing_router(
         done = await command(lambda: app.set_pending(contact_id, acting(principal)))
         return contact_view(done)
 
+    @router.get("/request-types", response_model=list[str])
+    async def request_types(principal: Principal = staff) -> list[str]:
+        """The configured request types, in the order their rules are tried."""
+        return [t.name for t in app.config.request_types]
+
     @router.post("/contacts/{contact_id}/request-type", response_model=ContactView)
     async def request_type(
         contact_id: uuid.UUID, body: RequestTypeChange, principal: Principal = staff

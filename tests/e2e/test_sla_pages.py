@@ -1,6 +1,7 @@
 """SLA in a real browser: the agent's desk counts down the first-response target of the
-contact they hold, then shows it overdue; the supervisor's console lists it at risk, then
-breached. Screenshots go to docs/screenshots/."""
+contact they hold (its policy chosen by the request type the rules gave it), then shows it
+overdue; the agent changes the request type; the supervisor's console lists the contact at
+risk, then breached. Screenshots go to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import expect
 
+from schemas.request_types import RequestType
 from schemas.sla_config import SlaConfig
 from switchboard.nats_server import NatsServerProcess
 from tests.e2e.browser import SCREENSHOTS, chromium, sign_in
@@ -30,16 +32,20 @@ async def stack(
             "policies": [
                 {
                     "name": "web",
-                    "match": 'channel == "webform"',
+                    "match": 'request_type == "question"',  # the type chose the policy
                     "first_response_minutes": TARGET_MINUTES,
                     "warn_at": [0.2],
                 }
             ]
         }
     )
-    async with running_stack(
-        request, tmp_path, nats_server, config.model_copy(update={"sla": sla})
-    ) as s:
+    types = [
+        RequestType(name="question", match='channel == "webform"'),
+        RequestType(name="complaint", keywords=["refund"]),
+    ]
+    routing = config.routing.model_copy(update={"request_types": types})
+    config = config.model_copy(update={"sla": sla, "routing": routing})
+    async with running_stack(request, tmp_path, nats_server, config) as s:
         yield s
 
 
@@ -59,6 +65,15 @@ async def test_desk_counts_down_and_console_shows_risk_then_breach(stack: Stack)
         countdown = alice.locator("#contacts .sla-countdown")
         await expect(countdown).to_have_text(re.compile(r"First response: .+ left"), timeout=LIVE)
         await alice.screenshot(path=SCREENSHOTS / "desk-sla-countdown.png")
+
+        # The rules said "question"; alice says it is a complaint.
+        kind = alice.get_by_label("Request type")
+        await expect(kind).to_have_value("question", timeout=LIVE)
+        await kind.select_option("complaint")
+        await alice.get_by_role("button", name="Change").click()
+        await expect(alice.get_by_role("status")).to_have_text("Request type changed")
+        [held] = (await stack.http.get("/api/agents/alice/contacts")).json()
+        assert held["request_type"] == "complaint"
 
         console = await pages.open("/console")
         await sign_in(console, "sam")

@@ -6,6 +6,7 @@ import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js"
 import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { callPanel } from "/ui/call.js";
 import { loadSla, slaBadge, tickSla } from "/ui/sla.js";
+import { requestTypeControl } from "/ui/request-type.js";
 import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
@@ -266,6 +267,7 @@ async function openContact(contactId) {
     otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
     ownerTools(contact, customer, state.me, resync),
+    requestTypeControl(contact, state.me, () => openContact(contactId)),
   ];
   // replaceChildren would write a null as the text "null".
   $("work-card").replaceChildren(...parts.filter(Boolean));
