@@ -186,6 +186,8 @@ class ReplyRequested(ContactEvent):
     text: str
     channel: Channel
     origin: dict[str, Any]
+    # Sent by Switchboard itself (an acknowledgment), not by an agent: no response to count.
+    automatic: bool = False
 
 
 class ContactFlagged(ContactEvent):

@@ -75,6 +75,18 @@ class SlaFulfilled(SlaOutcome):
     late: bool
 
 
+class SlaAcknowledged(Event):
+    """The clock started on a written channel: routing sends `text` (the reference and the
+    expected response time) to the customer through their channel."""
+
+    subject: ClassVar[str] = f"{PREFIX}.SlaAcknowledged"
+    contact_id: uuid.UUID
+    policy: str
+    reference: str
+    expected_at: datetime
+    text: str
+
+
 class SlaDeadline(Deadline):
     """A contact's next SLA step (warning, breach, ladder rung) is due. One schedule per
     contact: the handler re-derives what is due from the clock, so a stale fire is harmless."""
@@ -94,5 +106,6 @@ SLA_EVENTS: tuple[type[Event], ...] = (
     SlaEscalated,
     SlaActionRequested,
     SlaFulfilled,
+    SlaAcknowledged,
     SlaDeadline,
 )

@@ -193,6 +193,9 @@ class SlaPolicy(BaseModel):
     # Whether the next-response clock stops while pending on the customer (resolution's
     # always does, first response's never does).
     pause_next_response: bool = True
+    # On written channels, tell the customer a short reference and when to expect the first
+    # response (due time on the calendar) as the clock starts.
+    acknowledge: bool = False
     # Warnings to the holder at these shares of a target.
     warn_at: list[Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=lambda: [0.75])
     breach: tuple[BreachStep, ...] = DEFAULT_BREACH

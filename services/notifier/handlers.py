@@ -73,7 +73,8 @@ class NotifierHandlers:
 
     async def sla_outcome(self, event: Event, tracking: Tracking) -> None:
         """An SLA warning, notice or escalation: each person it names, in one commit."""
-        assert isinstance(event, SlaOutcome)
+        if not isinstance(event, SlaOutcome):
+            return  # e.g. an acknowledgment: for the customer, not for staff
         if await self.run(self.app.is_processed, tracking):
             return
         planned = []

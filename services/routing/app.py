@@ -77,6 +77,14 @@ def build_routing(
         subscribe(
             broker,
             stream=EVENTS,
+            durable="routing-sla-acks",
+            subject="sb.events.sla.SlaAcknowledged",
+            handler=handlers.sla_acknowledged,
+            description="Sends customers their request's reference and expected response time",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
             durable="routing-erasures",
             subject="sb.events.history.CustomerErased",
             handler=handlers.customer_erased,

@@ -368,6 +368,19 @@ class Contact(Aggregate):
     def change_request_type(self, request_type: str | None, by: str, at: datetime) -> None:
         self.facts = {**self.facts, "request_type": request_type}
 
+    # Switchboard itself tells the customer (an SLA acknowledgment): sent like a reply.
+    @event("Acknowledged")
+    def acknowledge(
+        self,
+        reply_id: str,
+        agent_id: str,
+        text: str,
+        origin: dict[str, Any],
+        at: datetime,
+        automatic: bool,
+    ) -> None:
+        pass
+
     # An SLA breach ladder raises it (services/routing/sla_actions.py).
     @event("Reprioritised")
     def reprioritise(self, priority: int, reason: str, at: datetime) -> None:

@@ -31,9 +31,9 @@ from events import (
     WaitDeadline,
     WrapUpDeadline,
 )
-from events.sla import SlaActionRequested
+from events.sla import SlaAcknowledged, SlaActionRequested
 from services.routing.application import RoutingApplication
-from services.routing.sla_actions import carry_out
+from services.routing.sla_actions import acknowledge, carry_out
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
 
@@ -72,6 +72,11 @@ class RoutingHandlers:
         assert isinstance(event, SlaActionRequested)
         if not await self.run(self.app.is_processed, tracking):
             await self.run(carry_out, self.app, event, tracking)
+
+    async def sla_acknowledged(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, SlaAcknowledged)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(acknowledge, self.app, event, tracking)
 
     async def identify_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, IdentifyDeadline)

@@ -6,15 +6,31 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Tracking
 
-from events.sla import SlaActionRequested
+from events import derived_id
+from events.sla import SlaAcknowledged, SlaActionRequested
 from services.routing.application import RoutingApplication
 from services.routing.contact import Contact
+from services.sla.acknowledgment import is_stop
+
+FINISHED = ("completed", "abandoned", "cancelled")
+
+
+def acknowledge(app: RoutingApplication, event: SlaAcknowledged, tracking: Tracking) -> None:
+    """Sends the customer the SLA acknowledgment through their channel, as a reply marked
+    automatic; not to a request that opened with STOP, nor to one already finished."""
+    with app.unit(tracking) as unit:
+        contact = unit.get(Contact, event.contact_id)
+        if contact is None or contact.status in FINISHED or is_stop(contact.summary):
+            return
+        reply_id = str(derived_id("acknowledgment", str(contact.id)))
+        holder = contact.agent_id or ""
+        contact.acknowledge(reply_id, holder, event.text, contact.origin, unit.now, True)
 
 
 def carry_out(app: RoutingApplication, event: SlaActionRequested, tracking: Tracking) -> None:
     with app.unit(tracking) as unit:
         contact = unit.get(Contact, event.contact_id)
-        if contact is None or contact.status in ("completed", "abandoned", "cancelled"):
+        if contact is None or contact.status in FINISHED:
             return
         reason = f"SLA {event.policy}: {event.reason}"
         if event.action == "raise_priority":

@@ -30,6 +30,7 @@ from events import (
 from events.base import utcnow
 from schemas.config import SwitchboardConfig
 from schemas.sla_config import SlaPolicy
+from services.sla.acknowledgment import UNWRITTEN, acknowledgment_text, reference
 from services.sla.business_time import Calendar
 from services.sla.calendars import build_calendars
 from services.sla.clock import Step, above_holder, deadlines, due_now, next_deadline, steps
@@ -113,7 +114,7 @@ class SlaApplication(TrackedApplication):
             clock.holder_changed(None, at)
         elif isinstance(event, ContactMessageAdded) and not event.automatic:
             clock.customer_wrote(at)
-        elif isinstance(event, ReplyRequested):
+        elif isinstance(event, ReplyRequested) and not event.automatic:
             clock.agent_replied(at, due)
         elif isinstance(event, ContactPending):
             clock.paused(at)
@@ -139,7 +140,15 @@ class SlaApplication(TrackedApplication):
         if policy is None:
             return None
         start = event.waiting_since or event.occurred_at
-        return SlaClock(event.contact_id, policy.name, start, event.channel, event.queue)
+        clock = SlaClock(event.contact_id, policy.name, start, event.channel, event.queue)
+        if policy.acknowledge and event.channel not in UNWRITTEN:
+            calendar = self.calendars[policy.calendar]
+            expected = next(iter(deadlines(clock.timeline, policy, calendar).values()), None)
+            if expected is not None:
+                ref = reference(event.contact_id)
+                text = acknowledgment_text(ref, expected, calendar.zone)
+                clock.acknowledged(event.contact_id, policy.name, ref, expected, text)
+        return clock
 
     def fire(self, contact_id: uuid.UUID, tracking: Tracking) -> None:
         """A deadline fired: every step due by now is taken (none twice)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from events import Event
 from events.sla import (
+    SlaAcknowledged,
     SlaActionRequested,
     SlaBreached,
     SlaEscalated,
@@ -32,6 +33,8 @@ def to_contract(domain_event: Any) -> Event | None:
     if name == "SlaClock.StepTaken":
         contract = BY_KIND[domain_event.kind]
         extra: dict[str, Any] = {"action": domain_event.kind}
+    elif name == "SlaClock.Acknowledged":
+        contract, extra = SlaAcknowledged, {}
     elif name == "SlaClock.Fulfilled" and domain_event.due_at is not None:
         contract = SlaFulfilled
         late = domain_event.at > domain_event.due_at

@@ -37,6 +37,12 @@ class SlaClock(Aggregate):
         self.done: set[str] = set()
         self.breaches = 0
 
+    @event("Acknowledged")
+    def acknowledged(
+        self, contact_id: uuid.UUID, policy: str, reference: str, expected_at: datetime, text: str
+    ) -> None:
+        self.reference = reference
+
     # Inputs ------------------------------------------------------------------------
 
     @event("HolderChanged")

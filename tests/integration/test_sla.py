@@ -5,18 +5,23 @@ next-response clock."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
 
+from events import contact_id_for
 from schemas.config import SwitchboardConfig
 from schemas.sla_config import SlaConfig
+from switchboard.jetstream import INBOUND, envelope
 from switchboard.nats_server import NatsServerProcess
 from tests.integration.test_conversations import publish, sms
+from tests.integration.test_replies import email_from
 from tests.support.mailbox import Mailbox
 from tests.support.stack import Stack, running_stack, stack_config
 from tests.support.waiting import eventually
@@ -165,3 +170,45 @@ async def test_breach_raises_priority_then_takes_it_back_to_the_queue(
     assert contact["status"] in ("waiting", "offered")
     view = await sla_of(stack, contact_id)
     assert view is not None and view["holder_id"] is None
+
+
+@pytest.fixture(params=["postgres"])
+async def acknowledging_stack(
+    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
+) -> AsyncIterator[Stack]:
+    config = sla_config(acknowledge=True, first_response_minutes=60, warn_at=[])
+    async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as stack:
+        yield stack
+
+
+async def test_the_customer_gets_a_reference_and_the_expected_time(
+    acknowledging_stack: Stack, mailbox: Mailbox
+) -> None:
+    stack = acknowledging_stack
+    before = datetime.now().astimezone()
+    nc = await nats.connect(stack.nats_server.url)
+    ana = email_from("ana@example.com", "<sla1@mail.example>")
+    for event in (ana, sms(7, "STOP")):
+        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
+        await nc.jetstream().publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+    await nc.close()
+
+    [mail] = await mailbox.wait_for(1, timeout=30)
+    assert mail["To"] == "ana@example.com" and mail["Subject"] == "Re: Broken kettle"
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert re.search(r"We have your request A-[0-9A-Z]{4}\. You can expect our answer by", text)
+    contact_id = str(
+        contact_id_for(email_from("ana@example.com", "<sla1@mail.example>").interaction_id)
+    )
+    view = await eventually(lambda: sla_of(stack, contact_id), timeout=15)
+    # The acknowledgment is no response: the first-response clock runs on, an hour long.
+    due = datetime.fromisoformat(view["deadlines"]["first_response"])
+    assert before + timedelta(minutes=59) < due < before + timedelta(minutes=61)
+    await eventually(stack.settled, timeout=30)
+    # The SMS that said STOP is acknowledged by nobody (and sends nothing).
+    assert len(mailbox.messages) == 1
+    stop_contact = contact_id_for(sms(7, "STOP").interaction_id)
+    routing = (await stack.http.get(f"/api/contacts/{stop_contact}/messages")).json()
+    assert [m["direction"] for m in routing] == ["in"]

@@ -55,6 +55,7 @@ CONSUMERS = {
         "ingest-replies",
         "sla-contacts",
         "routing-sla-actions",
+        "routing-sla-acks",
         "notifier-sla",
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
