@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
-from schemas.request_types import RequestType
+from schemas.request_types import RequestType, StatusUpdates
 from schemas.rules import agent_rule, contact_rule
 from schemas.sla_config import SlaConfig
 
@@ -218,6 +218,8 @@ class RoutingConfig(BaseModel):
     conversations: dict[str, ConversationRule] = Field(default_factory=dict)
     # What contacts are about, decided when they open (schemas/request_types.py).
     request_types: list[RequestType] = Field(default_factory=list)
+    # Unset: customers are told nothing by Switchboard itself (schemas/request_types.py).
+    status_updates: StatusUpdates | None = None
 
     def conversation_rule(self, channel: str) -> ConversationRule:
         if channel in self.conversations:

@@ -15,13 +15,35 @@ keywords appear in the subject or text, is the contact's type; none: no type.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from schemas.rules import contact_rule
 
 ContactRule = Annotated[str, AfterValidator(contact_rule)]
+
+
+Stage = Literal["assigned", "pending", "resolved"]
+WRITTEN = ["email", "sms", "whatsapp", "telegram", "api", "messenger", "instagram", "vk"]
+
+
+class StatusUpdates(BaseModel):
+    """[routing.status_updates]: what customers on these channels are told at each stage
+    ({reference}: A-7K3Q, {agent}: who took it). A stage set to "" is not told; a request
+    type's `messages` override these per stage."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channels: list[str] = Field(default_factory=lambda: list(WRITTEN))
+    assigned: str = "Your request {reference} is with {agent} now."
+    pending: str = "To go on with your request {reference} we need your answer to our message."
+    resolved: str = "Your request {reference} is resolved. Write back if anything is left open."
+
+    def text(self, stage: str, request_type: str | None, routing: Any) -> str | None:
+        kind = next((t for t in routing.request_types if t.name == request_type), None)
+        chosen = (kind.messages.get(stage) if kind else None) or getattr(self, stage)
+        return chosen or None
 
 
 class RequestTypeChange(BaseModel):
@@ -42,3 +64,5 @@ class RequestType(BaseModel):
     keywords: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     # The queue its contacts go to; unset: the queues' own rules decide.
     queue: str | None = None
+    # Status updates to the customer, per stage, for this type (see StatusUpdates).
+    messages: dict[Stage, str] = Field(default_factory=dict)

@@ -77,6 +77,14 @@ def build_routing(
         subscribe(
             broker,
             stream=EVENTS,
+            durable="routing-status-updates",
+            subject="sb.events.routing.>",
+            handler=handlers.own_event,
+            description="Tells customers their request's stages; honours STOP",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
             durable="routing-sla-acks",
             subject="sb.events.sla.SlaAcknowledged",
             handler=handlers.sla_acknowledged,

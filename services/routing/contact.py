@@ -368,9 +368,10 @@ class Contact(Aggregate):
     def change_request_type(self, request_type: str | None, by: str, at: datetime) -> None:
         self.facts = {**self.facts, "request_type": request_type}
 
-    # Switchboard itself tells the customer (an SLA acknowledgment): sent like a reply.
-    @event("Acknowledged")
-    def acknowledge(
+    # Switchboard itself tells the customer (an acknowledgment, a status update): sent like
+    # a reply, marked automatic.
+    @event("CustomerTold")
+    def tell_customer(
         self,
         reply_id: str,
         agent_id: str,
@@ -380,6 +381,11 @@ class Contact(Aggregate):
         automatic: bool,
     ) -> None:
         pass
+
+    # The customer said STOP: no more status messages on this conversation.
+    @event("UpdatesStopped")
+    def stop_updates(self, at: datetime) -> None:
+        self.facts = {**self.facts, "updates_off": True}
 
     # An SLA breach ladder raises it (services/routing/sla_actions.py).
     @event("Reprioritised")

@@ -34,6 +34,7 @@ from events import (
 from events.sla import SlaAcknowledged, SlaActionRequested
 from services.routing.application import RoutingApplication
 from services.routing.sla_actions import acknowledge, carry_out
+from services.routing.status_updates import follow
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
 
@@ -72,6 +73,13 @@ class RoutingHandlers:
         assert isinstance(event, SlaActionRequested)
         if not await self.run(self.app.is_processed, tracking):
             await self.run(carry_out, self.app, event, tracking)
+
+    async def own_event(self, event: Event, tracking: Tracking) -> None:
+        """Routing's own published events: status updates to the customer, and STOP."""
+        if self.app.config.status_updates is None:
+            return  # nothing is ever told: nothing to record
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(follow, self.app, event, tracking)
 
     async def sla_acknowledged(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, SlaAcknowledged)

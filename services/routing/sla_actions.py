@@ -10,7 +10,7 @@ from events import derived_id
 from events.sla import SlaAcknowledged, SlaActionRequested
 from services.routing.application import RoutingApplication
 from services.routing.contact import Contact
-from services.sla.acknowledgment import is_stop
+from services.routing.status_updates import wants_updates
 
 FINISHED = ("completed", "abandoned", "cancelled")
 
@@ -20,11 +20,11 @@ def acknowledge(app: RoutingApplication, event: SlaAcknowledged, tracking: Track
     automatic; not to a request that opened with STOP, nor to one already finished."""
     with app.unit(tracking) as unit:
         contact = unit.get(Contact, event.contact_id)
-        if contact is None or contact.status in FINISHED or is_stop(contact.summary):
+        if contact is None or contact.status in FINISHED or not wants_updates(contact):
             return
         reply_id = str(derived_id("acknowledgment", str(contact.id)))
         holder = contact.agent_id or ""
-        contact.acknowledge(reply_id, holder, event.text, contact.origin, unit.now, True)
+        contact.tell_customer(reply_id, holder, event.text, contact.origin, unit.now, True)
 
 
 def carry_out(app: RoutingApplication, event: SlaActionRequested, tracking: Tracking) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from events import contact_id_for
 from schemas.config import SwitchboardConfig
+from schemas.request_types import StatusUpdates
 from schemas.sla_config import SlaConfig
 from switchboard.jetstream import INBOUND, envelope
 from switchboard.nats_server import NatsServerProcess
@@ -212,3 +213,42 @@ async def test_the_customer_gets_a_reference_and_the_expected_time(
     stop_contact = contact_id_for(sms(7, "STOP").interaction_id)
     routing = (await stack.http.get(f"/api/contacts/{stop_contact}/messages")).json()
     assert [m["direction"] for m in routing] == ["in"]
+
+
+@pytest.fixture(params=["postgres"])
+async def updating_stack(
+    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
+) -> AsyncIterator[Stack]:
+    config = stack_config()
+    routing = config.routing.model_copy(update={"status_updates": StatusUpdates()})
+    config = config.model_copy(update={"routing": routing})
+    async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as stack:
+        yield stack
+
+
+async def test_the_customer_hears_each_stage_through_their_channel(
+    updating_stack: Stack, mailbox: Mailbox
+) -> None:
+    stack = updating_stack
+    await stack.status("alice", "available")
+    nc = await nats.connect(stack.nats_server.url)
+    event = email_from("bea@example.com", "<stages@mail.example>")
+    env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
+    await nc.jetstream().publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+    await nc.close()
+    [offer] = await eventually(lambda: stack.offers("alice"), timeout=15)
+    contact = offer["contact_id"]
+    assert (await stack.http.post(f"/api/offers/{offer['offer_id']}/accept")).status_code == 200
+    await mailbox.wait_for(1, timeout=20)
+    assert (await stack.http.post(f"/api/contacts/{contact}/pending")).status_code == 200
+    await mailbox.wait_for(2, timeout=20)
+    r = await stack.http.post(f"/api/contacts/{contact}/complete", json={})
+    assert r.status_code == 200, r.text
+    mails = await mailbox.wait_for(3, timeout=20)
+    assert [m["To"] for m in mails] == ["bea@example.com"] * 3
+    texts = [str(m.get_body(preferencelist=("plain",)).get_content()) for m in mails]  # type: ignore[union-attr]
+    assert re.match(r"Your request A-[0-9A-Z]{4} is with Alice now\.", texts[0])
+    assert texts[1].startswith("To go on with your request A-")
+    assert texts[2].startswith("Your request A-") and "is resolved" in texts[2]
+    await eventually(stack.settled, timeout=30)
+    assert len(mailbox.messages) == 3

@@ -56,6 +56,7 @@ CONSUMERS = {
         "sla-contacts",
         "routing-sla-actions",
         "routing-sla-acks",
+        "routing-status-updates",
         "notifier-sla",
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
