@@ -23,11 +23,14 @@ def reference(contact_id: uuid.UUID) -> str:
     return f"A-{chars}"
 
 
-def acknowledgment_text(ref: str, expected: datetime, zone: ZoneInfo) -> str:
+def acknowledgment_text(
+    ref: str, expected: datetime, zone: ZoneInfo, link: str | None = None
+) -> str:
     local = expected.astimezone(zone)
+    follow = f" Follow it at {link} ." if link else ""
     return (
         f"We have your request {ref}. You can expect our answer by "
-        f"{local:%a %d %b %H:%M} ({zone.key}). Reply STOP for no status messages."
+        f"{local:%a %d %b %H:%M} ({zone.key}).{follow} Reply STOP for no status messages."
     )
 
 

@@ -11,13 +11,14 @@ from services.sla.application import SlaApplication
 from services.sla.board import SlaBoard, board_follower
 from services.sla.contracts import to_contract
 from services.sla.handlers import SlaHandlers
-from switchboard.auth import Authenticator
+from switchboard.auth import Authenticator, session_secret
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
+from switchboard.status_links import StatusLinks
 from switchboard.store import event_store_env
 
 
@@ -28,7 +29,8 @@ def build_sla(
     js: JetStreamContext,
     auth: Authenticator,
 ) -> Service:
-    app = SlaApplication(config, env=event_store_env(settings, "sla"))
+    links = StatusLinks(session_secret(settings), settings.link_base())
+    app = SlaApplication(config, env=event_store_env(settings, "sla"), links=links)
     run = SerialExecutor("sla")
     relay = OutboxRelay("sla", app, js, to_contract, run)
     handlers = SlaHandlers(app, run, broker)

@@ -35,6 +35,7 @@ from services.sla.business_time import Calendar
 from services.sla.calendars import build_calendars
 from services.sla.clock import Step, above_holder, deadlines, due_now, next_deadline, steps
 from services.sla.sla_clock import SlaClock
+from switchboard.status_links import StatusLinks
 from switchboard.store import TrackedApplication
 
 RESOLVING = (ContactCompleted, ContactCancelled, ContactAbandoned)
@@ -48,9 +49,11 @@ class SlaApplication(TrackedApplication):
         config: SwitchboardConfig,
         clock: Callable[[], datetime] = utcnow,
         env: EnvType | None = None,
+        links: StatusLinks | None = None,
     ) -> None:
         super().__init__(env)
         self.config = config
+        self.links = links  # signed status links in acknowledgments
         self.clock = clock
         self.calendars: dict[str, Calendar] = build_calendars(config.sla)
         self._supervisors = {p.id: p.supervisor for p in config.people}
@@ -146,7 +149,8 @@ class SlaApplication(TrackedApplication):
             expected = next(iter(deadlines(clock.timeline, policy, calendar).values()), None)
             if expected is not None:
                 ref = reference(event.contact_id)
-                text = acknowledgment_text(ref, expected, calendar.zone)
+                link = self.links.url(event.contact_id) if self.links else None
+                text = acknowledgment_text(ref, expected, calendar.zone, link)
                 clock.acknowledged(event.contact_id, policy.name, ref, expected, text)
         return clock
 

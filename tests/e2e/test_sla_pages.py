@@ -6,6 +6,7 @@ risk, then breached. Screenshots go to docs/screenshots/."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,9 +15,13 @@ from playwright.async_api import expect
 
 from schemas.request_types import RequestType
 from schemas.sla_config import SlaConfig
+from switchboard.auth import session_secret
 from switchboard.nats_server import NatsServerProcess
+from switchboard.status_links import StatusLinks
 from tests.e2e.browser import SCREENSHOTS, chromium, sign_in
 from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.stores import opened_contacts
+from tests.support.waiting import eventually
 
 LIVE = 20_000  # ms: what "appears live" may take on a loaded 2-core machine
 TARGET_MINUTES = 0.25  # 15 s: long enough to read a countdown, short enough to see it lapse
@@ -89,3 +94,24 @@ async def test_desk_counts_down_and_console_shows_risk_then_breach(stack: Stack)
         await expect(board.first.locator("td").first).to_have_text("Breached", timeout=LIVE)
         await expect(board.first).to_contain_text("alice")
         await console.screenshot(path=SCREENSHOTS / "console-sla-board.png")
+
+
+async def test_the_customer_follows_their_request_by_its_signed_link(stack: Stack) -> None:
+    r = await stack.post_form(name="Cem", email="cem@example.com", message="Is it shipped?")
+    assert r.status_code == 202, r.text
+    [contact] = await eventually(lambda: opened(stack), timeout=20)
+    links = StatusLinks(session_secret(stack.settings), stack.base_url)
+    async with chromium(stack.base_url) as pages:
+        page = await pages.open(links.url(uuid.UUID(contact)).removeprefix(stack.base_url))
+        await expect(page.locator("#reference")).to_have_text(re.compile(r"Reference A-\w{4}"))
+        await expect(page.locator('#stages li[aria-current="step"]')).to_have_text("Received")
+        await page.screenshot(path=SCREENSHOTS / "customer-status.png")
+        forged = await pages.open("/status#" + links.token(uuid.UUID(contact))[:-2] + "xx")
+        await expect(forged.get_by_role("alert")).to_have_text(
+            "This link does not lead to a request."
+        )
+        await expect(forged.locator("#stages li")).to_have_count(0)
+
+
+async def opened(stack: Stack) -> list[str] | None:
+    return [str(c) for c in opened_contacts(stack.settings)] or None

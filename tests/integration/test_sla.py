@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import nats
 import pytest
 
@@ -200,6 +201,13 @@ async def test_the_customer_gets_a_reference_and_the_expected_time(
     assert body is not None
     text = body.get_content()
     assert re.search(r"We have your request A-[0-9A-Z]{4}\. You can expect our answer by", text)
+    # The signed link in it leads to this request's stage, and an altered one to nothing.
+    found = re.search(r"Follow it at (\S+)/status#(\S+) \.", text)
+    assert found is not None, text
+    async with httpx.AsyncClient(base_url=stack.base_url) as customer:  # no credentials
+        status = (await customer.get(f"/api/status/{found[2]}")).json()
+        assert status["stage"] == "received" and status["reference"] in text
+        assert (await customer.get(f"/api/status/{found[2]}x")).status_code == 404
     contact_id = str(
         contact_id_for(email_from("ana@example.com", "<sla1@mail.example>").interaction_id)
     )
