@@ -13,6 +13,7 @@ from events.interactions import (
     contact_id_for,
 )
 from events.notifier import NotificationDeadline, NotificationFailed
+from events.reports import ReportDeadline
 from events.routing import (
     AgentOffered,
     AgentStatusChanged,
@@ -100,6 +101,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReplyStatusChanged,
     NotificationFailed,
     NotificationDeadline,
+    ReportDeadline,
     *VOICE_EVENTS,
     *SLA_EVENTS,
 )
@@ -160,6 +162,7 @@ __all__ = [
     "PresenceDeadline",
     "ReplyRequested",
     "ReplyStatusChanged",
+    "ReportDeadline",
     "Sender",
     "WaitDeadline",
     "WrapUpDeadline",

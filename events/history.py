@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
+from pydantic import Field
+
 from events.base import Event
 
 PREFIX = "sb.events.history"
@@ -35,4 +37,10 @@ class CustomerErased(Event):
     """A customer's personal data was erased on request: every service forgets its copy."""
 
     subject: ClassVar[str] = f"{PREFIX}.CustomerErased"
+    version: ClassVar[int] = 2
     customer_id: uuid.UUID
+    # v2: the ids of their interactions and contacts, so services delete (and shred) what
+    # they keep under those ids: stream messages, call state, notifications; and where
+    # their raw mails are kept (`sb_raw_email/<name>`).
+    reached: list[uuid.UUID] = Field(default_factory=list)
+    raw_refs: list[str] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from events.base import Event, derived_id
+from schemas.verification import UNVERIFIED, IdentityField
 
 # Open on purpose: an integrator's adapter brings its own channel name. The pattern keeps
 # it a single NATS subject token. Built in: webform, voice, sms, whatsapp, telegram, email, api.
@@ -32,6 +33,12 @@ class Sender(BaseModel):
     email: str | None = None
     phone: str | None = None  # E.164
     handle: str | None = None  # namespaced messenger id, e.g. "telegram:1234"
+    # How the channel vouched for each of the above ("email", "phone", "handle"): see
+    # `schemas/verification.py`. Missing (and in events from before it): unverified.
+    verified: dict[str, str] = Field(default_factory=dict)
+
+    def verification(self, field: IdentityField) -> str:
+        return self.verified.get(field, UNVERIFIED)
 
 
 class Attachment(BaseModel):
@@ -99,6 +106,8 @@ class InboundEvent(InboundMessage):
 class InteractionReceived(InboundEvent):
     """A customer reached us: a call, a message, an e-mail, a form."""
 
+    # v2: `sender.verified`, how the channel vouched for each identity.
+    version: ClassVar[int] = 2
     sender: Sender
     subject_line: str | None = None
     text: str = ""

@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from events.base import Event
 from events.interactions import Channel
 
@@ -21,10 +23,16 @@ class ContactOpened(Event):
     customer is. Not a ContactEvent: nothing for a timeline, only for routing's timers."""
 
     subject: ClassVar[str] = f"{PREFIX}.ContactOpened"
+    version: ClassVar[int] = 2
     contact_id: uuid.UUID
     interaction_id: uuid.UUID
     channel: Channel
     identify_by: datetime | None
+    # v2, for reports: the adapter instance (form, bot, number) and the interaction's
+    # attributes that say where it came from (utm_*, referrer, called number, API
+    # attributes), without the ones that identify a person (see services/routing/contracts).
+    source: str = ""
+    attributes: dict[str, str] = Field(default_factory=dict)
 
 
 class ContactQueued(ContactEvent):

@@ -231,6 +231,11 @@ class CustomerView(BaseModel):
     customer_id: uuid.UUID
     name: str | None
     identities: list[str]
+    verified_by: dict[str, str] = Field(
+        default_factory=dict,
+        description="how each identity was verified (stir-a, dkim, api-signature, telegram, "
+        "meta, vk, whatsapp) or `unverified`: only verified ones merge without a supervisor",
+    )
     organization: Organization | None = None
     reason: str | None = Field(default=None, description="why they contacted us, latest")
     tier: str | None = None

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
+from schemas.reports_config import ReportsConfig
 from schemas.request_types import RequestType, StatusUpdates
 from schemas.rules import agent_rule, contact_rule
 from schemas.sla_config import SlaConfig
@@ -24,8 +25,12 @@ from schemas.sla_config import SlaConfig
 Role = Literal["agent", "supervisor"]
 NotifyChannel = Literal["desk", "email", "sms"]
 NOTIFY_DEFAULT: tuple[NotifyChannel, ...] = ("desk", "email")
-# What `switchboard password` prints: pbkdf2_sha256$<iterations>$<salt>$<hash>.
-PASSWORD_HASH = r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
+# What `switchboard password` prints: argon2id (PHC string), or the PBKDF2 hashes made
+# before, pbkdf2_sha256$<iterations>$<salt>$<hash> (switchboard/passwords.py).
+PASSWORD_HASH = (
+    r"^(pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
+    r"|\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$"
+)
 
 
 class Person(BaseModel):
@@ -468,6 +473,9 @@ class ApiToken(BaseModel):
     role: Literal["integrator", "admin"]
     # Long enough that guessing is hopeless; write it as env:NAME to keep it out of the file.
     token: Annotated[Secret, Field(min_length=24)]
+    # What an integrator's token reads: customers' cards and timelines, contacts (an
+    # admin's reads everything). Empty: nothing beyond its own writes.
+    scopes: list[Literal["customers", "contacts"]] = ["customers", "contacts"]
 
 
 class AuthConfig(BaseModel):
@@ -484,7 +492,8 @@ class HistoryConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # An interaction whose identities belong to two customers merges them at once when
-    # each was matched exactly by one of these kinds; otherwise a supervisor decides.
+    # each was matched exactly by one of these kinds, vouched for by its channel
+    # (services/history/identity_policy.py); otherwise a supervisor decides.
     auto_merge_on: list[str] = Field(default_factory=lambda: ["phone", "email"])
     # Customer tiers a supervisor may set ("vip" raises routing priority).
     tiers: list[str] = Field(default_factory=lambda: ["vip", "standard"])
@@ -503,6 +512,7 @@ class SwitchboardConfig(BaseModel):
     history: HistoryConfig = HistoryConfig()
     languages: LanguagesConfig = LanguagesConfig()
     sla: SlaConfig = SlaConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

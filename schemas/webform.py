@@ -29,6 +29,14 @@ class WebFormSubmission(BaseModel):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
     # Call me back (at this time; now or past: as soon as an agent is free), on `phone`.
     callback_at: AwareDatetime | None = None
+    # Where the visitor came from (the page's query string and document.referrer): reports
+    # count contacts and conversions per source and campaign.
+    utm_source: str | None = Field(default=None, max_length=100)
+    utm_medium: str | None = Field(default=None, max_length=100)
+    utm_campaign: str | None = Field(default=None, max_length=100)
+    utm_term: str | None = Field(default=None, max_length=100)
+    utm_content: str | None = Field(default=None, max_length=100)
+    referrer: str | None = Field(default=None, max_length=500)
     submission_id: str | None = Field(
         default=None,
         max_length=128,

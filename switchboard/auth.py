@@ -4,6 +4,7 @@ not a channel (channels verify their own signatures) needs one of the two."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable, Coroutine
@@ -16,18 +17,20 @@ from fastapi import Request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from schemas.config import SwitchboardConfig
-from switchboard.errors import Forbidden, NotAuthenticated
-from switchboard.passwords import (
-    DEFAULT_ITERATIONS,
-    hash_password,
-    password_iterations,
-    verify_password,
+from switchboard.credentials import (
+    CredentialStore,
+    MemoryCredentials,
+    changed,
+    effective,
+    rehashed,
+    session_credential,
 )
+from switchboard.errors import Forbidden, NotAuthenticated
+from switchboard.passwords import decoy_for, verify_and_update
 from switchboard.sessions import (
     MemorySessions,
     Session,
     SessionStore,
-    credential_of,
     still_valid,
     touched,
 )
@@ -75,6 +78,7 @@ class Authenticator:
         secret: str,
         sessions: SessionStore | None = None,
         clock: Callable[[], float] = time.time,
+        credentials: CredentialStore | None = None,
     ) -> None:
         self.config = config
         self.max_age = int(config.auth.session_hours * 3600)
@@ -82,40 +86,80 @@ class Authenticator:
         self.sessions: SessionStore = sessions or MemorySessions()
         self.clock = clock
         self._signer = URLSafeSerializer(secret, salt="switchboard-session")
+        self.credentials: CredentialStore = credentials or MemoryCredentials()
         self._people = {p.id: p for p in config.people}
-        # Checked against for unknown users: the same cost as the people's own hashes.
-        iterations = max((password_iterations(p.password_hash) for p in config.people), default=0)
-        self._decoy = hash_password(secrets.token_hex(16), iterations or DEFAULT_ITERATIONS)
+        self._decoy: str | None = None
         self.throttle = SignInThrottle(time.monotonic)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, config: SwitchboardConfig, sessions: SessionStore | None = None
+        cls,
+        settings: Settings,
+        config: SwitchboardConfig,
+        sessions: SessionStore | None = None,
+        credentials: CredentialStore | None = None,
     ) -> Authenticator:
-        return cls(config, session_secret(settings), sessions)
+        return cls(config, session_secret(settings), sessions, credentials=credentials)
 
-    def check_password(self, user: str, password: str) -> str | None:
-        """The person's id when the password is theirs, else None. Slow on purpose (the
-        password hash): callers run it off the event loop. An unknown user costs the same
-        as a wrong password, so timing tells nobody which user names exist."""
+    def decoy(self) -> str:
+        """Checked against for unknown users: the cost of the people's own hashes."""
+        if self._decoy is None:
+            self._decoy = decoy_for(
+                [p.password_hash for p in self.config.people if p.password_hash]
+            )
+        return self._decoy
+
+    async def _password(self, person_id: str) -> tuple[str | None, str]:
+        """(the person's password hash, its stamp): a stored one (rehashed or changed since)
+        while it replaces the file's, else the file's."""
+        person = self._people.get(person_id)
+        if person is None:
+            return None, ""
+        return effective(person.password_hash, await self.credentials.get(person_id))
+
+    async def check_password(self, user: str, password: str) -> str | None:
+        """The person's id when the password is theirs, else None. The hash (slow on purpose)
+        runs off the event loop; an unknown user costs the same as a wrong password, so
+        timing tells nobody which user names exist. A PBKDF2 hash that matched is replaced
+        by its argon2 rehash, for every replica."""
         person = self._people.get(user)
-        hashed = person.password_hash if person is not None else None
-        matches = verify_password(password, hashed or self._decoy)
+        hashed, _ = await self._password(user)
+        matches, updated = await asyncio.to_thread(self._verify, password, hashed)
         if person is None or hashed is None or not matches:
             return None
+        if updated is not None:
+            stored = await self.credentials.get(user)
+            await self.credentials.put(user, rehashed(person.password_hash, stored, updated))
         return person.id
+
+    def _verify(self, password: str, hashed: str | None) -> tuple[bool, str | None]:
+        # In a worker thread: the decoy too is made there, the first time it is needed.
+        return verify_and_update(password, hashed or self.decoy())
+
+    async def set_password(self, person_id: str, new_hash: str) -> None:
+        """A new password for every replica at once; the person's sessions end."""
+        person = self._people[person_id]
+        await self.credentials.put(person_id, changed(person.password_hash, new_hash))
+
+    async def _session_credential(self, person_id: str) -> str | None:
+        person = self._people.get(person_id)
+        hashed, stamp = await self._password(person_id)
+        if person is None or hashed is None:
+            return None
+        return session_credential(stamp, person.role)
 
     async def open_session(self, person_id: str) -> str:
         """A new session for someone whose password was checked: its token."""
-        hashed = self._people[person_id].password_hash or ""
+        credential = await self._session_credential(person_id)
+        assert credential is not None, person_id
         now = self.clock()
         session_id = secrets.token_urlsafe(24)
-        await self.sessions.put(session_id, Session(person_id, now, now, credential_of(hashed)))
+        await self.sessions.put(session_id, Session(person_id, now, now, credential))
         return self._signer.dumps(session_id)
 
     async def sign_in(self, user: str, password: str) -> str | None:
-        """check_password, then open_session (for callers with no event loop to spare)."""
-        person_id = self.check_password(user, password)
+        """check_password, then open_session."""
+        person_id = await self.check_password(user, password)
         return await self.open_session(person_id) if person_id else None
 
     async def close_session(self, token: str) -> None:
@@ -131,12 +175,12 @@ class Authenticator:
         session = await self.sessions.get(session_id) if session_id else None
         if session is None or session_id is None:
             return None
-        # The role comes from today's config, not the session: a person removed or moved
-        # loses their rights at once; a changed password ends their sessions.
+        # The role comes from today's config, not the session: a person removed loses their
+        # rights at once; a changed password or role ends their sessions.
         person = self._people.get(session.user)
         now = self.clock()
-        hashed = person.password_hash if person else None
-        if person is None or not still_valid(session, now, hashed, self.idle, self.max_age):
+        credential = await self._session_credential(session.user)
+        if person is None or not still_valid(session, now, credential, self.idle, self.max_age):
             await self.sessions.delete(session_id)
             return None
         if (fresh := touched(session, now)) is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from schemas.config import SwitchboardConfig
 from switchboard.settings import Settings
 
-SERVICES = ("ingest", "routing", "history", "notifier", "sla")
+SERVICES = ("ingest", "routing", "history", "notifier", "reports", "sla")
 
 
 def _config(settings: Settings) -> SwitchboardConfig:
@@ -42,6 +42,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_streams(args: argparse.Namespace, settings: Settings) -> int:
+    """Declares the streams and buckets (as the admin NATS user) for services that may not."""
+    from switchboard.nats_connect import declare
+
+    if not settings.nats_url:
+        print("streams needs SWITCHBOARD_NATS_URL (the admin user's)", file=sys.stderr)
+        return 2
+    asyncio.run(declare(settings, _config(settings), settings.nats_url))
+    print("streams and buckets declared")
+    return 0
+
+
+def cmd_nats_config(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.nats_permissions import server_config
+
+    print(server_config(args.partitions or settings.inbound_partitions), end="")
+    return 0
+
+
 def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
     config = _config(settings)
     print(f"{'id':<12} {'role':<11} {'supervisor':<12} {'email':<28} name")
@@ -54,16 +73,26 @@ def cmd_history_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from services.history.app import build_history_core
 
     projector = build_history_core(settings)
-
-    def progress(position: int, total: int) -> None:
-        width = 40
-        done = int(width * position / total) if total else width
-        print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="", flush=True)
-
-    last = projector.rebuild(progress)
+    last = projector.rebuild(_progress_bar)
     print(f"\ntimeline rebuilt up to notification {last}")
     projector.close()
     return 0
+
+
+def cmd_reports_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from services.reports.app import build_reports_core
+
+    projector = build_reports_core(settings)
+    read = projector.rebuild(settings, _config(settings), _progress_bar)
+    print(f"\nreports rebuilt from {read} stored events")
+    projector.view.close()
+    return 0
+
+
+def _progress_bar(position: int, total: int) -> None:
+    width = 40
+    done = int(width * position / total) if total else width
+    print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="", flush=True)
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -82,13 +111,15 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
     from services.routing.simulation import Scenario, erlang_c, simulate
 
+    if args.from_history:
+        return _simulate_history(args, settings)
     if not 0 <= args.owner_share <= 1:
         print("--owner-share: a fraction from 0 to 1", file=sys.stderr)
         return 2
     scenario = Scenario(
         arrivals_per_hour=args.arrivals_per_hour,
         mean_handle_seconds=args.mean_handle_seconds,
-        agents=args.agents,
+        agents=args.agents or 5,
         sla_seconds=args.sla_seconds,
         hours=args.hours,
         seed=args.seed,
@@ -131,17 +162,56 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _simulate_history(args: argparse.Namespace, settings: Settings) -> int:
+    from services.reports.whatif import compare
+    from switchboard.errors import BadInput
+
+    recorded = _config(settings)
+    proposed = SwitchboardConfig.load(Path(args.config)) if args.config else recorded
+    try:
+        print(compare(settings, recorded, proposed, args.from_history, args.agents))
+    except BadInput as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_password(args: argparse.Namespace, settings: Settings) -> int:
     """Prints the hash to put in `password_hash`; the password never reaches the file."""
-    import getpass
-
     from switchboard.passwords import hash_password
 
-    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass()
+    password = _read_password(args.stdin)
     if len(password) < 8 and not args.allow_short:
         print("a password needs at least 8 characters", file=sys.stderr)
         return 2
     print(hash_password(password))
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    import getpass
+
+    return sys.stdin.readline().rstrip("\n") if from_stdin else getpass.getpass()
+
+
+def cmd_people(args: argparse.Namespace, settings: Settings) -> int:
+    """`people add`: a new account in the configuration file; `people password`: a new
+    password for every replica at once, ending the person's sessions."""
+    from switchboard import people
+
+    try:
+        if args.people_command == "add":
+            fields = {"id": args.id, "name": args.name, "role": args.role}
+            fields |= {"email": args.email, "supervisor": args.supervisor}
+            people.add_person(settings.config_file, fields, _read_password(args.stdin))
+            print(f"{args.id} added to {settings.config_file}; restart the services to use it")
+        else:
+            password = _read_password(args.stdin)
+            asyncio.run(people.change_password(settings, _config(settings), args.id, password))
+            print(f"{args.id}'s password changed; their sessions have ended")
+    except people.Refused as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 
@@ -183,11 +253,23 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run services against SWITCHBOARD_NATS_URL")
     services_arg(serve)
     serve.set_defaults(run=cmd_serve)
+    streams = sub.add_parser("streams", help="declare the streams and buckets, then exit")
+    streams.set_defaults(run=cmd_streams)
+    nats_config = sub.add_parser(
+        "nats-config", help="print compose's nats-server configuration (users, TLS)"
+    )
+    nats_config.add_argument("--partitions", type=int, help="INBOUND's (default: the setting)")
+    nats_config.set_defaults(run=cmd_nats_config)
     sub.add_parser("agents", help="list agents and supervisors").set_defaults(run=cmd_agents)
     history = sub.add_parser("history", help="history read model tools")
     hsub = history.add_subparsers(dest="history_command", required=True)
     hsub.add_parser("rebuild", help="drop and rebuild the timeline").set_defaults(
         run=cmd_history_rebuild
+    )
+    reports = sub.add_parser("reports", help="reports read model tools")
+    rsub = reports.add_subparsers(dest="reports_command", required=True)
+    rsub.add_parser("rebuild", help="drop and rebuild the reports from the stores").set_defaults(
+        run=cmd_reports_rebuild
     )
     schema = sub.add_parser("schema", help="export event JSON Schemas and AsyncAPI")
     schema.add_argument("--out", default="docs/contracts")
@@ -195,7 +277,13 @@ def parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="the real routing code under a virtual clock")
     sim.add_argument("--arrivals-per-hour", type=float, default=315)
     sim.add_argument("--mean-handle-seconds", type=float, default=40)
-    sim.add_argument("--agents", type=int, default=5)
+    sim.add_argument("--agents", type=int, default=None, help="default: 5, or as configured")
+    sim.add_argument(
+        "--from-history",
+        metavar="START..END",
+        help="replay the recorded contacts of this window (reports read model)",
+    )
+    sim.add_argument("--config", help="with --from-history: the proposed switchboard.toml")
     sim.add_argument("--sla-seconds", type=float, default=20)
     sim.add_argument("--hours", type=float, default=8)
     sim.add_argument("--seed", type=int, default=1)
@@ -215,6 +303,19 @@ def parser() -> argparse.ArgumentParser:
     password.add_argument("--stdin", action="store_true", help="read it from standard input")
     password.add_argument("--allow-short", action="store_true", help="for demos only")
     password.set_defaults(run=cmd_password)
+    people = sub.add_parser("people", help="real accounts: add people, change passwords")
+    psub = people.add_subparsers(dest="people_command", required=True)
+    add = psub.add_parser("add", help="append a person to the configuration file")
+    add.add_argument("id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    add.add_argument("--email")
+    add.add_argument("--supervisor")
+    change = psub.add_parser("password", help="change a password (on every replica)")
+    change.add_argument("id")
+    for sp in (add, change):
+        sp.add_argument("--stdin", action="store_true", help="read the password from stdin")
+        sp.set_defaults(run=cmd_people)
     sms = sub.add_parser(
         "sms", help="play Twilio: send this Switchboard a signed inbound SMS (no account needed)"
     )

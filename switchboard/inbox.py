@@ -27,6 +27,7 @@ from switchboard.jetstream import (
     consumer_config,
     decode_event,
 )
+from switchboard.shredding import PersonalDataErased
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,13 @@ class Inbox:
         try:
             async with claimed(raw):
                 await handler(event, tracking_of(raw, self.consumer))
+        except PersonalDataErased as gone:
+            # Its person was erased (their keys destroyed): no retry can ever read it, and
+            # there is nothing left to do for them.
+            log.info("%s: %s; nothing to do", self.consumer, gone)
+            self.handled += 1
+            await raw.ack()
+            return
         except NotYet as wait:
             if deliveries >= MAX_NOT_YET:
                 await self._dead_letter(raw, f"gave up waiting: {wait}")
@@ -153,6 +161,16 @@ async def _raw_body(msg: NatsMessage) -> bytes:
     return body
 
 
+def pull_inbox_prefix(broker: NatsBroker) -> bytes:
+    """Where a pull consumer's messages come back: under the connection's inbox prefix (a
+    service's own, switchboard/nats_connect.py), not faststream's shared `_INBOX.` default,
+    which a service limited to its own inbox may not subscribe to."""
+    kwargs: dict[str, object] = getattr(broker, "_connection_kwargs", {})
+    prefix = kwargs.get("inbox_prefix") or "_INBOX"
+    text = prefix.decode() if isinstance(prefix, bytes) else str(prefix)
+    return f"{text}.".encode()
+
+
 def subscribe(
     broker: NatsBroker,
     *,
@@ -171,6 +189,7 @@ def subscribe(
         durable=durable,
         config=consumer_config(durable, subject),
         pull_sub=PullSub(batch_size=1, timeout=1.0),
+        inbox_prefix=pull_inbox_prefix(broker),
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_body,
         title=durable,

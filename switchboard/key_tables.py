@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from urllib.parse import unquote, urlparse
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
@@ -63,6 +64,21 @@ class SQLiteKeyTable:
                 )
                 found += [uuid.UUID(row[0]) for row in c.fetchall()]
         return found
+
+
+def postgres_datastore(url: str) -> PostgresDatastore:
+    """A datastore for a postgresql:// URL (the keys' own database)."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"SWITCHBOARD_KEYS_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+    return PostgresDatastore(
+        dbname=parsed.path.lstrip("/") or "switchboard_keys",
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=unquote(parsed.username or "postgres"),
+        password=unquote(parsed.password or ""),
+        pool_size=2,
+    )
 
 
 class PostgresKeyTable:

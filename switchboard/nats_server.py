@@ -77,14 +77,17 @@ class NatsServerProcess:
         host: str = "127.0.0.1",
         cluster: ClusterRole | None = None,
         credentials: Path | None = None,
+        config_text: str | None = None,
     ) -> None:
         """`credentials`: a file (kept 0600) with the one user and password this server
-        accepts, generated when missing; None: anyone on the address may connect (tests)."""
+        accepts, generated when missing; None: anyone on the address may connect (tests).
+        `config_text`: a configuration of its own instead (e.g. per-service users)."""
         self.store_dir = store_dir
         self.port = port
         self.host = host
         self.cluster = cluster
         self.credentials = credentials
+        self.config_text = config_text
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -109,12 +112,15 @@ class NatsServerProcess:
     def _auth_config(self) -> list[str]:
         """A config file naming the user, so the password never shows in `ps` output."""
         login = self._login()
-        if login is None:
+        text = self.config_text
+        if login is not None:
+            text = f'authorization {{\n  user: "{login[0]}"\n  password: "{login[1]}"\n}}\n'
+        if text is None:
             return []
         conf = self.store_dir / "auth.conf"
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(f'authorization {{\n  user: "{login[0]}"\n  password: "{login[1]}"\n}}\n')
+            fh.write(text)
         return ["--config", str(conf)]
 
     @property

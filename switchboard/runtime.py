@@ -19,11 +19,14 @@ from schemas.config import SwitchboardConfig
 from services.history.app import build_history
 from services.ingest.app import build_ingest
 from services.notifier.app import build_notifier
+from services.reports.app import build_reports
 from services.routing.app import build_routing
 from services.sla.app import build_sla
 from switchboard.auth import Authenticator
+from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
-from switchboard.jetstream import ensure_streams, nats_servers
+from switchboard.jetstream import nats_servers
+from switchboard.nats_connect import connect_options, declare_streams
 from switchboard.nats_server import NatsServerProcess
 from switchboard.service import Service
 from switchboard.sessions import KvSessions
@@ -41,6 +44,7 @@ BUILDERS: dict[str, Builder] = {
     "history": build_history,
     "notifier": build_notifier,
     "sla": build_sla,
+    "reports": build_reports,
 }
 
 
@@ -73,20 +77,19 @@ class Runtime:
 
     async def start(self) -> None:
         servers = nats_servers(self.nats_url)
-        self._nc = nc = await nats.connect(servers, name="switchboard", max_reconnect_attempts=-1)
-        js = nc.jetstream()
-        await ensure_streams(
-            js,
-            self.settings.inbound_dedupe_window_seconds,
-            self.settings.stream_replicas,
-            self.settings.stream_max_age_hours,
-            self.settings.inbound_partitions,
+        options = connect_options(self.settings, self.names)
+        self._nc = nc = await nats.connect(
+            servers, name="switchboard", max_reconnect_attempts=-1, **options
         )
-        self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1)
+        js = nc.jetstream()
+        if self.settings.declare_streams:
+            await declare_streams(js, self.settings, self.config)
+        self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1, **options)
         sessions = KvSessions(
             js, self.config.auth.session_hours * 3600, self.settings.stream_replicas
         )
-        auth = Authenticator.from_settings(self.settings, self.config, sessions)
+        credentials = KvCredentials(js, self.settings.stream_replicas)
+        auth = Authenticator.from_settings(self.settings, self.config, sessions, credentials)
         with schema_lock(self.settings):
             self.services = [
                 BUILDERS[name](self.settings, self.config, broker, js, auth) for name in self.names

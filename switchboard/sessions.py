@@ -28,7 +28,7 @@ class Session:
     user: str
     created: float
     last_seen: float
-    # Of the password the person signed in with: changing it in the config ends the session.
+    # Of the password and role the person signed in with: changing either ends the session.
     credential: str
 
 
@@ -37,13 +37,14 @@ def credential_of(password_hash: str) -> str:
 
 
 def still_valid(
-    session: Session, now: float, password_hash: str | None, idle: float, absolute: float
+    session: Session, now: float, credential: str | None, idle: float, absolute: float
 ) -> bool:
-    """Valid while its person can still sign in with the same password, was active within
-    `idle` seconds, and signed in within `absolute` seconds."""
+    """Valid while its person can still sign in with the same password and role
+    (`credential`: switchboard/credentials.session_credential, None when they cannot sign
+    in), was active within `idle` seconds, and signed in within `absolute` seconds."""
     return (
-        password_hash is not None
-        and session.credential == credential_of(password_hash)
+        credential is not None
+        and session.credential == credential
         and now - session.last_seen <= idle
         and now - session.created <= absolute
     )
@@ -97,6 +98,10 @@ class KvSessions:
                 )
                 self._kv = await self.js.create_key_value(config=config)
         return self._kv
+
+    async def ensure(self) -> None:
+        """Creates the bucket when missing (services limited to their subjects cannot)."""
+        await self._bucket()
 
     async def put(self, session_id: str, session: Session) -> None:
         await (await self._bucket()).put(session_id, json.dumps(asdict(session)).encode())

@@ -16,8 +16,16 @@ class Settings(BaseSettings):
     # Unset: `switchboard up` runs its own nats-server under data_dir.
     nats_url: str | None = None
     nats_port: int = 4222
+    # The CA that signed the NATS servers' certificates (tls:// URLs; deploy/make-certs.sh).
+    nats_ca_file: Path | None = None
+    # False where services connect with their own limited NATS users (compose): the streams
+    # and buckets are declared once by `switchboard streams` as the admin user instead.
+    declare_streams: bool = True
     # Unset: SQLite files under data_dir (unless eventsourcing's POSTGRES_* env is set).
     database_url: str | None = None
+    # PostgreSQL for the per-person keys that seal personal data (docs/security.md), apart
+    # from the stores: a copy of the stores alone reads no one. Unset: beside each store.
+    keys_database_url: str | None = Field(default=None, repr=False)
     smtp_url: str | None = None
     smtp_from: str = "switchboard@localhost"
     http_host: str = "127.0.0.1"

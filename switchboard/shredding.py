@@ -171,10 +171,18 @@ class ShreddingMapper(Mapper[uuid.UUID]):
 
 
 def open_key_table(factory: Any, table: str) -> KeyTable:
-    """The key table beside an application's store (in memory for the popo store)."""
+    """The key table in the keys' own database when one is configured, else beside the
+    application's store (in memory for the popo store)."""
     from eventsourcing.postgres import PostgresFactory
     from eventsourcing.sqlite import SQLiteFactory
 
+    from switchboard.store import KEYS_DATABASE_ENV
+
+    keys_url = factory.env.get(KEYS_DATABASE_ENV)
+    if keys_url:
+        from switchboard.key_tables import PostgresKeyTable, postgres_datastore
+
+        return PostgresKeyTable(postgres_datastore(keys_url), table)
     if isinstance(factory, PostgresFactory):
         from switchboard.key_tables import PostgresKeyTable
 

@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlparse
 
 import aiosmtplib
 
+from events.interactions import key_token
+
 log = logging.getLogger(__name__)
 
 
@@ -54,7 +56,10 @@ class LogMailer:
     """Used when no SMTP server is configured, so a demo still shows what would be sent."""
 
     async def send(self, message: EmailMessage) -> str:
+        # The recipient as a token and no subject: a reply's go to customers, and a log
+        # line must not keep their address or words past an erasure.
         log.warning(
-            "no SWITCHBOARD_SMTP_URL: e-mail to %s not sent: %s", message["To"], message["Subject"]
+            "no SWITCHBOARD_SMTP_URL: e-mail to recipient %s not sent",
+            key_token(str(message["To"] or "")),
         )
         return "log"

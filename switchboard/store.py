@@ -13,9 +13,19 @@ from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from switchboard.settings import Settings
 
+# Where an application's key tables live, when not beside its store (switchboard/shredding.py).
+KEYS_DATABASE_ENV = "SB_KEYS_DATABASE_URL"
+
 
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
-    """eventsourcing environment for one application's store."""
+    """eventsourcing environment for one application's store (and its keys' database)."""
+    env = _store_env(settings, app_name)
+    if settings.keys_database_url:
+        env[KEYS_DATABASE_ENV] = settings.keys_database_url
+    return env
+
+
+def _store_env(settings: Settings, app_name: str) -> dict[str, str]:
     if settings.database_url:
         url = urlparse(settings.database_url)
         if url.scheme not in ("postgres", "postgresql"):

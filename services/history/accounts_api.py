@@ -8,12 +8,17 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from schemas.api import CustomerView
 from services.history.application import HistoryApplication
+from services.history.audit import Auditor
 from switchboard.auth import STAFF, Authenticator, Principal
 from switchboard.serial import SerialExecutor
 
 
 def accounts_router(
-    app: HistoryApplication, run: SerialExecutor, auth: Authenticator, agents: Collection[str]
+    app: HistoryApplication,
+    run: SerialExecutor,
+    auth: Authenticator,
+    agents: Collection[str],
+    auditor: Auditor,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/agents", tags=["history"])
     staff = Depends(auth.role(*STAFF))
@@ -25,6 +30,8 @@ def accounts_router(
         if agent_id not in agents:
             raise HTTPException(404, f"agent {agent_id!r} not found")
         auth.require_manages(principal, agent_id)
-        return await run(app.accounts, agent_id)
+        cards = await run(app.accounts, agent_id)
+        await auditor.read(principal, "accounts", [c.customer_id for c in cards])
+        return cards
 
     return router

@@ -30,10 +30,12 @@ from services.history.application import (
     HistoryApplication,
     MergeConflict,
 )
+from services.history.audit import Auditor
 from services.history.merge_suggestion import SuggestionDecided
+from services.history.scope import CustomerScope
 from services.history.timeline import TimelineView
 from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
-from switchboard.errors import BadInput
+from switchboard.errors import BadInput, Forbidden
 from switchboard.serial import SerialExecutor
 
 T = TypeVar("T")
@@ -46,16 +48,16 @@ def history_router(
     view_run: SerialExecutor,
     default_region: str,
     auth: Authenticator,
+    scope: CustomerScope,
+    auditor: Auditor,
     tiers: list[str] | None = None,
     agents: Collection[str] = (),
 ) -> APIRouter:
-    # Staff see every customer (whoever calls may be anyone's customer); an integrator's
-    # CRM reads them too. Changing one takes staff, and merging or tiering a supervisor.
-    router = APIRouter(
-        prefix="/api/customers",
-        tags=["history"],
-        dependencies=[Depends(auth.role(*STAFF, "integrator"))],
-    )
+    # Staff see the customers in their scope (services.history.scope), an integrator's CRM
+    # by its token's scope; each read is audited. Changing one takes staff, and merging or
+    # tiering a supervisor.
+    reader = Depends(auth.role(*STAFF, "integrator"))
+    router = APIRouter(prefix="/api/customers", tags=["history"], dependencies=[reader])
     known_tiers = tiers or ["vip", "standard"]
     staff = Depends(auth.role(*STAFF))
     supervisor = Depends(auth.role(*SUPERVISORS))
@@ -73,6 +75,16 @@ def history_router(
         except RecordConflictError as exc:
             raise HTTPException(409, "changed at the same time elsewhere; try again") from exc
 
+    async def scoped_card(customer_id: uuid.UUID, principal: Principal) -> CustomerView:
+        """The card, if `principal` may see it (404, 410 or 403 otherwise)."""
+        card = await do(app.card, customer_id)
+        try:
+            await scope.require(principal, card)
+        except Forbidden:
+            await auditor.read(principal, "refused", [card.customer_id])
+            raise
+        return card
+
     @router.get("", response_model=list[CustomerView])
     async def search(
         email: str | None = None,
@@ -89,6 +101,7 @@ def history_router(
             Query(min_length=2, max_length=100, description="part of a name or organization"),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        principal: Principal = reader,
     ) -> list[CustomerView]:
         wanted: list[str] = [handle] if handle else []
         try:
@@ -106,10 +119,14 @@ def history_router(
             if card is not None:
                 found[card.customer_id] = card
         if q:
-            for customer_id in await view_run(view.search, q, limit):
+            # Some matches may be out of the caller's scope: look a little further.
+            wider = limit if scope.sees_all(principal) else min(5 * limit, 200)
+            for customer_id in await view_run(view.search, q, wider):
                 card = await do(app.card, customer_id)
                 found[card.customer_id] = card
-        return list(found.values())[:limit]
+        shown = (await scope.visible(principal, found.values()))[:limit]
+        await auditor.read(principal, "search", [c.customer_id for c in shown])
+        return shown
 
     @router.get("/merge-suggestions", response_model=list[MergeSuggestionView])
     async def suggestions(
@@ -117,21 +134,43 @@ def history_router(
         principal: Principal = supervisor,
     ) -> list[MergeSuggestionView]:
         found = await view_run(view.suggestions, status)
+        if not scope.sees_all(principal):
+            found = [s for s in found if await sees(principal, s.a) and await sees(principal, s.b)]
         return [MergeSuggestionView.model_validate(s, from_attributes=True) for s in found]
+
+    async def sees(principal: Principal, customer_id: uuid.UUID) -> bool:
+        try:
+            card = await run(app.card, customer_id)
+        except (CustomerNotFound, CustomerErasedError, LookupError):
+            return False
+        return await scope.may_read(principal, card)
+
+    async def require_suggestion_scope(principal: Principal, suggestion_id: uuid.UUID) -> None:
+        """Deciding a suggestion shows and changes both customers: both in scope."""
+        if scope.sees_all(principal):
+            return
+        found = await view_run(view.suggestions, None)
+        match = next((s for s in found if s.suggestion_id == suggestion_id), None)
+        for customer_id in (match.a, match.b) if match else ():
+            await scoped_card(customer_id, principal)
 
     @router.post("/merge-suggestions/{suggestion_id}/confirm", response_model=CustomerView)
     async def confirm(suggestion_id: uuid.UUID, principal: Principal = supervisor) -> CustomerView:
+        await require_suggestion_scope(principal, suggestion_id)
         survivor = await do(app.confirm_suggestion, suggestion_id, principal.id)
         return await do(app.card, survivor.id)
 
     @router.post("/merge-suggestions/{suggestion_id}/reject", status_code=204)
     async def reject(suggestion_id: uuid.UUID, principal: Principal = supervisor) -> Response:
+        await require_suggestion_scope(principal, suggestion_id)
         await do(app.reject_suggestion, suggestion_id, principal.id)
         return Response(status_code=204)
 
     @router.get("/{customer_id}", response_model=CustomerView)
-    async def card(customer_id: uuid.UUID) -> CustomerView:
-        return await do(app.card, customer_id)
+    async def card(customer_id: uuid.UUID, principal: Principal = reader) -> CustomerView:
+        card = await scoped_card(customer_id, principal)
+        await auditor.read(principal, "card", [card.customer_id])
+        return card
 
     @router.patch("/{customer_id}", response_model=CustomerView)
     async def update(
@@ -139,6 +178,7 @@ def history_router(
         body: ProfileUpdate,
         principal: Principal = staff,
     ) -> CustomerView:
+        await scoped_card(customer_id, principal)
         await do(app.update_profile, customer_id, body.changes(), principal.id)
         return await do(app.card, customer_id)
 
@@ -148,6 +188,7 @@ def history_router(
         body: NoteRequest,
         principal: Principal = staff,
     ) -> CustomerView:
+        await scoped_card(customer_id, principal)
         await do(app.add_note, customer_id, body.text, principal.id)
         return await do(app.card, customer_id)
 
@@ -157,6 +198,10 @@ def history_router(
         note_id: uuid.UUID,
         principal: Principal = staff,
     ) -> Response:
+        card = await scoped_card(customer_id, principal)
+        note = next((n for n in card.notes if n.note_id == note_id), None)
+        if note is not None:
+            scope.require_note_author(principal, note.by)
         if not await do(app.remove_note, customer_id, note_id, principal.id):
             raise HTTPException(404, f"note {note_id} not found")
         return Response(status_code=204)
@@ -167,11 +212,13 @@ def history_router(
         body: TagRequest,
         principal: Principal = staff,
     ) -> CustomerView:
+        await scoped_card(customer_id, principal)
         await do(app.tag, customer_id, body.tag, principal.id)
         return await do(app.card, customer_id)
 
     @router.delete("/{customer_id}/tags/{tag}", response_model=CustomerView)
     async def untag(customer_id: uuid.UUID, tag: str, principal: Principal = staff) -> CustomerView:
+        await scoped_card(customer_id, principal)
         await do(app.untag, customer_id, tag, principal.id)
         return await do(app.card, customer_id)
 
@@ -183,6 +230,7 @@ def history_router(
     ) -> CustomerView:
         if body.tier is not None and body.tier not in known_tiers:
             raise BadInput.field("tier", f"one of {', '.join(known_tiers)}, or null")
+        await scoped_card(customer_id, principal)
         await do(app.set_tier, customer_id, body.tier, principal.id)
         return await do(app.card, customer_id)
 
@@ -200,6 +248,7 @@ def history_router(
         """A supervisor gives the customer an account owner (an agent), or none: their
         contacts go to the owner first, then the owner's team, then the queue."""
         require_agent_or_none(body.agent_id)
+        await scoped_card(customer_id, principal)
         await do(app.set_owner, customer_id, body.agent_id, principal.id)
         return await do(app.card, customer_id)
 
@@ -212,6 +261,7 @@ def history_router(
         """A supervisor gives the customer's organization an account owner (or none): its
         people without an owner of their own inherit it (409 without an organization)."""
         require_agent_or_none(body.agent_id)
+        await scoped_card(customer_id, principal)
         await do(app.set_organization_owner, customer_id, body.agent_id, principal.id)
         return await do(app.card, customer_id)
 
@@ -225,6 +275,8 @@ def history_router(
             (customer_id, body.with_) if body.with_ is not None else (body.into, customer_id)
         )
         assert survivor is not None and other is not None
+        for each in (survivor, other):
+            await scoped_card(each, principal)
         kept = await do(app.merge, survivor, other, principal.id, body.reason)
         return MergeResult(survivor_id=kept.id, absorbed_id=other)
 
@@ -235,6 +287,7 @@ def history_router(
         principal: Principal = supervisor,
     ) -> CustomerView:
         reason = body.reason if body else ""
+        await scoped_card(customer_id, principal)
         split = await do(app.unmerge, customer_id, principal.id, reason)
         return await do(app.card, split.id)
 
@@ -264,12 +317,16 @@ def history_router(
         as_of: Annotated[
             datetime | None, Query(description="the timeline as it stood at this moment")
         ] = None,
+        principal: Principal = reader,
     ) -> list[TimelineEntry]:
         """Newest first; pass the last entry's position as `before` for the next page. A
         merged customer's timeline is the survivor's, with both histories."""
         if as_of is not None and as_of.tzinfo is None:
             raise BadInput.field("as_of", "give a time zone, e.g. 2025-01-31T12:00:00Z")
+        if not scope.sees_all(principal):
+            await scoped_card(customer_id, principal)
         rows = await view_run(view.rows, customer_id, before, limit, channel, as_of)
+        await auditor.read(principal, "timeline", [customer_id])
         return [
             TimelineEntry(
                 position=r.position,

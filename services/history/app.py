@@ -7,11 +7,16 @@ from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
 from services.history.accounts_api import accounts_router
+from services.history.adapters.audit_log import open_audit_log
 from services.history.api import history_router
 from services.history.application import HistoryApplication
+from services.history.audit import Auditor
+from services.history.audit_api import audit_router
 from services.history.contracts import to_contract
+from services.history.erasure import StreamEraser
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
+from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
 from switchboard.inbound_consumers import subscribe_inbound
 from switchboard.inbox import subscribe
@@ -21,6 +26,8 @@ from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
+
+ROUTING_CONSUMER = "history-routing"
 
 
 def build_history_core(
@@ -49,8 +56,21 @@ def build_history(
     # until the timeline shows the interaction means the agent's screen pop always has it.
     relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
     projector.projected.append(relay.follower.wake)
-    handlers = HistoryHandlers(app, run)
+    handlers = HistoryHandlers(app, run, StreamEraser(js))
     agents = [p.id for p in config.people if p.role == "agent"]
+
+    async def behind() -> bool:
+        """Routing events sent to history and not yet on the timeline: unread or unacked
+        on EVENTS (acked once stored), or stored and not yet projected."""
+        info = await js.consumer_info(EVENTS, ROUTING_CONSUMER)
+        if info.num_pending or info.num_ack_pending:
+            return True
+        stored = await run(lambda: app.recorder.max_notification_id() or 0)
+        return await projector.position() < stored
+
+    scope = CustomerScope(auth, projector.view, projector.run, behind)
+    projector.projected.append(scope.projected)
+    auditor = Auditor(open_audit_log(event_store_env(settings, "audit")))
     _, legacy = subscribe_inbound(
         broker,
         js,
@@ -62,10 +82,18 @@ def build_history(
     subscribe(
         broker,
         stream=EVENTS,
-        durable="history-routing",
+        durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
+    )
+    subscribe(
+        broker,
+        stream=EVENTS,
+        durable="history-erasures",
+        subject="sb.events.history.CustomerErased",
+        handler=handlers.customer_erased,
+        description="Deletes an erased person's stream messages, raw mails and call state",
     )
 
     async def health() -> str:
@@ -78,6 +106,7 @@ def build_history(
     def close() -> None:
         run.shutdown()
         projector.close()
+        auditor.close()
 
     return Service(
         name="history",
@@ -89,10 +118,13 @@ def build_history(
                 projector.run,
                 config.ingest.default_region,
                 auth,
+                scope,
+                auditor,
                 config.history.tiers,
                 agents,
             ),
-            accounts_router(app, run, auth, agents),
+            accounts_router(app, run, auth, agents, auditor),
+            audit_router(auditor, auth),
         ],
         loops=[relay.follower.run, projector.follower.run, legacy.run],
         health=health,

@@ -32,6 +32,7 @@ def group_card(root: Customer, members: list[Customer]) -> CustomerView:
         customer_id=root.id,
         name=first("name"),
         identities=list(dict.fromkeys(i for c in group for i in c.identities)),
+        verified_by={i: c.verification_of(i) for c in reversed(group) for i in c.identities},
         organization=Organization(**organization) if organization else None,
         reason=first("reason"),
         tier=first("tier"),

@@ -6,15 +6,23 @@ import uuid
 from typing import Any
 
 from events import CustomerErased, CustomerIdentified
+from switchboard.jetstream import RAW_EMAIL_BUCKET
+
+
+def is_raw_ref(reached: str) -> bool:
+    return reached.startswith(f"{RAW_EMAIL_BUCKET}/")
 
 
 def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None:
     kind = type(domain_event).__qualname__
     if kind == "Customer.Erased":
+        reached: list[str] = getattr(domain_event, "reached", None) or []
         return CustomerErased(
             event_id=uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version)),
             occurred_at=domain_event.timestamp,
             customer_id=domain_event.originator_id,
+            reached=[uuid.UUID(r) for r in reached if not is_raw_ref(r)],
+            raw_refs=[r for r in reached if is_raw_ref(r)],
         )
     if kind != "Customer.InteractionRecorded":
         return None

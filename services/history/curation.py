@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from events.base import utcnow
 from services.history.core import Loaded, MergeConflict
-from services.history.customer import Customer
+from services.history.customer import Customer, CustomerErasedError
 from services.history.identity_claim import claim_id
 from services.history.merge_suggestion import MergeSuggestion, suggestion_id
 from services.history.ownership import OwnershipCommands
@@ -144,6 +144,21 @@ class CurationCommands(OwnershipCommands):
 
     # Right to be forgotten ---------------------------------------------------------------
 
+    def loose_of(self, loaded: Loaded, group: list[Customer]) -> list[Customer]:
+        """The customers made only to hold identities the group's interactions named without
+        anyone vouching for them (recording.py): nothing of their own, they go with it."""
+        found: dict[uuid.UUID, Customer] = {}
+        for customer in group:
+            for holder_id in customer.loose_holders():
+                try:
+                    holder = loaded.customer(holder_id)
+                except CustomerErasedError:
+                    continue
+                lone = holder.merged_into is None and not holder.absorbed
+                if lone and holder.interaction_count() == 0 and holder not in group:
+                    found[holder.id] = holder
+        return list(found.values())
+
     def erase(self, customer_id: uuid.UUID, by: str) -> list[uuid.UUID]:
         """Erases the person: the customer shown and everyone merged into them. Their
         identities are released and their keys destroyed, so their events (and snapshots)
@@ -151,6 +166,7 @@ class CurationCommands(OwnershipCommands):
         loaded = Loaded(self)
         root = loaded.root(customer_id)
         group = [root, *loaded.members(root)]
+        group += self.loose_of(loaded, group)
         released: list[Aggregate] = []
         for customer in group:
             for identity in customer.identities:

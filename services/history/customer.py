@@ -14,6 +14,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from schemas.verification import UNVERIFIED
+
 LAST_CONTACTS_KEPT = 5
 
 
@@ -29,6 +31,9 @@ class Customer(Aggregate):
     @event("Registered")
     def __init__(self, identities: list[str], name: str | None) -> None:
         self.identities = list(identities)
+        # How each identity was verified (schemas/verification.py); snapshots from before
+        # it have none: they read as verifying nothing.
+        self.verification: dict[str, str] = {}
         self.name = name
         self.organization: dict[str, Any] | None = None
         self.reason: str | None = None
@@ -45,8 +50,37 @@ class Customer(Aggregate):
         self.erased = False
 
     @event("IdentityAdded")
-    def add_identity(self, identity: str) -> None:
+    def add_identity(self, identity: str, verified_by: str = UNVERIFIED) -> None:
         self.identities.append(identity)
+        self.verification = {**self._verification(), identity: verified_by}
+
+    def interaction_count(self) -> int:
+        """Interactions recorded on this customer itself (snapshots from before: unknown, 0)."""
+        count: int = getattr(self, "interactions", 0)
+        return count
+
+    @event("LooseIdentityNoted")
+    def note_loose(self, holder_id: uuid.UUID) -> None:
+        """One of this customer's interactions named an identity nobody vouched for, now
+        held by `holder_id` (with a merge suggestion): erasing this customer erases that
+        one too, unless it has interactions of its own."""
+        self.loose = [*self.loose_holders(), holder_id]
+
+    def loose_holders(self) -> list[uuid.UUID]:
+        found: list[uuid.UUID] = getattr(self, "loose", [])
+        return found
+
+    @event("IdentityVerified")
+    def verify_identity(self, identity: str, verified_by: str) -> None:
+        """An identity first seen unverified came again, vouched for."""
+        self.verification = {**self._verification(), identity: verified_by}
+
+    def verification_of(self, identity: str) -> str:
+        return self._verification().get(identity, UNVERIFIED)
+
+    def _verification(self) -> dict[str, str]:
+        found: dict[str, str] = getattr(self, "verification", {})
+        return found
 
     @event("InteractionRecorded")
     def record_interaction(
@@ -69,7 +103,13 @@ class Customer(Aggregate):
         # else the one last known (a short "ok" from a Russian customer is still Russian).
         language: str | None = None,
         customer_language: str | None = None,
+        # Where the channel kept the message as received (an e-mail's raw bytes).
+        raw_ref: str | None = None,
     ) -> None:
+        self.interactions = self.interaction_count() + 1
+        self.reached = [*self.reached_ids(), str(interaction_id), str(contact_id)]
+        if raw_ref:
+            self.reached.append(raw_ref)
         if reason:
             self.reason = reason
         if language:
@@ -89,6 +129,14 @@ class Customer(Aggregate):
         self, interaction_id: uuid.UUID, own_contact_id: uuid.UUID, contact_id: uuid.UUID
     ) -> None:
         """The interaction did not open a contact of its own: it joined a conversation."""
+        self.reached = [*self.reached_ids(), str(contact_id)]
+
+    def reached_ids(self) -> list[str]:
+        """The ids of this customer's interactions and contacts, and the references of their
+        raw mails: what erasing them must find in the streams and stores (snapshots from
+        before: none known, see docs/security.md)."""
+        found: list[str] = getattr(self, "reached", [])
+        return found
 
     def learn_name(self, name: str | None) -> None:
         if name and not self.name:
@@ -161,10 +209,16 @@ class Customer(Aggregate):
 
     # Right to be forgotten --------------------------------------------------------
 
-    @event("Erased")
     def erase(self, by: str) -> None:
-        """Stored in the clear (it holds no personal data): the trace that erasure happened."""
+        self._erased(by, sorted(set(self.reached_ids())))
+
+    @event("Erased")
+    def _erased(self, by: str, reached: list[str] | None = None) -> None:
+        """Stored in the clear (it holds no personal data, only ids): the trace that
+        erasure happened, and which interactions and contacts the streams must lose."""
+        self.reached = []
         self.identities = []
+        self.verification = {}
         self.name = self.organization = self.reason = self.tier = self.owner_id = None
         self.language = None
         self.tags, self.notes, self.taken = [], {}, []

@@ -6,19 +6,30 @@ from eventsourcing.persistence import Tracking
 
 from events import (
     ContactEvent,
+    CustomerErased,
     Event,
     InteractionReceived,
     InteractionUpdated,
     ReplyStatusChanged,
 )
 from services.history.application import HistoryApplication
+from services.history.erasure import StreamEraser
 from switchboard.serial import SerialExecutor
 
 
 class HistoryHandlers:
-    def __init__(self, app: HistoryApplication, run: SerialExecutor) -> None:
+    def __init__(
+        self, app: HistoryApplication, run: SerialExecutor, eraser: StreamEraser | None = None
+    ) -> None:
         self.app = app
         self.run = run
+        self.eraser = eraser
+
+    async def customer_erased(self, event: Event, tracking: Tracking) -> None:
+        """The streams lose what they hold of the person (a scan: redelivery repeats it
+        harmlessly, so no tracking record is needed)."""
+        if isinstance(event, CustomerErased) and self.eraser is not None:
+            await self.eraser.erase(event.customer_id, event.reached, event.raw_refs)
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):

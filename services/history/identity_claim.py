@@ -14,6 +14,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from events import derived_id
+from schemas.verification import UNVERIFIED
 
 
 def claim_id(identity: str) -> uuid.UUID:
@@ -26,12 +27,22 @@ class IdentityClaim(Aggregate):
         return claim
 
     @event("Claimed")
-    def __init__(self, claim: uuid.UUID, customer_id: uuid.UUID) -> None:
+    def __init__(
+        self, claim: uuid.UUID, customer_id: uuid.UUID, verified_by: str = UNVERIFIED
+    ) -> None:
         self.customer_id: uuid.UUID | None = customer_id
+        # How the identity was verified when claimed (or since): claims from before read
+        # as unverified, which only ever asks a supervisor more.
+        self.verified_by = verified_by
 
     @event("Reclaimed")
-    def reclaim(self, customer_id: uuid.UUID) -> None:
+    def reclaim(self, customer_id: uuid.UUID, verified_by: str = UNVERIFIED) -> None:
         self.customer_id = customer_id
+        self.verified_by = verified_by
+
+    @event("Verified")
+    def verify(self, verified_by: str) -> None:
+        self.verified_by = verified_by
 
     @event("Released")
     def release(self) -> None:

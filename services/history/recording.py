@@ -18,14 +18,15 @@ from events import (
     ReplyStatusChanged,
     contact_id_for,
 )
-from schemas.identity import identities
+from schemas.verification import is_verified
 from services.history.card import last_agent, owner_of
 from services.history.contact_link import ContactLink
 from services.history.core import HistoryCore, Loaded
 from services.history.customer import Customer, CustomerErasedError
 from services.history.identity_claim import IdentityClaim, claim_id
+from services.history.identity_policy import sender_identities, ties
 from services.history.merge_suggestion import MergeSuggestion, suggestion_id
-from services.history.merging import decide_merge, evidence_for
+from services.history.merging import decide_merge, evidence_for, kind_of
 from services.history.summaries import describe_update, summarize
 from switchboard.inbox import NotYet
 
@@ -37,11 +38,14 @@ class RecordingCommands(HistoryCore):
             self.commit(tracking=tracking)  # a channel retry outside the dedupe window
             return
         sender = interaction.sender
-        idents = identities(email=sender.email, phone=sender.phone, handle=sender.handle)
+        how = sender_identities(sender)
+        idents = list(how)
+        tied = ties(how)
         loaded = Loaded(self)
-        claims: list[IdentityClaim | None] = [loaded.get(claim_id(i)) for i in idents]
+        claims: dict[str, IdentityClaim | None] = {i: loaded.get(claim_id(i)) for i in idents}
         matched: dict[uuid.UUID, list[str]] = {}
-        for identity, claim in zip(idents, claims, strict=True):
+        for identity in tied.anchors:
+            claim = claims[identity]
             if claim is not None and claim.customer_id is not None:
                 try:
                     loaded.customer(claim.customer_id)
@@ -56,14 +60,24 @@ class RecordingCommands(HistoryCore):
             self._join_owners(loaded, matched, interaction.interaction_id, new)
         else:
             customer = Customer(identities=[], name=sender.name)
-        for identity, claim in zip(idents, claims, strict=True):
-            if claim is None:
-                customer.add_identity(identity)
-                new.append(IdentityClaim(claim=claim_id(identity), customer_id=customer.id))
-            elif claim.customer_id is None:  # its customer was erased: someone new
-                customer.add_identity(identity)
-                claim.reclaim(customer.id)
+        for identity in tied.anchors:
+            self._claim(loaded, customer, identity, how[identity], claims[identity], new)
         shown = loaded.root(customer.id) if matched else customer
+        for identity in tied.loose:
+            claim = claims[identity]
+            holder = self._loose_holder(loaded, identity, how[identity], claim, new)
+            lone = holder.id != shown.id and holder.interaction_count() == 0
+            if lone and holder.id not in customer.loose_holders():
+                customer.note_loose(holder.id)
+            evidence = {
+                "interaction_id": str(interaction.interaction_id),
+                "matched_kinds": {
+                    str(shown.id): sorted({kind_of(i) for i in tied.anchors}),
+                    str(holder.id): [kind_of(identity)],
+                },
+                "unverified": [kind_of(identity)],
+            }
+            self._suggest(loaded, shown, holder, evidence, new)
         group = [shown, *loaded.members(shown)]
         customer.record_interaction(
             interaction_id=interaction.interaction_id,
@@ -80,12 +94,74 @@ class RecordingCommands(HistoryCore):
             last_agent_id=last_agent(group),
             owner_id=owner_of(group) or self.organization_owner(group),
             language=interaction.attributes.get("language"),
+            raw_ref=interaction.attributes.get("raw_ref"),
             customer_language=interaction.attributes.get("language")
             or getattr(shown, "language", None)
             or getattr(customer, "language", None),
         )
         link = ContactLink(contact_id=contact_id, customer_id=customer.id)
         self.commit(customer, link, *loaded.changed(), *new, tracking=tracking)
+
+    def _claim(
+        self,
+        loaded: Loaded,
+        customer: Customer,
+        identity: str,
+        verified_by: str,
+        claim: IdentityClaim | None,
+        new: list[Aggregate],
+    ) -> None:
+        """An anchor identity: claimed by `customer` when nobody holds it; a claim held
+        unverified so far records that it came vouched for this time."""
+        if claim is None:
+            customer.add_identity(identity, verified_by)
+            new.append(IdentityClaim(claim_id(identity), customer.id, verified_by))
+        elif claim.customer_id is None:  # its customer was erased: someone new
+            customer.add_identity(identity, verified_by)
+            claim.reclaim(customer.id, verified_by)
+        elif is_verified(verified_by) and not is_verified(claim.verified_by):
+            claim.verify(verified_by)
+            loaded.customer(claim.customer_id).verify_identity(identity, verified_by)
+
+    def _loose_holder(
+        self,
+        loaded: Loaded,
+        identity: str,
+        verified_by: str,
+        claim: IdentityClaim | None,
+        new: list[Aggregate],
+    ) -> Customer:
+        """Who holds an identity nobody vouched for beside the interaction's customer: its
+        own customer, made now if need be (a supervisor decides if the two are one)."""
+        holder: Customer | None = None
+        if claim is not None and claim.customer_id is not None:
+            try:
+                holder = loaded.root(claim.customer_id)
+            except CustomerErasedError:
+                claim.release()
+        if holder is None:
+            holder = Customer(identities=[], name=None)
+            holder.add_identity(identity, verified_by)
+            if claim is None:
+                new.append(IdentityClaim(claim_id(identity), holder.id, verified_by))
+            else:
+                claim.reclaim(holder.id, verified_by)
+            new.append(holder)
+        return holder
+
+    def _suggest(
+        self,
+        loaded: Loaded,
+        a: Customer,
+        b: Customer,
+        evidence: dict[str, Any],
+        new: list[Aggregate],
+    ) -> None:
+        """A merge suggestion for two customers (shown as themselves), unless one exists."""
+        wanted = suggestion_id(a.id, b.id)
+        if a.id == b.id or loaded.get(wanted) is not None or any(s.id == wanted for s in new):
+            return
+        new.append(MergeSuggestion(a=a.id, b=b.id, evidence=evidence))
 
     def _join_owners(
         self,
@@ -112,14 +188,11 @@ class RecordingCommands(HistoryCore):
             if decision.automatic:
                 link(survivor, other, by_root, interaction_id, approved_by=None)
                 continue
-            existing = loaded.get(suggestion_id(survivor.id, other.id))
-            if existing is None:
-                kinds = {
-                    str(c): sorted({i.partition(":")[0] for i in by_root[c]})
-                    for c in (survivor.id, other.id)
-                }
-                evidence = {"interaction_id": str(interaction_id), "matched_kinds": kinds}
-                new.append(MergeSuggestion(a=survivor.id, b=other.id, evidence=evidence))
+            kinds = {
+                str(c): sorted({kind_of(i) for i in by_root[c]}) for c in (survivor.id, other.id)
+            }
+            evidence = {"interaction_id": str(interaction_id), "matched_kinds": kinds}
+            self._suggest(loaded, survivor, other, evidence, new)
 
     def record_update(self, update: InteractionUpdated, tracking: Tracking) -> None:
         self._record_on_contact(

@@ -8,7 +8,7 @@ record in one transaction, so the projection is exactly once and can be rebuilt.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -109,6 +109,9 @@ class TimelineView(Protocol):
         limit: int,
         channel: str | None,
         as_of: datetime | None = None,
+    ) -> list[TimelineRow]: ...
+    def rows_of_kinds(
+        self, customer_id: uuid.UUID, kinds: Collection[str]
     ) -> list[TimelineRow]: ...
     def search(self, text: str, limit: int) -> list[uuid.UUID]: ...
     def suggestions(self, status: str | None) -> list[Suggestion]: ...

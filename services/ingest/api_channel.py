@@ -20,6 +20,7 @@ from events import Attachment, InboundEvent, InteractionReceived, Sender
 from schemas.api_channel import ApiMessage, ApiSender
 from schemas.config import ApiChannel, SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
+from schemas.verification import API_SIGNATURE
 from services.ingest.adapter import Accepted, InboundRequest, Reply, interaction_reply
 from switchboard.errors import BadInput, BadSignature, UnknownSource
 
@@ -54,7 +55,10 @@ def sender_of(channel_id: str, sender: ApiSender, default_region: str) -> Sender
     # The integrator's user ids are theirs alone: namespaced by channel, so two integrators'
     # "42" are two people.
     handle = f"api:{channel_id}:{sender.external_user_id}" if sender.external_user_id else None
-    return Sender(name=sender.name, email=email, phone=phone, handle=handle)
+    # The integrator signed the message with its secret: it vouches for whom it names.
+    named = {"email": email, "phone": phone, "handle": handle}
+    signed = {field: API_SIGNATURE for field, value in named.items() if value}
+    return Sender(name=sender.name, email=email, phone=phone, handle=handle, verified=signed)
 
 
 def to_interaction(

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 from events import Attachment, InboundEvent, InteractionReceived, Sender
 from schemas.identity import InvalidIdentity, normalize_email
+from schemas.verification import UNVERIFIED
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # Our replies' Message-IDs carry their conversation's thread token (see reply_message_id),
@@ -207,7 +208,10 @@ def _parse(msg: EmailMessage, mail_from: str, digest: str) -> ParsedEmail:
     )
 
 
-def to_interaction(parsed: ParsedEmail, mailbox: str, raw_ref: str) -> InteractionReceived:
+def to_interaction(
+    parsed: ParsedEmail, mailbox: str, raw_ref: str, verified: str = UNVERIFIED
+) -> InteractionReceived:
+    """`verified`: how the From address was vouched for (services/ingest/email_auth.py)."""
     attributes = {"raw_ref": raw_ref}
     if parsed.unparseable:
         attributes["unparseable"] = parsed.unparseable
@@ -219,7 +223,9 @@ def to_interaction(parsed: ParsedEmail, mailbox: str, raw_ref: str) -> Interacti
         channel="email",
         source=mailbox,
         external_id=parsed.message_id,
-        sender=Sender(email=parsed.sender_email, name=parsed.sender_name),
+        sender=Sender(
+            email=parsed.sender_email, name=parsed.sender_name, verified={"email": verified}
+        ),
         subject_line=parsed.subject,
         text=parsed.text[:100_000],
         attachments=parsed.attachments,

@@ -18,8 +18,10 @@ from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig
 from nats.js.errors import BucketNotFoundError
 
+from events.interactions import key_token
 from schemas.config import EmailChannel
 from services.ingest.adapters.inbound_publisher import InboundPublisher
+from services.ingest.email_auth import TxtLookup, dkim_verification
 from services.ingest.email_parsing import parse_email, to_interaction
 from switchboard.errors import ChannelUnavailable
 from switchboard.jetstream import RAW_EMAIL_BUCKET
@@ -55,6 +57,7 @@ class InboundMailHandler:
         raw: RawStore,
         config: EmailChannel | None = None,
         clock: Callable[[], float] = time.monotonic,
+        dkim_lookup: TxtLookup | None = None,
     ) -> None:
         self.publisher = publisher
         self.raw = raw
@@ -63,6 +66,7 @@ class InboundMailHandler:
         # One bucket per envelope sender and one per client address: a flood from one
         # sender, or from one machine under many sender names, waits its turn.
         self.limit = RateLimit(self.config.sender_burst, self.config.sender_per_hour, clock)
+        self.dkim_lookup = dkim_lookup  # None: the internet's DNS
         self.accepted = 0
         self.refused = 0
 
@@ -86,7 +90,12 @@ class InboundMailHandler:
         for key in (f"sender:{sender}", f"client:{client}"):
             if self.limit.take(key) is not None:
                 self.refused += 1
-                log.warning("mail from %s (%s) over its rate, asked to retry later", sender, client)
+                # The sender as a token: a log line must not outlive an erasure with an address.
+                log.warning(
+                    "mail from sender %s (%s) over its rate, asked to retry later",
+                    key_token(sender),
+                    client,
+                )
                 return "451 4.7.1 Too many messages, please try again later"
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
@@ -94,10 +103,16 @@ class InboundMailHandler:
         parsed = parse_email(raw, str(envelope.mail_from or ""))
         mailbox = (envelope.rcpt_tos or ["unknown@switchboard"])[0].lower()
         try:
+            # DNS lookups block: off the event loop, like any other wait on the network.
+            how = await asyncio.to_thread(
+                dkim_verification, raw, parsed.sender_email, self.dkim_lookup
+            )
             ref = await self.raw.put(f"{parsed.raw_sha256}.eml", raw)
-            await self.publisher.publish(to_interaction(parsed, mailbox, ref))
+            await self.publisher.publish(to_interaction(parsed, mailbox, ref, how))
         except (ChannelUnavailable, NatsError, TimeoutError, OSError) as exc:
-            log.warning("mail from %s not recorded, sender will retry: %s", envelope.mail_from, exc)
+            log.warning(
+                "mail from sender %s not recorded, will be retried: %s", key_token(sender), exc
+            )
             return "451 4.3.0 Temporary failure, please try again later"
         self.accepted += 1
         return "250 OK: recorded"

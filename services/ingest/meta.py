@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import Attachment, InboundEvent, InteractionReceived, InteractionUpdated, Sender
 from schemas.config import MetaApp, SwitchboardConfig
+from schemas.verification import META
 from services.ingest.adapter import Accepted, InboundRequest, Reply
 from switchboard.errors import BadInput, BadSignature, UnknownSource
 
@@ -160,7 +161,7 @@ def _received(
         source=business,
         external_id=message.mid,
         # Page- and Instagram-scoped ids: the same person has another id on each page.
-        sender=Sender(handle=f"{channel}:{customer}"),
+        sender=Sender(handle=f"{channel}:{customer}", verified={"handle": META}),
         text=message.text or "",
         attachments=attachments_of(message),
         conversation_key=f"{channel}:{business}:{customer}",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from events import Attachment, InboundEvent, InteractionReceived, InteractionUpdated, Sender
 from schemas.config import SwitchboardConfig, TelegramBot
 from schemas.identity import InvalidIdentity, normalize_phone
+from schemas.verification import TELEGRAM
 from services.ingest.adapter import Accepted, InboundRequest, Reply
 from switchboard.errors import BadInput, BadSignature, UnknownSource
 
@@ -147,7 +148,9 @@ def sender_of(message: Message, default_region: str) -> Sender:
             phone = normalize_phone(raw if raw.startswith("+") else f"+{raw}", default_region)
         except InvalidIdentity:
             phone = None
-    return Sender(name=name, phone=phone, handle=f"telegram:{user.id}")
+    # Telegram vouches for its user id, and for the number of the account's own contact card.
+    vouched: dict[str, str] = {"handle": TELEGRAM, "phone": TELEGRAM}
+    return Sender(name=name, phone=phone, handle=f"telegram:{user.id}", verified=vouched)
 
 
 def message_key(message: Message) -> str:

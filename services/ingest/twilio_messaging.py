@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 from events import Attachment, InboundEvent, InteractionReceived, ReplyStatusChanged, Sender
 from events.interactions import InboundMessage
+from schemas import verification
 from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_phone
 from services.ingest.adapter import InboundRequest
@@ -16,6 +17,10 @@ from services.ingest.twilio_signature import TwilioAdapterBase, required, twilio
 from switchboard.errors import BadInput
 
 WHATSAPP = "whatsapp:"
+WHATSAPP_VERIFIED: dict[str, str] = {
+    "phone": verification.WHATSAPP,
+    "handle": verification.WHATSAPP,
+}
 # Twilio's MessageStatus values that say something final about a reply.
 DELIVERY = {
     "delivered": "delivered",
@@ -68,6 +73,8 @@ class TwilioMessagingAdapter(TwilioAdapterBase):
                     phone=phone,
                     name=fields.get("ProfileName") or None,
                     handle=f"{WHATSAPP}{phone}" if channel == "whatsapp" else None,
+                    # An SMS sender number can be spoofed; WhatsApp's is the platform's.
+                    verified=WHATSAPP_VERIFIED if channel == "whatsapp" else {},
                 ),
                 text=str(fields.get("Body") or ""),
                 attachments=attachments,

@@ -10,6 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from events import InboundEvent, InteractionReceived, InteractionUpdated, Sender
 from schemas.config import SwitchboardConfig
 from schemas.identity import InvalidIdentity, normalize_phone
+from schemas.verification import stir_verification
 from services.ingest.adapter import Accepted, InboundRequest, Reply
 from services.ingest.endpoints import language_of_number, region_of_number, voice_greeting
 from services.ingest.twilio_signature import TwilioAdapterBase, required, twilio_fields
@@ -72,7 +73,12 @@ class TwilioVoiceAdapter(TwilioAdapterBase):
                 channel="voice",
                 source=source,
                 external_id=sid,
-                sender=Sender(phone=phone, name=fields.get("CallerName") or None),
+                sender=Sender(
+                    phone=phone,
+                    name=fields.get("CallerName") or None,
+                    # The carrier's STIR/SHAKEN attestation, as Twilio passes it on.
+                    verified={"phone": stir_verification(fields.get("StirVerstat"))},
+                ),
                 text="Incoming call",
                 attributes=attributes,
                 conversation_key=f"voice:{phone}" if phone else None,

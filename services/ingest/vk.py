@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import Attachment, InboundEvent, InteractionReceived, Sender
 from schemas.config import SwitchboardConfig, VkCommunity
+from schemas.verification import VK
 from services.ingest.adapter import Accepted, InboundRequest, Reply
 from switchboard.errors import BadInput, BadSignature, UnknownSource
 
@@ -152,7 +153,7 @@ def to_events(community: VkCommunity, event: MessageNew) -> list[InboundEvent]:
             channel=CHANNEL,
             source=group,
             external_id=external_id,
-            sender=Sender(handle=f"vk:{message.from_id}"),
+            sender=Sender(handle=f"vk:{message.from_id}", verified={"handle": VK}),
             text=message.text,
             attachments=[attachment_of(a) for a in message.attachments],
             conversation_key=f"vk:{group}:{message.peer_id}",

@@ -62,8 +62,15 @@ def to_interaction(form_id: str, submission: WebFormSubmission) -> InteractionRe
             for k, v in (("topic", submission.topic), ("language", submission.language))
             if v is not None
         }
-        | callback_attributes(submission),
+        | callback_attributes(submission)
+        | {k: v for k in LEAD_SOURCE_FIELDS if (v := getattr(submission, k))},
     )
+
+
+# Where the visitor came from: attributes that reports group contacts by.
+LEAD_SOURCE_FIELDS = (
+    *("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer"),
+)
 
 
 def callback_attributes(submission: WebFormSubmission) -> dict[str, str]:

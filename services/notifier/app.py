@@ -50,6 +50,7 @@ def build_notifier(
 
     app.committed.append(view_loop.wake)
     handlers = NotifierHandlers(app, run, broker, senders, config, settings.link_base())
+    handlers.erased.append(view.forget)
     hub = DeskHub()
     inboxes = [
         subscribe(
@@ -83,6 +84,14 @@ def build_notifier(
             subject="sb.events.sla.>",
             handler=handlers.sla_outcome,
             description="Tells people of SLA warnings, breaches and escalations (e-mail, SMS)",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="notifier-erasures",
+            subject="sb.events.history.CustomerErased",
+            handler=handlers.customer_erased,
+            description="Makes notifications about an erased person's contacts unreadable",
         ),
         subscribe(
             broker,

@@ -57,6 +57,10 @@ def desk_router(hub: DeskHub, view: NotificationsView, auth: Authenticator) -> A
     async def console() -> FileResponse:
         return page("console.html")
 
+    @router.get("/reports", include_in_schema=False)
+    async def reports() -> FileResponse:
+        return page("reports.html")
+
     @router.get("/ui/{name}", include_in_schema=False)
     async def asset(name: str) -> FileResponse:
         if name not in assets or name.endswith(".html"):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from faststream.nats import NatsBroker
 
-from events import ContactEscalated, ContactFlagged, Event, OwnerInformed
+from events import ContactEscalated, ContactFlagged, CustomerErased, Event, OwnerInformed
 from events.base import utcnow
 from events.notifier import NotificationDeadline
 from events.sla import SlaOutcome
@@ -58,6 +58,7 @@ class NotifierHandlers:
         self.senders = senders
         self.config = config
         self.link_base = link_base
+        self.erased: list[Callable[[set[uuid.UUID]], None]] = []
 
     async def contact_escalated(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, ContactEscalated)
@@ -87,6 +88,13 @@ class NotifierHandlers:
             await self._schedule(n.id, utcnow() + timedelta(seconds=SAFETY_NET_SECONDS))
         for notification_id in await self.run(self.app.plan, planned, tracking):
             await self.deliver(notification_id)
+
+    async def customer_erased(self, event: Event, tracking: Tracking) -> None:
+        """Idempotent (keys destroyed twice are destroyed): no tracking record needed."""
+        assert isinstance(event, CustomerErased)
+        await self.run(self.app.forget, list(event.reached))
+        for listener in self.erased:
+            listener(set(event.reached))
 
     async def notification_due(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, NotificationDeadline)

@@ -13,6 +13,7 @@ from schemas.api import NotificationView
 from services.notifier.application import NotifierApplication
 from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
+from switchboard.shredding import ErasedPersonalData
 
 
 class NotificationsView:
@@ -23,6 +24,9 @@ class NotificationsView:
     def apply(self, position: int, event: Any) -> None:
         self.position = position
         kind = type(event).__qualname__
+        if isinstance(event, ErasedPersonalData):  # its contact's customer was erased
+            self.rows.pop(event.originator_id, None)
+            return
         if kind == "Notification.Requested":
             self.rows[event.originator_id] = NotificationView(
                 notification_id=event.originator_id,
@@ -50,6 +54,9 @@ class NotificationsView:
         elif kind == "Notification.Failed":
             update.update(status="failed", last_error=event.reason)
         self.rows[event.originator_id] = row.model_copy(update=update)
+
+    def forget(self, contact_ids: set[uuid.UUID]) -> None:
+        self.rows = {k: r for k, r in self.rows.items() if r.contact_id not in contact_ids}
 
     def select(self, status: str | None, limit: int) -> list[NotificationView]:
         rows = [r for r in self.rows.values() if status is None or r.status == status]

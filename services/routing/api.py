@@ -32,6 +32,7 @@ from services.routing.contact import ContactError, InvalidRequest
 from services.routing.views import contact_view, queue_view
 from switchboard.auth import STAFF, SUPERVISORS, Authenticator, Principal
 from switchboard.errors import BadInput, Forbidden
+from switchboard.scopes import queue_supervisors, token_scopes
 from switchboard.serial import SerialExecutor
 
 T = TypeVar("T")
@@ -83,10 +84,25 @@ def routing_router(
             raise HTTPException(404, f"agent {agent_id!r} not found")
         return agent_id
 
+    supervising = queue_supervisors(auth.config)
+
+    def queue_supervisor(contact_id: uuid.UUID) -> set[str]:
+        queue = app.view().contact(contact_id).queue
+        return {supervising[queue]} if queue in supervising else set()
+
     async def may_see_contact(principal: Principal, contact_id: uuid.UUID) -> None:
-        if principal.role in (*SUPERVISORS, "integrator"):
+        """An agent: contacts offered to them or held; a supervisor: their subtree's and
+        their queues'; an integrator: by its token's scope; an admin: all."""
+        if principal.role == "admin":
             return
-        if principal.id not in await query(lambda: app.involved(contact_id)):
+        if principal.role == "integrator":
+            if "contacts" in token_scopes(auth.config, principal):
+                return
+            raise Forbidden(f"the token {principal.id} has no contacts scope")
+        people = await query(lambda: app.involved(contact_id))
+        if principal.role == "supervisor":
+            people |= await query(lambda: queue_supervisor(contact_id))
+        if not any(auth.manages(principal, p) for p in people):
             raise Forbidden(f"contact {contact_id} was never offered to {principal.id}")
 
     @router.get("/agents", response_model=list[AgentView])

@@ -77,7 +77,19 @@ RENAMED: dict[tuple[type[Event], str], str | Callable[[Any], Any]] = {
     (ReplyRequested, "channel"): lambda e: e.origin.get("channel", "unknown"),
     (ContactMessageAdded, "agent_id"): "to",
     (ContactMessageAdded, "summary"): lambda e: (e.subject or e.text)[:200],
+    (ContactOpened, "source"): lambda e: str((e.origin or {}).get("source") or ""),
+    (ContactOpened, "attributes"): lambda e: public_attributes(e.origin),
 }
+# Interaction attributes that name a person (a caller's number, where to call back): they
+# stay in the routing store, off the EVENTS stream every service reads.
+PERSONAL_ATTRIBUTES = frozenset({"caller", "callback_to", "From", "FromCity", "FromState"})
+
+
+def public_attributes(origin: dict[str, Any] | None) -> dict[str, str]:
+    given = (origin or {}).get("attributes") or {}
+    return {str(k): str(v) for k, v in given.items() if k not in PERSONAL_ATTRIBUTES}
+
+
 # What every stored event offers under these names when it has no attribute of its own.
 IMPLIED: dict[str, Callable[[Any], Any]] = {
     "contact_id": lambda e: e.originator_id,

@@ -17,7 +17,7 @@ from services.voice.ordering import PerContact
 from services.voice.recordings import recordings_router
 from services.voice.twilio_calls import TwilioCalls
 from switchboard.auth import Authenticator
-from switchboard.inbox import Inbox
+from switchboard.inbox import Inbox, pull_inbox_prefix
 from switchboard.jetstream import EVENTS, consumer_config
 
 DURABLE = "voice-bridge"
@@ -86,6 +86,7 @@ def build_voice(
         durable=DURABLE,
         config=config_,
         pull_sub=PullSub(batch_size=IN_FLIGHT, timeout=1.0),
+        inbox_prefix=pull_inbox_prefix(broker),
         ack_policy=AckPolicy.MANUAL,
         decoder=raw_body,
         title=DURABLE,

@@ -1,5 +1,5 @@
 """One person, many channels, one timeline: a call and a WhatsApp message from one number
-and an e-mail become one customer once a form ties the address to the number; a wrong
+and an e-mail become one customer once a signed message ties the address to the number; a wrong
 merge by a supervisor is undone exactly; the timeline as it stood before a merge."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from schemas.config import ChannelsConfig, EmailChannel, TwilioConfig
 from switchboard.nats_server import NatsServerProcess
+from tests.support.identities import SIGNED_CHANNEL, post_signed
 from tests.support.ports import free_port
 from tests.support.stack import Stack, running_stack, stack_config
 from tests.support.twilio_signing import ACCOUNT, AUTH_TOKEN, call, message, signed_headers
@@ -34,6 +35,7 @@ async def stack(
     channels = ChannelsConfig(
         twilio=TwilioConfig(account_sid=ACCOUNT, auth_token=AUTH_TOKEN),
         email=EmailChannel(port=free_port()),
+        api=[SIGNED_CHANNEL],
     )
     config = stack_config().model_copy(update={"channels": channels})
     async with running_stack(request, tmp_path, nats_server, config) as stack:
@@ -82,8 +84,9 @@ async def test_call_whatsapp_and_email_of_one_person_land_on_one_timeline(stack:
     phone_only = await stack.timeline(by_phone["customer_id"])
     await asyncio.sleep(0.05)
 
-    form = await stack.post_form(email="ana@example.com", phone=PHONE, message="Any news?")
-    assert form.status_code == 202
+    # Signed by an integrator, who vouches for both (a web form's would only be suggested).
+    signed = await post_signed(stack, "m-1", "Any news?", email="ana@example.com", phone=PHONE)
+    assert signed.status_code == 202, signed.text
 
     async def merged() -> dict[str, Any] | None:
         card = await stack.customer_by(phone=PHONE)
@@ -113,7 +116,7 @@ async def test_call_whatsapp_and_email_of_one_person_land_on_one_timeline(stack:
     # History records each identity's messages in the order they came (one partition
     # each); across identities, not yet known to be one person, in whichever came first.
     received = sorted((e for e in timeline if e["kind"] == "InteractionReceived"), key=at)
-    assert [e["channel"] for e in received] == ["voice", "whatsapp", "email", "webform"]
+    assert [e["channel"] for e in received] == ["voice", "whatsapp", "email", "api"]
     assert [e["position"] for e in timeline] == sorted(e["position"] for e in timeline)
     [merge] = [e for e in timeline if e["kind"] == "CustomerMerged"]
     assert merge["data"]["evidence"]["matched"] == [f"phone:{PHONE}"]

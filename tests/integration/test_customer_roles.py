@@ -25,7 +25,10 @@ async def stack(
 
 
 async def test_each_customer_route_refuses_who_may_not_use_it(stack: Stack) -> None:
+    alice = await stack.signed_in("alice")  # an agent, offered this customer's contact
+    await alice.post("/api/agents/alice/status", json={"status": "available"})
     assert (await stack.post_form(email="r@example.com", message="hi")).status_code == 202
+    await eventually(lambda: stack.offers("alice"))
     customer = await eventually(lambda: stack.customer("r@example.com"))
     base = f"/api/customers/{customer['customer_id']}"
     other = str(uuid.uuid4())
@@ -53,7 +56,6 @@ async def test_each_customer_route_refuses_who_may_not_use_it(stack: Stack) -> N
     integrator = httpx.AsyncClient(
         base_url=stack.base_url, headers={"Authorization": f"Bearer {INTEGRATOR_TOKEN}"}
     )
-    alice = await stack.signed_in("alice")  # an agent
     sam = await stack.signed_in("sam")  # a supervisor
     reads, staff_writes, supervisors, admins = (
         routes[:2],

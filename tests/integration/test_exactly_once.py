@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import nats
 from nats.js.errors import NotFoundError
 
+from services.reports.app import build_reports_core
+from services.reports.contact_row import ContactRow
 from switchboard.jetstream import DEAD_LETTERS, EVENTS, INBOUND, RELAY_BUCKET
 from tests.support.mailbox import Mailbox
 from tests.support.stack import CONSUMERS, Stack, delivered
@@ -53,6 +56,8 @@ async def test_redelivery_and_republishing_change_nothing(stack: Stack, mailbox:
     before_events = {app: stored_events(stack.settings, app) for app in APPS}
     before_timelines = {n: await _timeline(stack, n) for n in range(2)}
     await stack.stop()
+    before_reports = _report_rows(stack)
+    assert len(before_reports[0]) == 2
 
     nc = await nats.connect(stack.nats_server.url)
     js = nc.jetstream()
@@ -78,6 +83,15 @@ async def test_redelivery_and_republishing_change_nothing(stack: Stack, mailbox:
     assert {app: stored_events(stack.settings, app) for app in APPS} == before_events
     assert {n: await _timeline(stack, n) for n in range(2)} == before_timelines
     assert len(mailbox.messages) == 4
+    assert _report_rows(stack) == before_reports  # every event projected once in effect
+
+
+def _report_rows(stack: Stack) -> tuple[list[ContactRow], dict[str, list[tuple[Any, ...]]]]:
+    view = build_reports_core(stack.settings).view
+    try:
+        return view.all_rows(), view.agent_tables()
+    finally:
+        view.close()
 
 
 async def test_garbage_on_the_stream_is_dead_lettered_and_the_rest_flows(stack: Stack) -> None:

@@ -49,9 +49,11 @@ CONSUMERS = {
         "routing-identities",
         "routing-erasures",
         "history-routing",
+        "history-erasures",
         "notifier-escalations",
         "notifier-flags",
         "notifier-owners",
+        "notifier-erasures",
         "ingest-replies",
         "sla-contacts",
         "routing-sla-actions",
@@ -61,6 +63,8 @@ CONSUMERS = {
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
         "routing-callback-request-scheduler",
+        "reports-routing",
+        "reports-history",
     ],
     "TIMERS": [
         "routing-deadlines",
@@ -72,6 +76,7 @@ CONSUMERS = {
         "routing-callback-deadlines",
         "notifier-retries",
         "sla-deadlines",
+        "reports-schedules",
     ],
 }
 
@@ -164,7 +169,7 @@ class Stack:
         self.runtime = Runtime(
             self.settings,
             self.config,
-            ["ingest", "routing", "history", "notifier", "sla"],
+            ["ingest", "routing", "history", "notifier", "reports", "sla"],
             self.nats_server.url,
         )
         await self.runtime.start()

@@ -32,6 +32,13 @@ from switchboard import cli
 from switchboard.auth import Authenticator
 from switchboard.http import http_app
 from switchboard.jetstream import nats_servers
+from switchboard.nats_permissions import (
+    ADMIN_USER,
+    COMPOSE_CERT_DIR,
+    USERS,
+    password_variable,
+    server_config,
+)
 from switchboard.runtime import BUILDERS
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
@@ -43,6 +50,7 @@ COMPOSE_TEXT = (ROOT / "compose.yaml").read_text()
 OPERATOR_ENV = {
     "SWITCHBOARD_SESSION_SECRET": "k" * 48,
     "POSTGRES_PASSWORD": "pgpassword0123",
+    **{password_variable(user): f"{user}Password0123" for user in USERS},
 }
 VARIABLE = re.compile(r"\$\{(\w+)(?:(:\?|:-)([^}]*))?\}")
 
@@ -63,7 +71,9 @@ def interpolate(text: str, env: dict[str, str]) -> str:
 
 COMPOSE: dict[str, Any] = yaml.safe_load(interpolate(COMPOSE_TEXT, OPERATOR_ENV))
 SERVICES: dict[str, Any] = COMPOSE["services"]
-OURS = {name: svc for name, svc in SERVICES.items() if "build" in svc}
+# Our image running a service; `streams` runs once before them (declares the streams).
+OURS = {name: svc for name, svc in SERVICES.items() if svc.get("command", [""])[0] == "serve"}
+STREAMS = SERVICES["streams"]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 CADDYFILE = (ROOT / "deploy" / "Caddyfile").read_text()
@@ -448,3 +458,57 @@ def test_only_the_gateway_is_a_trusted_proxy() -> None:
     assert ipaddress.ip_address(gateway) in ipaddress.ip_network(subnet)
     for name, svc in OURS.items():
         assert svc["environment"]["SWITCHBOARD_TRUSTED_PROXIES"] == gateway, name
+
+
+def nats_logins(svc: dict[str, Any]) -> set[tuple[str, str | None, str | None]]:
+    """(scheme, user, password) of each server in the container's SWITCHBOARD_NATS_URL."""
+    urls = map(urlparse, nats_servers(svc["environment"]["SWITCHBOARD_NATS_URL"]))
+    return {(u.scheme, u.username, u.password) for u in urls}
+
+
+def test_each_service_connects_as_its_own_nats_user_over_tls() -> None:
+    # Its user may use only its own subjects (switchboard/nats_permissions.py), so a
+    # service taken over cannot publish another's events or read their messages.
+    for name, svc in OURS.items():
+        user = service_of(svc)
+        password = OPERATOR_ENV[password_variable(user)]
+        assert nats_logins(svc) == {("tls", user, password)}, name
+        assert svc["environment"]["SWITCHBOARD_DECLARE_STREAMS"] == "false", name
+        ca = svc["environment"]["SWITCHBOARD_NATS_CA_FILE"]
+        source, mode = mounts(svc)[ca]
+        assert source == ROOT / "deploy" / "nats" / "certs" / "ca.pem" and mode == "ro", name
+        # Never a node's key: only the CA's certificate.
+        assert not any("key" in str(path) for path, _ in mounts(svc).values()), name
+    for node in NATS_NODES.values():
+        env = node["environment"]
+        assert {v for k, v in env.items() if k.endswith("_PASSWORD")} == {
+            OPERATOR_ENV[password_variable(user)] for user in USERS
+        }
+
+
+def test_streams_are_declared_by_the_admin_before_any_service_starts() -> None:
+    args = cli.parser().parse_args(STREAMS["command"])
+    assert args.run is cli.cmd_streams
+    password = OPERATOR_ENV[password_variable(ADMIN_USER)]
+    assert nats_logins(STREAMS) == {("tls", ADMIN_USER, password)}
+    for var in ("SWITCHBOARD_STREAM_REPLICAS", "SWITCHBOARD_INBOUND_PARTITIONS"):
+        assert {svc["environment"][var] for svc in OURS.values()} == {STREAMS["environment"][var]}
+    for name, svc in OURS.items():
+        assert svc["depends_on"]["streams"]["condition"] == "service_completed_successfully", name
+
+
+def test_nats_nodes_use_the_generated_users_tls_and_verified_routes() -> None:
+    partitions = Settings(
+        inbound_partitions=STREAMS["environment"]["SWITCHBOARD_INBOUND_PARTITIONS"]
+    ).inbound_partitions
+    for name, node in NATS_NODES.items():
+        command = node["command"]
+        conf = flag(command, "-c")
+        source, mode = mounts(node)[conf]
+        # The committed file is what the code generates: `switchboard nats-config`.
+        assert source.read_text() == server_config(partitions), name
+        assert mounts(node)[COMPOSE_CERT_DIR] == (ROOT / "deploy" / "nats" / "certs", "ro")
+        assert mode == "ro"
+    text = server_config(partitions)
+    assert "verify: true" in text.split("cluster {", 1)[1]  # routes: mutual TLS
+    assert text.startswith("#") and "\ntls {" in text  # clients: TLS only

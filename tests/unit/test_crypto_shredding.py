@@ -21,7 +21,7 @@ def received(text: str, **sender: str) -> InteractionReceived:
         channel="email",
         source="src",
         external_id=f"m{n}",
-        sender=Sender(**sender),
+        sender=Sender.model_validate(sender),
         text=text,
     )
 

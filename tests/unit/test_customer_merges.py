@@ -29,6 +29,7 @@ from services.history.timeline import (
     Unlinked,
     changes_for,
 )
+from tests.support.identities import vouched
 
 positions = iter(range(1, 1_000_000))
 ANA_MAIL, ANA_PHONE = "email:ana@example.com", "phone:+4915112345678"
@@ -46,7 +47,7 @@ def received(channel: str = "email", text: str = "hello", **sender: str) -> Inte
         channel=channel,
         source="src",
         external_id=f"m{n}",
-        sender=Sender(**sender),
+        sender=Sender.model_validate(sender),
         text=text,
     )
 
@@ -92,7 +93,8 @@ def test_strong_identities_of_two_customers_merge_them_and_unmerge_restores_both
     assert ana != caller
     before = {c: app.card(c) for c in (ana, caller)}
 
-    form = received(channel="webform", email="ana@example.com", phone="+4915112345678")
+    # A signed API message vouches for both (a web form's would only be suggested).
+    form = vouched(received(channel="api", email="ana@example.com", phone="+4915112345678"))
     record(app, form)
     merged = app.card(caller)
     assert merged.customer_id == ana  # the longer-known one survives
@@ -116,7 +118,11 @@ def test_strong_identities_of_two_customers_merge_them_and_unmerge_restores_both
 
     split = app.unmerge(caller, "sam", "two people share the line")
     assert split.id == caller
-    assert app.card(caller) == before[caller]
+    # As before, but for the number now known as vouched for (the signed message).
+    assert before[caller].verified_by == {ANA_PHONE: "unverified"}
+    assert app.card(caller) == before[caller].model_copy(
+        update={"verified_by": {ANA_PHONE: "api-signature"}}
+    )
     after = app.card(ana)
     assert after.merged_from == [] and after.identities == before[ana].identities
     links = [c for c in all_changes(app) if isinstance(c, Linked | Unlinked)]
@@ -131,7 +137,7 @@ def test_a_weak_match_is_a_suggestion_a_supervisor_confirms_or_rejects(
     record(app, received(email="bo@example.com"))
     record(app, received(channel="telegram", handle="telegram:42"))
     bo, tg = customer_of(app, "email:bo@example.com"), customer_of(app, "telegram:42")
-    record(app, received(channel="api", email="bo@example.com", handle="telegram:42"))
+    record(app, vouched(received(channel="api", email="bo@example.com", handle="telegram:42")))
     assert app.card(bo).merged_from == [] and app.card(tg).customer_id == tg
     proposed = [c for c in all_changes(app) if isinstance(c, SuggestionChanged)]
     assert len(proposed) == 1

@@ -33,7 +33,7 @@ def received(n: int, **sender: str) -> InteractionReceived:
         channel="webform",
         source="contact-us",
         external_id=str(n),
-        sender=Sender(**sender),
+        sender=Sender.model_validate(sender),
         text=f"message {n}",
     )
 

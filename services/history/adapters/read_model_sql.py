@@ -7,7 +7,7 @@ writes a placeholder and how values go in and come out.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from itertools import groupby
@@ -248,6 +248,20 @@ class ReadModelSql:
         sql += " ORDER BY position DESC LIMIT ?"
         with self._cursor(commit=False) as curs:
             self._exec(curs, sql, *params, limit)
+            return [self._timeline_row(r) for r in curs.fetchall()]
+
+    def rows_of_kinds(self, customer_id: uuid.UUID, kinds: Collection[str]) -> list[TimelineRow]:
+        """The group's entries of these kinds, oldest first (what access is decided on)."""
+        members, kinds = self.group(customer_id), sorted(kinds)
+        marks, kind_marks = ", ".join("?" * len(members)), ", ".join("?" * len(kinds))
+        with self._cursor(commit=False) as curs:
+            self._exec(
+                curs,
+                f"SELECT {COLUMNS} FROM {{timeline_entries}} WHERE customer_id IN ({marks}) "
+                f"AND kind IN ({kind_marks}) ORDER BY position",
+                *members,
+                *kinds,
+            )
             return [self._timeline_row(r) for r in curs.fetchall()]
 
     def search(self, text: str, limit: int) -> list[uuid.UUID]:

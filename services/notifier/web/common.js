@@ -112,3 +112,16 @@ export function connect(handlers) {
   source.addEventListener("error", () => (live.textContent = t("common.reconnecting")));
   return source;
 }
+
+// svgEl("rect", {x: 1, ...}, child): SVG built like el(), so charts need no library.
+export function svgEl(tag, attrs = {}, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null) node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}

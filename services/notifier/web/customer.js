@@ -23,7 +23,7 @@ export function cardOf(customer) {
     "dl",
     { class: "card-facts", "aria-label": t("customer.customer") },
     fact(t("customer.customer"), customer.name || t("customer.no_name"), "customer-name"),
-    fact(t("customer.identities"), (customer.identities || []).join(", "), "identities"),
+    fact(t("customer.identities"), identitiesOf(customer), "identities"),
     fact(t("customer.organization"), customer.organization && customer.organization.name),
     fact(t("customer.reason"), customer.reason),
     fact(t("customer.tier"), customer.tier, "tier"),
@@ -31,6 +31,23 @@ export function cardOf(customer) {
     fact(t("customer.tags"), (customer.tags || []).join(", "), "tags"),
     fact(t("customer.served_by"), last),
     fact(t("customer.notes"), notesOf(customer), "notes"),
+  );
+}
+
+// Each identity with how a channel vouched for it: an unverified one (typed into a form,
+// an unattested caller ID) may belong to someone else.
+function identitiesOf(customer) {
+  const identities = customer.identities || [];
+  if (!identities.length) return null;
+  const how = customer.verified_by || {};
+  return el(
+    "ul",
+    { class: "identity-list" },
+    identities.map((i) => {
+      const verified = how[i] && how[i] !== "unverified";
+      const label = verified ? t("customer.verified_by", { how: tValue("verification", how[i]) }) : t("customer.unverified");
+      return el("li", { class: verified ? "verified" : "unverified" }, `${i} `, el("span", { class: "muted" }, `(${label})`));
+    }),
   );
 }
 
