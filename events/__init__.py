@@ -47,6 +47,7 @@ from events.routing import (
     WaitDeadline,
     WrapUpDeadline,
 )
+from events.sla import SLA_EVENTS
 from events.voice import (
     VOICE_EVENTS,
     BridgeDeadline,
@@ -102,6 +103,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NotificationDeadline,
     ReportDeadline,
     *VOICE_EVENTS,
+    *SLA_EVENTS,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
 

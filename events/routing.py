@@ -37,13 +37,16 @@ class ContactOpened(Event):
 
 class ContactQueued(ContactEvent):
     subject: ClassVar[str] = f"{PREFIX}.ContactQueued"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     interaction_id: uuid.UUID
     channel: Channel
     queue: str
     priority: int
     # v2: when the contact came in (its age in the queue counts from then).
     waiting_since: datetime | None = None
+    # v3: what the SLA service matches its policies on (unset on contacts queued before).
+    tier: str | None = None
+    request_type: str | None = None
 
 
 class AgentOffered(ContactEvent):
@@ -191,6 +194,8 @@ class ReplyRequested(ContactEvent):
     text: str
     channel: Channel
     origin: dict[str, Any]
+    # Sent by Switchboard itself (an acknowledgment), not by an agent: no response to count.
+    automatic: bool = False
 
 
 class ContactFlagged(ContactEvent):

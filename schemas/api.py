@@ -87,6 +87,7 @@ class ContactView(BaseModel):
     summary: str = ""
     priority: int = 0
     waiting_since: datetime | None = None
+    request_type: str | None = Field(default=None, description="what it is about (or none)")
     # The conversation (one contact per conversation: later messages join it).
     message_count: int = Field(default=1, description="the customer's messages in it")
     last_message_at: datetime | None = None

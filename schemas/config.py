@@ -18,7 +18,9 @@ from pydantic import (
 
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
 from schemas.reports_config import ReportsConfig
+from schemas.request_types import RequestType, StatusUpdates
 from schemas.rules import agent_rule, contact_rule
+from schemas.sla_config import SlaConfig
 
 Role = Literal["agent", "supervisor"]
 NotifyChannel = Literal["desk", "email", "sms"]
@@ -219,6 +221,10 @@ class RoutingConfig(BaseModel):
     # Per channel; channels not named here: the built-in defaults (chats thread by
     # conversation and reopen within 10 minutes; e-mail within 3 days; forms, calls: none).
     conversations: dict[str, ConversationRule] = Field(default_factory=dict)
+    # What contacts are about, decided when they open (schemas/request_types.py).
+    request_types: list[RequestType] = Field(default_factory=list)
+    # Unset: customers are told nothing by Switchboard itself (schemas/request_types.py).
+    status_updates: StatusUpdates | None = None
 
     def conversation_rule(self, channel: str) -> ConversationRule:
         if channel in self.conversations:
@@ -242,6 +248,12 @@ class RoutingConfig(BaseModel):
             for s in q.ladder:
                 if s.queue is not None and s.queue not in known:
                     raise ValueError(f"routing.queues.{q.name}: unknown overflow queue {s.queue!r}")
+        types = [t.name for t in self.request_types]
+        if len(types) != len(set(types)):
+            raise ValueError("routing.request_types: duplicate name")
+        for t in self.request_types:
+            if t.queue is not None and t.queue not in known:
+                raise ValueError(f"routing.request_types.{t.name}.queue: unknown queue {t.queue!r}")
         return self
 
 
@@ -499,6 +511,7 @@ class SwitchboardConfig(BaseModel):
     notifier: NotifierConfig = NotifierConfig()
     history: HistoryConfig = HistoryConfig()
     languages: LanguagesConfig = LanguagesConfig()
+    sla: SlaConfig = SlaConfig()
     reports: ReportsConfig = ReportsConfig()
 
     @model_validator(mode="after")

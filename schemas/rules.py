@@ -15,7 +15,9 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 # Facts a queue's `match` rule may use; `attributes.x` reads what the channel sent.
-CONTACT_FACTS = frozenset({"channel", "language", "topic", "tier", "source", "attributes"})
+CONTACT_FACTS = frozenset(
+    {"channel", "language", "topic", "tier", "source", "attributes", "request_type"}
+)
 # Facts an agents rule may use; `skills.x` is the agent's level in skill x (0 without it).
 AGENT_FACTS = frozenset({"id", "role", "supervisor", "languages", "skills"})
 MAPPINGS = frozenset({"attributes", "skills"})

@@ -12,7 +12,7 @@ from pathlib import Path
 from schemas.config import SwitchboardConfig
 from switchboard.settings import Settings
 
-SERVICES = ("ingest", "routing", "history", "notifier", "reports")
+SERVICES = ("ingest", "routing", "history", "notifier", "reports", "sla")
 
 
 def _config(settings: Settings) -> SwitchboardConfig:
@@ -123,6 +123,7 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         sla_seconds=args.sla_seconds,
         hours=args.hours,
         seed=args.seed,
+        sla=_config(settings).sla if args.sla else None,
     )
     run = simulate(scenario)
     # The same arrivals again, a share of them owned by agent000: the owners' effect.
@@ -149,6 +150,10 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
             f"{'-':>14}" if closed is None else f"{closed:>14.3f}"
         )
         print(f"{label:<28}{line}")
+    if run.sla_breach_rate is not None:
+        cells = [run.sla_breach_rate, *([owners.sla_breach_rate] if owners else [])]
+        line = "".join("{:>14}".format("-" if v is None else f"{v:.3f}") for v in cells)
+        print(f"{'SLA breach rate':<28}{line}{'-':>14}")
     if owners:
         print(
             f"{'owned contacts answered':<28}{'-':>14}{owners.owned:>14.3f}{'-':>14}\n"
@@ -287,6 +292,11 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="fraction of arrivals owned by one agent (agent000); shown beside the baseline",
+    )
+    sim.add_argument(
+        "--sla",
+        action="store_true",
+        help="run the config file's [sla] policies beside routing; reports the breach rate",
     )
     sim.set_defaults(run=cmd_simulate)
     password = sub.add_parser("password", help="hash a password for [[people]] password_hash")

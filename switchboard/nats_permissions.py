@@ -60,16 +60,16 @@ class ServiceAccess:
     legacy_consumers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-# Services whose deadlines are declared in their own events module; routing schedules the
-# rest (voice's deadlines are routing's, services/routing/voice_calls.py).
-DEADLINE_OWNERS = {"events.notifier": "notifier", "events.reports": "reports"}
+# Where a service's deadlines are declared, when it is not routing (voice's deadlines are
+# routing's, services/routing/voice_calls.py).
+DEADLINE_MODULES = {"events.notifier": "notifier", "events.reports": "reports", "events.sla": "sla"}
 
 
 def deadline_kinds(service: str) -> list[str]:
     """The kinds of deadline a service schedules."""
     kinds = {cls.kind: cls.__module__ for cls in _subclasses(Deadline) if "kind" in cls.__dict__}
     return sorted(
-        k for k, module in kinds.items() if DEADLINE_OWNERS.get(module, "routing") == service
+        k for k, module in kinds.items() if DEADLINE_MODULES.get(module, "routing") == service
     )
 
 
@@ -111,6 +111,9 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                     "routing-bridge-scheduler",
                     "routing-callback-scheduler",
                     "routing-callback-request-scheduler",
+                    "routing-sla-actions",
+                    "routing-sla-acks",
+                    "routing-status-updates",
                 ),
                 TIMERS: (
                     "routing-identify-deadlines",
@@ -153,6 +156,7 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                     "notifier-flags",
                     "notifier-owners",
                     "notifier-erasures",
+                    "notifier-sla",
                 ),
                 TIMERS: ("notifier-retries",),
             },
@@ -168,6 +172,11 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                 TIMERS: ("reports-schedules",),
             },
             buckets={SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
+        ),
+        "sla": ServiceAccess(
+            publishes=("sb.events.sla.>", *schedules("sla")),
+            consumers={EVENTS: ("sla-contacts",), TIMERS: ("sla-deadlines",)},
+            buckets={RELAY_BUCKET: "sla", SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
         ),
     }
 
@@ -279,7 +288,7 @@ def _quoted(text: str) -> str:
     return f'"{text}"'
 
 
-USERS = (ADMIN_USER, "ingest", "routing", "history", "notifier", "reports")
+USERS = (ADMIN_USER, "ingest", "routing", "history", "notifier", "reports", "sla")
 
 
 COMPOSE_CERT_DIR = "/etc/nats/certs"

@@ -21,6 +21,7 @@ from services.ingest.app import build_ingest
 from services.notifier.app import build_notifier
 from services.reports.app import build_reports
 from services.routing.app import build_routing
+from services.sla.app import build_sla
 from switchboard.auth import Authenticator
 from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
@@ -42,6 +43,7 @@ BUILDERS: dict[str, Builder] = {
     "routing": build_routing,
     "history": build_history,
     "notifier": build_notifier,
+    "sla": build_sla,
     "reports": build_reports,
 }
 

@@ -60,6 +60,8 @@ def summarize(event: ContactEvent) -> str:
             return f"Offer to {event.agent_id} withdrawn: {event.reason}"
         case ContactFlagged():
             return f"Flagged to {event.supervisor_id}: {event.reason}"
+        case ReplyRequested(automatic=True):
+            return f"Automatic reply: {event.text[:150]}"
         case ReplyRequested():
             return f"Reply by {event.agent_id}: {event.text[:150]}"
         case OwnerInformed():

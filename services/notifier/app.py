@@ -80,6 +80,14 @@ def build_notifier(
         subscribe(
             broker,
             stream=EVENTS,
+            durable="notifier-sla",
+            subject="sb.events.sla.>",
+            handler=handlers.sla_outcome,
+            description="Tells people of SLA warnings, breaches and escalations (e-mail, SMS)",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
             durable="notifier-erasures",
             subject="sb.events.history.CustomerErased",
             handler=handlers.customer_erased,

@@ -34,6 +34,7 @@ from events import (
     ReplyRequested,
 )
 from events.notifier import NotificationFailed
+from events.sla import SlaBreached, SlaWarned
 
 BOARD = None  # the audience "every supervisor and admin"
 
@@ -57,6 +58,8 @@ BOARD_EVENTS: tuple[type[Event], ...] = (
     AgentWrapUpStarted,
     AgentWrapUpEnded,
     NotificationFailed,
+    SlaWarned,
+    SlaBreached,
 )
 
 

@@ -48,6 +48,11 @@ def desk_router(hub: DeskHub, view: NotificationsView, auth: Authenticator) -> A
     async def desk() -> FileResponse:
         return page("desk.html")
 
+    @router.get("/status", include_in_schema=False)
+    async def status() -> FileResponse:
+        """A customer's request, through a signed link (the token is in the fragment)."""
+        return page("status.html")
+
     @router.get("/console", include_in_schema=False)
     async def console() -> FileResponse:
         return page("console.html")

@@ -20,12 +20,14 @@ from faststream.nats import NatsBroker
 from events import ContactEscalated, ContactFlagged, CustomerErased, Event, OwnerInformed
 from events.base import utcnow
 from events.notifier import NotificationDeadline
+from events.sla import SlaOutcome
 from schemas.config import SwitchboardConfig
 from services.notifier.adapters.senders import DeliveryFailed, Sender
 from services.notifier.application import NotifierApplication
 from services.notifier.notification import Notification
 from services.notifier.plan import notifications
 from services.notifier.retry_policy import SAFETY_NET_SECONDS, next_attempt
+from services.notifier.sla_messages import recipients, sla_message
 from services.notifier.templates import (
     Template,
     escalation_message,
@@ -69,6 +71,23 @@ class NotifierHandlers:
     async def owner_informed(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, OwnerInformed)
         await self._notify(event, event.owner_id, owner_message, tracking)
+
+    async def sla_outcome(self, event: Event, tracking: Tracking) -> None:
+        """An SLA warning, notice or escalation: each person it names, in one commit."""
+        if not isinstance(event, SlaOutcome):
+            return  # e.g. an acknowledgment: for the customer, not for staff
+        if await self.run(self.app.is_processed, tracking):
+            return
+        planned = []
+        for person_id in recipients(event):
+            if person_id in self._people():
+                person = self.config.person(person_id)
+                message = sla_message(event, person, self.link_base)
+                planned += notifications(event, event.contact_id, person, message, utcnow())
+        for n in planned:
+            await self._schedule(n.id, utcnow() + timedelta(seconds=SAFETY_NET_SECONDS))
+        for notification_id in await self.run(self.app.plan, planned, tracking):
+            await self.deliver(notification_id)
 
     async def customer_erased(self, event: Event, tracking: Tracking) -> None:
         """Idempotent (keys destroyed twice are destroyed): no tracking record needed."""

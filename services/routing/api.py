@@ -26,6 +26,7 @@ from schemas.api import (
     SnoozeRequest,
     TransferRequest,
 )
+from schemas.request_types import RequestTypeChange
 from services.routing.application import NotFound, NotYours, RoutingApplication
 from services.routing.contact import ContactError, InvalidRequest
 from services.routing.views import contact_view, queue_view
@@ -169,6 +170,21 @@ def routing_router(
         next message opens it again, and unanswered it resolves itself after the channel's
         pending_resolve_seconds."""
         done = await command(lambda: app.set_pending(contact_id, acting(principal)))
+        return contact_view(done)
+
+    @router.get("/request-types", response_model=list[str])
+    async def request_types(principal: Principal = staff) -> list[str]:
+        """The configured request types, in the order their rules are tried."""
+        return [t.name for t in app.config.request_types]
+
+    @router.post("/contacts/{contact_id}/request-type", response_model=ContactView)
+    async def request_type(
+        contact_id: uuid.UUID, body: RequestTypeChange, principal: Principal = staff
+    ) -> ContactView:
+        """The holder says what the contact is about: one of routing.request_types, or null."""
+        done = await command(
+            lambda: app.change_request_type(contact_id, body.request_type, acting(principal))
+        )
         return contact_view(done)
 
     @router.post("/contacts/{contact_id}/snooze", response_model=ContactView)

@@ -12,8 +12,9 @@ from services.routing.contracts import to_contract
 from services.routing.handlers import RoutingHandlers
 from services.routing.queue_stats import QueueStatsProjection
 from services.routing.stats_api import stats_follower, stats_router
+from services.routing.status_api import status_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
-from switchboard.auth import Authenticator
+from switchboard.auth import Authenticator, session_secret
 from switchboard.inbound_consumers import subscribe_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
@@ -21,6 +22,7 @@ from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
+from switchboard.status_links import StatusLinks
 from switchboard.store import event_store_env
 
 
@@ -65,6 +67,30 @@ def build_routing(
             subject="sb.events.history.CustomerIdentified",
             handler=handlers.customer_identified,
             description="Learns who each contact's customer is (tier, last agent), then queues it",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-sla-actions",
+            subject="sb.events.sla.SlaActionRequested",
+            handler=handlers.sla_action,
+            description="Raises priority or takes a contact back to its queue on an SLA breach",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-status-updates",
+            subject="sb.events.routing.>",
+            handler=handlers.own_event,
+            description="Tells customers their request's stages; honours STOP",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-sla-acks",
+            subject="sb.events.sla.SlaAcknowledged",
+            handler=handlers.sla_acknowledged,
+            description="Sends customers their request's reference and expected response time",
         ),
         subscribe(
             broker,
@@ -188,6 +214,7 @@ def build_routing(
         routers=[
             routing_router(app, run, handlers.heartbeat, auth),
             stats_router(app, stats, run, auth),
+            status_router(app, run, StatusLinks(session_secret(settings), settings.link_base())),
         ],
         loops=[relay.follower.run, stats_loop.run, legacy.run],
         health=health,

@@ -114,9 +114,20 @@ class Contact(Aggregate):
     def enqueue(self, queue: str, priority: int, at: datetime) -> None:
         if self.status != "identifying":
             raise ContactError(f"contact {self.id} is {self.status}, already queued")
-        self._queued(queue, priority, self.channel, self.interaction_id, self.queued_at, at)
+        facts = self.facts
+        self._queued(
+            queue,
+            priority,
+            self.channel,
+            self.interaction_id,
+            self.queued_at,
+            at,
+            facts.get("tier"),
+            facts.get("request_type"),
+        )
 
-    # channel, interaction and age travel with the event for those who follow queues.
+    # channel, interaction, age, tier and request type travel with the event for those who
+    # follow queues (and SLA policies, which match on them).
     @event("Queued")
     def _queued(
         self,
@@ -126,6 +137,8 @@ class Contact(Aggregate):
         interaction_id: uuid.UUID,
         waiting_since: datetime,
         at: datetime,
+        tier: str | None = None,
+        request_type: str | None = None,
     ) -> None:
         self.status = "waiting"
         self.queue = queue
@@ -349,6 +362,35 @@ class Contact(Aggregate):
         self.last_agent_id = agent_id
         self.conversation = None
         self.pending_since = self.resolve_at = self.snoozed_until = None
+
+    # The holder says what it is about (routing.request_types decided it when it opened).
+    @event("RequestTypeChanged")
+    def change_request_type(self, request_type: str | None, by: str, at: datetime) -> None:
+        self.facts = {**self.facts, "request_type": request_type}
+
+    # Switchboard itself tells the customer (an acknowledgment, a status update): sent like
+    # a reply, marked automatic.
+    @event("CustomerTold")
+    def tell_customer(
+        self,
+        reply_id: str,
+        agent_id: str,
+        text: str,
+        origin: dict[str, Any],
+        at: datetime,
+        automatic: bool,
+    ) -> None:
+        pass
+
+    # The customer said STOP: no more status messages on this conversation.
+    @event("UpdatesStopped")
+    def stop_updates(self, at: datetime) -> None:
+        self.facts = {**self.facts, "updates_off": True}
+
+    # An SLA breach ladder raises it (services/routing/sla_actions.py).
+    @event("Reprioritised")
+    def reprioritise(self, priority: int, reason: str, at: datetime) -> None:
+        self.priority = priority
 
     def transfer(self, queue: str, priority: int, reason: str, at: datetime) -> str:
         """The agent who holds the contact passes it on, as often as it takes: it waits

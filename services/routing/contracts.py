@@ -53,6 +53,7 @@ CONTRACTS: dict[str, type[Event]] = {
     "Contact.Completed": ContactCompleted,
     "Contact.Abandoned": ContactAbandoned,
     "Contact.ReplyRequested": ReplyRequested,
+    "Contact.CustomerTold": ReplyRequested,
     "Contact.Flagged": ContactFlagged,
     "Contact.OfferWithdrawn": OfferWithdrawn,
     "Contact.Transferred": ContactTransferred,

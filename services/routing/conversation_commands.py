@@ -17,7 +17,7 @@ from eventsourcing.persistence import Tracking
 
 from events import InteractionReceived, ReplyStatusChanged, contact_id_for
 from schemas.config import RoutingConfig
-from services.routing.contact import Contact, ContactError
+from services.routing.contact import Contact, ContactError, InvalidRequest
 from services.routing.conversation import (
     STATE_OF_STATUS,
     Join,
@@ -31,6 +31,7 @@ from services.routing.conversation import (
 )
 from services.routing.dispatch import Dispatcher
 from services.routing.identification import Identification
+from services.routing.request_types import classify
 from services.routing.thread import JoinedMessage, Thread
 from services.routing.unit import Unit
 from switchboard.shredding import KeyRing, PersonalDataErased
@@ -117,6 +118,13 @@ class ConversationCommands:
         if linked is not None:
             self.keys.table.link(*linked)
 
+    def _with_request_type(
+        self, facts: dict[str, Any], interaction: InteractionReceived
+    ) -> dict[str, Any]:
+        types = self.config.request_types
+        kind = classify(types, facts, interaction.subject_line, interaction.text)
+        return {**facts, "request_type": kind}
+
     def _open(
         self,
         unit: Unit,
@@ -132,13 +140,16 @@ class ConversationCommands:
                 channel=interaction.channel,
                 summary=(interaction.subject_line or interaction.text)[:200],
                 opened_at=unit.now,
-                facts={
-                    "channel": interaction.channel,
-                    "source": interaction.source,
-                    "language": attributes.get("language"),
-                    "topic": attributes.get("topic"),
-                    "attributes": dict(attributes),
-                },
+                facts=self._with_request_type(
+                    {
+                        "channel": interaction.channel,
+                        "source": interaction.source,
+                        "language": attributes.get("language"),
+                        "topic": attributes.get("topic"),
+                        "attributes": dict(attributes),
+                    },
+                    interaction,
+                ),
                 origin=interaction.model_dump(mode="json", include=ORIGIN_FIELDS),
                 identify_by=unit.now + timedelta(seconds=wait) if wait else None,
                 text=interaction.text,
@@ -218,6 +229,18 @@ class ConversationCommands:
             holder = contact.set_pending(unit.now, resolve_at)
             unit.agent(holder).park(str(contact.id))
             self.dispatch.fill(unit, holder)
+        return contact
+
+    def change_request_type(
+        self, contact_id: uuid.UUID, request_type: str | None, actor: str | None
+    ) -> Contact:
+        known = [t.name for t in self.config.request_types]
+        if request_type is not None and request_type not in known:
+            raise InvalidRequest("request_type", f"unknown type {request_type!r} ({known})")
+        with self.unit() as unit:
+            contact = self._held(unit, contact_id, actor)
+            if contact.facts.get("request_type") != request_type:
+                contact.change_request_type(request_type, actor or "admin", unit.now)
         return contact
 
     def snooze(self, contact_id: uuid.UUID, until: datetime, actor: str | None) -> Contact:

@@ -31,7 +31,10 @@ from events import (
     WaitDeadline,
     WrapUpDeadline,
 )
+from events.sla import SlaAcknowledged, SlaActionRequested
 from services.routing.application import RoutingApplication
+from services.routing.sla_actions import acknowledge, carry_out
+from services.routing.status_updates import follow
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
 
@@ -65,6 +68,23 @@ class RoutingHandlers:
         assert isinstance(event, CustomerErased)
         if not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.erase_customer, event.customer_id, tracking)
+
+    async def sla_action(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, SlaActionRequested)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(carry_out, self.app, event, tracking)
+
+    async def own_event(self, event: Event, tracking: Tracking) -> None:
+        """Routing's own published events: status updates to the customer, and STOP."""
+        if self.app.config.status_updates is None:
+            return  # nothing is ever told: nothing to record
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(follow, self.app, event, tracking)
+
+    async def sla_acknowledged(self, event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, SlaAcknowledged)
+        if not await self.run(self.app.is_processed, tracking):
+            await self.run(acknowledge, self.app, event, tracking)
 
     async def identify_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, IdentifyDeadline)

@@ -62,6 +62,7 @@ class RoutingPlan:
         self.queues = [self._compile(q, by_name, config, default_supervisor) for q in configured]
         self.by_name = {q.name: q for q in self.queues}
         self.tier_priority = dict(config.tier_priority)
+        self.type_queues = {t.name: t.queue for t in config.request_types if t.queue}
         # Each agent's team, for the account owner's team step.
         self.teams = {a.id: team_of(a.id, self.supervisors) for a in self.agents}
 
@@ -114,7 +115,11 @@ class RoutingPlan:
         )
 
     def queue_for(self, facts: Mapping[str, Any]) -> QueuePlan:
-        """The first queue whose rule matches; the default queue otherwise."""
+        """The request type's queue, or the first queue whose rule matches; the default
+        queue otherwise."""
+        typed = self.type_queues.get(facts.get("request_type") or "")
+        if typed is not None:
+            return self.by_name[typed]
         for q in self.queues:
             if q.match(facts):
                 return q

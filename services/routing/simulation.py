@@ -29,7 +29,9 @@ from events import (
     contact_id_for,
 )
 from schemas.config import Person, RoutingConfig
+from schemas.sla_config import SlaConfig
 from services.routing.application import RoutingApplication
+from services.sla.simulation import SimulatedSla
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Scenario:
     hours: float = 8.0
     seed: int = 1
     owner_share: float = 0.0  # of arrivals, owned by agent000
+    # SLA policies run beside routing (services/sla/simulation.py): the breach rate.
+    sla: SlaConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Outcome:
     abandonment: float = 0.0
     owned: int = 0  # contacts of owned customers answered
     owned_by_owner: float = 0.0  # share of those the owner answered
+    sla_breach_rate: float | None = None  # of contacts an SLA policy applied to
 
 
 class VirtualClock:
@@ -80,6 +85,9 @@ def simulate(s: Scenario) -> Outcome:
     )
     for name in names:
         app.set_status(name, "available")
+    people = [Person(id=n, name=n) for n in names]
+    sla = SimulatedSla(s.sla, people, clock) if s.sla is not None else None
+    scheduled: dict[uuid.UUID, float] = {}  # the SLA deadline each contact has in the heap
     positions = itertools.count(1)
     events: list[tuple[float, int, str, object]] = []
     order = itertools.count()
@@ -125,10 +133,27 @@ def simulate(s: Scenario) -> Outcome:
                 owned.add(contact_id)
                 app.identified(owned_customer(interaction, owner), Tracking("sim-history", n))
             app.receive(interaction, Tracking("sim", n))
+        elif kind == "sla":
+            assert isinstance(data, uuid.UUID) and sla is not None
+            sla.fire(data)
         else:
             assert isinstance(data, uuid.UUID)
             app.complete(data, "done")
         take_offers(at)  # the float time: the datetime clock rounds to microseconds
+        if sla is not None:
+            touched = sla.follow(app)
+            if isinstance(data, uuid.UUID):
+                touched.add(data)
+            for contact_id in touched:
+                due = sla.next_deadline(contact_id)
+                if due is None:
+                    continue
+                when = max(at, (due - clock.start).total_seconds())
+                if kind == "sla" and contact_id == data:
+                    when = max(when, at + 0.001)  # microsecond rounding must not spin
+                if scheduled.get(contact_id) != when:
+                    scheduled[contact_id] = when
+                    heapq.heappush(events, (when, next(order), "sla", contact_id))
 
     answered = len(waits)
     return Outcome(
@@ -139,6 +164,7 @@ def simulate(s: Scenario) -> Outcome:
         occupancy=busy_seconds / (s.agents * horizon),
         owned=len(owned),
         owned_by_owner=by_owner / len(owned) if owned else 0.0,
+        sla_breach_rate=sla.breach_rate(list(arrived)) if sla is not None else None,
     )
 
 

@@ -39,6 +39,7 @@ def contact_view(contact: Contact) -> ContactView:
         summary=contact.summary,
         priority=contact.priority,
         waiting_since=contact.queued_at,
+        request_type=contact.facts.get("request_type"),
         message_count=contact.message_count,
         last_message_at=contact.last_message_at,
         unread=contact.unread,

@@ -18,6 +18,8 @@ from tests.support.stack import Stack, running_stack
 from tests.support.waiting import eventually
 
 OPEN = {"/healthz", "/api/session"}  # signing in needs no credentials, of course
+# A customer's signed status link: the token is the credential (tests/unit/test_status_links.py).
+OPEN |= {"/api/status/{token}"}
 SAMPLE = {"agent_id": "alice", "queue": "default", "form_id": "contact-us"}
 
 

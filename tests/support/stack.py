@@ -55,6 +55,11 @@ CONSUMERS = {
         "notifier-owners",
         "notifier-erasures",
         "ingest-replies",
+        "sla-contacts",
+        "routing-sla-actions",
+        "routing-sla-acks",
+        "routing-status-updates",
+        "notifier-sla",
         "routing-bridge-scheduler",
         "routing-callback-scheduler",
         "routing-callback-request-scheduler",
@@ -70,6 +75,7 @@ CONSUMERS = {
         "routing-bridge-deadlines",
         "routing-callback-deadlines",
         "notifier-retries",
+        "sla-deadlines",
         "reports-schedules",
     ],
 }
@@ -163,7 +169,7 @@ class Stack:
         self.runtime = Runtime(
             self.settings,
             self.config,
-            ["ingest", "routing", "history", "notifier", "reports"],
+            ["ingest", "routing", "history", "notifier", "reports", "sla"],
             self.nats_server.url,
         )
         await self.runtime.start()

@@ -3,6 +3,7 @@
 import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSignIn } from "/ui/common.js";
 import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
 import { callCell, showVoiceTrouble } from "/ui/monitor.js";
+import { refreshSlaBoard } from "/ui/sla-board.js";
 import { number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
@@ -31,7 +32,10 @@ async function start(session) {
       await refreshSoon();
     },
   });
-  poll = window.setInterval(() => Promise.all([refreshAgents(), refreshSuggestions()]), AGENTS_POLL_MS);
+  poll = window.setInterval(
+    () => Promise.all([refreshAgents(), refreshSuggestions(), refreshSlaBoard()]),
+    AGENTS_POLL_MS,
+  );
   const wanted = new URLSearchParams(location.search).get("contact");
   if (wanted) {
     $("routing-contact").value = wanted;
@@ -55,6 +59,7 @@ async function refresh() {
   await Promise.all([
     refreshEscalations(),
     refreshBoard(),
+    refreshSlaBoard(),
     refreshAgents(),
     refreshFailures(),
     refreshSuggestions(),
@@ -67,7 +72,7 @@ function refreshSoon() {
     state.refreshing = new Promise((resolve) =>
       window.setTimeout(async () => {
         state.refreshing = null;
-        await Promise.all([refreshBoard(), refreshAgents(), refreshFailures()]);
+        await Promise.all([refreshBoard(), refreshSlaBoard(), refreshAgents(), refreshFailures()]);
         resolve();
       }, 250),
     );

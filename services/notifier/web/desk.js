@@ -5,6 +5,8 @@ import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
 import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { callPanel } from "/ui/call.js";
+import { loadSla, slaBadge, tickSla } from "/ui/sla.js";
+import { requestTypeControl } from "/ui/request-type.js";
 import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
@@ -98,6 +100,7 @@ async function onMessage(push) {
 async function loadContacts() {
   const contacts = await api("GET", `/api/agents/${state.me}/contacts`);
   state.contacts = new Map(contacts.map((c) => [c.contact_id, c]));
+  loadSla(state.me);
   renderContacts();
   if (state.current && !state.contacts.has(state.current)) closeWork();
 }
@@ -241,10 +244,12 @@ function renderContacts() {
           ? el("span", { class: "badge", "aria-label": t("desk.unread", { count: c.unread }) }, String(c.unread))
           : null,
       ),
+      slaBadge(c.contact_id),
     ),
   );
   $("contacts").replaceChildren(...items);
   show($("no-contacts"), items.length === 0);
+  tickSla();
 }
 
 async function openContact(contactId) {
@@ -262,6 +267,7 @@ async function openContact(contactId) {
     otherConversations(customer, contactId),
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
     ownerTools(contact, customer, state.me, resync),
+    requestTypeControl(contact, state.me, () => openContact(contactId)),
   ];
   // replaceChildren would write a null as the text "null".
   $("work-card").replaceChildren(...parts.filter(Boolean));

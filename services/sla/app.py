@@ -1,0 +1,78 @@
+"""Composition root of the SLA service."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from schemas.config import SwitchboardConfig
+from services.sla.api import sla_router
+from services.sla.application import SlaApplication
+from services.sla.board import SlaBoard, board_follower
+from services.sla.contracts import to_contract
+from services.sla.handlers import SlaHandlers
+from switchboard.auth import Authenticator, session_secret
+from switchboard.inbox import subscribe
+from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.outbox import OutboxRelay
+from switchboard.serial import SerialExecutor
+from switchboard.service import Service
+from switchboard.settings import Settings
+from switchboard.status_links import StatusLinks
+from switchboard.store import event_store_env
+
+
+def build_sla(
+    settings: Settings,
+    config: SwitchboardConfig,
+    broker: NatsBroker,
+    js: JetStreamContext,
+    auth: Authenticator,
+) -> Service:
+    links = StatusLinks(session_secret(settings), settings.link_base())
+    app = SlaApplication(config, env=event_store_env(settings, "sla"), links=links)
+    run = SerialExecutor("sla")
+    relay = OutboxRelay("sla", app, js, to_contract, run)
+    handlers = SlaHandlers(app, run, broker)
+    board = SlaBoard()
+    board_loop = board_follower(app, board, run)
+    app.committed.append(board_loop.wake)
+    inboxes = [
+        # One consumer for all of routing's events: a contact's clock must see them in order.
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="sla-contacts",
+            subject="sb.events.routing.>",
+            handler=handlers.contact_event,
+            description="Keeps each contact's SLA clock (replies, pending, resolution, holder)",
+        ),
+        subscribe(
+            broker,
+            stream=TIMERS,
+            durable="sla-deadlines",
+            subject="sb.timers.fired.sla.>",
+            handler=handlers.deadline,
+            description="Takes SLA warnings, breaches and ladder rungs when they fall due",
+        ),
+    ]
+
+    async def health() -> str:
+        await run(app.ping)
+        for loop in (relay.follower, board_loop):
+            if loop.last_error:
+                return f"{loop.name}: {loop.last_error}"
+        dead = sum(i.dead_lettered for i in inboxes)
+        return "ok" if not dead else f"ok ({dead} dead-lettered)"
+
+    def close() -> None:
+        run.shutdown()
+        app.close()
+
+    return Service(
+        name="sla",
+        routers=[sla_router(app, board, run, auth)],
+        loops=[relay.follower.run, board_loop.run],
+        health=health,
+        close=close,
+    )
