@@ -6,6 +6,7 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
+from services.documents.wiring import build_documents
 from services.history.accounts_api import accounts_router
 from services.history.api import history_router
 from services.history.application import HistoryApplication
@@ -50,6 +51,7 @@ def build_history(
     relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
+    documents = build_documents(settings, config, auth, app, run)
     agents = [p.id for p in config.people if p.role == "agent"]
     _, legacy = subscribe_inbound(
         broker,
@@ -73,11 +75,12 @@ def build_history(
         for loop in (relay.follower, projector.follower):
             if loop.last_error:
                 return f"{loop.name}: {loop.last_error}"
-        return "ok"
+        return await documents.health()
 
     def close() -> None:
         run.shutdown()
         projector.close()
+        documents.close()
 
     return Service(
         name="history",
@@ -93,6 +96,7 @@ def build_history(
                 agents,
             ),
             accounts_router(app, run, auth, agents),
+            *documents.routers,
         ],
         loops=[relay.follower.run, projector.follower.run, legacy.run],
         health=health,
