@@ -4,6 +4,7 @@ import { ago, api, connect, currentSession, el, say, show, signOut, time, wireSi
 import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
 import { callCell, showVoiceTrouble } from "/ui/monitor.js";
 import { number, t, tValue, useLocale } from "/ui/i18n.js";
+import { refreshAnswerTemplates } from "/ui/answer-templates.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
@@ -58,6 +59,7 @@ async function refresh() {
     refreshAgents(),
     refreshFailures(),
     refreshSuggestions(),
+    refreshAnswerTemplates(),
   ]);
 }
 
