@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.documents_config import DocumentsConfig
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
 from schemas.rules import agent_rule, contact_rule
 
@@ -490,6 +491,7 @@ class SwitchboardConfig(BaseModel):
     notifier: NotifierConfig = NotifierConfig()
     history: HistoryConfig = HistoryConfig()
     languages: LanguagesConfig = LanguagesConfig()
+    documents: DocumentsConfig = DocumentsConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

@@ -47,7 +47,7 @@ class AnswerTemplate(Aggregate):
         self.uses += 1
 
 
-class TemplateCatalog(Aggregate):
+class Catalog(Aggregate):
     """Which templates exist, so they can be listed without scanning the store."""
 
     @staticmethod

@@ -11,11 +11,11 @@ from eventsourcing.application import AggregateNotFoundError
 from services.documents.answer_template import (
     ANY,
     AnswerTemplate,
-    TemplateCatalog,
+    Catalog,
     best_variant,
 )
+from services.documents.document_commands import DocumentCommands
 from services.documents.templating import TemplateProblem, check_template, render
-from switchboard.store import TrackedApplication
 
 ANSWERS = "answers"
 
@@ -28,7 +28,7 @@ class TemplateExists(Exception):
     pass
 
 
-class DocumentsApplication(TrackedApplication):
+class DocumentsApplication(DocumentCommands):
     name = "documents"  # eventsourcing names tables after it (else after the class)
 
     # Standard answers ---------------------------------------------------------------
@@ -101,9 +101,9 @@ class DocumentsApplication(TrackedApplication):
 
     # Plumbing ------------------------------------------------------------------------
 
-    def _catalog(self) -> TemplateCatalog:
-        found = self._find(TemplateCatalog.create_id(ANSWERS))
-        return found if isinstance(found, TemplateCatalog) else TemplateCatalog(ANSWERS)
+    def _catalog(self) -> Catalog:
+        found = self._find(Catalog.create_id(ANSWERS))
+        return found if isinstance(found, Catalog) else Catalog(ANSWERS)
 
     def _find(self, aggregate_id: uuid.UUID) -> Any:
         try:
