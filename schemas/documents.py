@@ -53,3 +53,59 @@ class AnswerView(BaseModel):
     template_id: uuid.UUID
     shortcut: str
     text: str = Field(description="the whole rendered answer, for the agent to send or edit")
+
+
+class DocumentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    template: str = Field(pattern=SHORTCUT, description="a name from documents.templates")
+    amount: float | None = Field(default=None, ge=0, description="what approval rules weigh")
+    channel: str | None = Field(default=None, pattern=CHANNEL_OR_ANY, description="sent on")
+
+
+class RevisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=50_000)
+    amount: float | None = Field(default=None, ge=0)
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class RejectionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(min_length=1, max_length=2000, description="why: mandatory")
+
+
+class DelegationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=64)
+
+
+class ApprovalView(BaseModel):
+    state: str = Field(description="pending, approved or rejected")
+    round: int
+    step: int
+    steps: int
+    mode: str
+    approvers: list[str] = Field(description="who is asked now")
+
+
+class DocumentView(BaseModel):
+    document_id: uuid.UUID
+    contact_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    template: str
+    title: str
+    text: str
+    amount: float | None
+    version: int
+    requester: str
+    approval: ApprovalView | None
+    send: dict[str, str | int | None] | None

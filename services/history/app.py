@@ -51,7 +51,7 @@ def build_history(
     relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
-    documents = build_documents(settings, config, auth, app, run)
+    documents = build_documents(settings, config, broker, js, auth, app, run)
     agents = [p.id for p in config.people if p.role == "agent"]
     _, legacy = subscribe_inbound(
         broker,
@@ -68,6 +68,14 @@ def build_history(
         subject="sb.events.routing.>",
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
+    )
+    subscribe(
+        broker,
+        stream=EVENTS,
+        durable="history-documents",
+        subject="sb.events.documents.>",
+        handler=handlers.document_step,
+        description="Records each step of a contact's documents and approvals on the timeline",
     )
 
     async def health() -> str:
@@ -98,7 +106,7 @@ def build_history(
             accounts_router(app, run, auth, agents),
             *documents.routers,
         ],
-        loops=[relay.follower.run, projector.follower.run, legacy.run],
+        loops=[relay.follower.run, projector.follower.run, legacy.run, *documents.loops],
         health=health,
         close=close,
     )

@@ -6,6 +6,7 @@ from eventsourcing.persistence import Tracking
 
 from events import (
     ContactEvent,
+    DocumentStep,
     Event,
     InteractionReceived,
     InteractionUpdated,
@@ -31,6 +32,10 @@ class HistoryHandlers:
             await self.run(self.app.record_reply_status, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
+
+    async def document_step(self, event: Event, tracking: Tracking) -> None:
+        if isinstance(event, DocumentStep) and not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.record_document_step, event, tracking)
 
     async def contact_event(self, event: Event, tracking: Tracking) -> None:
         if not isinstance(event, ContactEvent):
