@@ -80,8 +80,11 @@ class DocumentRejected(DocumentStep):
 
 
 class DocumentSendRequested(DocumentStep):
+    """Approved (or needing no approval): routing sends it on the conversation's channel."""
+
     subject: ClassVar[str] = f"{PREFIX}.DocumentSendRequested"
-    channel: str
+    text: str
+    file_name: str
 
 
 class DocumentDelivery(DocumentStep):

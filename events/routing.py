@@ -183,6 +183,9 @@ class ReplyRequested(ContactEvent):
     text: str
     channel: Channel
     origin: dict[str, Any]
+    # An approved document sent with the reply: its title, text, version and file name
+    # (ingest renders the PDF, so the file is the same whoever sends it).
+    attachment: dict[str, Any] | None = None
 
 
 class ContactFlagged(ContactEvent):

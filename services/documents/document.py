@@ -55,9 +55,19 @@ class Document(Aggregate):
             },
         ]
 
+    def request_send(self, by: str, at: datetime) -> None:
+        current = self.current
+        ctx = {
+            "contact_id": str(self.contact_id),
+            "title": current["title"],
+            "text": current["text"],
+            "version": self.revision,
+        }
+        self._send_requested(by, at, ctx)
+
     @event("SendRequested")
-    def request_send(self, channel: str, by: str, at: datetime) -> None:
-        self.send = {"channel": channel, "version": self.revision, "status": "requested"}
+    def _send_requested(self, by: str, at: datetime, ctx: dict[str, Any]) -> None:
+        self.send = {"version": ctx["version"], "status": "requested"}
 
     @event("DeliveryRecorded")
     def record_delivery(self, status: str, detail: str | None, at: datetime) -> None:

@@ -114,15 +114,23 @@ class DocumentCommands(TrackedApplication):
             approval.climb(above)
         self.commit(approval, tracking=tracking)
 
-    def request_send(self, document_id: uuid.UUID, by: str, channel: str, at: datetime) -> Document:
+    def request_send(
+        self, document_id: uuid.UUID, by: str, at: datetime, needs_approval: bool = False
+    ) -> Document:
         """Once: a second request for the same document changes nothing."""
         document = self.document(document_id)
         if document.send is not None:
             return document
         approval = self.approval(document_id)
+        if approval is None and needs_approval:
+            raise ApprovalError("the document needs approval: submit it first")
         if approval is not None and approval.state != "approved":
             raise ApprovalError(f"the document is {approval.state}, not approved")
-        document.request_send(channel, by, at)
+        if approval is not None and approval.ctx["version"] != document.revision:
+            raise ApprovalError("this version was not approved: submit it")
+        if by != document.requester:
+            raise NotAnApprover("only the requester sends their document")
+        document.request_send(by, at)
         self.commit(document)
         return document
 

@@ -27,9 +27,9 @@ from services.documents.approval import Approval, ApprovalError, NotAnApprover
 from services.documents.approval_policy import approval_steps, rule_for
 from services.documents.document import Document
 from services.documents.document_commands import DocumentNotFound
-from services.documents.pdf import render_pdf
 from services.documents.variables import template_variables
 from switchboard.auth import STAFF, Authenticator, Principal
+from switchboard.document_pdf import render_pdf
 from switchboard.errors import BadInput, Forbidden
 from switchboard.serial import SerialExecutor
 
@@ -191,6 +191,15 @@ def documents_router(
         if body.to not in people:
             raise BadInput.field("to", f"unknown person {body.to!r}")
         await call(app.delegate, document_id, principal.id, body.to)
+        return await view(document_id)
+
+    @router.post("/documents/{document_id}/send", response_model=DocumentView)
+    async def send(document_id: uuid.UUID, principal: Principal = staff) -> DocumentView:
+        """To the customer on the conversation's channel, once: approved, or needing no
+        approval. Its delivery status follows on the customer's timeline."""
+        document = await call(app.document, document_id)
+        needs = bool(steps_for(document, document.requester))
+        await call(app.request_send, document_id, principal.id, utcnow(), needs)
         return await view(document_id)
 
     return router

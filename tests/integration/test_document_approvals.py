@@ -5,6 +5,7 @@ by e-mail."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -186,3 +187,56 @@ async def test_missing_document_variable_is_a_400(stack: Stack) -> None:
     assert "amount" in r.json()["details"][0]["problem"]
     unknown = await post(alice, f"/api/contacts/{uuid.uuid4()}/documents", {"template": "nope"})
     assert unknown.status_code == 400
+
+
+async def test_a_document_goes_out_once_as_a_pdf_attachment(stack: Stack, mailbox: Mailbox) -> None:
+    alice, sam = await stack.signed_in("alice"), await stack.signed_in("sam")
+    contact = await contact_of_ana(stack)
+    small = await post(
+        alice, f"/api/contacts/{contact}/documents", {"template": "offer", "amount": 50}
+    )
+    big = await post(
+        alice, f"/api/contacts/{contact}/documents", {"template": "offer", "amount": 500}
+    )
+    needs = f"/api/documents/{big.json()['document_id']}"
+    assert (await post(alice, f"{needs}/send")).status_code == 409  # not approved
+    await post(alice, f"{needs}/submit")
+    assert (await post(alice, f"{needs}/send")).status_code == 409  # still pending
+    await post(sam, f"{needs}/approve")
+
+    free = f"/api/documents/{small.json()['document_id']}"
+    assert (await post(sam, f"{free}/send")).status_code == 403  # the requester sends
+    for path in (free, free, needs):  # the second request changes nothing
+        r = await post(alice, f"{path}/send")
+        assert r.status_code == 200, r.text
+        assert r.json()["send"]["status"] == "requested"
+
+    async def to_ana_twice() -> list[Any] | None:
+        found = [m for m in mailbox.messages if m["To"] == "ana@example.com"]
+        return found if len(found) >= 2 else None
+
+    to_ana = await eventually(to_ana_twice)
+    for mail in to_ana:
+        [pdf] = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
+        assert pdf.get_filename() == "Offer-for-Ana-Lima-v1.pdf"
+        assert pdf.get_content().startswith(b"%PDF")
+    card = await stack.customer("ana@example.com")
+    assert card is not None
+
+    async def delivered() -> list[dict[str, Any]] | None:
+        entries = await stack.timeline(card["customer_id"])
+        sent = [
+            e
+            for e in entries
+            if e["kind"] == "ReplyStatusChanged" and e["data"]["status"] == "sent"
+        ]
+        return sent if len(sent) >= 2 else None
+
+    assert len(await delivered_or_fail(delivered)) == 2
+    await asyncio.sleep(0)  # nothing more arrives: once per document
+    assert len([m for m in mailbox.messages if m["To"] == "ana@example.com"]) == 2
+
+
+async def delivered_or_fail(probe: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = await eventually(probe)
+    return found

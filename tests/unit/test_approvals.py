@@ -69,7 +69,7 @@ def test_two_levels_with_a_rejection_and_resubmission() -> None:
     assert doc.current["text"] == "Dear Ana, we offer 5000 EUR."
     app.submit(doc.id, "alice", steps(5000))
     with pytest.raises(ApprovalError):
-        app.request_send(doc.id, "alice", "email", NOW)  # not approved yet
+        app.request_send(doc.id, "alice", NOW)  # not approved yet
     with pytest.raises(NotAnApprover):
         app.approve(doc.id, "alice", None)  # nobody approves their own request
     with pytest.raises(NotAnApprover):
@@ -86,9 +86,9 @@ def test_two_levels_with_a_rejection_and_resubmission() -> None:
     app.approve(doc.id, "sam", None)
     approval = app.approve(doc.id, "hana", "ok")
     assert approval.state == "approved"
-    sent = app.request_send(doc.id, "alice", "email", NOW)
-    assert sent.send == {"channel": "email", "version": 2, "status": "requested"}
-    assert app.request_send(doc.id, "alice", "email", NOW).version == sent.version  # once
+    sent = app.request_send(doc.id, "alice", NOW)
+    assert sent.send == {"version": 2, "status": "requested"}
+    assert app.request_send(doc.id, "alice", NOW).version == sent.version  # once
 
     kinds = [(type(c).__name__, getattr(c, "by", None)) for c in published(app)]
     assert kinds == [
@@ -99,6 +99,7 @@ def test_two_levels_with_a_rejection_and_resubmission() -> None:
         ("ApprovalRequested", "alice"),
         ("DocumentApproved", "sam"),
         ("DocumentApproved", "hana"),
+        ("DocumentSendRequested", "alice"),
     ]
     contracts = published(app)
     first_ask = contracts[1]

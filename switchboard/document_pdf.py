@@ -1,4 +1,5 @@
 """A document as a PDF file (fpdf2: pure Python, so nothing beyond the wheel to install).
+Shared: the documents API offers it for download, ingest attaches it when sending.
 
 Text in Latin-1 uses PDF's built-in Helvetica; anything else needs a Unicode TrueType font:
 DejaVu Sans where the system has it (Debian's fonts-dejavu), else the characters Helvetica
@@ -6,8 +7,9 @@ cannot show are replaced, never dropped silently (the text version is kept along
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 
@@ -43,6 +45,13 @@ def render_pdf(title: str, text: str, footer: str, created: datetime) -> bytes:
     pdf.set_font(family, size=8)
     pdf.multi_cell(0, 5, footer)
     return bytes(pdf.output())
+
+
+def attachment_pdf(attachment: dict[str, Any]) -> bytes:
+    """The PDF of a document a reply carries (ReplyRequested.attachment)."""
+    created = datetime.fromisoformat(str(attachment["created"]))
+    footer = f"v{attachment['version']} · {created.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return render_pdf(str(attachment["title"]), str(attachment["text"]), footer, created)
 
 
 def _latin1(s: str) -> str:
