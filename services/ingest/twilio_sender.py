@@ -47,6 +47,10 @@ class TwilioMessagingSender:
         return str(to), str(our_number)
 
     async def send(self, reply: ReplyRequested) -> str | None:
+        if reply.attachment:
+            # Twilio fetches media from a public URL; Switchboard serves documents only to
+            # signed-in staff, so the agent is told instead of the customer getting a title.
+            raise SendFailed("documents over SMS/WhatsApp need a public media URL (not offered)")
         to, from_ = self.addresses(reply)
         try:
             message = await self.client.messages.create_async(
