@@ -8,6 +8,7 @@ with the PDF, and asking to send again changes nothing."""
 from __future__ import annotations
 
 import asyncio
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -97,7 +98,7 @@ async def run_scenario(services: ServiceProcesses, mailbox: Mailbox) -> None:
     assert (await alice.post(f"{d}/send")).status_code == 200  # again: changes nothing
     assert not (left := await services.settle()), f"{left}\n{services.logs()}"
 
-    async def delivered() -> list[object] | None:
+    async def delivered() -> list[EmailMessage] | None:
         found = [m for m in mailbox.messages if m["To"] == "ana@example.com"]
         return found or None
 
