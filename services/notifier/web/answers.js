@@ -73,3 +73,8 @@ $("reply-text").addEventListener("keydown", (event) => {
   const [first] = matching(state.templates || [], found[1]);
   fill(first ? first.shortcut : found[1]);
 });
+
+// The conversation the composer answers now (for the document form on the same panel).
+export function currentContact() {
+  return state.contact;
+}

@@ -5,6 +5,7 @@ import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
 import { callCell, showVoiceTrouble } from "/ui/monitor.js";
 import { number, t, tValue, useLocale } from "/ui/i18n.js";
 import { refreshAnswerTemplates } from "/ui/answer-templates.js";
+import { startApprovals, stopApprovals } from "/ui/approvals.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
@@ -33,6 +34,7 @@ async function start(session) {
     },
   });
   poll = window.setInterval(() => Promise.all([refreshAgents(), refreshSuggestions()]), AGENTS_POLL_MS);
+  await startApprovals();
   const wanted = new URLSearchParams(location.search).get("contact");
   if (wanted) {
     $("routing-contact").value = wanted;
@@ -44,6 +46,7 @@ async function start(session) {
 function stop() {
   if (source) source.close();
   window.clearInterval(poll);
+  stopApprovals();
   source = null;
   state.me = null;
   show($("who"), false);

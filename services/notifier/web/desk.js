@@ -5,6 +5,7 @@ import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
 import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { callPanel } from "/ui/call.js";
+import { startMyRequests, stopMyRequests } from "/ui/my-requests.js";
 import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
@@ -32,12 +33,14 @@ async function start(session) {
   });
   beat = window.setInterval(heartbeat, HEARTBEAT_MS);
   await heartbeat();
+  await startMyRequests();
   $("main").focus();
 }
 
 function stop() {
   if (source) source.close();
   window.clearInterval(beat);
+  stopMyRequests();
   source = null;
   state.me = null;
   show($("who"), false);
