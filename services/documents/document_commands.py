@@ -39,7 +39,9 @@ class DocumentCommands(TrackedApplication):
         by: str,
         at: datetime,
     ) -> Document:
-        values = {**variables, "document": {"amount": amount} if amount is not None else {}}
+        # 500, not 500.0, in the customer's text when the amount is whole.
+        shown = int(amount) if amount is not None and float(amount).is_integer() else amount
+        values = {**variables, "document": {"amount": shown} if shown is not None else {}}
         title = render(template.title, values, field="title")
         text = render(template.body, values)
         document = Document(contact_id, customer_id, template.name, title, text, amount, by, at)

@@ -84,7 +84,7 @@ async def test_two_levels_with_a_rejection_and_resubmission(stack: Stack, mailbo
     assert r.status_code == 201, r.text
     doc = r.json()
     assert doc["title"] == "Offer for Ana Lima"
-    assert doc["text"] == "Dear Ana, we offer the service for 5000.0 EUR. Alice"
+    assert doc["text"] == "Dear Ana, we offer the service for 5000 EUR. Alice"
     d = f"/api/documents/{doc['document_id']}"
     pdf = await alice.get(f"{d}/versions/1.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
