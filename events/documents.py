@@ -8,10 +8,16 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar, Literal
 
-from events.base import Event
+from events.base import Event, derived_id
 from events.routing import Deadline
 
 PREFIX = "sb.events.documents"
+
+
+def document_reply_id(document_id: uuid.UUID, version: int) -> uuid.UUID:
+    """The id of the reply that carries a document's version: routing records it, ingest
+    sends it once, and the documents store finds its document by it."""
+    return derived_id("document", str(document_id), str(version))
 
 
 class DocumentStep(Event):

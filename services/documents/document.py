@@ -72,3 +72,15 @@ class Document(Aggregate):
     @event("DeliveryRecorded")
     def record_delivery(self, status: str, detail: str | None, at: datetime) -> None:
         self.send = {**(self.send or {}), "status": status, "detail": detail}
+
+
+class DocumentReply(Aggregate):
+    """Which document a reply carries, so its delivery status finds the document."""
+
+    @staticmethod
+    def create_id(reply_id: uuid.UUID, **_: Any) -> uuid.UUID:
+        return reply_id
+
+    @event("Linked")
+    def __init__(self, reply_id: uuid.UUID, document_id: uuid.UUID) -> None:
+        self.document_id = document_id

@@ -14,14 +14,17 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
+from events.documents import document_reply_id
 from schemas.documents_config import DocumentTemplate
 from services.documents.answer_template import Catalog
 from services.documents.approval import Approval, ApprovalError, NotAnApprover
-from services.documents.document import Document
+from services.documents.document import Document, DocumentReply
 from services.documents.templating import render
 from switchboard.store import TrackedApplication
 
 DOCUMENTS = "documents"
+# As routing ranks a reply's statuses: a late lesser one (sent after delivered) is dropped.
+DELIVERY_RANK = {"requested": -1, "uncertain": 0, "sent": 1, "delivered": 2, "failed": 3}
 
 
 class DocumentNotFound(LookupError):
@@ -133,25 +136,23 @@ class DocumentCommands(TrackedApplication):
         if by != document.requester:
             raise NotAnApprover("only the requester sends their document")
         document.request_send(by, at)
-        self.commit(document)
+        link = DocumentReply(document_reply_id(document.id, document.revision), document.id)
+        self.commit(document, link)
         return document
 
     def record_delivery(
-        self,
-        document_id: uuid.UUID,
-        status: str,
-        detail: str | None,
-        at: datetime,
-        tracking: Tracking,
+        self, reply_id: uuid.UUID, status: str, detail: str | None, at: datetime
     ) -> None:
-        if self.is_processed(tracking):
+        """What the channel said of the reply carrying a document (nothing if the reply
+        carries none); a repeated status changes nothing."""
+        link = self._get(reply_id)
+        if not isinstance(link, DocumentReply):
             return
-        document = self.document(document_id)
-        if document.send is not None and document.send.get("status") != status:
+        document = self.document(link.document_id)
+        known = DELIVERY_RANK.get(str((document.send or {}).get("status")), -1)
+        if document.send is not None and DELIVERY_RANK.get(status, 0) > known:
             document.record_delivery(status, detail, at)
-            self.commit(document, tracking=tracking)
-        else:
-            self.commit(tracking=tracking)
+            self.commit(document)
 
     # Reading --------------------------------------------------------------------------
 

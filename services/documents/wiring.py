@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from events import ApprovalDeadline, DocumentStep, Event
+from events import ApprovalDeadline, DocumentStep, Event, ReplyStatusChanged
 from events.base import utcnow
 from schemas.api import CustomerView
 from schemas.config import SwitchboardConfig
@@ -44,6 +44,15 @@ class DocumentsParts:
     @property
     def loops(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
         return [self.relay.follower.run]
+
+    async def reply_status(self, status: ReplyStatusChanged) -> None:
+        await self.run(
+            self.app.record_delivery,
+            status.reply_id,
+            status.status,
+            status.detail,
+            status.occurred_at,
+        )
 
     async def health(self) -> str:
         await self.run(self.app.ping)

@@ -52,6 +52,7 @@ def build_history(
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
     documents = build_documents(settings, config, broker, js, auth, app, run)
+    handlers.reply_listeners.append(documents.reply_status)
     agents = [p.id for p in config.people if p.role == "agent"]
     _, legacy = subscribe_inbound(
         broker,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from eventsourcing.persistence import Tracking
 
 from events import (
@@ -20,6 +22,9 @@ class HistoryHandlers:
     def __init__(self, app: HistoryApplication, run: SerialExecutor) -> None:
         self.app = app
         self.run = run
+        # Told of each reply's status before it is recorded here (idempotent listeners, so
+        # a crash between the two repeats theirs rather than losing it): documents.
+        self.reply_listeners: list[Callable[[ReplyStatusChanged], Awaitable[None]]] = []
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):
@@ -29,6 +34,8 @@ class HistoryHandlers:
         elif isinstance(event, InteractionUpdated):
             await self.run(self.app.record_update, event, tracking)
         elif isinstance(event, ReplyStatusChanged):
+            for listener in self.reply_listeners:
+                await listener(event)
             await self.run(self.app.record_reply_status, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Tracking
 
-from events import Event, derived_id
-from events.documents import DocumentSendRequested
+from events import Event
+from events.documents import DocumentSendRequested, document_reply_id
 from services.routing.application import RoutingApplication
 from services.routing.contact import Contact
 from switchboard.serial import SerialExecutor
@@ -22,7 +22,7 @@ def send_document(
         contact = unit.get(Contact, event.contact_id)
         if contact is None:
             return  # not a contact of ours: nothing to send it on
-        reply_id = derived_id("document", str(event.document_id), str(event.document_version))
+        reply_id = document_reply_id(event.document_id, event.document_version)
         attachment = {
             "document_id": str(event.document_id),
             "version": event.document_version,

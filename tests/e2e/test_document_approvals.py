@@ -88,7 +88,7 @@ async def test_document_approval_in_desk_and_console(stack: Stack, mailbox: Mail
 
         await expect(request).to_contain_text("approved", timeout=LIVE)
         await request.get_by_role("button", name="Send to customer").click()
-        await expect(request).to_contain_text("sending", timeout=LIVE)
+        await expect(request).to_contain_text("· sent", timeout=LIVE)  # the channel's word
         await alice.screenshot(path=SCREENSHOTS / "desk-my-requests.png", full_page=True)
 
         async def mailed() -> bool:

@@ -233,6 +233,12 @@ async def test_a_document_goes_out_once_as_a_pdf_attachment(stack: Stack, mailbo
         return sent if len(sent) >= 2 else None
 
     assert len(await delivered_or_fail(delivered)) == 2
+
+    async def recorded() -> bool:
+        views = [(await alice.get(path)).json() for path in (free, needs)]
+        return all(v["send"]["status"] == "sent" for v in views)
+
+    assert await eventually(recorded)
     await asyncio.sleep(0)  # nothing more arrives: once per document
     assert len([m for m in mailbox.messages if m["To"] == "ana@example.com"]) == 2
 
