@@ -1,6 +1,7 @@
 """Documents in a real browser: an agent generates one from the open contact and asks for
 approval; the supervisor's console shows it under "Needs my approval", a rejection without
-a comment is refused, with one it goes back; revised and approved, the agent sends it."""
+a comment is refused, with one it goes back; revised, delegated by the supervisor to his
+own supervisor and approved by her, the agent sends it."""
 
 from __future__ import annotations
 
@@ -81,10 +82,19 @@ async def test_document_approval_in_desk_and_console(stack: Stack, mailbox: Mail
         await request.get_by_role("button", name="Ask for approval").click()
         await expect(request).to_contain_text("waiting for approval: sam", timeout=LIVE)
 
+        # sam is going away: he hands this one to hana, who approves it in her console.
         await sam.reload()
         await expect(waiting).to_contain_text("from March", timeout=LIVE)
-        await waiting.get_by_role("button", name="Approve").click()
+        await waiting.get_by_label("Delegate to (person id)").fill("hana")
+        await waiting.get_by_role("button", name="Delegate").click()
         await expect(waiting).to_have_count(0, timeout=LIVE)
+        await expect(request).to_contain_text("waiting for approval: hana", timeout=LIVE)
+        hana = await pages.open("/console")
+        await sign_in(hana, "hana")
+        hers = hana.locator("#approvals li.approval")
+        await expect(hers).to_contain_text("from March", timeout=LIVE)
+        await hers.get_by_role("button", name="Approve").click()
+        await expect(hers).to_have_count(0, timeout=LIVE)
 
         await expect(request).to_contain_text("approved", timeout=LIVE)
         await request.get_by_role("button", name="Send to customer").click()

@@ -143,3 +143,28 @@ def test_silence_reminds_then_climbs_and_delegation() -> None:
     ]
     climbed = published(app)[3]
     assert isinstance(climbed, ApprovalClimbed) and climbed.asked == 2
+
+
+def test_a_role_in_mode_all_needs_each_of_them() -> None:
+    app = DocumentsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    rule = ApprovalRule(by="role", role="supervisor", mode="all")
+    doc = app.generate(uuid.uuid4(), None, OFFER, VARIABLES, 10, "sam", NOW)
+    role_steps = [s.as_dict() for s in approval_steps(rule, "sam", 10, PEOPLE)]
+    approval = app.submit(doc.id, "sam", role_steps)
+    assert approval.approvers == ["hana", "vera"]  # never the requester
+    with pytest.raises(NotAnApprover):
+        app.approve(doc.id, "sam", None)
+    assert app.approve(doc.id, "vera", None).approvers == ["hana"]
+    with pytest.raises(NotAnApprover):
+        app.approve(doc.id, "vera", None)  # once each
+    assert app.approve(doc.id, "hana", None).state == "approved"
+    finals = [c for c in published(app) if isinstance(c, DocumentApproved)]
+    assert [(c.by, c.final) for c in finals] == [("vera", False), ("hana", True)]
+
+
+def test_a_document_needing_no_approval_is_sent_without_one() -> None:
+    app = DocumentsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    doc = app.generate(uuid.uuid4(), None, OFFER, VARIABLES, 50, "alice", NOW)
+    with pytest.raises(ApprovalError):
+        app.request_send(doc.id, "alice", NOW, needs_approval=True)
+    assert app.request_send(doc.id, "alice", NOW, needs_approval=False).send is not None

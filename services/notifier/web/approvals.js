@@ -1,5 +1,6 @@
 // The console's "Needs my approval": documents whose current step asks me, with their text
-// and PDF; approve (a comment optional) or reject (the comment says why: required).
+// and PDF; approve (a comment optional), reject (the comment says why: required), or hand it
+// to someone else while away (delegate).
 import { api, el, say, show } from "/ui/common.js";
 import { number, t } from "/ui/i18n.js";
 
@@ -53,7 +54,15 @@ function card(doc) {
       },
       t("approvals.reject"),
     ),
+    " ",
+    delegation(d),
   );
+}
+
+function delegation(d) {
+  const to = el("input", { name: "to", size: 10, "aria-label": t("approvals.delegate_to"), placeholder: t("approvals.delegate_to") });
+  const button = el("button", { type: "button", class: "secondary", onclick: () => to.value.trim() && decide(`${d}/delegate`, { to: to.value.trim() }, t("approvals.delegated", { person: to.value.trim() })) }, t("approvals.delegate"));
+  return el("span", { class: "delegation" }, to, " ", button);
 }
 
 async function decide(path, body, done) {
