@@ -58,7 +58,7 @@ def _document(kind: str, e: Any) -> Event | None:
             by=e.by,
             text=ctx["text"],
             file_name=file_name(ctx["title"], ctx["version"]),
-            summary=f"“{ctx['title']}” v{ctx['version']} sent to the customer by {e.by}",
+            summary=f"“{ctx['title']}” v{ctx['version']} going to the customer, sent by {e.by}",
         )
     return None
 
