@@ -5,7 +5,7 @@ import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
 import { callCell, showVoiceTrouble } from "/ui/monitor.js";
 import { number, t, tValue, useLocale } from "/ui/i18n.js";
 import { refreshAnswerTemplates } from "/ui/answer-templates.js";
-import { startApprovals, stopApprovals } from "/ui/approvals.js";
+import { refreshApprovals, startApprovals, stopApprovals } from "/ui/approvals.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
@@ -27,6 +27,10 @@ async function start(session) {
     escalation: async (data) => {
       say(t("console.escalation_pushed", { channel: data.channel, reason: data.reason }));
       await refreshEscalations();
+    },
+    document: async (data) => {
+      say(data.summary);
+      await refreshApprovals();
     },
     flag: async (data) => {
       say(t("console.flag_pushed", { agent: data.agent_id, channel: data.channel }));

@@ -5,7 +5,7 @@ import { showConversation, hideConversation } from "/ui/conversation.js";
 import { cardOf, customerTools, timeline, timelineItems } from "/ui/customer.js";
 import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { callPanel } from "/ui/call.js";
-import { startMyRequests, stopMyRequests } from "/ui/my-requests.js";
+import { refreshMyRequests, startMyRequests, stopMyRequests } from "/ui/my-requests.js";
 import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
@@ -30,6 +30,10 @@ async function start(session) {
     status: (data) => ($("status-select").value = data.status),
     wrapup: resync,
     owner: (push) => onOwnerNotice(push, state.me),
+    document: (push) => {
+      say(push.summary);
+      return refreshMyRequests();
+    },
   });
   beat = window.setInterval(heartbeat, HEARTBEAT_MS);
   await heartbeat();
