@@ -22,6 +22,10 @@ class ApprovalError(Exception):
     """The request does not fit the approval's state (409)."""
 
 
+class MissingComment(ValueError):
+    """A rejection without a comment (400 naming `comment`)."""
+
+
 class NotAnApprover(Exception):
     """The person may not decide this step (403): not asked, or the requester."""
 
@@ -102,7 +106,7 @@ class Approval(Aggregate):
 
     def reject(self, by: str, comment: str) -> None:
         if not comment.strip():
-            raise ValueError("a rejection says why")
+            raise MissingComment("a rejection says why")
         self.may_decide(by)
         self._rejected(by, comment, self.step, self._ctx())
 

@@ -23,7 +23,7 @@ from schemas.documents import (
 )
 from services.documents.answers_api import CardOfContact, documents_call
 from services.documents.application import DocumentsApplication
-from services.documents.approval import Approval, ApprovalError, NotAnApprover
+from services.documents.approval import Approval, ApprovalError, MissingComment, NotAnApprover
 from services.documents.approval_policy import approval_steps, rule_for
 from services.documents.document import Document
 from services.documents.document_commands import DocumentNotFound
@@ -83,7 +83,7 @@ def documents_router(
             raise Forbidden(str(exc)) from exc
         except ApprovalError as exc:
             raise HTTPException(409, str(exc)) from exc
-        except ValueError as exc:
+        except MissingComment as exc:
             raise BadInput.field("comment", str(exc)) from exc
 
     async def view(document_id: uuid.UUID) -> DocumentView:
