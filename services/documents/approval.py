@@ -146,17 +146,18 @@ class Approval(Aggregate):
         self.approved_by = []
         self.asked += 1
 
-    def delegate(self, by: str, to: str) -> None:
-        """An approver away or offline hands their part of this step to someone else."""
+    def delegate(self, by: str, to: str, why: str | None = None) -> None:
+        """An approver away or offline hands their part of this step to someone else
+        (`why`: the status that handed it on for them)."""
         self.may_decide(by)
         if to == self.requester:
             raise NotAnApprover("a request cannot be delegated to its requester")
         if to in self.steps[self.step]["approvers"]:
             raise ApprovalError(f"{to} is already asked")
-        self._delegated(by, to, self.step, self._ctx())
+        self._delegated(by, to, self.step, self._ctx(), why)
 
     @event("Delegated")
-    def _delegated(self, by: str, to: str, step: int, ctx: Ctx) -> None:
+    def _delegated(self, by: str, to: str, step: int, ctx: Ctx, why: str | None = None) -> None:
         self._replace_step(step, [to if a == by else a for a in self.steps[step]["approvers"]])
 
     def _replace_step(self, step: int, approvers: list[str]) -> None:

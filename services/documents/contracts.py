@@ -142,6 +142,10 @@ def _approval(kind: str, e: Any) -> Event | None:
                 to_person_id=e.to,
                 step=e.step,
                 notify=[e.to],
-                summary=f"{e.by} delegated approving “{title}” to {e.to}",
+                summary=(
+                    f"{e.by} is {why}: approving “{title}” went to {e.to}"
+                    if (why := getattr(e, "why", None))
+                    else f"{e.by} delegated approving “{title}” to {e.to}"
+                ),
             )
     return None

@@ -103,6 +103,26 @@ class DocumentCommands(TrackedApplication):
         self.commit(approval)
         return approval
 
+    def approver_away(
+        self, person_id: str, status: str, standin: str | None, tracking: Tracking
+    ) -> None:
+        """`person_id` went away or offline: each step waiting on them goes to `standin`
+        (their supervisor), unless that is the requester or already asked."""
+        if self.is_processed(tracking):
+            return
+        changed = []
+        for _document, approval in self.documents():
+            if approval is None or person_id not in approval.approvers or standin is None:
+                continue
+            if (
+                standin == approval.requester
+                or standin in approval.steps[approval.step]["approvers"]
+            ):
+                continue
+            approval.delegate(person_id, standin, why=status)
+            changed.append(approval)
+        self.commit(*changed, tracking=tracking)
+
     def approval_silent(
         self, document_id: uuid.UUID, asked: int, action: str, above: list[str], tracking: Tracking
     ) -> None:

@@ -14,7 +14,13 @@ from fastapi import APIRouter
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from events import ApprovalDeadline, DocumentStep, Event, ReplyStatusChanged
+from events import (
+    AgentStatusChanged,
+    ApprovalDeadline,
+    DocumentStep,
+    Event,
+    ReplyStatusChanged,
+)
 from events.base import utcnow
 from schemas.api import CustomerView
 from schemas.config import SwitchboardConfig
@@ -65,9 +71,13 @@ class DocumentsParts:
         self.app.close()
 
 
+AWAY = frozenset({"away", "offline"})
+
+
 class ApprovalTimers:
     """An ask schedules its reminder and its climb (NATS message schedules, as offers'
-    deadlines); a deadline that fires finds the approval moved on, or acts."""
+    deadlines); a deadline that fires finds the approval moved on, or acts. An approver
+    going away or offline hands their waiting steps on at once."""
 
     def __init__(
         self,
@@ -94,6 +104,15 @@ class ApprovalTimers:
                 action=action,  # type: ignore[arg-type]
             )
             await schedule(self.broker, deadline, now + timedelta(seconds=after))
+
+    async def status_changed(self, event: Event, tracking: Tracking) -> None:
+        """An approver away or offline: their waiting steps go to their supervisor."""
+        assert isinstance(event, AgentStatusChanged)
+        if event.status not in AWAY:
+            return
+        person = self.people.get(event.agent_id)
+        standin = person.supervisor if person is not None else None
+        await self.run(self.app.approver_away, event.agent_id, event.status, standin, tracking)
 
     async def fired(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, ApprovalDeadline)
@@ -124,6 +143,14 @@ def build_documents(
         subject="sb.events.documents.>",
         handler=timers.step,
         description="Schedules the reminder and the climb of each approval step asked",
+    )
+    subscribe(
+        broker,
+        stream=EVENTS,
+        durable="documents-away-approvers",
+        subject="sb.events.routing.AgentStatusChanged",
+        handler=timers.status_changed,
+        description="Hands approvals waiting on someone away or offline to their supervisor",
     )
     subscribe(
         broker,

@@ -1,7 +1,7 @@
 """Documents and their approval over HTTP on a real nats-server, on SQLite and PostgreSQL:
 two levels with a rejection and a resubmission, self-approval refused, an approver's
-silence reminding then climbing, every step on the customer's timeline, approvers told
-by e-mail."""
+silence reminding then climbing, an approver going away handing it on, every step on the
+customer's timeline, approvers told by e-mail, the approved document sent once as a PDF."""
 
 from __future__ import annotations
 
@@ -246,3 +246,26 @@ async def test_a_document_goes_out_once_as_a_pdf_attachment(stack: Stack, mailbo
 async def delivered_or_fail(probe: Any) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await eventually(probe)
     return found
+
+
+async def test_an_approver_going_away_hands_it_to_their_supervisor(stack: Stack) -> None:
+    alice, sam, hana = [await stack.signed_in(p) for p in ("alice", "sam", "hana")]
+    contact = await contact_of_ana(stack)
+    r = await post(
+        alice, f"/api/contacts/{contact}/documents", {"template": "offer", "amount": 500}
+    )
+    d = f"/api/documents/{r.json()['document_id']}"
+    assert (await post(alice, f"{d}/submit")).json()["approval"]["approvers"] == ["sam"]
+    assert (await post(sam, "/api/agents/sam/status", {"status": "away"})).status_code == 200
+
+    async def handed_on() -> dict[str, Any] | None:
+        view: dict[str, Any] = (await alice.get(d)).json()
+        return view if view["approval"]["approvers"] == ["hana"] else None
+
+    await eventually(handed_on)
+    assert (await post(hana, f"{d}/approve")).json()["approval"]["state"] == "approved"
+    card = await stack.customer("ana@example.com")
+    assert card is not None
+    steps = await steps_on_timeline(stack, card["customer_id"], 4)
+    [delegated] = [e for e in steps if e["kind"] == "ApprovalDelegated"]
+    assert delegated["summary"] == "sam is away: approving “Offer for Ana Lima” went to hana"
