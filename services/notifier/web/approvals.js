@@ -5,7 +5,7 @@ import { api, el, say, show } from "/ui/common.js";
 import { number, t } from "/ui/i18n.js";
 
 const $ = (id) => document.getElementById(id);
-const POLL_MS = 5000;
+const POLL_MS = 30000; // pushes say when to re-read; this catches a push lost to a reconnect
 let poll = null;
 
 export async function startApprovals() {

@@ -6,7 +6,7 @@ import { t, tValue } from "/ui/i18n.js";
 import { currentContact } from "/ui/answers.js";
 
 const $ = (id) => document.getElementById(id);
-const POLL_MS = 5000; // approvals are decided elsewhere; the list is read again meanwhile
+const POLL_MS = 5000; // delegations and climbs are not pushed to the requester: read again meanwhile
 let poll = null;
 
 export async function startMyRequests() {
