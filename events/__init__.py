@@ -1,6 +1,7 @@
 """Event contracts shared by every service. Each class names its NATS subject and version."""
 
 from events.base import Event, derived_id
+from events.documents import DOCUMENT_EVENTS, ApprovalDeadline, DocumentStep
 from events.history import CustomerErased, CustomerIdentified
 from events.interactions import (
     Attachment,
@@ -104,16 +105,19 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReportDeadline,
     *VOICE_EVENTS,
     *SLA_EVENTS,
+    *DOCUMENT_EVENTS,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
 
 __all__ = [
     "ALL_EVENTS",
+    "DOCUMENT_EVENTS",
     "EVENTS_BY_NAME",
     "AgentOffered",
     "AgentStatusChanged",
     "AgentWrapUpEnded",
     "AgentWrapUpStarted",
+    "ApprovalDeadline",
     "Attachment",
     "BridgeDeadline",
     "CallBridgeFailed",
@@ -146,6 +150,7 @@ __all__ = [
     "CustomerErased",
     "CustomerIdentified",
     "Deadline",
+    "DocumentStep",
     "Event",
     "IdentifyDeadline",
     "InboundEvent",

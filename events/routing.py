@@ -196,6 +196,9 @@ class ReplyRequested(ContactEvent):
     origin: dict[str, Any]
     # Sent by Switchboard itself (an acknowledgment), not by an agent: no response to count.
     automatic: bool = False
+    # An approved document sent with the reply: its title, text, version and file name
+    # (ingest renders the PDF, so the file is the same whoever sends it).
+    attachment: dict[str, Any] | None = None
 
 
 class ContactFlagged(ContactEvent):

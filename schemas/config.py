@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.documents_config import DocumentsConfig
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
 from schemas.reports_config import ReportsConfig
 from schemas.request_types import RequestType, StatusUpdates
@@ -513,6 +514,7 @@ class SwitchboardConfig(BaseModel):
     languages: LanguagesConfig = LanguagesConfig()
     sla: SlaConfig = SlaConfig()
     reports: ReportsConfig = ReportsConfig()
+    documents: DocumentsConfig = DocumentsConfig()
 
     @model_validator(mode="after")
     def _hierarchy_is_sound(self) -> SwitchboardConfig:

@@ -49,8 +49,8 @@ class ServiceAccess:
     publishes: tuple[str, ...]
     # Stream -> the service's durable consumers on it.
     consumers: dict[str, tuple[str, ...]]
-    # Key-value buckets -> the keys it writes ("*" every key; ">" any depth).
-    buckets: dict[str, str]
+    # Key-value buckets -> the keys it writes ("*" every key; ">" any depth), one or several.
+    buckets: dict[str, str | tuple[str, ...]]
     object_stores: tuple[str, ...] = ()
     # Streams it reads through ephemeral (ordered) consumers.
     ephemeral_reads: tuple[str, ...] = ()
@@ -62,7 +62,13 @@ class ServiceAccess:
 
 # Where a service's deadlines are declared, when it is not routing (voice's deadlines are
 # routing's, services/routing/voice_calls.py).
-DEADLINE_MODULES = {"events.notifier": "notifier", "events.reports": "reports", "events.sla": "sla"}
+DEADLINE_MODULES = {
+    "events.notifier": "notifier",
+    "events.reports": "reports",
+    "events.sla": "sla",
+    # Documents and approvals run inside history (services/documents/wiring.py).
+    "events.documents": "history",
+}
 
 
 def deadline_kinds(service: str) -> list[str]:
@@ -111,6 +117,7 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                     "routing-bridge-scheduler",
                     "routing-callback-scheduler",
                     "routing-callback-request-scheduler",
+                    "routing-document-sends",
                     "routing-sla-actions",
                     "routing-sla-acks",
                     "routing-status-updates",
@@ -130,13 +137,20 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
             legacy_consumers={INBOUND: ("routing",)},
         ),
         "history": ServiceAccess(
-            publishes=("sb.events.history.>",),
+            publishes=("sb.events.history.>", "sb.events.documents.>", *schedules("history")),
             consumers={
                 INBOUND: tuple(inbound_consumer_names("history", partitions)),
-                EVENTS: ("history-routing", "history-erasures"),
+                EVENTS: (
+                    "history-routing",
+                    "history-erasures",
+                    "history-documents",
+                    "documents-approval-scheduler",
+                    "documents-away-approvers",
+                ),
+                TIMERS: ("documents-approval-deadlines",),
             },
             buckets={
-                RELAY_BUCKET: "history",
+                RELAY_BUCKET: ("history", "documents"),
                 SESSIONS_BUCKET: "*",
                 CREDENTIALS_BUCKET: "*",
                 # Erasure purges the person's calls and raw mails.
@@ -156,6 +170,7 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                     "notifier-flags",
                     "notifier-owners",
                     "notifier-erasures",
+                    "notifier-documents",
                     "notifier-sla",
                 ),
                 TIMERS: ("notifier-retries",),
@@ -235,7 +250,8 @@ def publish_allowed(access: ServiceAccess) -> list[str]:
     for stream in access.deletes_from:
         subjects.append(f"{API}.STREAM.MSG.DELETE.{stream}")
     for bucket, keys in access.buckets.items():
-        subjects += [*_stored_read_subjects(f"KV_{bucket}"), f"$KV.{bucket}.{keys}"]
+        subjects += _stored_read_subjects(f"KV_{bucket}")
+        subjects += [f"$KV.{bucket}.{key}" for key in ((keys,) if isinstance(keys, str) else keys)]
     for store in access.object_stores:
         stream = f"OBJ_{store}"
         subjects += [

@@ -6,6 +6,7 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
+from services.documents.wiring import build_documents
 from services.history.accounts_api import accounts_router
 from services.history.adapters.audit_log import open_audit_log
 from services.history.api import history_router
@@ -57,6 +58,8 @@ def build_history(
     relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run, StreamEraser(js))
+    documents = build_documents(settings, config, broker, js, auth, app, run)
+    handlers.reply_listeners.append(documents.reply_status)
     agents = [p.id for p in config.people if p.role == "agent"]
 
     async def behind() -> bool:
@@ -95,18 +98,27 @@ def build_history(
         handler=handlers.customer_erased,
         description="Deletes an erased person's stream messages, raw mails and call state",
     )
+    subscribe(
+        broker,
+        stream=EVENTS,
+        durable="history-documents",
+        subject="sb.events.documents.>",
+        handler=handlers.document_step,
+        description="Records each step of a contact's documents and approvals on the timeline",
+    )
 
     async def health() -> str:
         await run(app.ping)
         for loop in (relay.follower, projector.follower):
             if loop.last_error:
                 return f"{loop.name}: {loop.last_error}"
-        return "ok"
+        return await documents.health()
 
     def close() -> None:
         run.shutdown()
         projector.close()
         auditor.close()
+        documents.close()
 
     return Service(
         name="history",
@@ -125,8 +137,9 @@ def build_history(
             ),
             accounts_router(app, run, auth, agents, auditor),
             audit_router(auditor, auth),
+            *documents.routers,
         ],
-        loops=[relay.follower.run, projector.follower.run, legacy.run],
+        loops=[relay.follower.run, projector.follower.run, legacy.run, *documents.loops],
         health=health,
         close=close,
     )

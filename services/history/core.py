@@ -115,6 +115,12 @@ class HistoryCore(TrackedApplication):
             card = card.model_copy(update={"owner_id": inherited, "owner_via": "organization"})
         return card
 
+    def card_of_contact(self, contact_id: uuid.UUID) -> CustomerView | None:
+        """The card of the customer a routed contact belongs to (None: not linked yet)."""
+        link = self._get(contact_id)
+        customer_id = getattr(link, "customer_id", None)
+        return self.card(customer_id) if isinstance(customer_id, uuid.UUID) else None
+
     def organization_owner(self, group: list[Customer]) -> str | None:
         """The owner of the group's organization, for people with no owner of their own."""
         organization = next((c.organization for c in group if c.organization), None)

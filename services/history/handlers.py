@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from eventsourcing.persistence import Tracking
 
 from events import (
     ContactEvent,
     CustomerErased,
+    DocumentStep,
     Event,
     InteractionReceived,
     InteractionUpdated,
@@ -30,6 +33,9 @@ class HistoryHandlers:
         harmlessly, so no tracking record is needed)."""
         if isinstance(event, CustomerErased) and self.eraser is not None:
             await self.eraser.erase(event.customer_id, event.reached, event.raw_refs)
+        # Told of each reply's status before it is recorded here (idempotent listeners, so
+        # a crash between the two repeats theirs rather than losing it): documents.
+        self.reply_listeners: list[Callable[[ReplyStatusChanged], Awaitable[None]]] = []
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):
@@ -39,9 +45,15 @@ class HistoryHandlers:
         elif isinstance(event, InteractionUpdated):
             await self.run(self.app.record_update, event, tracking)
         elif isinstance(event, ReplyStatusChanged):
+            for listener in self.reply_listeners:
+                await listener(event)
             await self.run(self.app.record_reply_status, event, tracking)
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
+
+    async def document_step(self, event: Event, tracking: Tracking) -> None:
+        if isinstance(event, DocumentStep) and not await self.run(self.app.is_processed, tracking):
+            await self.run(self.app.record_document_step, event, tracking)
 
     async def contact_event(self, event: Event, tracking: Tracking) -> None:
         if not isinstance(event, ContactEvent):

@@ -13,6 +13,7 @@ from eventsourcing.persistence import Tracking
 from events import (
     ContactEvent,
     ContactMessageAdded,
+    DocumentStep,
     InteractionReceived,
     InteractionUpdated,
     ReplyStatusChanged,
@@ -212,6 +213,17 @@ class RecordingCommands(HistoryCore):
             at=status.occurred_at,
             summary=f"Reply {status.status} via {status.channel}{detail}",
             data=status.model_dump(mode="json", exclude={"contact_id", "occurred_at"}),
+            tracking=tracking,
+        )
+
+    def record_document_step(self, step: DocumentStep, tracking: Tracking) -> None:
+        """A document's step (generated, asked, approved, rejected, sent) with who and why."""
+        self._record_on_contact(
+            step.contact_id,
+            kind=step.type_name(),
+            at=step.occurred_at,
+            summary=step.summary,
+            data=step.model_dump(mode="json", exclude={"contact_id", "occurred_at", "summary"}),
             tracking=tracking,
         )
 

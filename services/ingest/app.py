@@ -15,6 +15,7 @@ from services.ingest.language import LanguageTagger
 from services.ingest.meta_sender import MetaSender
 from services.ingest.registry import load_adapters
 from services.ingest.replies import ReplyDispatcher, ReplySender
+from services.ingest.reply_media import ReplyMedia, media_router
 from services.ingest.telegram_sender import TelegramSender
 from services.ingest.twilio_sender import TwilioMessagingSender
 from services.ingest.vk_sender import VkSender
@@ -46,9 +47,11 @@ def build_ingest(
         mailer = SmtpMailer(settings.smtp_url)
         mailboxes = config.channels.email.mailboxes
         senders.append(EmailReplySender(mailer, settings.smtp_from, mailboxes))
-    twilio = voice = None
+    twilio = voice = media = None
     if config.channels.twilio is not None:
-        twilio = TwilioMessagingSender(config.channels.twilio, settings.callback_base())
+        token = config.channels.twilio.auth_token
+        media = ReplyMedia(js, str(token), settings.callback_base()) if token else None
+        twilio = TwilioMessagingSender(config.channels.twilio, settings.callback_base(), media)
         senders.append(twilio)
         voice = build_voice(config, broker, js, publisher, settings.callback_base(), auth)
     if config.channels.telegram:
@@ -102,7 +105,12 @@ def build_ingest(
         loops.append(lambda: serve_smtp(email, mail))
     return Service(
         name="ingest",
-        routers=[router, embed_router(config), *(voice.routers if voice else [])],
+        routers=[
+            router,
+            embed_router(config),
+            *(voice.routers if voice else []),
+            *([media_router(media)] if media else []),
+        ],
         loops=loops,
         health=health,
         aclose=aclose,

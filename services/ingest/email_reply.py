@@ -10,6 +10,7 @@ import aiosmtplib
 from events import ReplyRequested
 from services.ingest.email_parsing import reply_message_id
 from services.ingest.replies import SendFailed
+from switchboard.document_pdf import attachment_pdf
 from switchboard.smtp import SmtpMailer
 
 
@@ -35,6 +36,13 @@ def reply_email(
         msg["In-Reply-To"] = original
         msg["References"] = original
     msg.set_content(reply.text)
+    if reply.attachment:
+        msg.add_attachment(
+            attachment_pdf(reply.attachment),
+            maintype="application",
+            subtype="pdf",
+            filename=str(reply.attachment["file_name"]),
+        )
     return msg
 
 

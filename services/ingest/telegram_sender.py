@@ -1,4 +1,5 @@
-"""Agents' replies on Telegram, through the Bot API's sendMessage."""
+"""Agents' replies on Telegram, through the Bot API's sendMessage (sendDocument for a
+reply carrying a document: the PDF as a multipart upload, the title as its caption)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from events import ReplyRequested
 from schemas.config import TelegramBot
 from services.ingest.platform_post import overloaded, post_reply
 from services.ingest.replies import SendFailed
+from switchboard.document_pdf import attachment_pdf
 
 
 class TelegramSender:
@@ -32,7 +34,18 @@ class TelegramSender:
 
     async def send(self, reply: ReplyRequested) -> str | None:
         url, body = self.request(reply)
-        response, answer = await post_reply("Telegram", url, self.timeout, json=body)
+        if reply.attachment:
+            pdf = attachment_pdf(reply.attachment)
+            name = str(reply.attachment["file_name"])
+            response, answer = await post_reply(
+                "Telegram",
+                url.removesuffix("/sendMessage") + "/sendDocument",
+                self.timeout,
+                data={"chat_id": str(body["chat_id"]), "caption": reply.text[:1024]},
+                files={"document": (name, pdf, "application/pdf")},
+            )
+        else:
+            response, answer = await post_reply("Telegram", url, self.timeout, json=body)
         if overloaded(response):
             raise SendFailed(f"Telegram {response.status_code}", retry=True)
         if not answer.get("ok"):

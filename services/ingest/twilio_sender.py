@@ -9,6 +9,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from events import ReplyRequested
 from schemas.config import TwilioConfig
 from services.ingest.replies import SendFailed
+from services.ingest.reply_media import ReplyMedia
+from switchboard.document_pdf import attachment_pdf
 from switchboard.twilio_rest import close_twilio_client, twilio_client, worth_retrying
 
 
@@ -22,10 +24,13 @@ def status_callback_url(base: str, contact_id: uuid.UUID, reply_id: uuid.UUID) -
 class TwilioMessagingSender:
     reply_channels = frozenset({"sms", "whatsapp"})
 
-    def __init__(self, config: TwilioConfig, callback_base: str) -> None:
+    def __init__(
+        self, config: TwilioConfig, callback_base: str, media: ReplyMedia | None = None
+    ) -> None:
         self.config = config
         self.callback_base = callback_base
         self.client = twilio_client(config)
+        self.media = media
 
     async def close(self) -> None:
         await close_twilio_client(self.client)
@@ -48,11 +53,18 @@ class TwilioMessagingSender:
 
     async def send(self, reply: ReplyRequested) -> str | None:
         to, from_ = self.addresses(reply)
+        media: dict[str, list[str]] = {}
+        if reply.attachment:
+            if self.media is None:
+                raise SendFailed("no media URL to give Twilio for the document")
+            url = await self.media.put(reply.reply_id, attachment_pdf(reply.attachment))
+            media["media_url"] = [url]
         try:
             message = await self.client.messages.create_async(
                 to=to,
                 from_=from_,
                 body=reply.text,
+                **media,
                 status_callback=status_callback_url(
                     self.callback_base, reply.contact_id, reply.reply_id
                 ),

@@ -95,6 +95,14 @@ def build_notifier(
         ),
         subscribe(
             broker,
+            stream=EVENTS,
+            durable="notifier-documents",
+            subject="sb.events.documents.>",
+            handler=handlers.document_step,
+            description="Tells approvers a document needs them, and requesters the decision",
+        ),
+        subscribe(
+            broker,
             stream=TIMERS,
             durable="notifier-retries",
             subject="sb.timers.fired.notify.>",

@@ -25,6 +25,7 @@ from events import (
     ContactSnoozed,
     ContactTransferred,
     ContactWoken,
+    DocumentStep,
     Event,
     OfferAccepted,
     OfferDeclined,
@@ -65,7 +66,8 @@ BOARD_EVENTS: tuple[type[Event], ...] = (
 
 @dataclass(frozen=True)
 class Push:
-    # the SSE event name: offer, escalation, flag, contact, status, wrapup, owner, board
+    # the SSE event name: offer, escalation, flag, contact, status, wrapup, owner, document,
+    # board
     kind: str
     data: dict[str, Any]
 
@@ -112,6 +114,10 @@ def pushes(event: Event) -> list[tuple[str | None, Push]]:
         out.append((event.agent_id, Push("wrapup", _fields(event, "contact_id", "until"))))
     elif isinstance(event, AgentWrapUpEnded):
         out.append((event.agent_id, Push("wrapup", _fields(event, "contact_id", "reason"))))
+    elif isinstance(event, DocumentStep):
+        # Approvers asked and requesters of a decision: their inbox or list re-reads.
+        step = {"change": name, **_fields(event, "document_id", "contact_id", "summary")}
+        out.extend((person, Push("document", step)) for person in event.notify)
     if isinstance(event, BOARD_EVENTS):
         hint: dict[str, Any] = {"type": name}
         if isinstance(event, NotificationFailed):

@@ -17,13 +17,21 @@ from typing import TypeVar
 from eventsourcing.persistence import IntegrityError, Tracking
 from faststream.nats import NatsBroker
 
-from events import ContactEscalated, ContactFlagged, CustomerErased, Event, OwnerInformed
+from events import (
+    ContactEscalated,
+    ContactFlagged,
+    CustomerErased,
+    DocumentStep,
+    Event,
+    OwnerInformed,
+)
 from events.base import utcnow
 from events.notifier import NotificationDeadline
 from events.sla import SlaOutcome
 from schemas.config import SwitchboardConfig
 from services.notifier.adapters.senders import DeliveryFailed, Sender
 from services.notifier.application import NotifierApplication
+from services.notifier.document_notices import document_message
 from services.notifier.notification import Notification
 from services.notifier.plan import notifications
 from services.notifier.retry_policy import SAFETY_NET_SECONDS, next_attempt
@@ -96,24 +104,32 @@ class NotifierHandlers:
         for listener in self.erased:
             listener(set(event.reached))
 
+    async def document_step(self, event: Event, tracking: Tracking) -> None:
+        """Approvers asked (or reminded), and requesters of a decision."""
+        assert isinstance(event, DocumentStep)
+        await self._notify(event, event.notify, document_message, tracking)
+
     async def notification_due(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, NotificationDeadline)
         await self.deliver(event.notification_id)
 
     async def _notify(
         self,
-        event: ContactEscalated | ContactFlagged | OwnerInformed,
-        person_id: str | None,
+        event: ContactEscalated | ContactFlagged | OwnerInformed | DocumentStep,
+        person_ids: str | list[str] | None,
         template: Template[E],
         tracking: Tracking,
     ) -> None:
         if await self.run(self.app.is_processed, tracking):
             return
-        person = self.config.person(person_id) if person_id in self._people() else None
+        wanted = person_ids if isinstance(person_ids, list) else [person_ids]
         planned = []
-        if person is not None:
+        for person_id in wanted:
+            if person_id not in self._people():
+                continue
+            person = self.config.person(person_id)
             message = template(event, person, self.link_base)  # type: ignore[arg-type]
-            planned = notifications(event, event.contact_id, person, message, utcnow())
+            planned += notifications(event, event.contact_id, person, message, utcnow())
         # The safety net goes first: once recorded, a notification always has a deadline.
         for n in planned:
             await self._schedule(n.id, utcnow() + timedelta(seconds=SAFETY_NET_SECONDS))

@@ -9,6 +9,7 @@ from schemas.config import SwitchboardConfig
 from services.routing.api import routing_router
 from services.routing.application import RoutingApplication
 from services.routing.contracts import to_contract
+from services.routing.document_sends import DocumentSends
 from services.routing.handlers import RoutingHandlers
 from services.routing.queue_stats import QueueStatsProjection
 from services.routing.stats_api import stats_follower, stats_router
@@ -187,6 +188,14 @@ def build_routing(
             subject="sb.events.routing.ContactSnoozed",
             handler=handlers.contact_snoozed,
             description="Schedules the end of each snooze",
+        ),
+        subscribe(
+            broker,
+            stream=EVENTS,
+            durable="routing-document-sends",
+            subject="sb.events.documents.DocumentSendRequested",
+            handler=DocumentSends(app, run).send_requested,
+            description="Sends approved documents as replies on the contact's channel",
         ),
         subscribe(
             broker,

@@ -462,9 +462,22 @@ class Contact(Aggregate):
         self._replied(str(reply_id), self.agent_id, text, self.origin, at)
         return self.agent_id
 
+    def send_document(
+        self, reply_id: uuid.UUID, by: str, text: str, attachment: dict[str, Any], at: datetime
+    ) -> None:
+        """An approved document goes to the customer on the conversation's channel, even
+        after the contact was completed (approval may take longer than the conversation)."""
+        self._replied(str(reply_id), by, text, self.origin, at, attachment)
+
     @event("ReplyRequested")
     def _replied(
-        self, reply_id: str, agent_id: str, text: str, origin: dict[str, Any], at: datetime
+        self,
+        reply_id: str,
+        agent_id: str,
+        text: str,
+        origin: dict[str, Any],
+        at: datetime,
+        attachment: dict[str, Any] | None = None,
     ) -> None:
         pass
 

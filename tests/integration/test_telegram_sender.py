@@ -57,3 +57,28 @@ async def test_blocked_bot_fails_for_good_and_outage_is_retried(telegram: FakeTe
         await sender.send(reply(8))
     assert down.value.retry
     await telegram.start()
+
+
+async def test_a_document_goes_as_send_document_with_its_pdf(telegram: FakeTelegram) -> None:
+    with_document = reply(4242).model_copy(
+        update={
+            "text": "Offer for Ana",
+            "attachment": {
+                "document_id": str(uuid.uuid4()),
+                "version": 2,
+                "title": "Offer for Ana",
+                "text": "We offer it for 900 EUR.",
+                "file_name": "Offer-for-Ana-v2.pdf",
+                "created": "2026-01-05T09:00:00+00:00",
+            },
+        }
+    )
+    message_id = await sender_for(telegram).send(with_document)
+    assert message_id == "100" and telegram.sent == []
+    [sent] = telegram.documents
+    assert (sent["chat_id"], sent["caption"], sent["file_name"]) == (
+        4242,
+        "Offer for Ana",
+        "Offer-for-Ana-v2.pdf",
+    )
+    assert sent["content"].startswith(b"%PDF")

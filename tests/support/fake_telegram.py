@@ -1,4 +1,5 @@
-"""A local HTTP server speaking the part of Telegram's Bot API we use (sendMessage)."""
+"""A local HTTP server speaking the part of Telegram's Bot API we use (sendMessage,
+sendDocument)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,30 @@ class FakeTelegram(LocalServer):
         self.sent: list[dict[str, Any]] = []
         self.blocked_chats: set[int] = set()
         self._ids = itertools.count(100)
+        self.documents: list[dict[str, Any]] = []
         self.app.post("/bot{token}/sendMessage")(self._send_message)
+        self.app.post("/bot{token}/sendDocument")(self._send_document)
+
+    async def _send_document(self, token: str, request: Request) -> JSONResponse:
+        """A multipart upload: chat_id, caption and the file as `document`."""
+        if token != self.token:
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
+        form = await request.form()
+        upload = form["document"]
+        assert not isinstance(upload, str)
+        content = await upload.read()
+        self.documents.append(
+            {
+                "chat_id": int(str(form["chat_id"])),
+                "caption": str(form.get("caption", "")),
+                "file_name": upload.filename,
+                "content": content,
+            }
+        )
+        message = {"message_id": next(self._ids), "date": 1700000000, "document": {}}
+        return JSONResponse({"ok": True, "result": message})
 
     async def _send_message(self, token: str, request: Request) -> JSONResponse:
         if token != self.token:

@@ -65,6 +65,11 @@ CONSUMERS = {
         "routing-callback-request-scheduler",
         "reports-routing",
         "reports-history",
+        "history-documents",
+        "documents-approval-scheduler",
+        "documents-away-approvers",
+        "notifier-documents",
+        "routing-document-sends",
     ],
     "TIMERS": [
         "routing-deadlines",
@@ -77,6 +82,7 @@ CONSUMERS = {
         "notifier-retries",
         "sla-deadlines",
         "reports-schedules",
+        "documents-approval-deadlines",
     ],
 }
 

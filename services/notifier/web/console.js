@@ -5,6 +5,8 @@ import { cardOf, customerCard, timeline, timelineItems } from "/ui/customer.js";
 import { callCell, showVoiceTrouble } from "/ui/monitor.js";
 import { refreshSlaBoard } from "/ui/sla-board.js";
 import { number, t, tValue, useLocale } from "/ui/i18n.js";
+import { refreshAnswerTemplates } from "/ui/answer-templates.js";
+import { refreshApprovals, startApprovals, stopApprovals } from "/ui/approvals.js";
 
 const AGENTS_POLL_MS = 5000; // agent status changes and merge suggestions are not pushed
 const $ = (id) => document.getElementById(id);
@@ -27,6 +29,10 @@ async function start(session) {
       say(t("console.escalation_pushed", { channel: data.channel, reason: data.reason }));
       await refreshEscalations();
     },
+    document: async (data) => {
+      say(data.summary);
+      await refreshApprovals();
+    },
     flag: async (data) => {
       say(t("console.flag_pushed", { agent: data.agent_id, channel: data.channel }));
       await refreshSoon();
@@ -36,6 +42,7 @@ async function start(session) {
     () => Promise.all([refreshAgents(), refreshSuggestions(), refreshSlaBoard()]),
     AGENTS_POLL_MS,
   );
+  await startApprovals();
   const wanted = new URLSearchParams(location.search).get("contact");
   if (wanted) {
     $("routing-contact").value = wanted;
@@ -47,6 +54,7 @@ async function start(session) {
 function stop() {
   if (source) source.close();
   window.clearInterval(poll);
+  stopApprovals();
   source = null;
   state.me = null;
   show($("who"), false);
@@ -63,6 +71,7 @@ async function refresh() {
     refreshAgents(),
     refreshFailures(),
     refreshSuggestions(),
+    refreshAnswerTemplates(),
   ]);
 }
 

@@ -3,6 +3,7 @@
 // demand, and the conversation's states (pending on the customer, snoozed, open again).
 import { api, el, say, show, time } from "/ui/common.js";
 import { dateTime, instantOf, t, tValue } from "/ui/i18n.js";
+import { answersFor } from "/ui/answers.js";
 
 const PAGE = 30;
 const $ = (id) => document.getElementById(id);
@@ -13,6 +14,7 @@ export async function showConversation(contact, changed) {
   const same = panel.contact && panel.contact.contact_id === contact.contact_id;
   panel.contact = contact;
   panel.changed = changed;
+  answersFor(contact);
   const latest = await api("GET", `/api/contacts/${contact.contact_id}/messages?limit=${PAGE}`);
   // Keep earlier pages the agent already opened when the same conversation is redrawn.
   const older = same ? panel.messages.filter((m) => latest.length && m.seq < latest[0].seq) : [];
@@ -27,6 +29,7 @@ export async function showConversation(contact, changed) {
 export function hideConversation() {
   panel.contact = null;
   panel.messages = [];
+  answersFor(null);
 }
 
 async function earlier() {

@@ -7,6 +7,7 @@ import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { callPanel } from "/ui/call.js";
 import { loadSla, slaBadge, tickSla } from "/ui/sla.js";
 import { requestTypeControl } from "/ui/request-type.js";
+import { refreshMyRequests, startMyRequests, stopMyRequests } from "/ui/my-requests.js";
 import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
 const HEARTBEAT_MS = 5000;
@@ -31,15 +32,21 @@ async function start(session) {
     status: (data) => ($("status-select").value = data.status),
     wrapup: resync,
     owner: (push) => onOwnerNotice(push, state.me),
+    document: (push) => {
+      say(push.summary);
+      return refreshMyRequests();
+    },
   });
   beat = window.setInterval(heartbeat, HEARTBEAT_MS);
   await heartbeat();
+  await startMyRequests();
   $("main").focus();
 }
 
 function stop() {
   if (source) source.close();
   window.clearInterval(beat);
+  stopMyRequests();
   source = null;
   state.me = null;
   show($("who"), false);
