@@ -27,15 +27,15 @@ class HistoryHandlers:
         self.app = app
         self.run = run
         self.eraser = eraser
+        # Told of each reply's status before it is recorded here (idempotent listeners, so
+        # a crash between the two repeats theirs rather than losing it): documents.
+        self.reply_listeners: list[Callable[[ReplyStatusChanged], Awaitable[None]]] = []
 
     async def customer_erased(self, event: Event, tracking: Tracking) -> None:
         """The streams lose what they hold of the person (a scan: redelivery repeats it
         harmlessly, so no tracking record is needed)."""
         if isinstance(event, CustomerErased) and self.eraser is not None:
             await self.eraser.erase(event.customer_id, event.reached, event.raw_refs)
-        # Told of each reply's status before it is recorded here (idempotent listeners, so
-        # a crash between the two repeats theirs rather than losing it): documents.
-        self.reply_listeners: list[Callable[[ReplyStatusChanged], Awaitable[None]]] = []
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):
