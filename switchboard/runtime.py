@@ -22,6 +22,7 @@ from services.notifier.app import build_notifier
 from services.routing.app import build_routing
 from switchboard.auth import Authenticator
 from switchboard.http import http_app
+from switchboard.http_server import run_event_loop, server_config
 from switchboard.jetstream import ensure_streams, nats_servers
 from switchboard.nats_server import NatsServerProcess
 from switchboard.service import Service
@@ -105,12 +106,10 @@ class Runtime:
                 task.add_done_callback(self._loop_ended)
                 self._tasks.append(task)
         self._server = _Server(
-            uvicorn.Config(
+            server_config(
                 app,
-                host=self.settings.http_host,
-                port=self.settings.http_port,
-                log_level="warning",
-                lifespan="off",
+                self.settings.http_host,
+                self.settings.http_port,
                 # X-Forwarded-Proto (and the client's address) only from the gateway.
                 forwarded_allow_ips=self.settings.trusted_proxies,
                 timeout_graceful_shutdown=5,
@@ -206,7 +205,7 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
         server.start()
         url = server.url
     try:
-        asyncio.run(serve(settings, config, names, url))
+        run_event_loop(serve(settings, config, names, url))
     finally:
         if server:
             server.stop()

@@ -12,6 +12,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from switchboard.settings import Settings
+from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
 
 
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
@@ -34,8 +35,9 @@ def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
         return {"CREATE_TABLE": "y"}  # eventsourcing reads POSTGRES_* itself
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": SQLITE_FACTORY,
         "SQLITE_DBNAME": str(settings.data_dir / f"{app_name}.sqlite"),
+        "SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
         "SQLITE_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
     }
