@@ -36,7 +36,7 @@ import nats
 from nats.js import JetStreamContext
 
 from bench.ingest_channels import start_ingest
-from bench.pyspy import Profile
+from bench.pyspy import Profile, by_package
 from bench.scale import cpu_seconds, machine_busy
 from bench.wrk import WrkResult, post_forms, wrk_binary
 from switchboard.inbound_consumers import inbound_consumer_names
@@ -190,10 +190,14 @@ def up_burst(
     try:
         assert system.proc is not None
         if profile:
-            spy = Profile(system.proc.pid, tmp / "profile.txt")
+            out = Path(tempfile.mkstemp(prefix="burst-profile-", suffix=".txt")[1])
+            spy = Profile(system.proc.pid, out)
         result = asyncio.run(burst(system, seconds, connections, drain_limit))
     finally:
         shares = spy.stop() if spy else {}
+        if spy:
+            shares = {f"[self] {k}": v for k, v in by_package(spy.output).items()} | shares
+            print(f"py-spy's collapsed stacks: {spy.output}")
         system.terminate()
     return result, shares
 
@@ -225,7 +229,8 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in drain.items():
         print(f"  {key:<22}{value}")
     if shares:
-        print("\npy-spy: share of busy samples with the function on the stack")
+        print("\npy-spy: share of busy samples in each package ([self]: innermost frame)")
+        print("and with each function on the stack")
         for name, share in shares.items():
             print(f"  {share:>6.1%}  {name}")
     summary = {

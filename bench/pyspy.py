@@ -50,7 +50,20 @@ class Profile:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             return {}
-        return summarise(self.output) if self.output.exists() else {}
+        return summarise(self.output) if self.output.exists() and self.output.stat().st_size else {}
+
+
+def by_package(collapsed: Path) -> dict[str, float]:
+    """Share of busy samples whose innermost frame is in each package (self time)."""
+    own: Counter[str] = Counter()
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if count.isdigit() and stack:
+            leaf = stack.split(";")[-1]
+            found = re.search(r"\((?:.*?/site-packages/|.*?/lib/python3[.\d]*/)?([\w.<>-]+)", leaf)
+            own[found.group(1) if found else "?"] += int(count)
+    total = sum(own.values()) or 1
+    return {name: round(n / total, 3) for name, n in own.most_common(15)}
 
 
 def summarise(collapsed: Path, top: int = 20) -> dict[str, float]:

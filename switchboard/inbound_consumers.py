@@ -19,8 +19,11 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from switchboard.inbound_batches import BatchReader, Decide
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import INBOUND, inbound_partition_subject, is_partitioned
+from switchboard.serial import SerialExecutor
+from switchboard.store import TrackedApplication
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,28 @@ def subscribe_inbound(
         for n, name in enumerate(inbound_consumer_names(service, partitions))
     ]
     return inboxes, LegacyDrain(js, Inbox(broker, service), handler)
+
+
+def read_inbound_in_batches(
+    broker: NatsBroker,
+    js: JetStreamContext,
+    *,
+    service: str,
+    partitions: int,
+    app: TrackedApplication,
+    run: SerialExecutor,
+    decide: Decide,
+    handler: Handler,
+) -> tuple[list[BatchReader], LegacyDrain]:
+    """Like `subscribe_inbound`, but each partition read in batches (inbound_batches.py):
+    the readers are loops to run."""
+    readers = [
+        BatchReader(
+            js, Inbox(broker, name), inbound_partition_subject(n), app, run, decide, handler
+        )
+        for n, name in enumerate(inbound_consumer_names(service, partitions))
+    ]
+    return readers, LegacyDrain(js, Inbox(broker, service), handler)
 
 
 class LegacyDrain:

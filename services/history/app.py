@@ -13,7 +13,7 @@ from services.history.contracts import to_contract
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from switchboard.auth import Authenticator
-from switchboard.inbound_consumers import subscribe_inbound
+from switchboard.inbound_consumers import read_inbound_in_batches
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.outbox import OutboxRelay
@@ -51,13 +51,16 @@ def build_history(
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
     agents = [p.id for p in config.people if p.role == "agent"]
-    _, legacy = subscribe_inbound(
+    # Resolves who sent each interaction and records it on their timeline, in batches.
+    readers, legacy = read_inbound_in_batches(
         broker,
         js,
         service="history",
         partitions=settings.inbound_partitions,
+        app=app,
+        run=run,
+        decide=handlers.decide_inbound,
         handler=handlers.inbound,
-        description="Resolves who sent each interaction and records it on their timeline",
     )
     subscribe(
         broker,
@@ -94,7 +97,7 @@ def build_history(
             ),
             accounts_router(app, run, auth, agents),
         ],
-        loops=[relay.follower.run, projector.follower.run, legacy.run],
+        loops=[relay.follower.run, projector.follower.run, legacy.run, *(r.run for r in readers)],
         health=health,
         close=close,
     )

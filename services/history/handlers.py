@@ -12,6 +12,7 @@ from events import (
     ReplyStatusChanged,
 )
 from services.history.application import HistoryApplication
+from switchboard.inbound_batches import Unbatchable
 from switchboard.serial import SerialExecutor
 
 
@@ -19,6 +20,12 @@ class HistoryHandlers:
     def __init__(self, app: HistoryApplication, run: SerialExecutor) -> None:
         self.app = app
         self.run = run
+
+    def decide_inbound(self, event: Event, tracking: Tracking) -> None:
+        """One message of a batch (switchboard/inbound_batches.py), on the store's thread."""
+        if not isinstance(event, InteractionReceived):
+            raise Unbatchable(event.type_name())
+        self.app.record_interaction(event, tracking)
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):

@@ -32,6 +32,7 @@ from events import (
     WrapUpDeadline,
 )
 from services.routing.application import RoutingApplication
+from switchboard.inbound_batches import Unbatchable
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
 
@@ -41,6 +42,12 @@ class RoutingHandlers:
         self.app = app
         self.run = run
         self.broker = broker
+
+    def decide_inbound(self, event: Event, tracking: Tracking) -> None:
+        """One message of a batch (switchboard/inbound_batches.py), on the store's thread."""
+        if not isinstance(event, InteractionReceived):
+            raise Unbatchable(event.type_name())
+        self.app.receive(event, tracking)
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):
