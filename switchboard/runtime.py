@@ -32,6 +32,8 @@ from switchboard.store import schema_lock
 
 log = logging.getLogger(__name__)
 
+UP_INBOUND_BATCH = 64
+
 Builder = Callable[
     [Settings, SwitchboardConfig, NatsBroker, JetStreamContext, Authenticator], Service
 ]
@@ -194,6 +196,8 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
     """Everything in one process; a child nats-server unless SWITCHBOARD_NATS_URL is set."""
     server: NatsServerProcess | None = None
     url = settings.nats_url
+    if settings.inbound_batch is None:  # one process reads every partition: batches
+        settings = settings.model_copy(update={"inbound_batch": UP_INBOUND_BATCH})
     if url is None:
         # Its own generated credentials: nothing else on this machine may connect and
         # publish past the channels' signature checks.

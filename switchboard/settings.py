@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # history handle one message per partition at a time, so up to this many at once across
     # their replicas. Every service must be given the same number (it is the stream's).
     inbound_partitions: int = Field(default=4, ge=1, le=64)
+    # How many messages of an INBOUND partition routing and history decide in one transaction
+    # (switchboard/inbound_batches.py). Unset: 64 under `up`, 1 under `serve`: a batch is
+    # decided only when it is everything its consumer has in flight, which replicas fetching
+    # at once would keep handing back; one message in flight needs no such fence.
+    inbound_batch: int | None = Field(default=None, ge=1, le=256)
     # SQLite stores only: NORMAL (WAL) survives a crash, not a power cut, like the embedded
     # JetStream's default sync; FULL fsyncs every commit (switchboard/sqlite_store.py).
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"

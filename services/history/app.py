@@ -13,7 +13,7 @@ from services.history.contracts import to_contract
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from switchboard.auth import Authenticator
-from switchboard.inbound_consumers import read_inbound_in_batches
+from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.outbox import OutboxRelay
@@ -51,16 +51,17 @@ def build_history(
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run)
     agents = [p.id for p in config.people if p.role == "agent"]
-    # Resolves who sent each interaction and records it on their timeline, in batches.
-    readers, legacy = read_inbound_in_batches(
+    inbound = read_inbound(
         broker,
         js,
         service="history",
         partitions=settings.inbound_partitions,
+        batch=settings.inbound_batch or 1,
         app=app,
         run=run,
         decide=handlers.decide_inbound,
         handler=handlers.inbound,
+        description="Resolves who sent each interaction and records it on their timeline",
     )
     subscribe(
         broker,
@@ -97,7 +98,7 @@ def build_history(
             ),
             accounts_router(app, run, auth, agents),
         ],
-        loops=[relay.follower.run, projector.follower.run, legacy.run, *(r.run for r in readers)],
+        loops=[relay.follower.run, projector.follower.run, *inbound.loops],
         health=health,
         close=close,
     )

@@ -14,7 +14,7 @@ from services.routing.queue_stats import QueueStatsProjection
 from services.routing.stats_api import stats_follower, stats_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator
-from switchboard.inbound_consumers import read_inbound_in_batches
+from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
@@ -43,22 +43,25 @@ def build_routing(
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = stats_follower(app, stats, run)
     handlers = RoutingHandlers(app, run, broker)
-    # Places each message in its conversation (one contact each) and offers new ones; ends
-    # abandoned calls; records what became of replies. In batches.
-    readers, legacy = read_inbound_in_batches(
+    inbound = read_inbound(
         broker,
         js,
         service="routing",
         partitions=settings.inbound_partitions,
+        batch=settings.inbound_batch or 1,
         app=app,
         run=run,
         decide=handlers.decide_inbound,
         handler=handlers.inbound,
+        description=(
+            "Places each message in its conversation (one contact each) and offers new ones;"
+            " ends abandoned calls; records what became of replies"
+        ),
     )
     inboxes = [
-        *(r.inbox for r in readers),
+        *inbound.inboxes,
         *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
-        legacy.inbox,
+        inbound.legacy.inbox,
         subscribe(
             broker,
             stream=EVENTS,
@@ -190,7 +193,7 @@ def build_routing(
             routing_router(app, run, handlers.heartbeat, auth),
             stats_router(app, stats, run, auth),
         ],
-        loops=[relay.follower.run, stats_loop.run, legacy.run, *(r.run for r in readers)],
+        loops=[relay.follower.run, stats_loop.run, *inbound.loops],
         health=health,
         close=close,
     )
