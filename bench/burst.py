@@ -1,6 +1,7 @@
 """A burst of web forms: how fast `switchboard up` drains it, and what ingest alone costs.
 
     python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile]
+        [--one-at-a-time] [--database-url URL]
 
 All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
 missing), posting distinct web forms, one customer each. In one run:
@@ -15,7 +16,9 @@ missing), posting distinct web forms, one customer each. In one run:
    request until routing's (and history's) INBOUND consumers have nothing pending;
    drain = routed/s ÷ accepted/s (goal >= 0.5). CPU seconds and RSS of `up` afterwards;
    with `--profile`, py-spy samples `up` from the burst to the end of the drain and the
-   functions on the stack most often are printed.
+   functions on the stack most often are printed. `--one-at-a-time` first runs the same
+   burst into `up` configured as before batches (SWITCHBOARD_INBOUND_BATCH=1,
+   SWITCHBOARD_SQLITE_SYNCHRONOUS=FULL) and prints both side by side, with their ratios.
 """
 
 from __future__ import annotations
@@ -175,6 +178,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+# How `up` ran before issue 17's batches: one message in flight per partition, an fsync per
+# SQLite commit (uvloop, httptools and the aggregate cache stay: they are not settings).
+ONE_AT_A_TIME = {"SWITCHBOARD_INBOUND_BATCH": "1", "SWITCHBOARD_SQLITE_SYNCHRONOUS": "FULL"}
+
+
 def up_burst(
     tmp: Path,
     seconds: float,
@@ -182,9 +190,11 @@ def up_burst(
     database_url: str | None,
     profile: bool,
     drain_limit: float,
+    settings: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
-    system = SwitchboardProcess(tmp / "up", system_toml(free_port()), None, env=env)
+    env.update(settings or {})
+    system = SwitchboardProcess(tmp, system_toml(free_port()), None, env=env)
     system.start(120)
     spy: Profile | None = None
     try:
@@ -207,8 +217,19 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         ingest = ingest_alone(Path(tmp), args.ingest_seconds, args.connections)
+        baseline: dict[str, Any] | None = None
+        if args.one_at_a_time:
+            baseline, _ = up_burst(
+                Path(tmp) / "up-one-at-a-time",
+                args.seconds,
+                args.connections,
+                args.database_url,
+                False,
+                args.drain_limit,
+                ONE_AT_A_TIME,
+            )
         drain, shares = up_burst(
-            Path(tmp),
+            Path(tmp) / "up",
             args.seconds,
             args.connections,
             args.database_url,
@@ -226,8 +247,13 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     print(f"ingest / bare: {ingest['ratio']}")
     store = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nburst into switchboard up ({store}), {args.seconds:g} s of wrk")
-    for key, value in drain.items():
-        print(f"  {key:<22}{value}")
+    if baseline is None:
+        for key, value in drain.items():
+            print(f"  {key:<22}{value}")
+    else:
+        print(f"  {'':<22}{'one at a time':>16}{'batches':>16}")
+        for key, value in drain.items():
+            print(f"  {key:<22}{baseline[key]!s:>16}{value!s:>16}")
     if shares:
         print("\npy-spy: share of busy samples in each package ([self]: innermost frame)")
         print("and with each function on the stack")
@@ -240,6 +266,14 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         "ingest": ingest,
         "up": drain,
     }
+    if baseline is not None:
+        summary["up_one_at_a_time"] = baseline
+        summary["drain_ratio_batches_to_one_at_a_time"] = round(
+            drain["drain_ratio"] / max(baseline["drain_ratio"], 1e-9), 2
+        )
+        summary["cpu_per_contact_batches_to_one_at_a_time"] = round(
+            drain["cpu_ms_per_contact"] / max(baseline["cpu_ms_per_contact"], 1e-9), 2
+        )
     print(json.dumps(summary))
     return summary
 
@@ -251,5 +285,10 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", action="store_true", help="py-spy `up` during the burst")
+    parser.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="first a burst into up as before batches (one in flight, fsync per commit)",
+    )
     parser.add_argument("--drain-limit", type=float, default=300.0, help="give up after (s)")
     main(parser.parse_args())
