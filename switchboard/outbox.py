@@ -96,8 +96,15 @@ class OutboxRelay:
                     env.subject, env.body, headers=env.headers, stream=EVENTS
                 )
             )
+        # asyncio.wait, not wait_for: before Python 3.12, wait_for swallows a cancellation
+        # that lands as the acks complete, and the relay then outlives its stop by 10 s.
         try:
-            await asyncio.wait_for(asyncio.gather(*acks), ACK_TIMEOUT)
+            if acks:
+                _, pending = await asyncio.wait(acks, timeout=ACK_TIMEOUT)
+                if pending:
+                    raise TimeoutError(f"{len(pending)} of {len(acks)} publishes not acked")
+                for ack in acks:
+                    ack.result()  # raises a failed publish's error
         finally:
             for ack in acks:
                 ack.cancel()  # those still pending when one failed: never awaited again

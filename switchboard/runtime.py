@@ -155,7 +155,7 @@ class Runtime:
             if task is not self._tasks[-1]:
                 task.cancel()
         for task in self._tasks:
-            await _bounded(task, "task")
+            await _bounded(task, f"task {task.get_name()}")
         if self._broker is not None:
             await _bounded(self._broker.stop(), "broker")
         if self._nc is not None:
