@@ -11,7 +11,8 @@ missing), posting distinct web forms, one customer each. In one run:
    under the same uvicorn settings, alternated twice for `--ingest-seconds` each:
    accepted/s and the ratio ingest ÷ bare (the issue's goal: >= 0.8).
 2. burst drain: `switchboard up` (child nats-server, SQLite; or PostgreSQL with
-   `--database-url`, an empty database) with its agents available, wrk for `--seconds`;
+   `--database-url`, an empty database, or `--postgres`, a throwaway one) with its agents
+   available, wrk for `--seconds`;
    accepted = what INBOUND holds, accepted/s over wrk's time; then the time from the first
    request until routing's (and history's) INBOUND consumers have nothing pending;
    drain = routed/s ÷ accepted/s (goal >= 0.5). CPU seconds and RSS of `up` afterwards;
@@ -48,6 +49,7 @@ from switchboard.nats_server import NatsServerProcess
 from tests.support.auth import ADMIN
 from tests.support.channels import AGENTS, FORM, system_toml
 from tests.support.ports import free_port
+from tests.support.postgres import ThrowawayPostgres
 from tests.support.process import SwitchboardProcess
 
 PARTITIONS = 4  # Settings.inbound_partitions' default
@@ -214,6 +216,21 @@ def up_burst(
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
     wrk_binary()
+    if args.postgres:
+        pg = ThrowawayPostgres(Path(tempfile.mkdtemp(prefix="switchboard-burst-pg-")))
+        pg.start()
+        try:
+            for n, round_ in enumerate(("one_at_a_time", "batches")):
+                if round_ == "batches" or args.one_at_a_time:
+                    setattr(args, f"url_{round_}", pg.create_database(f"burst_{n}"))
+            args.database_url = getattr(args, "url_batches", None)
+            return run(args)
+        finally:
+            pg.stop()
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         ingest = ingest_alone(Path(tmp), args.ingest_seconds, args.connections)
@@ -223,7 +240,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
                 Path(tmp) / "up-one-at-a-time",
                 args.seconds,
                 args.connections,
-                args.database_url,
+                getattr(args, "url_one_at_a_time", args.database_url),
                 False,
                 args.drain_limit,
                 ONE_AT_A_TIME,
@@ -283,7 +300,10 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=4.0, help="wrk's burst into up")
     parser.add_argument("--ingest-seconds", type=float, default=4.0)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
+    parser.add_argument(
+        "--postgres", action="store_true", help="on a throwaway PostgreSQL (Debian's binaries)"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy `up` during the burst")
     parser.add_argument(
         "--one-at-a-time",
