@@ -31,6 +31,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from switchboard.exposure import refuse_insecure_start
+    from switchboard.http_server import run_event_loop
     from switchboard.runtime import serve
 
     if not settings.nats_url:
@@ -38,7 +39,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     config = _config(settings)
     refuse_insecure_start(settings, config)
-    asyncio.run(serve(settings, config, list(args.services), settings.nats_url))
+    run_event_loop(serve(settings, config, list(args.services), settings.nats_url))
     return 0
 
 

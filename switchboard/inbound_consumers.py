@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from switchboard.inbound_batches import BatchReader, Decide
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import INBOUND, inbound_partition_subject, is_partitioned
+from switchboard.serial import SerialExecutor
+from switchboard.store import TrackedApplication
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,50 @@ def subscribe_inbound(
         for n, name in enumerate(inbound_consumer_names(service, partitions))
     ]
     return inboxes, LegacyDrain(js, Inbox(broker, service), handler)
+
+
+@dataclass
+class InboundReaders:
+    inboxes: list[Inbox]
+    legacy: LegacyDrain
+    loops: list[Callable[[], Coroutine[Any, Any, None]]]
+
+
+def read_inbound(
+    broker: NatsBroker,
+    js: JetStreamContext,
+    *,
+    service: str,
+    partitions: int,
+    batch: int,
+    app: TrackedApplication,
+    run: SerialExecutor,
+    decide: Decide,
+    handler: Handler,
+    description: str,
+) -> InboundReaders:
+    """The service's partition consumers: with `batch` > 1 each a BatchReader
+    (inbound_batches.py), else one message in flight (`subscribe_inbound`)."""
+    if batch <= 1:
+        inboxes, legacy = subscribe_inbound(
+            broker,
+            js,
+            service=service,
+            partitions=partitions,
+            handler=handler,
+            description=description,
+        )
+        return InboundReaders(inboxes, legacy, [legacy.run])
+    names = inbound_consumer_names(service, partitions)
+    readers = [
+        BatchReader(
+            js, Inbox(broker, name), inbound_partition_subject(n), app, run, decide, handler, batch
+        )
+        for n, name in enumerate(names)
+    ]
+    legacy = LegacyDrain(js, Inbox(broker, service), handler)
+    loops = [legacy.run, *(r.run for r in readers)]
+    return InboundReaders([r.inbox for r in readers], legacy, loops)
 
 
 class LegacyDrain:

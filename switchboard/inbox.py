@@ -99,12 +99,17 @@ class Inbox:
         self.dead_lettered = 0
 
     async def deliver(self, raw: Msg, handler: Handler) -> None:
+        await self.handle(raw, handler)
+
+    async def handle(self, raw: Msg, handler: Handler) -> float | None:
+        """Acks (or dead-letters) the message once handled and returns None; returns the
+        delay of its redelivery when it was handed back (nak)."""
         deliveries = raw.metadata.num_delivered
         try:
             event = decode_event(raw.headers, raw.data)
         except ValueError as exc:
             await self._dead_letter(raw, f"undecodable: {exc}")
-            return
+            return None
         try:
             async with claimed(raw):
                 await handler(event, tracking_of(raw, self.consumer))
@@ -114,14 +119,14 @@ class Inbox:
             log.info("%s: %s; nothing to do", self.consumer, gone)
             self.handled += 1
             await raw.ack()
-            return
+            return None
         except NotYet as wait:
             if deliveries >= MAX_NOT_YET:
                 await self._dead_letter(raw, f"gave up waiting: {wait}")
-                return
+                return None
             log.info("%s: %s; retry in %.1fs", self.consumer, wait, wait.delay)
             await raw.nak(delay=wait.delay)
-            return
+            return float(wait.delay)
         except IntegrityError:
             # A concurrent writer got there first (another replica, or a command on the
             # same aggregate). Redelivery re-reads the store and decides again; each time
@@ -129,19 +134,22 @@ class Inbox:
             # agents could meet again at once: back off, with jitter, the longer it lasts.
             if deliveries >= MAX_NOT_YET:
                 await self._dead_letter(raw, "kept conflicting with concurrent writers")
-                return
+                return None
             log.info("%s: conflict on delivery %d; deciding again", self.consumer, deliveries)
-            await raw.nak(delay=conflict_delay(deliveries))
-            return
+            delay: float = conflict_delay(deliveries)
+            await raw.nak(delay=delay)
+            return delay
         except Exception as exc:
             if deliveries >= MAX_DELIVERIES:
                 await self._dead_letter(raw, f"{type(exc).__name__}: {exc}")
-                return
+                return None
             log.exception("%s: handler failed (delivery %d)", self.consumer, deliveries)
-            await raw.nak(delay=min(0.2 * 2**deliveries, 10.0))
-            return
+            delay = min(0.2 * 2.0**deliveries, 10.0)
+            await raw.nak(delay=delay)
+            return delay
         self.handled += 1
         await raw.ack()
+        return None
 
     async def _dead_letter(self, raw: Msg, reason: str) -> None:
         log.error("%s: dead-lettering %s: %s", self.consumer, raw.subject, reason)

@@ -71,10 +71,14 @@ class LogFollower:
                 continue
             if caught_up:
                 self._wake.clear()
+                # asyncio.wait, not wait_for: before Python 3.12 wait_for swallows a
+                # cancellation that lands as the wake-up comes, and the follower then
+                # outlives the runtime's stop (10 s each, seen after bench.burst).
+                waiter = asyncio.ensure_future(self._wake.wait())
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._idle_poll)
-                except TimeoutError:
-                    pass
+                    await asyncio.wait({waiter}, timeout=self._idle_poll)
+                finally:
+                    waiter.cancel()
 
     async def step(self) -> bool:
         """Processes one batch; True when there was nothing left to do."""

@@ -7,11 +7,13 @@ its window, and consumers (which track the origin position) drop it after that.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 from nats.js.errors import KeyNotFoundError
 
 from events import Event
@@ -25,6 +27,9 @@ from switchboard.jetstream import (
 from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
 from switchboard.store import TrackedApplication
+
+# Seconds for the acks of one batch (up to log_follower.BATCH publishes) to come back.
+ACK_TIMEOUT = 10.0
 
 # One stored event maps to at most one contract, so the origin position stays unique.
 ToContract = Callable[[Any], Event | None]
@@ -66,6 +71,13 @@ class OutboxRelay:
         return int(entry.value or b"0")
 
     async def _publish(self, notifications: Sequence[Notification]) -> None:
+        """The batch's publishes go out back to back and their acks are awaited together:
+        one round trip per batch rather than per event. One connection keeps them in order,
+        which consumers rely on (they track the origin position: an earlier position
+        arriving later would pass as done). A failed ack fails the batch before the
+        position moves; retrying publishes the batch again, and the stream's duplicate
+        window drops what it already stored."""
+        acks: list[asyncio.Future[PubAck]] = []
         for notification in notifications:
             domain_event = self._app.mapper.to_domain_event(notification)
             contract = self._to_contract(domain_event)
@@ -79,7 +91,23 @@ class OutboxRelay:
                     ORIGIN_POSITION_HEADER: str(notification.id),
                 },
             )
-            await self._js.publish(env.subject, env.body, headers=env.headers, stream=EVENTS)
-            self.published += 1
+            acks.append(
+                await self._js.publish_async(
+                    env.subject, env.body, headers=env.headers, stream=EVENTS
+                )
+            )
+        # asyncio.wait, not wait_for: before Python 3.12, wait_for swallows a cancellation
+        # that lands as the acks complete, and the relay then outlives its stop by 10 s.
+        try:
+            if acks:
+                _, pending = await asyncio.wait(acks, timeout=ACK_TIMEOUT)
+                if pending:
+                    raise TimeoutError(f"{len(pending)} of {len(acks)} publishes not acked")
+                for ack in acks:
+                    ack.result()  # raises a failed publish's error
+        finally:
+            for ack in acks:
+                ack.cancel()  # those still pending when one failed: never awaited again
+        self.published += len(acks)
         kv = await self._js.key_value(RELAY_BUCKET)
         await kv.put(self.app_name, str(notifications[-1].id).encode())

@@ -25,6 +25,7 @@ from services.sla.app import build_sla
 from switchboard.auth import Authenticator
 from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
+from switchboard.http_server import run_event_loop, server_config
 from switchboard.jetstream import nats_servers
 from switchboard.nats_connect import connect_options, declare_streams
 from switchboard.nats_server import NatsServerProcess
@@ -34,6 +35,8 @@ from switchboard.settings import Settings
 from switchboard.store import schema_lock
 
 log = logging.getLogger(__name__)
+
+UP_INBOUND_BATCH = 64
 
 Builder = Callable[
     [Settings, SwitchboardConfig, NatsBroker, JetStreamContext, Authenticator], Service
@@ -110,12 +113,10 @@ class Runtime:
                 task.add_done_callback(self._loop_ended)
                 self._tasks.append(task)
         self._server = _Server(
-            uvicorn.Config(
+            server_config(
                 app,
-                host=self.settings.http_host,
-                port=self.settings.http_port,
-                log_level="warning",
-                lifespan="off",
+                self.settings.http_host,
+                self.settings.http_port,
                 # X-Forwarded-Proto (and the client's address) only from the gateway.
                 forwarded_allow_ips=self.settings.trusted_proxies,
                 timeout_graceful_shutdown=5,
@@ -159,7 +160,7 @@ class Runtime:
             if task is not self._tasks[-1]:
                 task.cancel()
         for task in self._tasks:
-            await _bounded(task, "task")
+            await _bounded(task, f"task {task.get_name()}")
         if self._broker is not None:
             await _bounded(self._broker.stop(), "broker")
         if self._nc is not None:
@@ -200,6 +201,8 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
     """Everything in one process; a child nats-server unless SWITCHBOARD_NATS_URL is set."""
     server: NatsServerProcess | None = None
     url = settings.nats_url
+    if settings.inbound_batch is None:  # one process reads every partition: batches
+        settings = settings.model_copy(update={"inbound_batch": UP_INBOUND_BATCH})
     if url is None:
         # Its own generated credentials: nothing else on this machine may connect and
         # publish past the channels' signature checks.
@@ -211,7 +214,7 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
         server.start()
         url = server.url
     try:
-        asyncio.run(serve(settings, config, names, url))
+        run_event_loop(serve(settings, config, names, url))
     finally:
         if server:
             server.stop()

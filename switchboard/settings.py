@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,14 @@ class Settings(BaseSettings):
     # history handle one message per partition at a time, so up to this many at once across
     # their replicas. Every service must be given the same number (it is the stream's).
     inbound_partitions: int = Field(default=4, ge=1, le=64)
+    # How many messages of an INBOUND partition routing and history decide in one transaction
+    # (switchboard/inbound_batches.py). Unset: 64 under `up`, 1 under `serve`: a batch is
+    # decided only when it is everything its consumer has in flight, which replicas fetching
+    # at once would keep handing back; one message in flight needs no such fence.
+    inbound_batch: int | None = Field(default=None, ge=1, le=256)
+    # SQLite stores only: NORMAL (WAL) survives a crash, not a power cut, like the embedded
+    # JetStream's default sync; FULL fsyncs every commit (switchboard/sqlite_store.py).
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
     def link_base(self) -> str:
         return self.links_url or self.public_url or f"http://{self.http_host}:{self.http_port}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from switchboard.settings import Settings
+from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
 
 # Where an application's key tables live, when not beside its store (switchboard/shredding.py).
 KEYS_DATABASE_ENV = "SB_KEYS_DATABASE_URL"
@@ -44,8 +46,9 @@ def _store_env(settings: Settings, app_name: str) -> dict[str, str]:
         return {"CREATE_TABLE": "y"}  # eventsourcing reads POSTGRES_* itself
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": SQLITE_FACTORY,
         "SQLITE_DBNAME": str(settings.data_dir / f"{app_name}.sqlite"),
+        "SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
         "SQLITE_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
     }
@@ -85,6 +88,7 @@ class TrackedApplication(Application[Any]):
         self.recorder: ProcessRecorder
         # Called after each commit (on the committing thread): followers of the log wake.
         self.committed: list[Callable[[], None]] = []
+        self._batch: tuple[int, ProcessingEvent[Any]] | None = None
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -92,9 +96,37 @@ class TrackedApplication(Application[Any]):
     def is_processed(self, tracking: Tracking) -> bool:
         return self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every commit inside becomes part of one transaction, recorded when the block
+        ends, with the highest tracking position given (the batch's last message); an
+        exception inside records nothing. Commands inside read the store as it was before
+        the batch: two that change the same aggregate both write its next version, and the
+        store refuses the batch (IntegrityError), as it would two replicas racing."""
+        batch: ProcessingEvent[Any] = ProcessingEvent()
+        # Only this thread's commits join it: another thread's command is its own.
+        self._batch = (threading.get_ident(), batch)
+        try:
+            yield
+        finally:
+            self._batch = None
+        self._store(batch)
+
     def commit(self, *objs: Any, tracking: Tracking | None = None) -> None:
+        open_batch = getattr(self, "_batch", None)
+        if open_batch is not None and open_batch[0] == threading.get_ident():
+            batch = open_batch[1]
+            batch.collect_events(*objs)
+            if tracking is not None and (
+                batch.tracking is None or tracking.notification_id > batch.tracking.notification_id
+            ):
+                batch.tracking = tracking
+            return
         processing_event: ProcessingEvent[Any] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*objs)
+        self._store(processing_event)
+
+    def _store(self, processing_event: ProcessingEvent[Any]) -> None:
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)
         self._notify(recordings)

@@ -19,7 +19,7 @@ from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
-from switchboard.inbound_consumers import subscribe_inbound
+from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.outbox import OutboxRelay
@@ -74,11 +74,15 @@ def build_history(
     scope = CustomerScope(auth, projector.view, projector.run, behind)
     projector.projected.append(scope.projected)
     auditor = Auditor(open_audit_log(event_store_env(settings, "audit")))
-    _, legacy = subscribe_inbound(
+    inbound = read_inbound(
         broker,
         js,
         service="history",
         partitions=settings.inbound_partitions,
+        batch=settings.inbound_batch or 1,
+        app=app,
+        run=run,
+        decide=handlers.decide_inbound,
         handler=handlers.inbound,
         description="Resolves who sent each interaction and records it on their timeline",
     )
@@ -139,7 +143,7 @@ def build_history(
             audit_router(auditor, auth),
             *documents.routers,
         ],
-        loops=[relay.follower.run, projector.follower.run, legacy.run, *documents.loops],
+        loops=[relay.follower.run, projector.follower.run, *inbound.loops, *documents.loops],
         health=health,
         close=close,
     )

@@ -84,7 +84,14 @@ class HistoryCore(TrackedApplication):
     ) -> None:
         # Empty: every merge waits for a supervisor.
         self.auto_merge_on = list(auto_merge_on)
-        super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+        # The cache saves rebuilding a customer from its events on every message (13 % of
+        # `up` under a burst). It hands out deep copies and fast-forwards from the store on
+        # every read, so replicas writing the same customers stay correct (the version
+        # check still settles their races), and an erasure reaches cached copies as the
+        # Erased event it is stored as.
+        super().__init__(
+            {"IS_SNAPSHOTTING_ENABLED": "y", "AGGREGATE_CACHE_MAXSIZE": "10000", **(env or {})}
+        )
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         self.keys = KeyRing(open_key_table(self.factory, KEY_TABLE))

@@ -17,6 +17,7 @@ from events import (
 )
 from services.history.application import HistoryApplication
 from services.history.erasure import StreamEraser
+from switchboard.inbound_batches import Unbatchable
 from switchboard.serial import SerialExecutor
 
 
@@ -36,6 +37,12 @@ class HistoryHandlers:
         harmlessly, so no tracking record is needed)."""
         if isinstance(event, CustomerErased) and self.eraser is not None:
             await self.eraser.erase(event.customer_id, event.reached, event.raw_refs)
+
+    def decide_inbound(self, event: Event, tracking: Tracking) -> None:
+        """One message of a batch (switchboard/inbound_batches.py), on the store's thread."""
+        if not isinstance(event, InteractionReceived):
+            raise Unbatchable(event.type_name())
+        self.app.record_interaction(event, tracking)
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):

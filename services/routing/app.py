@@ -16,7 +16,7 @@ from services.routing.stats_api import stats_follower, stats_router
 from services.routing.status_api import status_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
-from switchboard.inbound_consumers import subscribe_inbound
+from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
@@ -46,11 +46,15 @@ def build_routing(
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = stats_follower(app, stats, run)
     handlers = RoutingHandlers(app, run, broker)
-    inbound, legacy = subscribe_inbound(
+    inbound = read_inbound(
         broker,
         js,
         service="routing",
         partitions=settings.inbound_partitions,
+        batch=settings.inbound_batch or 1,
+        app=app,
+        run=run,
+        decide=handlers.decide_inbound,
         handler=handlers.inbound,
         description=(
             "Places each message in its conversation (one contact each) and offers new ones;"
@@ -58,9 +62,9 @@ def build_routing(
         ),
     )
     inboxes = [
-        *inbound,
+        *inbound.inboxes,
         *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
-        legacy.inbox,
+        inbound.legacy.inbox,
         subscribe(
             broker,
             stream=EVENTS,
@@ -225,7 +229,7 @@ def build_routing(
             stats_router(app, stats, run, auth),
             status_router(app, run, StatusLinks(session_secret(settings), settings.link_base())),
         ],
-        loops=[relay.follower.run, stats_loop.run, legacy.run],
+        loops=[relay.follower.run, stats_loop.run, *inbound.loops],
         health=health,
         close=close,
     )

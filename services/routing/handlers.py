@@ -35,6 +35,7 @@ from events.sla import SlaAcknowledged, SlaActionRequested
 from services.routing.application import RoutingApplication
 from services.routing.sla_actions import acknowledge, carry_out
 from services.routing.status_updates import follow
+from switchboard.inbound_batches import Unbatchable
 from switchboard.serial import SerialExecutor
 from switchboard.timers import schedule
 
@@ -44,6 +45,12 @@ class RoutingHandlers:
         self.app = app
         self.run = run
         self.broker = broker
+
+    def decide_inbound(self, event: Event, tracking: Tracking) -> None:
+        """One message of a batch (switchboard/inbound_batches.py), on the store's thread."""
+        if not isinstance(event, InteractionReceived):
+            raise Unbatchable(event.type_name())
+        self.app.receive(event, tracking)
 
     async def inbound(self, event: Event, tracking: Tracking) -> None:
         if await self.run(self.app.is_processed, tracking):

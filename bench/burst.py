@@ -1,0 +1,314 @@
+"""A burst of web forms: how fast `switchboard up` drains it, and what ingest alone costs.
+
+    python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile]
+        [--one-at-a-time] [--database-url URL]
+
+All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
+missing), posting distinct web forms, one customer each. In one run:
+
+1. ingest alone: `switchboard serve ingest` in its own process on a fresh nats-server,
+   against a bare FastAPI handler (bench/bare_publish.py) doing the same JetStream publish
+   under the same uvicorn settings, alternated twice for `--ingest-seconds` each:
+   accepted/s and the ratio ingest ÷ bare (the issue's goal: >= 0.8).
+2. burst drain: `switchboard up` (child nats-server, SQLite; or PostgreSQL with
+   `--database-url`, an empty database, or `--postgres`, a throwaway one) with its agents
+   available, wrk for `--seconds`;
+   accepted = what INBOUND holds, accepted/s over wrk's time; then the time from the first
+   request until routing's (and history's) INBOUND consumers have nothing pending;
+   drain = routed/s ÷ accepted/s (goal >= 0.5). CPU seconds and RSS of `up` afterwards;
+   with `--profile`, py-spy samples `up` from the burst to the end of the drain and the
+   functions on the stack most often are printed. `--one-at-a-time` first runs the same
+   burst into `up` configured as before batches (SWITCHBOARD_INBOUND_BATCH=1,
+   SWITCHBOARD_SQLITE_SYNCHRONOUS=FULL) and prints both side by side, with their ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from nats.js import JetStreamContext
+
+from bench.ingest_channels import start_ingest
+from bench.pyspy import Profile, by_package
+from bench.scale import cpu_seconds, machine_busy
+from bench.wrk import WrkResult, post_forms, wrk_binary
+from switchboard.inbound_consumers import inbound_consumer_names
+from switchboard.jetstream import INBOUND, ensure_streams
+from switchboard.nats_server import NatsServerProcess
+from tests.support.auth import ADMIN
+from tests.support.channels import AGENTS, FORM, system_toml
+from tests.support.ports import free_port
+from tests.support.postgres import ThrowawayPostgres
+from tests.support.process import SwitchboardProcess
+
+PARTITIONS = 4  # Settings.inbound_partitions' default
+
+
+def start_bare(nats_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_publish", nats_url, str(port)],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(log.read_text()[-2000:])
+
+
+def ingest_alone(tmp: Path, seconds: float, connections: int) -> dict[str, Any]:
+    server = NatsServerProcess(tmp / "nats-ingest", free_port())
+    server.start()
+    asyncio.run(_streams(server.url))
+    (tmp / "ingest").mkdir()
+    ingest, ingest_url = start_ingest(tmp / "ingest", server.url, free_port())
+    bare, bare_url = start_bare(server.url, tmp / "bare.log")
+    path = f"/channels/webform/{FORM}"
+    runs: dict[str, list[WrkResult]] = {"bare": [], "ingest": []}
+    try:
+        for name, url in [("bare", bare_url), ("ingest", ingest_url)] * 2:
+            post_forms(url + path, 1, connections, offset=10**12 + 10**9 * len(runs[name]))
+            offset = (1 + len(runs["bare"]) + len(runs["ingest"])) * 10**9
+            runs[name].append(post_forms(url + path, seconds, connections, offset))
+    finally:
+        for proc in (ingest, bare):
+            proc.terminate()
+            proc.wait(10)
+        server.stop()
+    result: dict[str, Any] = {}
+    for name, rounds in runs.items():
+        ok = sum(r.ok for r in rounds)
+        result[name] = {
+            "per_s": round(ok / sum(r.seconds for r in rounds), 1),
+            "p50_ms": round(max(r.p50_ms for r in rounds), 1),
+            "p99_ms": round(max(r.p99_ms for r in rounds), 1),
+            "errors": sum(r.non_2xx + r.socket_errors for r in rounds),
+        }
+    result["ratio"] = round(result["ingest"]["per_s"] / result["bare"]["per_s"], 3)
+    return result
+
+
+async def _streams(url: str) -> None:
+    nc = await nats.connect(url)
+    await ensure_streams(nc.jetstream(), 3600, inbound_partitions=PARTITIONS)
+    await nc.close()
+
+
+async def backlog(js: JetStreamContext, service: str) -> int:
+    total = 0
+    for name in inbound_consumer_names(service, PARTITIONS):
+        info = await js.consumer_info(INBOUND, name)
+        total += info.num_pending + info.num_ack_pending
+    return total
+
+
+async def burst(
+    system: SwitchboardProcess, seconds: float, connections: int, drain_limit: float
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=system.base_url, headers=ADMIN, timeout=10) as api:
+        for agent in AGENTS:
+            r = await api.post(f"/api/agents/{agent}/status", json={"status": "available"})
+            r.raise_for_status()
+    nc = await nats.connect(system.nats_url)
+    js = nc.jetstream()
+    before = (await js.stream_info(INBOUND)).state.messages
+    assert system.proc is not None
+    pid = system.proc.pid
+    cpu_before, busy_before = cpu_seconds(pid), machine_busy()
+    started = time.monotonic()
+    url = f"{system.base_url}/channels/webform/{FORM}"
+    sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12)
+    accepted = (await js.stream_info(INBOUND)).state.messages - before
+    drained: dict[str, float] = {}
+    left: dict[str, int] = {}
+    while len(drained) < 2 and time.monotonic() - started < drain_limit:
+        for service in ("routing", "history"):
+            if service not in drained:
+                left[service] = await backlog(js, service)
+                if not left[service]:
+                    drained[service] = time.monotonic() - started
+        await asyncio.sleep(0.2)
+    elapsed = time.monotonic() - started
+    busy, total = (a - b for a, b in zip(machine_busy(), busy_before, strict=True))
+    await nc.close()
+    accepted_per_s = accepted / sent.seconds
+
+    def per_s(service: str) -> float:
+        done = accepted - (0 if service in drained else left[service])
+        return done / drained.get(service, elapsed)
+
+    return {
+        "accepted": accepted,
+        "wrk_ok": sent.ok,
+        "wrk_errors": sent.non_2xx + sent.socket_errors,
+        "accepted_per_s": round(accepted_per_s, 1),
+        "accept_p99_ms": round(sent.p99_ms, 1),
+        "routed_per_s": round(per_s("routing"), 1),
+        "recorded_per_s": round(per_s("history"), 1),
+        "routing_drained_s": round(drained.get("routing", -1), 1),
+        "history_drained_s": round(drained.get("history", -1), 1),
+        "left_behind": {s: left[s] for s in left if s not in drained},
+        "drain_ratio": round(per_s("routing") / accepted_per_s, 3),
+        "history_ratio": round(per_s("history") / accepted_per_s, 3),
+        "cpu_ms_per_contact": round(1000 * (cpu_seconds(pid) - cpu_before) / max(accepted, 1), 1),
+        "machine_busy": round(busy / total, 2),
+        "rss_mb": round(rss_mb(pid), 1),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# How `up` ran before issue 17's batches: one message in flight per partition, an fsync per
+# SQLite commit (uvloop, httptools and the aggregate cache stay: they are not settings).
+ONE_AT_A_TIME = {"SWITCHBOARD_INBOUND_BATCH": "1", "SWITCHBOARD_SQLITE_SYNCHRONOUS": "FULL"}
+
+
+def up_burst(
+    tmp: Path,
+    seconds: float,
+    connections: int,
+    database_url: str | None,
+    profile: bool,
+    drain_limit: float,
+    settings: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
+    env.update(settings or {})
+    system = SwitchboardProcess(tmp, system_toml(free_port()), None, env=env)
+    system.start(120)
+    spy: Profile | None = None
+    try:
+        assert system.proc is not None
+        if profile:
+            out = Path(tempfile.mkstemp(prefix="burst-profile-", suffix=".txt")[1])
+            spy = Profile(system.proc.pid, out)
+        result = asyncio.run(burst(system, seconds, connections, drain_limit))
+    finally:
+        shares = spy.stop() if spy else {}
+        if spy:
+            shares = {f"[self] {k}": v for k, v in by_package(spy.output).items()} | shares
+            print(f"py-spy's collapsed stacks: {spy.output}")
+        system.terminate()
+    return result, shares
+
+
+def main(args: argparse.Namespace) -> dict[str, Any]:
+    wrk_binary()
+    if args.postgres:
+        pg = ThrowawayPostgres(Path(tempfile.mkdtemp(prefix="switchboard-burst-pg-")))
+        pg.start()
+        try:
+            for n, round_ in enumerate(("one_at_a_time", "batches")):
+                if round_ == "batches" or args.one_at_a_time:
+                    setattr(args, f"url_{round_}", pg.create_database(f"burst_{n}"))
+            args.database_url = getattr(args, "url_batches", None)
+            return run(args)
+        finally:
+            pg.stop()
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        ingest = ingest_alone(Path(tmp), args.ingest_seconds, args.connections)
+        baseline: dict[str, Any] | None = None
+        if args.one_at_a_time:
+            baseline, _ = up_burst(
+                Path(tmp) / "up-one-at-a-time",
+                args.seconds,
+                args.connections,
+                getattr(args, "url_one_at_a_time", args.database_url),
+                False,
+                args.drain_limit,
+                ONE_AT_A_TIME,
+            )
+        drain, shares = up_burst(
+            Path(tmp) / "up",
+            args.seconds,
+            args.connections,
+            args.database_url,
+            args.profile,
+            args.drain_limit,
+        )
+    print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
+    print(f"{'ingest alone':<34}{'accepted/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name in ("bare", "ingest"):
+        row = ingest[name]
+        label = "bare FastAPI + publish" if name == "bare" else "switchboard serve ingest"
+        print(
+            f"{label:<34}{row['per_s']:>12}{row['p50_ms']:>10}{row['p99_ms']:>10}{row['errors']:>8}"
+        )
+    print(f"ingest / bare: {ingest['ratio']}")
+    store = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"\nburst into switchboard up ({store}), {args.seconds:g} s of wrk")
+    if baseline is None:
+        for key, value in drain.items():
+            print(f"  {key:<22}{value}")
+    else:
+        print(f"  {'':<22}{'one at a time':>16}{'batches':>16}")
+        for key, value in drain.items():
+            print(f"  {key:<22}{baseline[key]!s:>16}{value!s:>16}")
+    if shares:
+        print("\npy-spy: share of busy samples in each package ([self]: innermost frame)")
+        print("and with each function on the stack")
+        for name, share in shares.items():
+            print(f"  {share:>6.1%}  {name}")
+    summary = {
+        "bench": "burst",
+        "store": store,
+        "load_average": round(load, 1),
+        "ingest": ingest,
+        "up": drain,
+    }
+    if baseline is not None:
+        summary["up_one_at_a_time"] = baseline
+        summary["drain_ratio_batches_to_one_at_a_time"] = round(
+            drain["drain_ratio"] / max(baseline["drain_ratio"], 1e-9), 2
+        )
+        summary["cpu_per_contact_batches_to_one_at_a_time"] = round(
+            drain["cpu_ms_per_contact"] / max(baseline["cpu_ms_per_contact"], 1e-9), 2
+        )
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="wrk's burst into up")
+    parser.add_argument("--ingest-seconds", type=float, default=4.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
+    parser.add_argument(
+        "--postgres", action="store_true", help="on a throwaway PostgreSQL (Debian's binaries)"
+    )
+    parser.add_argument("--profile", action="store_true", help="py-spy `up` during the burst")
+    parser.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="first a burst into up as before batches (one in flight, fsync per commit)",
+    )
+    parser.add_argument("--drain-limit", type=float, default=300.0, help="give up after (s)")
+    main(parser.parse_args())

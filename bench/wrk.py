@@ -1,0 +1,130 @@
+"""wrk, Debian's C load generator, posting distinct web forms: the client is never what
+saturates first (a Python client did, in bench.ingest_channels)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# Every request another customer and another submission: `init` gets a numbering offset,
+# so rounds of one run never repeat an id (the stream would drop the repeat as a duplicate).
+SCRIPT = """
+local threads = 0
+function setup(thread)
+  thread:set("thread_no", threads)
+  threads = threads + 1
+end
+function init(args)
+  base = tonumber(args[1]) + thread_no * 10000000
+  sent = 0
+end
+function request()
+  sent = sent + 1
+  local k = string.format("%d", base + sent)
+  local body = '{"email":"b' .. k .. '@example.com","message":"burst ' .. k ..
+    '","submission_id":"s-' .. k .. '"}'
+  return wrk.format("POST", wrk.path, {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def ok(self) -> int:
+        return self.requests - self.non_2xx
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+
+def wrk_binary() -> str:
+    """Debian's wrk, installed with apt-get (as ./sb installs chromium) when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "apt-get"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        subprocess.run([*apt, "update", "-qq"], check=True, env=env)
+        subprocess.run([*apt, "install", "-y", "-qq", "wrk"], check=True, env=env)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"wrk is missing and apt-get could not install it: {exc}") from exc
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is missing and apt-get did not install it")
+    return found
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def parse(output: str) -> WrkResult:
+    total = re.search(r"(\d+) requests in ([\d.]+)(\w+),", output)
+    if total is None:
+        raise RuntimeError(f"wrk said:\n{output}")
+    seconds = _ms(total.group(2), total.group(3)) / 1000
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    latency = dict(re.findall(r"^\s+(50|99)\.000%\s+([\d.]+\w+)", output, re.MULTILINE))
+    if not latency:
+        latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
+
+    def percentile(key: str) -> float:
+        found = re.fullmatch(r"([\d.]+)(\w+)", latency.get(key, "0ms"))
+        return _ms(found.group(1), found.group(2)) if found else 0.0
+
+    return WrkResult(
+        requests=int(total.group(1)),
+        seconds=seconds,
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(int(g) for g in errors.groups()) if errors else 0,
+        p50_ms=percentile("50"),
+        p99_ms=percentile("99"),
+    )
+
+
+def post_forms(url: str, seconds: float, connections: int, offset: int) -> WrkResult:
+    """wrk posting web forms to `url` for `seconds` over `connections` connections (one
+    thread: the machine's other core is the server's)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(SCRIPT)
+    try:
+        done = subprocess.run(
+            [
+                wrk_binary(),
+                "-t1",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "30s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+                "--",
+                str(offset),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        Path(script.name).unlink()
+    return parse(done.stdout)

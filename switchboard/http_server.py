@@ -1,0 +1,39 @@
+"""How Switchboard runs its event loop and its HTTP server.
+
+uvloop and httptools (uvicorn's fast paths) cut the per-request cost of ingest roughly in
+half (bench.burst); both are dependencies, but a platform without wheels for them still
+runs, on asyncio's loop and h11, so they are taken when importable rather than required.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import uvicorn
+
+T = TypeVar("T")
+
+
+def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on uvloop's loop where uvloop is installed."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    result: T = uvloop.run(main)
+    return result
+
+
+def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for every Switchboard HTTP server (and the bench's baseline)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        http="auto",  # httptools when installed
+        **options,
+    )

@@ -1,0 +1,170 @@
+"""Reading an INBOUND partition in batches, exactly once in effect.
+
+A reader fetches up to BATCH messages of its partition's durable consumer and decides them
+in one store transaction with one tracking record, the batch's last position
+(`TrackedApplication.batch`), then acks them: a burst costs one commit, one board catch-up
+and one round of acks per batch instead of per message. A crash before the commit records
+nothing and JetStream redelivers the whole batch; after it, every redelivered message is
+at or below the tracked position and skipped.
+
+Tracking keeps "everything up to the highest position is done", so a partition must be
+decided in stream order, never a later message before an earlier one. With one message in
+flight JetStream guaranteed that; with up to BATCH in flight, a batch is decided only when
+it is every message the consumer has handed out and not yet had acked (consumer info), so
+no earlier message is held by another replica, or waits for its redelivery. Otherwise the
+batch goes back (nak) and comes again after the earlier ones, sorted. `up` runs one reader
+per partition, so there this never happens; replicas meet it only when they fetch at once.
+
+A batch that cannot be decided whole (a message of another kind, one that must wait, a
+conflict with another writer) is handled message by message through the Inbox, as before
+batches; a message handed back there takes the rest of its batch back with it, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from eventsourcing.persistence import Tracking
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from events import Event
+from switchboard.inbox import Handler, Inbox, tracking_of
+from switchboard.jetstream import ACK_WAIT, INBOUND, consumer_config, decode_event
+from switchboard.serial import SerialExecutor
+from switchboard.store import TrackedApplication
+
+log = logging.getLogger(__name__)
+
+BATCH = 64
+# Decides one message inside a batch (on the store's thread); raises Unbatchable for a
+# message that must go through the Inbox on its own.
+Decide = Callable[[Event, Tracking], None]
+
+
+class Unbatchable(Exception):
+    """This message is handled on its own (another kind than the batch's)."""
+
+
+class BatchReader:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        inbox: Inbox,
+        subject: str,
+        app: TrackedApplication,
+        run: SerialExecutor,
+        decide: Decide,
+        handler: Handler,
+        batch: int = BATCH,
+    ) -> None:
+        self._js = js
+        self.inbox = inbox
+        self._subject = subject
+        self._app = app
+        self._run = run
+        self._decide = decide
+        self._handler = handler
+        self._batch = batch
+        self.batches = 0  # decided whole
+        self.one_by_one = 0  # batches handled message by message
+        self.handed_back = 0  # batches that were not all in flight
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._read()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS restarting: bind again, never die
+                log.warning("%s: %r; binding again", self.inbox.consumer, exc)
+                await asyncio.sleep(1.0)
+
+    async def _read(self) -> None:
+        config = consumer_config(self.inbox.consumer, self._subject)
+        config.max_ack_pending = self._batch
+        # Creates it, or lets one made before batches (one in flight) take a batch.
+        await self._js.add_consumer(INBOUND, config)
+        sub = await self._js.pull_subscribe_bind(self.inbox.consumer, INBOUND)
+        try:
+            while True:
+                try:
+                    msgs = await sub.fetch(self._batch, timeout=1.0)
+                except TimeoutError:
+                    continue
+                msgs.sort(key=lambda m: m.metadata.sequence.stream)
+                in_flight = (await sub.consumer_info()).num_ack_pending
+                if in_flight != len(msgs):
+                    self.handed_back += 1
+                    await _hand_back(msgs, random.uniform(0.05, 0.3))
+                    continue
+                await self.handle(msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def handle(self, msgs: Sequence[Msg]) -> None:
+        async with _claimed(msgs):
+            if await self._decide_whole(msgs):
+                self.batches += 1
+                self.inbox.handled += len(msgs)
+                for raw in msgs:
+                    await raw.ack()
+                return
+        self.one_by_one += 1
+        for n, raw in enumerate(msgs):
+            delay = await self.inbox.handle(raw, self._handler)
+            if delay is not None:
+                await _hand_back(msgs[n + 1 :], delay)
+                return
+
+    async def _decide_whole(self, msgs: Sequence[Msg]) -> bool:
+        try:
+            items = [
+                (decode_event(raw.headers, raw.data), tracking_of(raw, self.inbox.consumer))
+                for raw in msgs
+            ]
+        except ValueError:
+            return False  # the Inbox dead-letters what it cannot decode
+        try:
+            await self._run(self._decide_all, items)
+        except Unbatchable:
+            return False
+        except Exception as exc:  # decided again one by one, where each failure is handled
+            log.info("%s: batch of %d not decided whole: %r", self.inbox.consumer, len(msgs), exc)
+            return False
+        return True
+
+    def _decide_all(self, items: list[tuple[Event, Tracking]]) -> None:
+        with self._app.batch():
+            for event, tracking in items:
+                if not self._app.is_processed(tracking):
+                    self._decide(event, tracking)
+
+
+async def _hand_back(msgs: Sequence[Msg], delay: float) -> None:
+    for raw in msgs:
+        with contextlib.suppress(Exception):
+            await raw.nak(delay=delay)
+
+
+@contextlib.asynccontextmanager
+async def _claimed(msgs: Sequence[Msg], every: float = ACK_WAIT / 3) -> AsyncIterator[None]:
+    """Keeps the batch ours while it is decided (see switchboard.inbox.claimed)."""
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(every)
+            for raw in msgs:
+                with contextlib.suppress(Exception):
+                    await raw.in_progress()
+
+    task = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        task.cancel()

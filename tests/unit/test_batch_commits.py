@@ -1,0 +1,75 @@
+"""A batch of commands is one transaction with one tracking record: all of it or nothing,
+and a redelivered message at or below the batch's last position is done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from switchboard.settings import Settings
+from switchboard.store import TrackedApplication, event_store_env
+
+
+class Tally(Aggregate):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.count = 0
+
+    @event("Counted")
+    def count_one(self) -> None:
+        self.count += 1
+
+
+def store(tmp_path: Path) -> TrackedApplication:
+    app: Any = type("routing", (TrackedApplication,), {"name": "routing"})
+    tracked: TrackedApplication = app(event_store_env(Settings(data_dir=tmp_path), "routing"))
+    return tracked
+
+
+def at(position: int) -> Tracking:
+    return Tracking("stream:INBOUND>routing-p0", position)
+
+
+def test_a_batch_records_every_command_with_its_last_position(tmp_path: Path) -> None:
+    app = store(tmp_path)
+    woken: list[int] = []
+    app.committed.append(lambda: woken.append(1))
+    with app.batch():
+        for position in (3, 7, 12):
+            app.commit(Tally(f"t{position}"), tracking=at(position))
+        assert app.ping() == 0  # nothing stored until the batch ends
+    assert app.ping() == 3 and woken == [1]  # one transaction, one wake-up
+    assert all(app.is_processed(at(p)) for p in (3, 7, 12))
+    assert not app.is_processed(at(13))
+    app.close()
+
+
+def test_a_failing_batch_records_nothing(tmp_path: Path) -> None:
+    app = store(tmp_path)
+    with pytest.raises(RuntimeError), app.batch():
+        app.commit(Tally("a"), tracking=at(1))
+        raise RuntimeError("the second message failed")
+    assert app.ping() == 0 and not app.is_processed(at(1))
+    app.commit(Tally("a"), tracking=at(1))  # decided again on its own
+    assert app.ping() == 1
+    app.close()
+
+
+def test_two_commands_changing_one_aggregate_in_a_batch_are_refused(tmp_path: Path) -> None:
+    """Both read the aggregate as stored before the batch: the store refuses the second
+    version 2 as it would two replicas racing, and the batch is decided again one by one."""
+    app = store(tmp_path)
+    tally = Tally("shared")
+    app.commit(tally, tracking=at(1))
+    with pytest.raises(IntegrityError), app.batch():
+        for position in (2, 3):
+            copy: Tally = app.repository.get(tally.id)
+            copy.count_one()
+            app.commit(copy, tracking=at(position))
+    assert not app.is_processed(at(2))
+    assert app.repository.get(tally.id).count == 0
+    app.close()
