@@ -31,7 +31,9 @@ from switchboard.errors import BadInput
 from switchboard.serial import SerialExecutor
 
 T = TypeVar("T")
-CardOfContact = Callable[[uuid.UUID], Awaitable[CustomerView | None]]
+# The card of a contact's customer, for someone who may see it (history's scope: 403 for an
+# agent the customer was never offered to); None when it is not known (yet) or erased.
+CardOfContact = Callable[[uuid.UUID, Principal], Awaitable[CustomerView | None]]
 
 
 def template_view(t: AnswerTemplate) -> AnswerTemplateView:
@@ -116,7 +118,7 @@ def answers_router(
     ) -> AnswerView:
         """The standard answer for `/shortcut`, filled for this contact: the whole text, or
         a 400 naming the variable the template reads and this contact lacks."""
-        card = await card_of_contact(contact_id)
+        card = await card_of_contact(contact_id, principal)
         language = body.language
         variables = template_variables(card, contact_id, body.channel, by_id.get(principal.id))
         t, text = await call(

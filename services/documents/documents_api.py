@@ -90,6 +90,16 @@ def documents_router(
         document = await call(app.document, document_id)
         return document_view(document, await call(app.approval, document_id))
 
+    async def require_reader(principal: Principal, document_id: uuid.UUID) -> None:
+        """A document is read by its requester, its approvers (and those above them), and
+        whoever may see its customer: it is filled from the customer's card."""
+        document = await call(app.document, document_id)
+        approval = await call(app.approval, document_id)
+        steps = approval.steps if approval is not None else []
+        involved = {document.requester, *(a for step in steps for a in step["approvers"])}
+        if not any(auth.manages(principal, person) for person in involved):
+            await card_of_contact(document.contact_id, principal)
+
     def steps_for(document: Document, requester: str) -> list[dict[str, Any]]:
         amount = document.current["amount"]
         rule = rule_for(config.documents.approval_rules, document.template, amount)
@@ -108,7 +118,7 @@ def documents_router(
         template = templates.get(body.template)
         if template is None:
             raise BadInput.field("template", f"no document template {body.template!r}")
-        card = await card_of_contact(contact_id)
+        card = await card_of_contact(contact_id, principal)
         variables = template_variables(card, contact_id, body.channel, people.get(principal.id))
         document = await call(
             app.generate,
@@ -123,7 +133,8 @@ def documents_router(
         return document_view(document, None)
 
     @router.get("/contacts/{contact_id}/documents", response_model=list[DocumentView])
-    async def of_contact(contact_id: uuid.UUID, _: Principal = staff) -> list[DocumentView]:
+    async def of_contact(contact_id: uuid.UUID, principal: Principal = staff) -> list[DocumentView]:
+        await card_of_contact(contact_id, principal)
         found = await call(app.documents)
         return [document_view(d, a) for d, a in found if d.contact_id == contact_id]
 
@@ -142,11 +153,13 @@ def documents_router(
         ]
 
     @router.get("/documents/{document_id}", response_model=DocumentView)
-    async def get_document(document_id: uuid.UUID, _: Principal = staff) -> DocumentView:
+    async def get_document(document_id: uuid.UUID, principal: Principal = staff) -> DocumentView:
+        await require_reader(principal, document_id)
         return await view(document_id)
 
     @router.get("/documents/{document_id}/versions/{version}.pdf")
-    async def pdf(document_id: uuid.UUID, version: int, _: Principal = staff) -> Response:
+    async def pdf(document_id: uuid.UUID, version: int, principal: Principal = staff) -> Response:
+        await require_reader(principal, document_id)
         document = await call(app.document, document_id)
         if not 1 <= version <= document.revision:
             raise HTTPException(404, f"document {document_id} has no version {version}")

@@ -4,7 +4,7 @@ templates read is history's, and so is the timeline its steps land on."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from services.documents.approval_policy import climb
 from services.documents.contracts import to_contract
 from services.documents.documents_api import documents_router
 from services.history.application import CustomerErasedError, HistoryApplication
-from switchboard.auth import Authenticator
+from switchboard.auth import Authenticator, Principal
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
@@ -131,6 +131,7 @@ def build_documents(
     auth: Authenticator,
     history: HistoryApplication,
     history_run: SerialExecutor,
+    require_scope: Callable[[Principal, CustomerView], Awaitable[None]],
 ) -> DocumentsParts:
     app = DocumentsApplication(env=event_store_env(settings, "documents"))
     run = SerialExecutor("documents")
@@ -161,11 +162,14 @@ def build_documents(
         description="Reminds silent approvers, then hands their step to the next senior person",
     )
 
-    async def card_of_contact(contact_id: uuid.UUID) -> CustomerView | None:
+    async def card_of_contact(contact_id: uuid.UUID, principal: Principal) -> CustomerView | None:
         try:
-            return await history_run(history.card_of_contact, contact_id)
+            card = await history_run(history.card_of_contact, contact_id)
         except CustomerErasedError:
             return None
+        if card is not None:
+            await require_scope(principal, card)
+        return card
 
     routers = [
         answers_router(app, run, auth, config.people, card_of_contact),

@@ -58,8 +58,6 @@ def build_history(
     relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run, StreamEraser(js))
-    documents = build_documents(settings, config, broker, js, auth, app, run)
-    handlers.reply_listeners.append(documents.reply_status)
     agents = [p.id for p in config.people if p.role == "agent"]
 
     async def behind() -> bool:
@@ -73,6 +71,8 @@ def build_history(
 
     scope = CustomerScope(auth, projector.view, projector.run, behind)
     projector.projected.append(scope.projected)
+    documents = build_documents(settings, config, broker, js, auth, app, run, scope.require)
+    handlers.reply_listeners.append(documents.reply_status)
     auditor = Auditor(open_audit_log(event_store_env(settings, "audit")))
     inbound = read_inbound(
         broker,

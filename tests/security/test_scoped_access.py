@@ -89,6 +89,13 @@ async def test_each_person_reads_and_changes_only_their_customers(stack: Stack) 
     found = await bob.get("/api/customers", params={"email": "one@example.com"})
     assert found.status_code == 200 and found.json() == []
     assert await status(bob, "/api/customers/" + str(uuid.uuid4())) == 404
+    # Nor through the contact's documents or a standard answer filled from the card.
+    documents = f"/api/contacts/{to_alice['contact_id']}/documents"
+    assert await status(alice, documents) == 200
+    assert await status(bob, documents) == 403
+    answer = {"shortcut": "hello", "channel": "web"}
+    filled = await bob.post(f"/api/contacts/{to_alice['contact_id']}/answers", json=answer)
+    assert filled.status_code == 403, filled.text
 
     # Once offered to bob (alice declines it), bob reads it.
     assert (await bob.post("/api/agents/bob/status", json={"status": "available"})).is_success
