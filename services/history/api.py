@@ -135,24 +135,27 @@ def history_router(
     ) -> list[MergeSuggestionView]:
         found = await view_run(view.suggestions, status)
         if not scope.sees_all(principal):
-            found = [s for s in found if await sees(principal, s.a) and await sees(principal, s.b)]
+            found = [s for s in found if await decides(principal, s.a, s.b)]
         return [MergeSuggestionView.model_validate(s, from_attributes=True) for s in found]
 
-    async def sees(principal: Principal, customer_id: uuid.UUID) -> bool:
-        try:
-            card = await run(app.card, customer_id)
-        except (CustomerNotFound, CustomerErasedError, LookupError):
-            return False
-        return await scope.may_read(principal, card)
+    async def decides(principal: Principal, a: uuid.UUID, b: uuid.UUID) -> bool:
+        """A suggestion shows and changes both customers: the caller must see both."""
+        cards: list[CustomerView] = []
+        for customer_id in (a, b):
+            try:
+                cards.append(await run(app.card, customer_id))
+            except (CustomerNotFound, CustomerErasedError, LookupError):
+                return False
+        return all([await scope.may_read(principal, card) for card in cards])
 
     async def require_suggestion_scope(principal: Principal, suggestion_id: uuid.UUID) -> None:
-        """Deciding a suggestion shows and changes both customers: both in scope."""
         if scope.sees_all(principal):
             return
         found = await view_run(view.suggestions, None)
         match = next((s for s in found if s.suggestion_id == suggestion_id), None)
-        for customer_id in (match.a, match.b) if match else ():
-            await scoped_card(customer_id, principal)
+        if match is not None and not await decides(principal, match.a, match.b):
+            await auditor.read(principal, "refused", [match.a, match.b])
+            raise Forbidden(f"{principal.id} may not decide suggestion {suggestion_id}")
 
     @router.post("/merge-suggestions/{suggestion_id}/confirm", response_model=CustomerView)
     async def confirm(suggestion_id: uuid.UUID, principal: Principal = supervisor) -> CustomerView:

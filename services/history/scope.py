@@ -120,6 +120,11 @@ class CustomerScope:
             return True
         if principal.role != "supervisor":
             return False
+        if card.owner_id is None and not seen.people and not seen.queues:
+            # Nobody was offered or owns them: a customer an unverified identity made on its
+            # own (services/history/identity_policy) holding only that identity, which
+            # supervisors see to decide its merge suggestion.
+            return True
         supervisors = {self.queues[q] for q in seen.queues if q in self.queues}
         return any(self.auth.manages(principal, s) for s in supervisors)
 

@@ -46,7 +46,12 @@ class Pages:
         name = f"{path}#{len(self.contexts)}"
         page.on(
             "console",
-            lambda m: self.errors.append(f"{name}: {m.text}") if m.type == "error" else None,
+            # The location names the resource when a request failed.
+            lambda m: (
+                self.errors.append(f"{name}: {m.text} ({m.location.get('url')})")
+                if m.type == "error"
+                else None
+            ),
         )
         page.on("pageerror", lambda e: self.errors.append(f"{name}: {e}"))
         await page.goto(path)
