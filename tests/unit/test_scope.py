@@ -7,10 +7,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from schemas.api import CustomerView
 from schemas.config import Person, QueueConfig, RoutingConfig, SwitchboardConfig
-from services.history.scope import SCOPE_KINDS, involvement
+from services.history.scope import SCOPE_KINDS, CustomerScope, involvement
 from services.history.timeline import TimelineRow
+from switchboard.auth import Authenticator, Principal
 from switchboard.scopes import queue_supervisors
+from switchboard.serial import SerialExecutor
 
 
 def row(kind: str, **data: Any) -> TimelineRow:
@@ -58,3 +61,47 @@ def test_each_queue_has_the_supervisor_routing_gives_it() -> None:
         update={"routing": config.routing.model_copy(update={"supervisor": "tom"})}
     )
     assert queue_supervisors(moved)["default"] == "tom"
+
+
+class _Rows:
+    """The timeline's one query scope makes, answering from a list."""
+
+    def __init__(self, rows: list[TimelineRow]) -> None:
+        self.rows = rows
+
+    def rows_of_kinds(self, customer_id: uuid.UUID, kinds: Any) -> list[TimelineRow]:
+        return [r for r in self.rows if r.kind in kinds]
+
+
+async def _never_behind() -> bool:
+    return False
+
+
+async def test_only_supervisors_see_a_customer_nobody_was_offered_or_owns() -> None:
+    """An unverified identity's own customer holds only that identity: supervisors see it to
+    decide its merge suggestion; agents do not, and once anyone was offered it the usual
+    rule applies."""
+    config = SwitchboardConfig(
+        people=[
+            Person(id="ann", name="Ann"),
+            Person(id="sue", name="Sue", role="supervisor"),
+            Person(id="tom", name="Tom", role="supervisor"),
+            Person(id="bo", name="Bo", supervisor="tom"),
+        ]
+    )
+    view = _Rows([])
+    scope = CustomerScope(
+        Authenticator(config, "x" * 32),
+        view,  # type: ignore[arg-type]
+        SerialExecutor("scope"),
+        _never_behind,
+    )
+    card = CustomerView(customer_id=uuid.uuid4(), name=None, identities=["phone:+4915100000002"])
+    assert await scope.may_read(Principal("sue", "supervisor"), card)
+    assert not await scope.may_read(Principal("ann", "agent"), card)
+    view.rows = [row("AgentOffered", agent_id="bo")]
+    assert await scope.may_read(Principal("tom", "supervisor"), card)  # bo's supervisor
+    assert not await scope.may_read(Principal("sue", "supervisor"), card)
+    assert not await scope.may_read(
+        Principal("sue", "supervisor"), card.model_copy(update={"owner_id": "bo"})
+    )
