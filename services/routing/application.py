@@ -32,6 +32,7 @@ from services.routing.conversation_commands import (
     require_holder,
 )
 from services.routing.dispatch import Dispatcher
+from services.routing.follow_ups import FollowUps
 from services.routing.identification import Identification
 from services.routing.plan import RoutingPlan
 from services.routing.policy import (
@@ -91,6 +92,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
         self.voice = VoiceCalls(self)
+        self.follow_ups = FollowUps(self)
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         # Each contact's events are sealed with a key of their own: erasing a customer
@@ -278,6 +280,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
             agent = unit.agent(contact.accept(offer_id, unit.now))
             agent.take(str(offer_id), str(contact.id))
             self.voice.accepted(unit, contact, agent.agent_id)
+            self.follow_ups.accepted(unit, contact, agent.agent_id)
         return contact_view(contact)
 
     def decline(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:
