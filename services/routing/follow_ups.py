@@ -157,11 +157,21 @@ class FollowUps:
         if reopened:
             reason = f"follow-up ({follow_up.kind}) due, attempt {attempt}: {follow_up.note}"
             contact.reopen_for_follow_up(agent_id, reason[:200], unit.now)
+        if reopened and contact.channel == "voice":
+            self._call_back(unit, contact)
         contact.reserve_for(agent_id, f"follow-up {follow_up.id}", unit.now)
         if reopened:
             self.app.dispatch.enqueue(unit, contact)
         else:
             self.app.dispatch.route(unit, contact)  # the customer wrote again meanwhile
+
+    def _call_back(self, unit: Unit, contact: Contact) -> None:
+        """A reopened call has nobody on the line: where calls are bridged here, whoever
+        takes it is dialled and then the customer, as a queued callback is."""
+        sender = contact.origin.get("sender") or {}
+        number = contact.callback_to or sender.get("phone")
+        if self.app.voice.twilio is not None and number:
+            contact.callback_requested(str(number), None, unit.now)
 
     def _grace_ended(self, unit: Unit, follow_up: FollowUp) -> None:
         contact = unit.contact(follow_up.contact_id)

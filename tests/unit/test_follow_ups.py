@@ -11,7 +11,9 @@ from itertools import count
 import pytest
 from eventsourcing.persistence import Tracking
 
+from events import CallBridgeRequested, InboundEvent, InteractionReceived, Sender
 from events.follow_ups import FollowUpDeadline, Phase
+from schemas.config import TwilioConfig
 from services.routing.application import RoutingApplication
 from services.routing.contact import ContactError
 from services.routing.contracts import to_contract
@@ -140,3 +142,32 @@ def test_cancelled_and_unheld(clock: Clock) -> None:
     with pytest.raises(ContactError):  # resolved: nobody holds it
         app.follow_ups.schedule(contact, "call", clock.now + timedelta(1), None, None, "", "x")
     assert isinstance(app.follow_ups.get(follow_up), FollowUp)
+
+
+def test_a_call_follow_up_dials_the_customer_back_when_taken(clock: Clock) -> None:
+    app = routing(clock, **CONFIG)
+    app.voice.enable(TwilioConfig(account_sid="AC1", auth_token="t", from_number="+4930999"))
+    app.set_status("alice", "available")
+    call = InteractionReceived(
+        interaction_id=InboundEvent.id_for("voice", "src", "CA9"),
+        channel="voice",
+        source="src",
+        external_id="CA9",
+        sender=Sender(phone="+4915100009"),
+        text="",
+    )
+    contact = opened(app, call)
+    accept_all(app, "alice")
+    due = clock.now + timedelta(minutes=10)
+    follow_up = app.follow_ups.schedule(contact, "call", due, None, None, "", "alice")
+    app.complete(contact, "resolved", "alice")
+    clock.advance(600)
+    fire(app, follow_up.id, 1, "due")
+    accept_all(app, "alice")
+    stored = [
+        to_contract(app.mapper.to_domain_event(n))
+        for n in app.recorder.select_notifications(0, 500)
+    ]
+    bridges = [e for e in stored if isinstance(e, CallBridgeRequested)]
+    assert [b.callback_to for b in bridges] == [None, "+4915100009"]
+    assert status(app, follow_up.id) == ("done", 1, "alice")
