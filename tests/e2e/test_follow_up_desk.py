@@ -1,5 +1,6 @@
 """The desk's follow-up control in a real browser: the holder schedules a call back at a
-wall-clock time in the customer's zone; an unknown zone is refused with the field named."""
+wall-clock time in the customer's zone (an unknown zone is refused with the field named),
+sees it in their list and cancels it."""
 
 from __future__ import annotations
 
@@ -55,3 +56,11 @@ async def test_the_holder_schedules_a_call_back_in_the_customers_zone(stack: Sta
             "the refund",
             "scheduled",
         )
+        mine = alice.get_by_role("list", name="Your follow-ups").locator("li")
+        await expect(mine).to_have_count(1, timeout=LIVE)
+        await expect(mine.first).to_contain_text("Call back · scheduled · the refund")
+        await mine.first.get_by_role("button", name="Cancel follow-up").click()
+        await expect(alice.get_by_role("status")).to_have_text("Follow-up cancelled")
+        await expect(mine.first).to_contain_text("cancelled", timeout=LIVE)
+        [cancelled] = (await stack.http.get("/api/agents/alice/follow-ups")).json()
+        assert cancelled["status"] == "cancelled"
