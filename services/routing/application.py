@@ -32,6 +32,7 @@ from services.routing.conversation_commands import (
     require_holder,
 )
 from services.routing.dispatch import Dispatcher
+from services.routing.follow_up import FollowUp
 from services.routing.follow_ups import FollowUps
 from services.routing.identification import Identification
 from services.routing.plan import RoutingPlan
@@ -61,7 +62,11 @@ CALL_ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 
 
 def contact_owner(domain_event: Any) -> uuid.UUID | None:
-    """Contact events carry who wrote and what: sealed under the contact's key."""
+    """Contact events carry who wrote and what: sealed under the contact's key; so are a
+    follow-up's (its note), under the key of the contact it was scheduled on."""
+    if isinstance(domain_event, FollowUp.Event):
+        scheduled_on: Any = domain_event  # each FollowUp event carries its contact_id
+        return uuid.UUID(str(scheduled_on.contact_id))
     is_contact = isinstance(domain_event, Contact.Event)
     return domain_event.originator_id if is_contact else None
 

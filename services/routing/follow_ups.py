@@ -27,6 +27,7 @@ from services.routing.contact import Contact, ContactError
 from services.routing.follow_up import FollowUp, FollowUpsOf
 from services.routing.follow_up_rules import attempt_times, due_instant, retry_at
 from services.routing.unit import NotFound, Unit
+from switchboard.shredding import PersonalDataErased
 
 if TYPE_CHECKING:
     from services.routing.application import RoutingApplication
@@ -81,7 +82,7 @@ class FollowUps:
         return follow_up
 
     def get(self, follow_up_id: uuid.UUID) -> FollowUp:
-        found = self.app.view().get(FollowUp, follow_up_id)
+        found = _readable(self.app.view(), follow_up_id)
         if found is None:
             raise NotFound(f"follow-up {follow_up_id} not found")
         return found
@@ -89,12 +90,12 @@ class FollowUps:
     def of_agent(self, agent_id: str) -> list[FollowUp]:
         unit = self.app.view()
         index = unit.get(FollowUpsOf, FollowUpsOf.id_for(agent_id))
-        found = [unit.get(FollowUp, uuid.UUID(i)) for i in (index.ids if index else [])]
+        found = [_readable(unit, uuid.UUID(i)) for i in (index.ids if index else [])]
         return sorted((f for f in found if f is not None), key=lambda f: f.due_at)
 
     def cancel(self, follow_up_id: uuid.UUID, by: str) -> FollowUp:
         with self.app.unit() as unit:
-            follow_up = unit.get(FollowUp, follow_up_id)
+            follow_up = _readable(unit, follow_up_id)
             if follow_up is None:
                 raise NotFound(f"follow-up {follow_up_id} not found")
             if not follow_up.is_open:
@@ -120,9 +121,9 @@ class FollowUps:
 
     def fired(self, deadline: FollowUpDeadline, tracking: Tracking) -> None:
         with self.app.unit(tracking) as unit:
-            follow_up = unit.get(FollowUp, deadline.follow_up_id)
+            follow_up = _readable(unit, deadline.follow_up_id)
             if follow_up is None:
-                return
+                return  # (its customer was erased: nothing to follow up any more)
             if deadline.phase == "due" and follow_up.status == "scheduled":
                 if follow_up.attempt == deadline.attempt - 1:
                     self._due(unit, follow_up, deadline.attempt)
@@ -218,3 +219,11 @@ class FollowUps:
     def _index(unit: Unit, key: str) -> FollowUpsOf:
         index_id = FollowUpsOf.id_for(key)
         return unit.get(FollowUpsOf, index_id) or unit.add(FollowUpsOf(id=index_id))
+
+
+def _readable(unit: Unit, follow_up_id: uuid.UUID) -> FollowUp | None:
+    """The follow-up, unless its customer was erased (the contact's key is gone)."""
+    try:
+        return unit.get(FollowUp, follow_up_id)
+    except PersonalDataErased:
+        return None

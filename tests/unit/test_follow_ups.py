@@ -18,6 +18,7 @@ from services.routing.application import RoutingApplication
 from services.routing.contact import ContactError
 from services.routing.contracts import to_contract
 from services.routing.follow_up import FollowUp
+from services.routing.unit import NotFound
 from tests.support.clock import Clock
 from tests.unit.test_conversations import accept_all, opened, routing, sms
 
@@ -171,3 +172,15 @@ def test_a_call_follow_up_dials_the_customer_back_when_taken(clock: Clock) -> No
     bridges = [e for e in stored if isinstance(e, CallBridgeRequested)]
     assert [b.callback_to for b in bridges] == [None, "+4915100009"]
     assert status(app, follow_up.id) == ("done", 1, "alice")
+
+
+def test_an_erased_customers_follow_up_is_gone_with_them(clock: Clock) -> None:
+    app = routing(clock, **CONFIG)
+    contact, follow_up = held_and_resolved(app, clock)
+    customer = uuid.uuid4()
+    app.keys.table.link(contact, customer)
+    app.erase_customer(customer, Tracking("stream:EVENTS", next(positions)))
+    fire(app, follow_up, 1, "due")  # its deadline still fires: nothing to do, no error
+    assert app.follow_ups.of_agent("alice") == []
+    with pytest.raises(NotFound):
+        app.follow_ups.get(follow_up)
