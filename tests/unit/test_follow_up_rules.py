@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
-from schemas.config import LadderStep
+from schemas.config import LadderStep, RoutingConfig
 from schemas.follow_up_config import FollowUpConfig
 from services.routing.contact import InvalidRequest
 from services.routing.follow_up_rules import attempt_times, due_instant, retry_at
@@ -95,3 +96,11 @@ def test_after_the_grace_or_once_its_agent_let_it_pass_anyone_may_be() -> None:
     assert isinstance(released, OfferTo) and released.agent_id == "bob"
     passed = step(Situation(tried=("alice",), reserved_for="alice"), candidate("bob"))
     assert isinstance(passed, OfferTo) and passed.agent_id == "bob"
+
+
+def test_bad_follow_up_config_is_refused_naming_the_field() -> None:
+    with pytest.raises(ValidationError) as caught:
+        RoutingConfig.model_validate({"follow_ups": {"max_attempts": 0, "retry_seconds": 0}})
+    fields = {".".join(str(p) for p in e["loc"]) for e in caught.value.errors()}
+    assert fields == {"follow_ups.max_attempts", "follow_ups.retry_seconds"}
+    assert RoutingConfig().follow_ups.grace_seconds == 300
