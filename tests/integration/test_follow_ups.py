@@ -51,6 +51,13 @@ async def test_follow_up_its_agent_first_then_the_queue_missed_retried_done(stac
     r = await alice.post(url, json=due | {"note": "the refund"})
     assert r.status_code == 201, r.text
     follow_up = r.json()["follow_up_id"]
+    # alice's supervisor may schedule one on her contact too, and cancel it.
+    sam = await stack.signed_in("sam")
+    r = await sam.post(url, json={"kind": "write", "due_at": "2099-01-01T09:00:00Z"})
+    assert r.status_code == 201, r.text
+    assert r.json()["agent_id"] == "alice"
+    cancelled = await sam.delete(f"/api/follow-ups/{r.json()['follow_up_id']}")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     done = await alice.post(f"/api/contacts/{contact_id}/complete", json={})
     assert done.status_code == 200, done.text
     await stack.status("alice", "away")
@@ -94,6 +101,8 @@ async def test_follow_up_its_agent_first_then_the_queue_missed_retried_done(stac
     released = everything.index(next(s for s in everything if s.startswith("Follow-up to the q")))
     assert everything.index("Offered to bob") > released
     assert lines[0].startswith("Follow-up (call) scheduled by alice for alice")
+    assert lines[1].startswith("Follow-up (write) scheduled by sam for alice")
+    assert lines[2] == "Follow-up cancelled by sam"
     assert "Follow-up due (attempt 1): offered to alice first" in lines
     assert any(s.startswith("Follow-up to the queue (attempt 1)") for s in lines)
     assert any(s.startswith("Follow-up attempt 1 missed") and "retried" in s for s in lines)
