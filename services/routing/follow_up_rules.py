@@ -13,7 +13,7 @@ from services.routing.contact import InvalidRequest
 def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidRequest(
             "time_zone", f"unknown time zone {name!r} (IANA: Europe/Berlin)"
         ) from None
@@ -31,7 +31,7 @@ def due_instant(
     if due_at is not None:
         if due_at.tzinfo is None:
             raise InvalidRequest("due_at", "needs a time zone (e.g. Z or +01:00)")
-        at = due_at.astimezone(UTC)
+        at = _utc(due_at, "due_at")
         field = "due_at"
     else:
         assert local_time is not None
@@ -39,11 +39,18 @@ def due_instant(
             raise InvalidRequest("local_time", "a wall-clock time, without an offset")
         if time_zone is None:
             raise InvalidRequest("time_zone", "needed with local_time (IANA: Europe/Berlin)")
-        at = local_time.replace(tzinfo=zone_of(time_zone), fold=0).astimezone(UTC)
+        at = _utc(local_time.replace(tzinfo=zone_of(time_zone), fold=0), "local_time")
         field = "local_time"
     if at <= now:
         raise InvalidRequest(field, f"{at.isoformat()} is in the past")
     return at
+
+
+def _utc(at: datetime, field: str) -> datetime:
+    try:
+        return at.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidRequest(field, "out of the range of dates") from None
 
 
 class AttemptTimes(NamedTuple):

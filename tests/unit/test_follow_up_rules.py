@@ -3,7 +3,7 @@ attempt's phases, retries, and who may be offered one before and after its grace
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -52,6 +52,10 @@ def test_an_aware_instant_is_taken_as_it_is() -> None:
         (None, datetime(2026, 3, 2, 9, 0), None, "time_zone"),
         (datetime(2026, 3, 2, 9, 0), None, None, "due_at"),  # naive
         (None, None, None, "due_at"),
+        (datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))), None, None, "due_at"),
+        (None, datetime(9999, 12, 31, 23, 0), "America/New_York", "local_time"),
+        (None, datetime(2099, 1, 1), "../../etc/passwd", "time_zone"),
+        (None, datetime(2099, 1, 1), "", "time_zone"),
     ],
 )
 def test_bad_due_times_name_their_field(
