@@ -2,6 +2,7 @@
 
 from events.base import Event, derived_id
 from events.documents import DOCUMENT_EVENTS, ApprovalDeadline, DocumentStep
+from events.follow_ups import FOLLOW_UP_EVENTS
 from events.history import CustomerErased, CustomerIdentified
 from events.interactions import (
     Attachment,
@@ -106,6 +107,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *VOICE_EVENTS,
     *SLA_EVENTS,
     *DOCUMENT_EVENTS,
+    *FOLLOW_UP_EVENTS,
 )
 EVENTS_BY_NAME: dict[str, type[Event]] = {e.type_name(): e for e in ALL_EVENTS}
 

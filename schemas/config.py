@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from schemas.documents_config import DocumentsConfig
+from schemas.follow_up_config import FollowUpConfig
 from schemas.languages import BusinessNumber, LanguagesConfig, LanguageTag, known_time_zone
 from schemas.reports_config import ReportsConfig
 from schemas.request_types import RequestType, StatusUpdates
@@ -226,6 +227,7 @@ class RoutingConfig(BaseModel):
     request_types: list[RequestType] = Field(default_factory=list)
     # Unset: customers are told nothing by Switchboard itself (schemas/request_types.py).
     status_updates: StatusUpdates | None = None
+    follow_ups: FollowUpConfig = FollowUpConfig()  # schemas/follow_up_config.py
 
     def conversation_rule(self, channel: str) -> ConversationRule:
         if channel in self.conversations:

@@ -22,6 +22,15 @@ from events import (
     OwnerInformed,
     ReplyRequested,
 )
+from events.follow_ups import (
+    FollowUpAttemptMissed,
+    FollowUpCancelled,
+    FollowUpDone,
+    FollowUpMissed,
+    FollowUpOpened,
+    FollowUpReleased,
+    FollowUpScheduled,
+)
 
 
 def summarize(event: ContactEvent) -> str:
@@ -68,7 +77,36 @@ def summarize(event: ContactEvent) -> str:
             return f"Account owner {event.owner_id} told that {event.agent_id} took it"
         case ContactAbandoned():
             return f"Abandoned after {event.waited_seconds:.0f}s: {event.reason}"
-    return event.type_name()
+    return follow_up_summary(event) or event.type_name()
+
+
+def follow_up_summary(event: ContactEvent) -> str | None:
+    match event:
+        case FollowUpScheduled():
+            zone = f" ({event.time_zone})" if event.time_zone else ""
+            return (
+                f"Follow-up ({event.kind}) scheduled by {event.by} for {event.agent_id}"
+                f" at {event.due_at:%Y-%m-%d %H:%M} UTC{zone}: {event.note[:150]}"
+            )
+        case FollowUpOpened():
+            return f"Follow-up due (attempt {event.attempt}): offered to {event.agent_id} first"
+        case FollowUpReleased():
+            return f"Follow-up to the queue (attempt {event.attempt}): {event.reason}"
+        case FollowUpAttemptMissed(retry_at=None):
+            return f"Follow-up attempt {event.attempt} missed: {event.reason}"
+        case FollowUpAttemptMissed():
+            assert event.retry_at is not None
+            return (
+                f"Follow-up attempt {event.attempt} missed: {event.reason};"
+                f" retried at {event.retry_at:%Y-%m-%d %H:%M} UTC"
+            )
+        case FollowUpDone():
+            return f"Follow-up done by {event.agent_id} (attempt {event.attempt})"
+        case FollowUpMissed():
+            return f"Follow-up missed after {event.attempts} attempt(s)"
+        case FollowUpCancelled():
+            return f"Follow-up cancelled by {event.by}"
+    return None
 
 
 def describe_update(update: InteractionUpdated) -> str:

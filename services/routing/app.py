@@ -10,6 +10,7 @@ from services.routing.api import routing_router
 from services.routing.application import RoutingApplication
 from services.routing.contracts import to_contract
 from services.routing.document_sends import DocumentSends
+from services.routing.follow_up_api import FollowUpHandlers, follow_up_router, subscribe_follow_ups
 from services.routing.handlers import RoutingHandlers
 from services.routing.queue_stats import QueueStatsProjection
 from services.routing.stats_api import stats_follower, stats_router
@@ -64,6 +65,7 @@ def build_routing(
     inboxes = [
         *inbound.inboxes,
         *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
+        *subscribe_follow_ups(broker, FollowUpHandlers(app.follow_ups, run, broker)),
         inbound.legacy.inbox,
         subscribe(
             broker,
@@ -226,6 +228,7 @@ def build_routing(
         name="routing",
         routers=[
             routing_router(app, run, handlers.heartbeat, auth),
+            follow_up_router(app.follow_ups, run, auth),
             stats_router(app, stats, run, auth),
             status_router(app, run, StatusLinks(session_secret(settings), settings.link_base())),
         ],

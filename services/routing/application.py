@@ -32,6 +32,8 @@ from services.routing.conversation_commands import (
     require_holder,
 )
 from services.routing.dispatch import Dispatcher
+from services.routing.follow_up import FollowUp
+from services.routing.follow_ups import FollowUps
 from services.routing.identification import Identification
 from services.routing.plan import RoutingPlan
 from services.routing.policy import (
@@ -60,7 +62,11 @@ CALL_ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 
 
 def contact_owner(domain_event: Any) -> uuid.UUID | None:
-    """Contact events carry who wrote and what: sealed under the contact's key."""
+    """Contact events carry who wrote and what: sealed under the contact's key; so are a
+    follow-up's (its note), under the key of the contact it was scheduled on."""
+    if isinstance(domain_event, FollowUp.Event):
+        scheduled_on: Any = domain_event  # each FollowUp event carries its contact_id
+        return uuid.UUID(str(scheduled_on.contact_id))
     is_contact = isinstance(domain_event, Contact.Event)
     return domain_event.originator_id if is_contact else None
 
@@ -91,6 +97,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
         self.voice = VoiceCalls(self)
+        self.follow_ups = FollowUps(self)
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         # Each contact's events are sealed with a key of their own: erasing a customer
@@ -278,6 +285,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
             agent = unit.agent(contact.accept(offer_id, unit.now))
             agent.take(str(offer_id), str(contact.id))
             self.voice.accepted(unit, contact, agent.agent_id)
+            self.follow_ups.accepted(unit, contact, agent.agent_id)
         return contact_view(contact)
 
     def decline(self, offer_id: uuid.UUID, actor: str | None = None) -> ContactView:

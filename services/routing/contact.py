@@ -595,6 +595,20 @@ class Contact(Aggregate):
         self.completed_at = None
         self.reopened += 1
 
+    # A follow-up (services/routing/follow_ups.py) brings its conversation back to the agent
+    # who scheduled it, them alone until its grace ends. Class default: older contacts.
+    reserved_for: str | None = None
+
+    def reopen_for_follow_up(self, agent_id: str, reason: str, at: datetime) -> None:
+        """As `reopen`, also from a cancelled contact (a missed follow-up attempt ends so)."""
+        if self.status not in ("completed", "cancelled"):
+            raise ContactError(f"contact {self.id} is {self.status}, cannot be reopened")
+        self._reopened(agent_id, reason, at, self.queue)
+
+    @event("ReservedFor")
+    def reserve_for(self, agent_id: str | None, reason: str, at: datetime) -> None:
+        self.reserved_for = agent_id
+
     def _require_held(self) -> str:
         if self.status != "accepted" or self.agent_id is None:
             raise ContactError(f"contact {self.id} is {self.status}, not held by anyone")

@@ -39,6 +39,7 @@ from events import (
     OwnerInformed,
     ReplyRequested,
 )
+from services.routing.follow_up_contracts import FOLLOW_UP_CONTRACTS, FOLLOW_UP_RENAMED
 from services.routing.voice_contracts import VOICE_CONTRACTS
 
 # Stored event class (by qualified name) -> the contract it is published as.
@@ -68,6 +69,7 @@ CONTRACTS: dict[str, type[Event]] = {
     "Agent.WrapUpStarted": AgentWrapUpStarted,
     "Agent.WrapUpEnded": AgentWrapUpEnded,
     **VOICE_CONTRACTS,
+    **FOLLOW_UP_CONTRACTS,
 }
 
 # (contract, field) -> the stored attribute it is named differently, or how it is made.
@@ -79,6 +81,7 @@ RENAMED: dict[tuple[type[Event], str], str | Callable[[Any], Any]] = {
     (ContactMessageAdded, "summary"): lambda e: (e.subject or e.text)[:200],
     (ContactOpened, "source"): lambda e: str((e.origin or {}).get("source") or ""),
     (ContactOpened, "attributes"): lambda e: public_attributes(e.origin),
+    **FOLLOW_UP_RENAMED,
 }
 # Interaction attributes that name a person (a caller's number, where to call back): they
 # stay in the routing store, off the EVENTS stream every service reads.

@@ -124,6 +124,7 @@ class Dispatcher:
             contact.sticky_to,
             owner=owner,
             team=team,
+            reserved_for=contact.reserved_for,
         )
 
     def fill(self, unit: Unit, agent_id: str) -> None:
@@ -143,6 +144,8 @@ class Dispatcher:
             reach = self.plan.by_name[seen.queue].reach.get(agent_id)
             if reach is None or reach > seen.step or agent_id in seen.tried_agents:
                 continue
+            if seen.reserved_for not in (None, agent_id):
+                continue  # a follow-up kept for its own agent (see reserved_step)
             if not has_any_capacity(agent.load(), person.capacity):
                 return
             if self.has_room(agent, seen):

@@ -68,6 +68,8 @@ class Situation:
     owner: str | None = None
     # The owner's team (their supervisor's subtree), while the team step is still to come.
     team: tuple[str, ...] = ()
+    # A follow-up's agent, who alone may be offered it until its grace ends.
+    reserved_for: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,16 @@ def owner_step(
     return None
 
 
+def reserved_step(agent_id: str, candidates: Sequence[Candidate], timeouts: Timeouts) -> Step:
+    """A follow-up within its grace: offered to its agent when they can take it, else it
+    waits for them. Once they let an offer of it pass, it is the queue's at once."""
+    agent = next((c for c in candidates if c.agent_id == agent_id), None)
+    why = why_not_owner(agent, ())
+    if why is None:
+        return OfferTo(agent_id, timeouts.offer, "follow-up: its own agent first")
+    return Wait(f"follow-up kept for {agent_id} until its grace ends ({why})")
+
+
 def team_of(owner: str, supervisors: Mapping[str, str | None]) -> tuple[str, ...]:
     """The owner's team: everyone under the owner's supervisor (the owner's own subtree
     when they have none), the owner included (the team step skips them once tried)."""
@@ -272,6 +284,8 @@ def next_step(
     free after at least one offer in the step, the contact climbs to the next step. The
     supervisor step offers to the supervisor of the last person offered, then theirs.
     """
+    if s.reserved_for is not None and s.reserved_for not in s.tried:
+        return reserved_step(s.reserved_for, candidates, timeouts)
     first = owner_step(s, candidates, timeouts, strategy)
     if first is not None:
         return first

@@ -7,6 +7,7 @@ import { loadAccounts, onOwnerNotice, ownerTools } from "/ui/accounts.js";
 import { callPanel } from "/ui/call.js";
 import { loadSla, slaBadge, tickSla } from "/ui/sla.js";
 import { requestTypeControl } from "/ui/request-type.js";
+import { followUpControl } from "/ui/follow-ups.js";
 import { refreshMyRequests, startMyRequests, stopMyRequests } from "/ui/my-requests.js";
 import { languageName, number, t, tValue, useLocale } from "/ui/i18n.js";
 
@@ -275,6 +276,7 @@ async function openContact(contactId) {
     customer ? customerTools(customerId, customer, () => openContact(contactId)) : null,
     ownerTools(contact, customer, state.me, resync),
     requestTypeControl(contact, state.me, () => openContact(contactId)),
+    followUpControl(contact, state.me),
   ];
   // replaceChildren would write a null as the text "null".
   $("work-card").replaceChildren(...parts.filter(Boolean));
