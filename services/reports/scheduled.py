@@ -46,6 +46,18 @@ class SubscriptionRequest(BaseModel):
     time_zone: str | None = Field(default=None, description="Default: [reports] time_zone")
     group_by: str = "channel"
 
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        # ZoneInfo raises KeyError for unknown names and ValueError for path-like ones: both
+        # are the caller's mistake (422 naming the field), never a 500.
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (KeyError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
     @field_validator("group_by")
     @classmethod
     def _known(cls, value: str) -> str:
