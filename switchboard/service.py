@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter
 
@@ -20,3 +20,22 @@ class Service:
     close: Callable[[], None] | None = None
     # Async resources (HTTP clients) closed while the event loop still runs.
     aclose: Callable[[], Awaitable[None]] | None = None
+
+
+class _Loop(Protocol):
+    name: str
+    last_error: str | None
+
+
+class _Inbox(Protocol):
+    dead_lettered: int
+
+
+def loops_health(loops: Iterable[_Loop], inboxes: Iterable[_Inbox]) -> str:
+    """A service's health past its store: the first loop failing, else "ok" with how many
+    messages its consumers gave up on."""
+    for loop in loops:
+        if loop.last_error:
+            return f"{loop.name}: {loop.last_error}"
+    dead = sum(i.dead_lettered for i in inboxes)
+    return "ok" if not dead else f"ok ({dead} dead-lettered)"

@@ -18,7 +18,7 @@ from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
-from switchboard.service import Service
+from switchboard.service import Service, loops_health
 from switchboard.settings import Settings
 from switchboard.smtp import mailer_for
 from switchboard.store import event_store_env
@@ -113,11 +113,7 @@ def build_notifier(
 
     async def health() -> str:
         await run(app.ping)
-        for loop in (relay.follower, view_loop):
-            if loop.last_error:
-                return f"{loop.name}: {loop.last_error}"
-        dead = sum(i.dead_lettered for i in inboxes)
-        return "ok" if not dead else f"ok ({dead} dead-lettered)"
+        return loops_health((relay.follower, view_loop), inboxes)
 
     def close() -> None:
         run.shutdown()

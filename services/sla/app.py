@@ -16,7 +16,7 @@ from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
-from switchboard.service import Service
+from switchboard.service import Service, loops_health
 from switchboard.settings import Settings
 from switchboard.status_links import StatusLinks
 from switchboard.store import event_store_env
@@ -59,11 +59,7 @@ def build_sla(
 
     async def health() -> str:
         await run(app.ping)
-        for loop in (relay.follower, board_loop):
-            if loop.last_error:
-                return f"{loop.name}: {loop.last_error}"
-        dead = sum(i.dead_lettered for i in inboxes)
-        return "ok" if not dead else f"ok ({dead} dead-lettered)"
+        return loops_health((relay.follower, board_loop), inboxes)
 
     def close() -> None:
         run.shutdown()
