@@ -17,7 +17,7 @@ import httpx
 from switchboard.settings import Settings
 from tests.support.auth import ADMIN
 from tests.support.channels import AGENTS, SUPERVISOR, system_toml
-from tests.support.ledger import Fate, Tally, escalation_mails, read_fates, tally
+from tests.support.ledger import Fate, FateReader, Tally, escalation_mails, tally
 from tests.support.mailbox import Mailbox
 from tests.support.traffic import ACCEPT_MARK, Sent, Traffic
 
@@ -157,9 +157,10 @@ class Scenario:
         self._sending = False
         await self._tasks[0]
         accepted = self.traffic.accepted()
+        reader = FateReader(settings)
         deadline = time.monotonic() + timeout
         while True:
-            fates = await asyncio.to_thread(read_fates, settings)
+            fates = await asyncio.to_thread(reader.read)
             unfinished = [s.token for s in accepted if not finished(fates.get(s.token))]
             missing, doubled = _mail_check(accepted, fates, mailbox)
             if (not unfinished and not missing) or time.monotonic() > deadline:

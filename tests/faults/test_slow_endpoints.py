@@ -16,7 +16,7 @@ from switchboard.settings import Settings
 from tests.faults.scenario import Scenario, fault_config, finished
 from tests.support.auth import ADMIN
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.ledger import read_fates
+from tests.support.ledger import FateReader
 from tests.support.mailbox import Mailbox
 from tests.support.ports import free_port
 from tests.support.process import SwitchboardProcess
@@ -86,8 +86,10 @@ async def test_hanging_mail_server_and_slow_twilio_never_hold_up_routing(
             traffic.phase = "steady"
             hanging = [s for s in traffic.accepted() if s.phase == "endpoints-hanging"]
 
+            reader = FateReader(settings)
+
             async def all_routed() -> bool:
-                fates = await asyncio.to_thread(read_fates, settings)
+                fates = await asyncio.to_thread(reader.read)
                 return all(finished(fates.get(s.token)) for s in hanging)
 
             await eventually(all_routed, timeout=40, interval=0.5)
@@ -113,8 +115,10 @@ async def test_hanging_mail_server_and_slow_twilio_never_hold_up_routing(
 async def _reply_to_sms(base_url: str, traffic: Traffic, settings: Settings) -> list[str]:
     """Agents answer up to three SMS contacts they took; returns the replies' texts."""
 
+    reader = FateReader(settings)
+
     async def taken() -> list[tuple[Sent, str]]:
-        fates = await asyncio.to_thread(read_fates, settings)
+        fates = await asyncio.to_thread(reader.read)
         found = []
         for s in traffic.accepted():
             fate = fates.get(s.token)

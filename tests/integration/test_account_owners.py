@@ -19,7 +19,7 @@ from tests.support.stack import ONE_AT_A_TIME, Stack, running_stack, stack_confi
 from tests.support.waiting import eventually
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess
 ) -> AsyncIterator[Stack]:

@@ -29,7 +29,7 @@ from tests.support.channels import system_toml
 from tests.support.conversations import CHAT_CHANNELS, send
 from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
-from tests.support.stack import Stack, replica
+from tests.support.stack import BOTH_STORES, Stack, replica
 from tests.support.stores import opened_contacts
 from tests.support.waiting import eventually
 
@@ -135,6 +135,7 @@ async def publish(stack: Stack, *messages: InteractionReceived) -> None:
     await nc.close()
 
 
+@BOTH_STORES
 async def test_rebuilding_history_and_rereading_routing_give_the_same_conversations(
     stack: Stack,
 ) -> None:

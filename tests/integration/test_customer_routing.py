@@ -14,7 +14,7 @@ from tests.support.stack import Stack, running_stack, stack_config
 from tests.support.waiting import eventually
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess
 ) -> AsyncIterator[Stack]:

@@ -17,7 +17,7 @@ import pytest
 from schemas.documents_config import ApprovalRule, DocumentsConfig, DocumentTemplate
 from switchboard.nats_server import NatsServerProcess
 from tests.support.mailbox import Mailbox
-from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.stack import BOTH_STORES, Stack, running_stack, stack_config
 from tests.support.waiting import eventually
 
 OFFER = DocumentTemplate(
@@ -37,7 +37,7 @@ def documents(remind: float, climb: float) -> DocumentsConfig:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -189,6 +189,7 @@ async def test_missing_document_variable_is_a_400(stack: Stack) -> None:
     assert unknown.status_code == 400
 
 
+@BOTH_STORES
 async def test_a_document_goes_out_once_as_a_pdf_attachment(stack: Stack, mailbox: Mailbox) -> None:
     alice, sam = await stack.signed_in("alice"), await stack.signed_in("sam")
     contact = await contact_of_ana(stack)

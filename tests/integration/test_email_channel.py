@@ -23,7 +23,7 @@ from tests.support.waiting import eventually
 LIMIT = 200_000
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess
 ) -> AsyncIterator[Stack]:

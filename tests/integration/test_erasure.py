@@ -12,8 +12,10 @@ from typing import Any
 import psycopg
 
 from services.history.app import build_history_core
-from tests.support.stack import Stack
+from tests.support.stack import BOTH_STORES, Stack
 from tests.support.waiting import eventually
+
+pytestmark = BOTH_STORES
 
 GONE = {
     "name": "Gunhild Erasmus",

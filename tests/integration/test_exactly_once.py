@@ -14,9 +14,11 @@ from services.reports.app import build_reports_core
 from services.reports.contact_row import ContactRow
 from switchboard.jetstream import DEAD_LETTERS, EVENTS, INBOUND, RELAY_BUCKET
 from tests.support.mailbox import Mailbox
-from tests.support.stack import CONSUMERS, Stack, delivered
+from tests.support.stack import BOTH_STORES, CONSUMERS, Stack, delivered
 from tests.support.stores import stored_events
 from tests.support.waiting import eventually
+
+pytestmark = BOTH_STORES
 
 APPS = ("routing", "history", "notifier")
 

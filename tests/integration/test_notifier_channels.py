@@ -18,7 +18,7 @@ from switchboard.jetstream import EVENTS, ORIGIN_APP_HEADER, ORIGIN_POSITION_HEA
 from switchboard.nats_server import NatsServerProcess
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.mailbox import Mailbox
-from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.stack import BOTH_STORES, Stack, running_stack, stack_config
 from tests.support.waiting import eventually
 
 SAM_PHONE = "+4915112345678"
@@ -56,7 +56,7 @@ def config_with_sms(twilio_url: str) -> SwitchboardConfig:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -76,6 +76,7 @@ async def notifications(stack: Stack, status: str) -> list[dict[str, Any]]:
     return rows
 
 
+@BOTH_STORES
 async def test_escalation_by_email_and_sms_once_each(
     stack: Stack, mailbox: Mailbox, fake_twilio: FakeTwilio
 ) -> None:

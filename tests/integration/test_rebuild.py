@@ -15,10 +15,11 @@ from services.history.app import build_history_core
 from services.history.timeline import TimelineRow, TimelineView
 from switchboard.nats_server import NatsServerProcess
 from tests.support.identities import SIGNED_CHANNEL, post_signed
-from tests.support.stack import Stack, running_stack, stack_config
+from tests.support.stack import BOTH_STORES, Stack, running_stack, stack_config
 from tests.support.waiting import eventually
 
 
+@BOTH_STORES
 async def test_rebuild_matches_the_live_timeline(stack: Stack) -> None:
     await stack.status("alice", "available")
     for n in range(3):

@@ -21,7 +21,7 @@ from services.reports.metrics import MetricsFold
 from services.reports.query import RowFilter
 from switchboard.auth import Authenticator
 from switchboard.cli import main
-from tests.support.stack import Stack
+from tests.support.stack import BOTH_STORES, Stack
 from tests.support.waiting import eventually
 
 FORMS = [
@@ -57,6 +57,7 @@ async def report(client: httpx.AsyncClient, path: str, **params: str) -> dict[st
     return found
 
 
+@BOTH_STORES
 async def test_reports_agree_with_queue_stats_scope_drill_down_and_rebuild(
     stack: Stack,
     tmp_path: Path,

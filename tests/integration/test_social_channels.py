@@ -70,7 +70,7 @@ async def platforms() -> AsyncIterator[Platforms]:
         await fake.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest,
     tmp_path: Path,

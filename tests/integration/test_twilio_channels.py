@@ -30,7 +30,7 @@ async def fake_twilio() -> AsyncIterator[FakeTwilio]:
     await fake.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def stack(
     request: pytest.FixtureRequest,
     tmp_path: Path,

@@ -13,7 +13,7 @@ from tests.support.stack import Stack, delivered, running_stack, stack_config
 from tests.support.waiting import eventually
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 async def impatient(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
 ) -> AsyncIterator[Stack]:

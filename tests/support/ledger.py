@@ -75,40 +75,57 @@ class Fate:
         return problems
 
 
+class FateReader:
+    """Reads the history store from where it stopped last time: a wait polling a store of
+    tens of thousands of events reads each event once, not once per poll."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.position = 0
+        self.by_token: dict[str, Fate] = {}
+        self.by_contact: dict[uuid.UUID, list[tuple[str, datetime, dict[str, Any]]]] = {}
+
+    def read(self) -> dict[str, Fate]:
+        """Every token found in the history store so far, with what happened to its contact."""
+        app = HistoryApplication(env=event_store_env(self.settings, "history"))
+        try:
+            for position, event in _stored(app, self.position):
+                self.position = position
+                self._add(event)
+        finally:
+            app.close()
+        for fate in self.by_token.values():
+            if fate.contact_id is not None:
+                fate.events = self.by_contact.get(fate.contact_id, [])
+        return self.by_token
+
+    def _add(self, event: Any) -> None:
+        kind = type(event).__qualname__
+        if kind == "Customer.InteractionRecorded":
+            match = TOKEN.search(event.text)
+            if match is None:
+                return
+            fate = self.by_token.setdefault(match.group(), Fate())
+            fate.recorded += 1
+            fate.customers.add(event.originator_id)
+            fate.contact_id = event.contact_id
+        elif kind == "Customer.ContactEventRecorded":
+            entry = (event.kind, event.at, event.data)
+            self.by_contact.setdefault(event.contact_id, []).append(entry)
+
+
 def read_fates(settings: Settings) -> dict[str, Fate]:
     """Every token found in the history store, with what happened to its contact."""
-    app = HistoryApplication(env=event_store_env(settings, "history"))
-    try:
-        by_token: dict[str, Fate] = {}
-        by_contact: dict[uuid.UUID, list[tuple[str, datetime, dict[str, Any]]]] = {}
-        for event in _stored(app):
-            kind = type(event).__qualname__
-            if kind == "Customer.InteractionRecorded":
-                match = TOKEN.search(event.text)
-                if match is None:
-                    continue
-                fate = by_token.setdefault(match.group(), Fate())
-                fate.recorded += 1
-                fate.customers.add(event.originator_id)
-                fate.contact_id = event.contact_id
-            elif kind == "Customer.ContactEventRecorded":
-                entry = (event.kind, event.at, event.data)
-                by_contact.setdefault(event.contact_id, []).append(entry)
-        for fate in by_token.values():
-            if fate.contact_id is not None:
-                fate.events = by_contact.get(fate.contact_id, [])
-        return by_token
-    finally:
-        app.close()
+    return FateReader(settings).read()
 
 
-def _stored(app: HistoryApplication) -> Iterable[Any]:
-    position = 0
+def _stored(app: HistoryApplication, after: int) -> Iterable[tuple[int, Any]]:
+    position = after
     while batch := app.recorder.select_notifications(
         start=position, limit=1000, inclusive_of_start=False
     ):
         for notification in batch:
-            yield app.mapper.to_domain_event(notification)
+            yield notification.id, app.mapper.to_domain_event(notification)
         position = batch[-1].id
 
 

@@ -33,6 +33,10 @@ from tests.support.ports import free_port
 
 ONE_AT_A_TIME = {"messaging": 1, "email": 1}
 
+# A `stack` runs on SQLite unless the test is about what the store does (exactly-once,
+# tracking, batching, erasure, rebuilt read models): those run on both stores.
+BOTH_STORES = pytest.mark.parametrize("stack", ["sqlite", "postgres"], indirect=True)
+
 # The durable consumers of a running system (INBOUND's per partition, as the services'
 # settings give the partition count: the default unless SWITCHBOARD_INBOUND_PARTITIONS is set).
 PARTITIONS = Settings().inbound_partitions
