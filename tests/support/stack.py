@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import nats
 import pytest
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo, SequenceInfo
 from nats.js.errors import KeyNotFoundError
 
@@ -257,14 +259,16 @@ class Stack:
 async def consumers(nats_url: str) -> dict[str, ConsumerInfo]:
     nc = await nats.connect(nats_servers(nats_url))
     try:
-        js = nc.jetstream()
-        return {
-            name: await js.consumer_info(stream, name)
-            for stream, names in CONSUMERS.items()
-            for name in names
-        }
+        return await _consumer_infos(nc.jetstream())
     finally:
         await nc.close()
+
+
+async def _consumer_infos(js: JetStreamContext) -> dict[str, ConsumerInfo]:
+    # Side by side: a wait polls this, and one round trip after another held it up.
+    pairs = [(stream, name) for stream, names in CONSUMERS.items() for name in names]
+    infos = await asyncio.gather(*(js.consumer_info(stream, name) for stream, name in pairs))
+    return {name: info for (_, name), info in zip(pairs, infos, strict=True)}
 
 
 async def settled(nats_url: str, settings: Settings) -> bool:
@@ -280,7 +284,8 @@ async def in_flight(nats_url: str, settings: Settings) -> list[str]:
     left: list[str] = []
     nc = await nats.connect(nats_servers(nats_url))
     try:
-        kv = await nc.jetstream().key_value(RELAY_BUCKET)
+        js = nc.jetstream()
+        kv = await js.key_value(RELAY_BUCKET)
         for app in ("routing", "history"):
             try:
                 relayed = int((await kv.get(app)).value or b"0")
@@ -289,12 +294,13 @@ async def in_flight(nats_url: str, settings: Settings) -> list[str]:
             stored = stored_events(settings, app)
             if relayed != stored:
                 left.append(f"relay {app}: {relayed} of {stored}")
+        infos = await _consumer_infos(js)
     finally:
         await nc.close()
     projected, history = timeline_position(settings), stored_events(settings, "history")
     if projected != history:
         left.append(f"timeline: {projected} of {history}")
-    for name, info in (await consumers(nats_url)).items():
+    for name, info in infos.items():
         if info.num_pending or info.num_ack_pending:
             left.append(f"{name}: {info.num_pending} pending, {info.num_ack_pending} unacked")
     return left
