@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from switchboard.settings import Settings
+from tests.faults.scenario import REPORTS
 from tests.support.auth import ADMIN
 from tests.support.channels import AGENTS, system_toml
 from tests.support.ledger import Fate, FateReader
@@ -69,7 +70,9 @@ async def test_sigkill_of_up_mid_burst_loses_and_doubles_no_form(tmp_path: Path)
             await asyncio.to_thread(system.kill)
             await asyncio.to_thread(system.start, 120)
 
+        began = time.monotonic()
         await asyncio.gather(strike(), *(sender() for _ in range(SENDERS)))
+        sending = time.monotonic() - began
         await traffic.close()
         assert not traffic.failed, f"{len(traffic.failed)} forms never accepted"
         assert killed_at[0] < FORMS - 1000, "the kill struck mid-burst"
@@ -86,6 +89,11 @@ async def test_sigkill_of_up_mid_burst_loses_and_doubles_no_form(tmp_path: Path)
             if not left or time.monotonic() > deadline:
                 break
             await asyncio.sleep(1)
+        # Where the time goes, for whoever wonders why this test is long.
+        REPORTS.append(
+            f"up burst: {FORMS} forms sent in {sending:.0f}s (killed at {killed_at[0]}), "
+            f"all recorded and routed {time.monotonic() - began - sending:.0f}s later"
+        )
         assert len(accepted) == FORMS
         assert not left, f"{len(left)} of {FORMS}: {dict(list(left.items())[:10])}"
     finally:
