@@ -176,7 +176,13 @@ async def _bounded(step: Awaitable[object], what: str, timeout: float = 10.0) ->
     """Waits at most `timeout` for a step of stopping. Unlike wait_for, never waits on: a
     task that ignores its cancellation is left behind rather than holding the stop."""
     task = asyncio.ensure_future(step)
-    done, _ = await asyncio.wait({task}, timeout=timeout)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    done: set[asyncio.Future[object]] = set()
+    while not done and loop.time() < deadline:
+        done, _ = await asyncio.wait({task}, timeout=min(0.5, deadline - loop.time()))
+        if not done and task.cancelling():
+            task.cancel()  # swallowed by a library's wait_for (Python < 3.12): ask again
     if not done:
         log.warning("stopping %s: gave up after %.0fs", what, timeout)
     elif not task.cancelled() and task.exception() is not None:
