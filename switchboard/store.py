@@ -13,6 +13,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from switchboard.settings import Settings
+from switchboard.shredding import ShreddingMapper
 from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
 
 # Where an application's key tables live, when not beside its store (switchboard/shredding.py).
@@ -127,6 +128,8 @@ class TrackedApplication(Application[Any]):
         self._store(processing_event)
 
     def _store(self, processing_event: ProcessingEvent[Any]) -> None:
+        if isinstance(self.mapper, ShreddingMapper):
+            self.mapper.prepare(processing_event.events)
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)
         self._notify(recordings)
