@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
+from switchboard.known_absent import absent_ids
 from switchboard.settings import Settings
 from switchboard.shredding import ShreddingMapper
 from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
@@ -90,6 +97,20 @@ class TrackedApplication(Application[Any]):
         # Called after each commit (on the committing thread): followers of the log wake.
         self.committed: list[Callable[[], None]] = []
         self._batch: tuple[int, ProcessingEvent[Any]] | None = None
+        self._absent: tuple[int, frozenset[uuid.UUID]] = (0, frozenset())
+
+    def construct_repository(self) -> Repository[Any]:
+        repository = super().construct_repository()
+        get = repository.get
+
+        def get_unless_absent(aggregate_id: Any, **kwargs: Any) -> Any:
+            thread, absent = self._absent
+            if aggregate_id in absent and thread == threading.get_ident():
+                raise AggregateNotFoundError(aggregate_id)
+            return get(aggregate_id, **kwargs)
+
+        repository.get = get_unless_absent  # type: ignore[method-assign]
+        return repository
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -98,19 +119,24 @@ class TrackedApplication(Application[Any]):
         return self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, expect: Collection[uuid.UUID] = ()) -> Iterator[None]:
         """Every commit inside becomes part of one transaction, recorded when the block
         ends, with the highest tracking position given (the batch's last message); an
         exception inside records nothing. Commands inside read the store as it was before
         the batch: two that change the same aggregate both write its next version, and the
-        store refuses the batch (IntegrityError), as it would two replicas racing."""
+        store refuses the batch (IntegrityError), as it would two replicas racing.
+        `expect`: ids the commands will read that may not exist yet; those found absent in
+        one query read as absent without the store (switchboard/known_absent.py). Another
+        writer creating one meanwhile is refused at the commit, as above."""
         batch: ProcessingEvent[Any] = ProcessingEvent()
         # Only this thread's commits join it: another thread's command is its own.
         self._batch = (threading.get_ident(), batch)
+        self._absent = (threading.get_ident(), absent_ids(self.recorder, expect))
         try:
             yield
         finally:
             self._batch = None
+            self._absent = (0, frozenset())
         self._store(batch)
 
     def commit(self, *objs: Any, tracking: Tracking | None = None) -> None:

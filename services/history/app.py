@@ -13,6 +13,7 @@ from services.history.api import history_router
 from services.history.application import HistoryApplication
 from services.history.audit import Auditor
 from services.history.audit_api import audit_router
+from services.history.batch_reads import expected_reads
 from services.history.contracts import to_contract
 from services.history.erasure import StreamEraser
 from services.history.handlers import HistoryHandlers
@@ -84,6 +85,7 @@ def build_history(
         run=run,
         decide=handlers.decide_inbound,
         handler=handlers.inbound,
+        expect=expected_reads,
         description="Resolves who sent each interaction and records it on their timeline",
     )
     subscribe(
