@@ -134,6 +134,13 @@ class KeyRing:
             while len(self._cache) > self._size:
                 self._cache.popitem(last=False)
 
+    def link(self, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        """Records whose data the owner's is. The owner's row is made first: inside a batch
+        (and when history names a contact before it opens) its events, and so its key,
+        are not stored yet, and linking no row would lose the link an erasure looks up."""
+        self.key(owner_id, create=True)
+        self.table.link(owner_id, customer_id)
+
     def forget(self, owner_id: uuid.UUID) -> None:
         with self._lock:
             self._cache.pop(owner_id, None)

@@ -11,10 +11,15 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from events import InboundEvent, InteractionReceived, Sender
+from schemas.config import QueueConfig, RoutingConfig
 from services.history.application import HistoryApplication
 from services.history.shredding import MAGIC
+from services.routing.application import RoutingApplication
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
+from tests.support.clock import Clock
+from tests.unit.test_routing_owner_steps import TEAMS, owned
+from tests.unit.test_routing_queues import contact_of, interaction
 
 
 def received(n: int) -> InteractionReceived:
@@ -83,4 +88,22 @@ def test_a_batch_creates_its_keys_together_and_a_failed_batch_reuses_them(
     for n in range(1, 11):
         found = app.find(f"email:c{n}@example.com")
         assert found is not None and f"c{n}@example.com" in found.model_dump_json()
+    app.close()
+
+
+def test_a_contact_named_before_it_opens_in_a_batch_keeps_its_customer_link(
+    tmp_path: Path,
+) -> None:
+    """History can name a contact before routing opens it; opened inside a batch, its key
+    row is only made when the batch is stored, and the link an erasure looks up by must
+    not be lost on the way."""
+    clock = Clock()
+    config = RoutingConfig(identify_timeout_seconds=2, queues=[QueueConfig(name="default")])
+    env = event_store_env(Settings(data_dir=tmp_path), "routing")
+    app = RoutingApplication(TEAMS, config, "sam", clock=clock, env=env)
+    named = owned(1, None)
+    app.identified(named, at(1))
+    with app.batch():
+        app.receive(interaction(1), at(2))
+    assert app.keys.table.owners_of([named.customer_id]) == [contact_of(1)]
     app.close()
