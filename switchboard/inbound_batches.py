@@ -66,6 +66,8 @@ class BatchReader:
         handler: Handler,
         batch: int = BATCH,
         expect: Expect | None = None,
+        stream: str = INBOUND,
+        own_writes: bool = False,
     ) -> None:
         self._js = js
         self.inbox = inbox
@@ -76,6 +78,8 @@ class BatchReader:
         self._handler = handler
         self._batch = batch
         self._expect = expect
+        self._stream = stream
+        self._own_writes = own_writes
         self.batches = 0  # decided whole
         self.one_by_one = 0  # batches handled message by message
         self.handed_back = 0  # batches that were not all in flight
@@ -94,8 +98,8 @@ class BatchReader:
         config = consumer_config(self.inbox.consumer, self._subject)
         config.max_ack_pending = self._batch
         # Creates it, or lets one made before batches (one in flight) take a batch.
-        await self._js.add_consumer(INBOUND, config)
-        sub = await self._js.pull_subscribe_bind(self.inbox.consumer, INBOUND)
+        await self._js.add_consumer(self._stream, config)
+        sub = await self._js.pull_subscribe_bind(self.inbox.consumer, self._stream)
         try:
             while True:
                 try:
@@ -147,7 +151,7 @@ class BatchReader:
 
     def _decide_all(self, items: list[tuple[Event, Tracking]]) -> None:
         expected = {i for event, _ in items for i in self._expect(event)} if self._expect else ()
-        with self._app.batch(expected):
+        with self._app.batch(expected, self._own_writes):
             for event, tracking in items:
                 if not self._app.is_processed(tracking):
                     self._decide(event, tracking)

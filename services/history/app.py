@@ -20,6 +20,7 @@ from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
+from switchboard.event_batches import read_events
 from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
@@ -88,13 +89,19 @@ def build_history(
         expect=expected_reads,
         description="Resolves who sent each interaction and records it on their timeline",
     )
-    subscribe(
+    contact_events = read_events(
         broker,
+        js,
         stream=EVENTS,
         durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
+        batch=settings.inbound_batch or 1,
+        app=app,
+        run=run,
+        decide=handlers.decide_contact_event,
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
+        own_writes=True,  # a contact's events in a row change its customer in turn
     )
     subscribe(
         broker,
@@ -145,7 +152,13 @@ def build_history(
             audit_router(auditor, auth),
             *documents.routers,
         ],
-        loops=[relay.follower.run, projector.follower.run, *inbound.loops, *documents.loops],
+        loops=[
+            relay.follower.run,
+            projector.follower.run,
+            *inbound.loops,
+            *contact_events,
+            *documents.loops,
+        ],
         health=health,
         close=close,
     )
