@@ -26,7 +26,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
 from eventsourcing.persistence import Tracking
 from nats.aio.msg import Msg
@@ -44,6 +45,9 @@ BATCH = 64
 # Decides one message inside a batch (on the store's thread); raises Unbatchable for a
 # message that must go through the Inbox on its own.
 Decide = Callable[[Event, Tracking], None]
+# The ids of aggregates deciding one message reads that may not exist yet (a new contact's):
+# asked for in one query per batch (TrackedApplication.batch).
+Expect = Callable[[Event], Iterable[uuid.UUID]]
 
 
 class Unbatchable(Exception):
@@ -61,6 +65,9 @@ class BatchReader:
         decide: Decide,
         handler: Handler,
         batch: int = BATCH,
+        expect: Expect | None = None,
+        stream: str = INBOUND,
+        own_writes: bool = False,
     ) -> None:
         self._js = js
         self.inbox = inbox
@@ -70,6 +77,9 @@ class BatchReader:
         self._decide = decide
         self._handler = handler
         self._batch = batch
+        self._expect = expect
+        self._stream = stream
+        self._own_writes = own_writes
         self.batches = 0  # decided whole
         self.one_by_one = 0  # batches handled message by message
         self.handed_back = 0  # batches that were not all in flight
@@ -88,8 +98,8 @@ class BatchReader:
         config = consumer_config(self.inbox.consumer, self._subject)
         config.max_ack_pending = self._batch
         # Creates it, or lets one made before batches (one in flight) take a batch.
-        await self._js.add_consumer(INBOUND, config)
-        sub = await self._js.pull_subscribe_bind(self.inbox.consumer, INBOUND)
+        await self._js.add_consumer(self._stream, config)
+        sub = await self._js.pull_subscribe_bind(self.inbox.consumer, self._stream)
         try:
             while True:
                 try:
@@ -140,7 +150,8 @@ class BatchReader:
         return True
 
     def _decide_all(self, items: list[tuple[Event, Tracking]]) -> None:
-        with self._app.batch():
+        expected = {i for event, _ in items for i in self._expect(event)} if self._expect else ()
+        with self._app.batch(expected, self._own_writes):
             for event, tracking in items:
                 if not self._app.is_processed(tracking):
                     self._decide(event, tracking)

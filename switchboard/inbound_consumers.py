@@ -22,7 +22,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from switchboard.inbound_batches import BatchReader, Decide
+from switchboard.inbound_batches import BatchReader, Decide, Expect
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import INBOUND, inbound_partition_subject, is_partitioned
 from switchboard.serial import SerialExecutor
@@ -79,6 +79,7 @@ def read_inbound(
     decide: Decide,
     handler: Handler,
     description: str,
+    expect: Expect | None = None,
 ) -> InboundReaders:
     """The service's partition consumers: with `batch` > 1 each a BatchReader
     (inbound_batches.py), else one message in flight (`subscribe_inbound`)."""
@@ -95,7 +96,15 @@ def read_inbound(
     names = inbound_consumer_names(service, partitions)
     readers = [
         BatchReader(
-            js, Inbox(broker, name), inbound_partition_subject(n), app, run, decide, handler, batch
+            js,
+            Inbox(broker, name),
+            inbound_partition_subject(n),
+            app,
+            run,
+            decide,
+            handler,
+            batch,
+            expect,
         )
         for n, name in enumerate(names)
     ]

@@ -6,12 +6,14 @@ new key instead of being written readable."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urlparse
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
+
+_SQLITE_CHUNK = 500  # below SQLite's oldest limit of 999 parameters a statement
 
 
 class SQLiteKeyTable:
@@ -36,6 +38,27 @@ class SQLiteKeyTable:
             c.execute(
                 f"INSERT OR IGNORE INTO {self.table} (owner_id, key) VALUES (?, ?)",
                 (str(owner_id), key),
+            )
+
+    def load_many(self, owner_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bytes | None]:
+        owners = [str(o) for o in owner_ids]
+        found: dict[uuid.UUID, bytes | None] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(owners), _SQLITE_CHUNK):
+                chunk = owners[start : start + _SQLITE_CHUNK]
+                c.execute(
+                    f"SELECT owner_id, key FROM {self.table} "
+                    f"WHERE owner_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update((uuid.UUID(row[0]), row[1]) for row in c.fetchall())
+        return found
+
+    def insert_many(self, keys: Mapping[uuid.UUID, bytes]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(
+                f"INSERT OR IGNORE INTO {self.table} (owner_id, key) VALUES (?, ?)",
+                [(str(owner), key) for owner, key in keys.items()],
             )
 
     def destroy(self, owner_ids: Iterable[uuid.UUID]) -> None:
@@ -114,6 +137,24 @@ class PostgresKeyTable:
                     "ON CONFLICT (owner_id) DO NOTHING"
                 ).format(self.table),
                 (owner_id, key),
+            )
+
+    def load_many(self, owner_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bytes | None]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT owner_id, key FROM {0} WHERE owner_id = ANY(%s)").format(self.table),
+                (list(owner_ids),),
+            )
+            return {row["owner_id"]: row["key"] for row in curs.fetchall()}
+
+    def insert_many(self, keys: Mapping[uuid.UUID, bytes]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                SQL(
+                    "INSERT INTO {0} (owner_id, key) VALUES (%s, %s) "
+                    "ON CONFLICT (owner_id) DO NOTHING"
+                ).format(self.table),
+                list(keys.items()),
             )
 
     def destroy(self, owner_ids: Iterable[uuid.UUID]) -> None:

@@ -14,7 +14,7 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -41,6 +41,14 @@ class KeyTable(Protocol):
         ...
 
     def insert(self, owner_id: uuid.UUID, key: bytes) -> None: ...  # keeps an existing row
+    def load_many(self, owner_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bytes | None]:
+        """The rows found (a destroyed key: None); owners without a row are left out."""
+        ...
+
+    def insert_many(self, keys: Mapping[uuid.UUID, bytes]) -> None:
+        """Inserts in one transaction, keeping existing rows."""
+        ...
+
     def destroy(self, owner_ids: Iterable[uuid.UUID]) -> None: ...
     def link(self, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None: ...
     def owners_of(self, customer_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]: ...
@@ -56,6 +64,13 @@ class MemoryKeyTable:
 
     def insert(self, owner_id: uuid.UUID, key: bytes) -> None:
         self.rows.setdefault(owner_id, key)
+
+    def load_many(self, owner_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bytes | None]:
+        return {o: self.rows[o] for o in owner_ids if o in self.rows}
+
+    def insert_many(self, keys: Mapping[uuid.UUID, bytes]) -> None:
+        for owner, key in keys.items():
+            self.rows.setdefault(owner, key)
 
     def destroy(self, owner_ids: Iterable[uuid.UUID]) -> None:
         for owner in owner_ids:
@@ -98,6 +113,34 @@ class KeyRing:
                 self._cache.popitem(last=False)
         return row[0]
 
+    def prepare(self, owner_ids: Iterable[uuid.UUID]) -> None:
+        """Creates the keys a commit will need in one transaction, not one each: a batch of
+        new contacts would otherwise commit (and on PostgreSQL round-trip) once per owner
+        before its events. Reads back what was inserted, since another replica may have won
+        an insert; a destroyed key stays uncached, so `key` refuses it as before."""
+        with self._lock:
+            wanted = list(dict.fromkeys(o for o in owner_ids if o not in self._cache))
+        if not wanted:
+            return
+        rows = self.table.load_many(wanted)
+        missing = [o for o in wanted if o not in rows]
+        if missing:
+            self.table.insert_many({o: AESGCM.generate_key(256) for o in missing})
+            rows.update(self.table.load_many(missing))
+        with self._lock:
+            for owner, key in rows.items():
+                if key is not None:
+                    self._cache[owner] = key
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+
+    def link(self, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        """Records whose data the owner's is. The owner's row is made first: inside a batch
+        (and when history names a contact before it opens) its events, and so its key,
+        are not stored yet, and linking no row would lose the link an erasure looks up."""
+        self.key(owner_id, create=True)
+        self.table.link(owner_id, customer_id)
+
     def forget(self, owner_id: uuid.UUID) -> None:
         with self._lock:
             self._cache.pop(owner_id, None)
@@ -137,6 +180,10 @@ class ShreddingMapper(Mapper[uuid.UUID]):
         self.keys = keys
         self.owner_of = owner_of
         self.trace_topic = trace_topic
+
+    def prepare(self, domain_events: Iterable[Any]) -> None:
+        """Creates the keys of a commit's owners at once (KeyRing.prepare)."""
+        self.keys.prepare(o for o in map(self.owner_of, domain_events) if o is not None)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         stored = super().to_stored_event(domain_event)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
+from switchboard.known_absent import absent_ids
 from switchboard.settings import Settings
+from switchboard.shredding import ShreddingMapper
 from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
 
 # Where an application's key tables live, when not beside its store (switchboard/shredding.py).
@@ -89,6 +98,27 @@ class TrackedApplication(Application[Any]):
         # Called after each commit (on the committing thread): followers of the log wake.
         self.committed: list[Callable[[], None]] = []
         self._batch: tuple[int, ProcessingEvent[Any]] | None = None
+        self._absent: tuple[int, frozenset[uuid.UUID]] = (0, frozenset())
+        self._own_writes = False
+
+    def construct_repository(self) -> Repository[Any]:
+        repository = super().construct_repository()
+        get = repository.get
+
+        def get_unless_absent(aggregate_id: Any, **kwargs: Any) -> Any:
+            thread, absent = self._absent
+            if thread == threading.get_ident() and not kwargs:
+                batch = self._batch
+                if self._own_writes and batch is not None and aggregate_id in batch[1].aggregates:
+                    # A copy: a command that fails after changing it must not change it
+                    # for the next one (the batch then fails whole anyway).
+                    return copy.deepcopy(batch[1].aggregates[aggregate_id])
+                if aggregate_id in absent:
+                    raise AggregateNotFoundError(aggregate_id)
+            return get(aggregate_id, **kwargs)
+
+        repository.get = get_unless_absent  # type: ignore[method-assign]
+        return repository
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -97,19 +127,30 @@ class TrackedApplication(Application[Any]):
         return self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, expect: Collection[uuid.UUID] = (), own_writes: bool = False) -> Iterator[None]:
         """Every commit inside becomes part of one transaction, recorded when the block
         ends, with the highest tracking position given (the batch's last message); an
         exception inside records nothing. Commands inside read the store as it was before
         the batch: two that change the same aggregate both write its next version, and the
-        store refuses the batch (IntegrityError), as it would two replicas racing."""
+        store refuses the batch (IntegrityError), as it would two replicas racing.
+        `expect`: ids the commands will read that may not exist yet; those found absent in
+        one query read as absent without the store (switchboard/known_absent.py). Another
+        writer creating one meanwhile is refused at the commit, as above.
+        `own_writes`: commands read the aggregates earlier ones in the batch changed, as
+        if each had been committed (events about one customer in a row); only for
+        commands that decide from aggregates alone, since projections and boards still
+        show the store as it was before the batch."""
         batch: ProcessingEvent[Any] = ProcessingEvent()
         # Only this thread's commits join it: another thread's command is its own.
         self._batch = (threading.get_ident(), batch)
+        self._absent = (threading.get_ident(), absent_ids(self.recorder, expect))
+        self._own_writes = own_writes
         try:
             yield
         finally:
             self._batch = None
+            self._absent = (0, frozenset())
+            self._own_writes = False
         self._store(batch)
 
     def commit(self, *objs: Any, tracking: Tracking | None = None) -> None:
@@ -127,6 +168,8 @@ class TrackedApplication(Application[Any]):
         self._store(processing_event)
 
     def _store(self, processing_event: ProcessingEvent[Any]) -> None:
+        if isinstance(self.mapper, ShreddingMapper):
+            self.mapper.prepare(processing_event.events)
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)
         self._notify(recordings)

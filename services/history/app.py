@@ -13,12 +13,14 @@ from services.history.api import history_router
 from services.history.application import HistoryApplication
 from services.history.audit import Auditor
 from services.history.audit_api import audit_router
+from services.history.batch_reads import expected_reads
 from services.history.contracts import to_contract
 from services.history.erasure import StreamEraser
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
+from switchboard.event_batches import read_events
 from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
@@ -84,15 +86,22 @@ def build_history(
         run=run,
         decide=handlers.decide_inbound,
         handler=handlers.inbound,
+        expect=expected_reads,
         description="Resolves who sent each interaction and records it on their timeline",
     )
-    subscribe(
+    contact_events = read_events(
         broker,
+        js,
         stream=EVENTS,
         durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
+        batch=settings.inbound_batch or 1,
+        app=app,
+        run=run,
+        decide=handlers.decide_contact_event,
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
+        own_writes=True,  # a contact's events in a row change its customer in turn
     )
     subscribe(
         broker,
@@ -143,7 +152,13 @@ def build_history(
             audit_router(auditor, auth),
             *documents.routers,
         ],
-        loops=[relay.follower.run, projector.follower.run, *inbound.loops, *documents.loops],
+        loops=[
+            relay.follower.run,
+            projector.follower.run,
+            *inbound.loops,
+            *contact_events,
+            *documents.loops,
+        ],
         health=health,
         close=close,
     )

@@ -62,6 +62,11 @@ class HistoryHandlers:
         if isinstance(event, DocumentStep) and not await self.run(self.app.is_processed, tracking):
             await self.run(self.app.record_document_step, event, tracking)
 
+    def decide_contact_event(self, event: Event, tracking: Tracking) -> None:
+        """One routing event of a batch (switchboard/event_batches.py), on the store's thread."""
+        if isinstance(event, ContactEvent):
+            self.app.record_contact_event(event, tracking)
+
     async def contact_event(self, event: Event, tracking: Tracking) -> None:
         if not isinstance(event, ContactEvent):
             return

@@ -8,6 +8,7 @@ from nats.js import JetStreamContext
 from schemas.config import SwitchboardConfig
 from services.routing.api import routing_router
 from services.routing.application import RoutingApplication
+from services.routing.batch_reads import expected_reads
 from services.routing.contracts import to_contract
 from services.routing.document_sends import DocumentSends
 from services.routing.follow_up_api import FollowUpHandlers, follow_up_router, subscribe_follow_ups
@@ -57,6 +58,7 @@ def build_routing(
         run=run,
         decide=handlers.decide_inbound,
         handler=handlers.inbound,
+        expect=expected_reads,
         description=(
             "Places each message in its conversation (one contact each) and offers new ones;"
             " ends abandoned calls; records what became of replies"

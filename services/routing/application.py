@@ -161,7 +161,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
                     if was_identifying:
                         self.dispatch.enqueue(unit, contact)
         # Whose contact this is, beside its key: erasing the customer finds it there.
-        self.keys.table.link(linked, event.customer_id)
+        self.keys.link(linked, event.customer_id)
 
     def erase_customer(self, customer_id: uuid.UUID, tracking: Tracking) -> list[uuid.UUID]:
         """History erased the customer: their contacts still open are closed (nobody could

@@ -116,7 +116,7 @@ class ConversationCommands:
             if early is not None:
                 linked = (contact.id, early.customer_id)
         if linked is not None:
-            self.keys.table.link(*linked)
+            self.keys.link(*linked)
 
     def _with_request_type(
         self, facts: dict[str, Any], interaction: InteractionReceived

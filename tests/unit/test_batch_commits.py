@@ -73,3 +73,28 @@ def test_two_commands_changing_one_aggregate_in_a_batch_are_refused(tmp_path: Pa
     assert not app.is_processed(at(2))
     assert app.repository.get(tally.id).count == 0
     app.close()
+
+
+def test_with_own_writes_a_batch_reads_what_it_changed(tmp_path: Path) -> None:
+    """Events about one customer in a row: each command reads the aggregate as the ones
+    before it left it, so the batch stores versions 2, 3, 4 in one transaction; a failure
+    still records nothing, and a command's uncommitted change does not leak to the next."""
+    app = store(tmp_path)
+    tally = Tally("shared")
+    app.commit(tally, tracking=at(1))
+    with app.batch(own_writes=True):
+        for position in (2, 3, 4):
+            copy: Tally = app.repository.get(tally.id)
+            copy.count_one()
+            app.commit(copy, tracking=at(position))
+        dropped: Tally = app.repository.get(tally.id)
+        dropped.count_one()  # never committed
+        assert app.repository.get(tally.id).count == 3
+    assert app.repository.get(tally.id).count == 3 and app.is_processed(at(4))
+    with pytest.raises(RuntimeError), app.batch(own_writes=True):
+        again: Tally = app.repository.get(tally.id)
+        again.count_one()
+        app.commit(again, tracking=at(5))
+        raise RuntimeError("killed before the commit")
+    assert app.repository.get(tally.id).count == 3 and not app.is_processed(at(5))
+    app.close()

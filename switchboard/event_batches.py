@@ -1,0 +1,60 @@
+"""An EVENTS (or TIMERS) consumer read in batches where one process reads it all (`up`),
+else one message in flight as before (`serve`, replicas): the same BatchReader as
+INBOUND's partitions (switchboard/inbound_batches.py), one transaction and one tracking
+record per batch, handed back whole when it cannot be decided whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from switchboard.inbound_batches import BatchReader, Decide
+from switchboard.inbox import Handler, Inbox, subscribe
+from switchboard.serial import SerialExecutor
+from switchboard.store import TrackedApplication
+
+Loop = Callable[[], Coroutine[Any, Any, None]]
+
+
+def read_events(
+    broker: NatsBroker,
+    js: JetStreamContext,
+    *,
+    stream: str,
+    durable: str,
+    subject: str,
+    batch: int,
+    app: TrackedApplication,
+    run: SerialExecutor,
+    decide: Decide,
+    handler: Handler,
+    description: str,
+    own_writes: bool = False,
+) -> list[Loop]:
+    """The loops to run: none where faststream consumes one message at a time."""
+    if batch <= 1:
+        subscribe(
+            broker,
+            stream=stream,
+            durable=durable,
+            subject=subject,
+            handler=handler,
+            description=description,
+        )
+        return []
+    reader = BatchReader(
+        js,
+        Inbox(broker, durable),
+        subject,
+        app,
+        run,
+        decide,
+        handler,
+        batch,
+        stream=stream,
+        own_writes=own_writes,
+    )
+    return [reader.run]
