@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from bench.scale import cpu_seconds
 from bench.wrk import WrkResult, post_forms
 from tests.support.channels import FORM, channels_toml
 from tests.support.ports import free_port
@@ -43,9 +44,12 @@ def export_revision(ref: str, dest: Path) -> Path:
 
 
 def start_server(
-    command: list[str], env: dict[str, str], base: str, log: Path
+    command: list[str], env: dict[str, str], base: str, log: Path, cwd: Path = REPO
 ) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    # `python -m` puts the working directory first on sys.path: it decides whose code runs.
+    proc = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -80,7 +84,7 @@ def start_ingest(
         env["PYTHONPATH"] = str(code)
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "switchboard.cli", "serve", "ingest"]
-    return start_server(command, env, base, workdir / "ingest.log"), base
+    return start_server(command, env, base, workdir / "ingest.log", code or REPO), base
 
 
 def start_bare(nats_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -106,14 +110,17 @@ def ingest_alone(
             code = export_revision(baseline_ref, tmp / "baseline-code")
             servers["baseline"] = start_ingest(tmp / "baseline", nats_url, code)
         runs: dict[str, list[WrkResult]] = {name: [] for name in servers}
+        cpu = dict.fromkeys(servers, 0.0)  # the server process's, during its rounds
         path = f"/channels/webform/{FORM}"
         for n, (_, url) in enumerate(servers.values()):  # warm-up, ids of their own
             post_forms(url + path, 1, connections, offset=10**12 + 10**10 * n)
         turn = 0
         for _ in range(rounds):
-            for name, (_, url) in servers.items():
+            for name, (proc, url) in servers.items():
                 turn += 1
+                before = cpu_seconds(proc.pid)
                 runs[name].append(post_forms(url + path, seconds, connections, turn * 10**9))
+                cpu[name] += cpu_seconds(proc.pid) - before
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -127,11 +134,17 @@ def ingest_alone(
             "p99_ms": round(max(r.p99_ms for r in done), 1),
             "errors": sum(r.non_2xx + r.socket_errors for r in done),
             "per_round": [round(r.rate, 1) for r in done],
+            "cpu_us_per_form": round(1e6 * cpu[name] / max(ok, 1)),
         }
     result["ratio"] = round(result["ingest"]["per_s"] / result["bare"]["per_s"], 3)
+    # The same comparison in CPU: what one form costs the server. It moves less with the
+    # machine's load than the rates do (a loaded core slows both, and not evenly by round).
+    bare_cpu = result["bare"]["cpu_us_per_form"]
+    result["cpu_ratio"] = round(bare_cpu / result["ingest"]["cpu_us_per_form"], 3)
     if baseline_ref:
         result["baseline_ref"] = baseline_ref
         result["baseline_ratio"] = round(result["baseline"]["per_s"] / result["bare"]["per_s"], 3)
+        result["baseline_cpu_ratio"] = round(bare_cpu / result["baseline"]["cpu_us_per_form"], 3)
     return result
 
 
@@ -144,7 +157,10 @@ LABELS = {
 
 def print_table(result: dict[str, Any], connections: int) -> None:
     print(f"ingest alone: wrk -t1 -c{connections}, {result['rounds']} alternated rounds each")
-    print(f"{'':<34}{'accepted/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}  per round")
+    print(
+        f"{'':<34}{'accepted/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+        f"{'CPU µs/form':>13}  per round"
+    )
     for name in ("bare", "baseline", "ingest"):
         if name not in result:
             continue
@@ -152,8 +168,11 @@ def print_table(result: dict[str, Any], connections: int) -> None:
         label = LABELS[name].format(ref=result.get("baseline_ref"))
         print(
             f"{label:<34}{row['per_s']:>12}{row['p50_ms']:>10}{row['p99_ms']:>10}"
-            f"{row['errors']:>8}  {row['per_round']}"
+            f"{row['errors']:>8}{row['cpu_us_per_form']:>13}  {row['per_round']}"
         )
     if "baseline_ratio" in result:
-        print(f"ingest at {result['baseline_ref']} / bare: {result['baseline_ratio']}")
-    print(f"ingest / bare: {result['ratio']}")
+        print(
+            f"ingest at {result['baseline_ref']} / bare: {result['baseline_ratio']} "
+            f"(in CPU per form: {result['baseline_cpu_ratio']})"
+        )
+    print(f"ingest / bare: {result['ratio']} (in CPU per form: {result['cpu_ratio']})")
