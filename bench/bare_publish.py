@@ -21,7 +21,7 @@ import nats
 from fastapi import FastAPI, Request, Response
 
 from events.interactions import key_token
-from switchboard.http_server import freeze_startup_heap, run_event_loop, server_config
+from switchboard.http_server import run_event_loop, server_config, tune_garbage_collector
 from switchboard.jetstream import INBOUND
 
 
@@ -77,7 +77,7 @@ async def main(nats_url: str, port: int) -> None:
 
     import uvicorn
 
-    freeze_startup_heap()  # as `switchboard serve` does
+    tune_garbage_collector()  # as `switchboard serve` does
     await uvicorn.Server(server_config(app, "127.0.0.1", port)).serve()
 
 

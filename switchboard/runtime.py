@@ -25,7 +25,7 @@ from services.sla.app import build_sla
 from switchboard.auth import Authenticator
 from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
-from switchboard.http_server import freeze_startup_heap, run_event_loop, server_config
+from switchboard.http_server import run_event_loop, server_config, tune_garbage_collector
 from switchboard.jetstream import nats_servers
 from switchboard.nats_connect import connect_options, declare_streams
 from switchboard.nats_server import NatsServerProcess
@@ -105,7 +105,6 @@ class Runtime:
             return "ok" if not self.dead_loops else "; ".join(self.dead_loops)
 
         self.app = app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok}, auth)
-        freeze_startup_heap()
         await broker.start()
         self._tasks = []
         for s in self.services:
@@ -192,6 +191,8 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.request_stop)
     await runtime.start()
+    # Here, not in start(): tests run runtimes inside pytest, whose heap must stay collectable.
+    tune_garbage_collector()
     try:
         await runtime.wait()
     finally:
