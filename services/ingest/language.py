@@ -153,7 +153,13 @@ class LanguageTagger:
             self.unsure += 1
             return event
         if getattr(model, "inline", False):
-            return self._tagged(event, self._inline(model, text, event))
+            try:
+                inline = decide(model, text, self.config)
+            except Exception:
+                self.failed += 1
+                log.exception("language detection failed for %s", event.interaction_id)
+                return event
+            return self._tagged(event, inline)
         if self._queued >= MAX_QUEUED:
             self.skipped += 1
             return event
@@ -173,16 +179,6 @@ class LanguageTagger:
             log.exception("language detection failed for %s", event.interaction_id)
             return event
         return self._tagged(event, found)
-
-    def _inline(
-        self, model: LanguageModel, text: str, event: InteractionReceived
-    ) -> DetectedLanguage | None:
-        try:
-            return decide(model, text, self.config)
-        except Exception:
-            self.failed += 1
-            log.exception("language detection failed for %s", event.interaction_id)
-            return None
 
     def _tagged(self, event: InteractionReceived, found: DetectedLanguage | None) -> InboundMessage:
         if found is None:
