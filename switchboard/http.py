@@ -113,7 +113,8 @@ def http_app(
             app.include_router(router)
     # Channels' webhooks are the hot path: found by their segment, not after every route.
     channels = RouteIndex.of("/channels/", [r for s in services for r in s.routers])
-    app.router.routes.insert(0, channels)
+    if channels is not None:
+        app.router.routes.insert(0, channels)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> JSONResponse:

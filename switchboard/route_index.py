@@ -33,28 +33,26 @@ class RouteIndex(BaseRoute):
         # every bucket at its place, so the first full match is the one the routes would find.
         self._fallback = [r for r, s in zip(routes, segments, strict=True) if "{" in s]
         self._by_segment = {
-            segment: [
-                r for r, s in zip(routes, segments, strict=True) if s in (segment,) or "{" in s
-            ]
+            segment: [r for r, s in zip(routes, segments, strict=True) if s == segment or "{" in s]
             for segment in segments
             if "{" not in segment
         }
 
     @classmethod
-    def of(cls, prefix: str, routers: Sequence[APIRouter]) -> RouteIndex:
-        """The APIRoutes under `prefix` in these routers, in the order they were included.
-        Only plain APIRoutes: a mount or a websocket route under it would be skipped by the
-        index and then found by the ordinary routes, after an index match that should not
-        have won, so one makes the index refuse to be built."""
+    def of(cls, prefix: str, routers: Sequence[APIRouter]) -> RouteIndex | None:
+        """The APIRoutes under `prefix` in these routers, in the order they were included;
+        None (no index: every request searches the ordinary way) when anything else may be
+        under it (a mount, a websocket route, a nested router), which the index would pass
+        over and so could answer ahead of."""
         found: list[APIRoute] = []
         for router in routers:
             for route in router.routes:
-                path = getattr(route, "path", "")
-                if not path.startswith(prefix):
-                    continue
+                path = getattr(route, "path", None)
                 if not isinstance(route, APIRoute):
-                    raise ValueError(f"{path}: only API routes can be indexed")
-                found.append(route)
+                    if path is None or str(path).startswith(prefix):
+                        return None
+                elif route.path.startswith(prefix):
+                    found.append(route)
         return cls(prefix, found)
 
     def candidates(self, path: str) -> list[APIRoute]:

@@ -34,7 +34,9 @@ def app(indexed: bool) -> FastAPI:
     for router in routers():
         application.include_router(router)
     if indexed:
-        application.router.routes.insert(0, RouteIndex.of("/channels/", routers()))
+        index = RouteIndex.of("/channels/", routers())
+        assert index is not None
+        application.router.routes.insert(0, index)
     return application
 
 
@@ -67,6 +69,7 @@ async def test_the_same_answer_with_and_without_the_index(method: str, path: str
 
 def test_the_index_tries_only_the_routes_under_the_segment() -> None:
     index = RouteIndex.of("/channels/", routers())
+    assert index is not None
     names = [r.path for r in index.candidates("/channels/twilio/voice")]
     assert names == [
         "/channels/twilio/voice",
@@ -77,3 +80,13 @@ def test_the_index_tries_only_the_routes_under_the_segment() -> None:
         "/channels/{anything}/special"
     ]
     assert index.candidates("/api/x") == []
+
+
+def test_no_index_where_something_else_lives_under_the_prefix() -> None:
+    nested = APIRouter()
+    nested.include_router(routers()[0])
+    assert RouteIndex.of("/channels/", [nested]) is None
+    mounted = APIRouter()
+    mounted.mount("/channels/static", FastAPI())
+    assert RouteIndex.of("/channels/", [mounted]) is None
+    assert RouteIndex.of("/channels/", [routers()[1]]) is not None  # nothing under it
