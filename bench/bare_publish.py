@@ -2,21 +2,50 @@
 
     python -m bench.bare_publish NATS_URL PORT
 
-No adapter, no validation beyond reading the JSON: it publishes the body to INBOUND with a
-Nats-Msg-Id and answers 202 after the ack, under the same uvicorn settings as
-`switchboard serve` (switchboard/http_server.py), so the ratio is what our code adds.
+No adapter, no validation beyond reading the JSON, no pydantic: a plain dict of the fields
+ingest's InteractionReceived carries, json.dumps'ed (the same size, ~430 bytes for wrk's
+forms), published to INBOUND on a subject of the same shape with the same three headers
+(type, version, Nats-Msg-Id), answered 202 after the ack, under the same uvicorn settings
+as `switchboard serve` (switchboard/http_server.py): the ratio is what our code adds to
+the same publish.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import uuid
+from datetime import UTC, datetime
 
 import nats
 from fastapi import FastAPI, Request, Response
 
-from switchboard.http_server import run_event_loop, server_config
+from events.interactions import key_token
+from switchboard.http_server import run_event_loop, server_config, tune_garbage_collector
 from switchboard.jetstream import INBOUND
+
+
+def event(form: str, fields: dict[str, str]) -> dict[str, object]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "interaction_id": str(uuid.uuid4()),
+        "channel": "webform",
+        "source": form,
+        "external_id": fields["submission_id"],
+        "sender": {
+            "name": None,
+            "email": fields["email"],
+            "phone": None,
+            "handle": None,
+            "verified": {},
+        },
+        "subject_line": None,
+        "text": fields["message"],
+        "attributes": {},
+        "attachments": [],
+        "conversation_key": None,
+    }
 
 
 async def main(nats_url: str, port: int) -> None:
@@ -26,15 +55,21 @@ async def main(nats_url: str, port: int) -> None:
 
     @app.post("/channels/webform/{form}")
     async def receive(form: str, request: Request) -> Response:
-        body = await request.body()
-        submission = json.loads(body)["submission_id"]
+        fields = json.loads(await request.body())
+        published = event(form, fields)
+        body = json.dumps(published, separators=(",", ":")).encode()
         await js.publish(
-            f"sb.inbound.{submission}.bare",
+            f"sb.inbound.{key_token(fields['email'])}.webform",
             body,
-            headers={"Nats-Msg-Id": f"bare:{form}:{submission}"},
+            headers={
+                "Sb-Event-Type": "InteractionReceived",
+                "Sb-Event-Version": "2",
+                "Nats-Msg-Id": f"bare:{form}:{fields['submission_id']}",
+            },
             stream=INBOUND,
         )
-        return Response(b'{"status":"accepted"}', 202, media_type="application/json")
+        reply = {"interaction_id": published["interaction_id"], "duplicate": False}
+        return Response(json.dumps(reply).encode(), 202, media_type="application/json")
 
     @app.get("/healthz")
     async def healthz() -> Response:
@@ -42,6 +77,7 @@ async def main(nats_url: str, port: int) -> None:
 
     import uvicorn
 
+    tune_garbage_collector()  # as `switchboard serve` does
     await uvicorn.Server(server_config(app, "127.0.0.1", port)).serve()
 
 

@@ -1,15 +1,19 @@
 """A burst of web forms: how fast `switchboard up` drains it, and what ingest alone costs.
 
     python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile]
-        [--one-at-a-time] [--database-url URL]
+        [--one-at-a-time] [--database-url URL] [--ingest-only] [--ingest-rounds 2]
+        [--ingest-baseline GIT_REF]
 
 All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
 missing), posting distinct web forms, one customer each. In one run:
 
 1. ingest alone: `switchboard serve ingest` in its own process on a fresh nats-server,
    against a bare FastAPI handler (bench/bare_publish.py) doing the same JetStream publish
-   under the same uvicorn settings, alternated twice for `--ingest-seconds` each:
-   accepted/s and the ratio ingest ÷ bare (the issue's goal: >= 0.8).
+   under the same uvicorn settings, alternated `--ingest-rounds` times (2) for
+   `--ingest-seconds` each: accepted/s and the ratio ingest ÷ bare (the issue's goal:
+   >= 0.8); `--ingest-baseline main` adds `serve ingest` as of that git revision to the
+   alternation (before and after in one run), `--ingest-only` stops there
+   (bench/ingest_alone.py).
 2. burst drain: `switchboard up` (child nats-server, SQLite; or PostgreSQL with
    `--database-url`, an empty database, or `--postgres`, a throwaway one) with its agents
    available, wrk for `--seconds`;
@@ -28,8 +32,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,10 +41,10 @@ import httpx
 import nats
 from nats.js import JetStreamContext
 
-from bench.ingest_channels import start_ingest
+from bench import ingest_alone as alone
 from bench.pyspy import Profile, by_package
 from bench.scale import cpu_seconds, machine_busy
-from bench.wrk import WrkResult, post_forms, wrk_binary
+from bench.wrk import post_forms, wrk_binary
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import INBOUND, ensure_streams
 from switchboard.nats_server import NatsServerProcess
@@ -55,54 +57,16 @@ from tests.support.process import SwitchboardProcess
 PARTITIONS = 4  # Settings.inbound_partitions' default
 
 
-def start_bare(nats_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare_publish", nats_url, str(port)],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(log.read_text()[-2000:])
-
-
-def ingest_alone(tmp: Path, seconds: float, connections: int) -> dict[str, Any]:
+def ingest_alone(
+    tmp: Path, seconds: float, connections: int, rounds: int = 2, baseline: str | None = None
+) -> dict[str, Any]:
     server = NatsServerProcess(tmp / "nats-ingest", free_port())
     server.start()
-    asyncio.run(_streams(server.url))
-    (tmp / "ingest").mkdir()
-    ingest, ingest_url = start_ingest(tmp / "ingest", server.url, free_port())
-    bare, bare_url = start_bare(server.url, tmp / "bare.log")
-    path = f"/channels/webform/{FORM}"
-    runs: dict[str, list[WrkResult]] = {"bare": [], "ingest": []}
     try:
-        for name, url in [("bare", bare_url), ("ingest", ingest_url)] * 2:
-            post_forms(url + path, 1, connections, offset=10**12 + 10**9 * len(runs[name]))
-            offset = (1 + len(runs["bare"]) + len(runs["ingest"])) * 10**9
-            runs[name].append(post_forms(url + path, seconds, connections, offset))
+        asyncio.run(_streams(server.url))
+        return alone.ingest_alone(tmp, server.url, seconds, connections, rounds, baseline)
     finally:
-        for proc in (ingest, bare):
-            proc.terminate()
-            proc.wait(10)
         server.stop()
-    result: dict[str, Any] = {}
-    for name, rounds in runs.items():
-        ok = sum(r.ok for r in rounds)
-        result[name] = {
-            "per_s": round(ok / sum(r.seconds for r in rounds), 1),
-            "p50_ms": round(max(r.p50_ms for r in rounds), 1),
-            "p99_ms": round(max(r.p99_ms for r in rounds), 1),
-            "errors": sum(r.non_2xx + r.socket_errors for r in rounds),
-        }
-    result["ratio"] = round(result["ingest"]["per_s"] / result["bare"]["per_s"], 3)
-    return result
 
 
 async def _streams(url: str) -> None:
@@ -233,7 +197,19 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        ingest = ingest_alone(Path(tmp), args.ingest_seconds, args.connections)
+        ingest = ingest_alone(
+            Path(tmp),
+            args.ingest_seconds,
+            args.connections,
+            args.ingest_rounds,
+            args.ingest_baseline,
+        )
+        if args.ingest_only:
+            alone.print_table(ingest, args.connections)
+            summary = {"bench": "burst", "load_average": round(load, 1), "ingest": ingest}
+            print(f"load average before the run: {load:.1f}")
+            print(json.dumps(summary))
+            return summary
         baseline: dict[str, Any] | None = None
         if args.one_at_a_time:
             baseline, _ = up_burst(
@@ -254,14 +230,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             args.drain_limit,
         )
     print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
-    print(f"{'ingest alone':<34}{'accepted/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for name in ("bare", "ingest"):
-        row = ingest[name]
-        label = "bare FastAPI + publish" if name == "bare" else "switchboard serve ingest"
-        print(
-            f"{label:<34}{row['per_s']:>12}{row['p50_ms']:>10}{row['p99_ms']:>10}{row['errors']:>8}"
-        )
-    print(f"ingest / bare: {ingest['ratio']}")
+    alone.print_table(ingest, args.connections)
     store = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nburst into switchboard up ({store}), {args.seconds:g} s of wrk")
     if baseline is None:
@@ -299,6 +268,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="wrk's burst into up")
     parser.add_argument("--ingest-seconds", type=float, default=4.0)
+    parser.add_argument("--ingest-rounds", type=int, default=2, help="alternations per server")
+    parser.add_argument(
+        "--ingest-baseline",
+        metavar="GIT_REF",
+        default=None,
+        help="also `serve ingest` as of this revision (e.g. main), in the same alternation",
+    )
+    parser.add_argument("--ingest-only", action="store_true", help="part 1 only, no `up`")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     parser.add_argument(

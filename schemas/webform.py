@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from schemas.identity import InvalidIdentity, normalize_email
 
 # A field people never see (hidden by the embed snippet) but form-filling bots complete.
 HONEYPOT_FIELD = "website"
+
+
+def _email(value: str) -> str:
+    try:
+        return normalize_email(value)
+    except InvalidIdentity as exc:
+        raise PydanticCustomError(
+            "value_error", "value is not a valid email address: {reason}", {"reason": str(exc)}
+        ) from None
+
+
+# Validated and normalized in one pass: email_validator is ~40 µs a call, the largest part
+# of ingesting a form, and EmailStr followed by normalize_email paid it twice.
+Email = Annotated[
+    str,
+    Field(max_length=320, json_schema_extra={"format": "email"}),
+    AfterValidator(_email),
+]
 
 
 class WebFormSubmission(BaseModel):
@@ -21,7 +44,7 @@ class WebFormSubmission(BaseModel):
 
     message: str = Field(min_length=1, max_length=20_000)
     name: str | None = Field(default=None, max_length=200)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(default=None, max_length=40)
     subject: str | None = Field(default=None, max_length=300)
     # What routing matches queues on (e.g. a select box on the form).

@@ -24,6 +24,7 @@ from switchboard.errors import (
     TooManyRequests,
     UnknownSource,
 )
+from switchboard.route_index import RouteIndex
 from switchboard.service import Service
 from switchboard.session_api import session_router
 
@@ -110,6 +111,10 @@ def http_app(
     for service in services:
         for router in service.routers:
             app.include_router(router)
+    # Channels' webhooks are the hot path: found by their segment, not after every route.
+    channels = RouteIndex.of("/channels/", [r for s in services for r in s.routers])
+    if channels is not None:
+        app.router.routes.insert(0, channels)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> JSONResponse:

@@ -25,7 +25,7 @@ from services.sla.app import build_sla
 from switchboard.auth import Authenticator
 from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
-from switchboard.http_server import run_event_loop, server_config
+from switchboard.http_server import run_event_loop, server_config, tune_garbage_collector
 from switchboard.jetstream import nats_servers
 from switchboard.nats_connect import connect_options, declare_streams
 from switchboard.nats_server import NatsServerProcess
@@ -197,6 +197,8 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.request_stop)
     await runtime.start()
+    # Here, not in start(): tests run runtimes inside pytest, whose heap must stay collectable.
+    tune_garbage_collector()
     try:
         await runtime.wait()
     finally:

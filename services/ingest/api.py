@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter, Request, Response
+from starlette.datastructures import URL
+from starlette.types import Scope
 
 from schemas.api import ErrorResponse
 from schemas.config import SwitchboardConfig
@@ -34,9 +37,32 @@ def public_url(request: Request, base: str | None) -> str:
     """The URL the channel called. Behind a proxy it differs from what we see, and Twilio
     signs the URL it called, so SWITCHBOARD_PUBLIC_URL wins when set."""
     if not base:
-        return str(request.url)
+        return request_url(request.scope) or str(request.url)
     query = f"?{request.url.query}" if request.url.query else ""
     return f"{base.rstrip('/')}{request.url.path}{query}"
+
+
+def request_url(scope: Scope) -> str | None:
+    """str(request.url), which Starlette builds at ~45 µs a request (its host header
+    parsing), most of a small form's parsing again: the scheme and host part is the same
+    for every request through one address, so it is built by Starlette once per host and
+    kept. None where Starlette would give no host (then it is asked as before)."""
+    host = next((v for k, v in scope["headers"] if k == b"host"), None)
+    server = scope.get("server")
+    origin = _origin(scope.get("scheme", "http"), host, tuple(server) if server else None)
+    if origin is None:
+        return None
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = scope.get("query_string", b"").decode()
+    return f"{origin}{path}?{query}" if query else f"{origin}{path}"
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(scheme: str, host: bytes | None, server: tuple[str, int] | None) -> str | None:
+    headers = [(b"host", host)] if host is not None else []
+    scope = {"scheme": scheme, "server": server, "path": "/", "headers": headers}
+    url = str(URL(scope=scope))
+    return url.removesuffix("/") if "://" in url else None  # else no host: a bare path
 
 
 def ingest_router(
@@ -77,7 +103,8 @@ def _inbound(request: Request, base: str | None, body: bytes = b"") -> InboundRe
     return InboundRequest(
         url=public_url(request, base),
         body=body,
-        headers={k.lower(): v for k, v in request.headers.items()},
+        # ASGI names headers in lower case; a repeated one: the last, as Headers.items().
+        headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]},
         path_params=dict(request.path_params),
     )
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from events import InboundEvent, InteractionReceived, Sender
 from schemas.config import SwitchboardConfig
-from schemas.identity import InvalidIdentity, normalize_email, normalize_phone
+from schemas.identity import InvalidIdentity, normalize_phone
 from schemas.webform import HONEYPOT_FIELD, WebFormSubmission
 from services.ingest.adapter import Accepted, InboundRequest, Reply, interaction_reply
 from services.ingest.endpoints import language_of_form, region_of_form
@@ -32,8 +32,7 @@ def parse_submission(fields: dict[str, Any], default_region: str) -> WebFormSubm
         phone = normalize_phone(submission.phone, default_region) if submission.phone else None
     except InvalidIdentity as exc:
         raise BadInput.field("phone", str(exc)) from None
-    email = normalize_email(submission.email) if submission.email else None
-    return submission.model_copy(update={"phone": phone, "email": email})
+    return submission.model_copy(update={"phone": phone}) if phone else submission
 
 
 def external_id(form_id: str, submission: WebFormSubmission) -> str:
