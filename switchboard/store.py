@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlparse
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
+from switchboard import tracing
 from switchboard.settings import Settings
 from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
 
@@ -89,6 +90,9 @@ class TrackedApplication(Application[Any]):
         # Called after each commit (on the committing thread): followers of the log wake.
         self.committed: list[Callable[[], None]] = []
         self._batch: tuple[int, ProcessingEvent[Any]] | None = None
+        # What caused each stored event, for the relay's spans (switchboard/tracing.py).
+        self.causes = tracing.CausalLog()
+        self.trace_name = self.name.lower().removesuffix("application")
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -116,7 +120,9 @@ class TrackedApplication(Application[Any]):
         open_batch = getattr(self, "_batch", None)
         if open_batch is not None and open_batch[0] == threading.get_ident():
             batch = open_batch[1]
+            first = len(batch.events)
             batch.collect_events(*objs)
+            self.causes.collected(batch, first)
             if tracking is not None and (
                 batch.tracking is None or tracking.notification_id > batch.tracking.notification_id
             ):
@@ -124,10 +130,13 @@ class TrackedApplication(Application[Any]):
             return
         processing_event: ProcessingEvent[Any] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*objs)
+        self.causes.collected(processing_event, 0)
         self._store(processing_event)
 
     def _store(self, processing_event: ProcessingEvent[Any]) -> None:
-        recordings = self._record(processing_event)
+        with tracing.committing(self.trace_name, self.causes.causes(processing_event)):
+            recordings = self._record(processing_event)
+        self.causes.recorded(processing_event, recordings)
         self._take_snapshots(processing_event)
         self._notify(recordings)
         for listener in self.committed:
