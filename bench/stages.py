@@ -2,14 +2,16 @@
 
     python -m bench.stages [--seconds 3] [--connections 32]
 
-One run, two bursts of distinct web forms from wrk (bench/burst.py's `up_burst`): first
-with traces off, then with the JSON-lines exporter on (SWITCHBOARD_TRACE_FILE). Prints
+One run, two bursts of distinct web forms from wrk (bench/burst.py's `burst`): first with
+the JSON-lines exporter on (SWITCHBOARD_TRACE_FILE), then with traces off, each `up` left
+running as long past its drain (until every span is written, at least 10 s). Prints
 
 1. p50/p99 duration of each span name (docs/tracing.md), with how many there were;
 2. interaction -> offer latency split along its path: HTTP accept and JetStream publish,
    the wait in INBOUND, history's batch (decide + commit), history's relay, the wait in
    EVENTS, routing's identity consumer up to the commit that queues and offers it;
-3. what tracing costs: drain ratio and CPU per contact with traces off and on.
+3. what tracing costs: drain ratio and CPU per contact with traces off and on (to the
+   drain, and all of it, the same time past the drain in both).
 """
 
 from __future__ import annotations
@@ -151,8 +153,14 @@ def _path(trace: list[Span], commit_of: dict[str, Span]) -> list[int] | None:
         "history.relay",
         **{"messaging.destination.name": "sb.events.history.CustomerIdentified"},
     )
-    identities = child(relay, "", **{"sb.consumer": "routing-identities"})
-    offered = child(identities, "routing.commit")
+    # Routing may have to wait for its own ContactOpened (NotYet): the attempt that commits.
+    identities = offered = None
+    for attempt in sorted(trace, key=lambda s: s["start"]):
+        if relay is not None and attempt["parent_id"] == relay["span_id"]:
+            offered = child(attempt, "routing.commit")
+            if offered is not None:
+                identities = attempt
+                break
     if (
         http is None
         or publish is None
@@ -182,26 +190,29 @@ def read_spans(path: Path) -> list[Span]:
 
 
 def up_burst(
-    tmp: Path, args: argparse.Namespace, env: dict[str, str], trace_file: Path | None
-) -> dict[str, Any]:
-    """bench.burst's burst into `up`; with traces, `up` runs until it has written every
-    span (the exporter lags under load, and a stop flushes the rest before it exits)."""
+    tmp: Path, args: argparse.Namespace, env: dict[str, str], trace_file: Path | None, after: float
+) -> tuple[dict[str, Any], float]:
+    """bench.burst's burst into `up`, then `up` runs on: with traces until it has written
+    every span (the exporter lags under load), and at least `after` seconds, so both runs'
+    CPU covers the same work (offers expiring, escalations) past the drain."""
     system = SwitchboardProcess(tmp, system_toml(free_port()), None, env=env)
     system.start(120)
     try:
         assert system.proc is not None
         cpu_before = cpu_seconds(system.proc.pid)
         result = asyncio.run(burst(system, args.seconds, args.connections, args.drain_limit))
+        drained = time.monotonic()
         if trace_file is not None:
             settled(trace_file)
-        # burst's own figure stops at the drain; the exporter's lag is tracing's cost too.
+        time.sleep(max(0.0, after - (time.monotonic() - drained)))
+        waited = time.monotonic() - drained
         cpu = cpu_seconds(system.proc.pid) - cpu_before
         result["cpu_ms_per_contact_all"] = round(1000 * cpu / max(result["accepted"], 1), 1)
     finally:
         assert system.proc is not None
         system.proc.send_signal(signal.SIGTERM)
         system.proc.wait(600)
-    return result
+    return result, waited
 
 
 def settled(path: Path, quiet: float = 3.0) -> None:
@@ -219,9 +230,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         trace_file = Path(tmp) / "traces.jsonl"
-        off = up_burst(Path(tmp) / "off", args, {}, None)
         traced = {"SWITCHBOARD_TRACE_FILE": str(trace_file), **TRACED}
-        on = up_burst(Path(tmp) / "on", args, traced, trace_file)
+        on, waited = up_burst(Path(tmp) / "on", args, traced, trace_file, 10.0)
+        off, _ = up_burst(Path(tmp) / "off", args, {}, None, waited)
         spans = read_spans(trace_file)
     stages = per_stage(spans)
     split = latency_split(spans)
