@@ -78,6 +78,7 @@ class Runtime:
         self._broker: NatsBroker | None = None
         self._server: uvicorn.Server | None = None
         self.app: FastAPI | None = None
+        self._traced = False
 
     async def start(self) -> None:
         servers = nats_servers(self.nats_url)
@@ -88,7 +89,7 @@ class Runtime:
         js = nc.jetstream()
         if self.settings.declare_streams:
             await declare_streams(js, self.settings, self.config)
-        tracing.configure(f"switchboard:{','.join(self.names)}")
+        self._traced = tracing.configure(f"switchboard:{','.join(self.names)}")
         self._broker = broker = NatsBroker(
             servers, max_reconnect_attempts=-1, middlewares=tracing.broker_middlewares(), **options
         )
@@ -176,7 +177,9 @@ class Runtime:
                 await _bounded(s.aclose(), f"{s.name} resources")
             if s.close:
                 s.close()
-        tracing.shutdown()
+        if self._traced:
+            self._traced = False
+            tracing.shutdown()
 
 
 async def _bounded(step: Awaitable[object], what: str, timeout: float = 10.0) -> None:

@@ -59,9 +59,11 @@ class TraceSettings(BaseSettings):
 
 
 # The process's provider, not OpenTelemetry's global one: that can be set only once, and
-# tests run one stack after another in a process, each with its own file.
+# tests run one stack after another in a process, each with its own file. Runtimes sharing
+# a process (replicas in a test) share it: the last to stop flushes and ends it.
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer = trace.NoOpTracer()
+_users = 0
 
 
 def enabled() -> bool:
@@ -69,23 +71,29 @@ def enabled() -> bool:
 
 
 def configure(service: str = "switchboard", settings: TraceSettings | None = None) -> bool:
-    """Starts exporting spans when the settings ask for it; returns whether it does."""
-    global _provider, _tracer
-    shutdown()
+    """Starts exporting spans when the settings ask for it; returns whether it does. Pair
+    each call with `shutdown`."""
+    global _provider, _tracer, _users
+    if _provider is not None:
+        _users += 1
+        return True
     exporter = (settings or TraceSettings()).exporter()
     if exporter is None:
         return False
     _provider = TracerProvider(resource=Resource.create({"service.name": service}))
     _provider.add_span_processor(BatchSpanProcessor(exporter))
     _tracer = _provider.get_tracer(TRACER)
+    _users = 1
     return True
 
 
 def shutdown() -> None:
-    """Exports what is still buffered."""
-    global _provider, _tracer
-    if _provider is not None:
-        _provider.shutdown()
+    """Exports what is still buffered, once the last user is done."""
+    global _provider, _tracer, _users
+    _users = max(0, _users - 1)
+    if _provider is None or _users:
+        return
+    _provider.shutdown()
     _provider = None
     _tracer = trace.NoOpTracer()
 
