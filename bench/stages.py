@@ -8,7 +8,8 @@ running as long past its drain (until every span is written, at least 10 s). Pri
 
 1. p50/p99 duration of each span name (docs/tracing.md), with how many there were;
 2. interaction -> offer latency split along its path: HTTP accept and JetStream publish,
-   the wait in INBOUND, history's batch (decide + commit), history's relay, the wait in
+   the wait in INBOUND, history's batch (until the message's decision starts on the store's
+   thread, then until the batch is committed), history's relay, the wait in
    EVENTS, routing's identity consumer up to the commit that queues and offers it;
 3. what tracing costs: drain ratio and CPU per contact with traces off and on (to the
    drain, and all of it, the same time past the drain in both).
@@ -86,7 +87,8 @@ def per_stage(spans: Iterable[Span]) -> dict[str, dict[str, float]]:
 SEGMENTS = (
     "accept + publish",  # HTTP request start -> JetStream acked the publish
     "wait in INBOUND",  # -> history's batch takes the message
-    "history batch",  # -> the batch's commit ends (decide + store)
+    "history batch -> its decision",  # -> its decision starts on the store's thread
+    "decision -> batch committed",  # -> the batch's commit ends (the rest of the batch)
     "history store -> relay",  # -> its relay publishes CustomerIdentified
     "relay -> routing",  # -> routing's identity consumer starts on it
     "routing queues + offers",  # -> the commit that queues the contact and offers it
@@ -175,6 +177,7 @@ def _path(trace: list[Span], commit_of: dict[str, Span]) -> list[int] | None:
         http["start"],
         publish["end"],
         inbound["start"],
+        decide["start"],
         commit["end"],
         relay["start"],
         identities["start"],
