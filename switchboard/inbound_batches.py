@@ -34,6 +34,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from events import Event
+from switchboard import tracing
 from switchboard.inbox import Handler, Inbox, tracking_of
 from switchboard.jetstream import ACK_WAIT, INBOUND, consumer_config, decode_event
 from switchboard.serial import SerialExecutor
@@ -112,7 +113,8 @@ class BatchReader:
                     self.handed_back += 1
                     await _hand_back(msgs, random.uniform(0.05, 0.3))
                     continue
-                await self.handle(msgs)
+                with tracing.consuming(msgs, self.inbox.consumer):
+                    await self.handle(msgs)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -154,7 +156,8 @@ class BatchReader:
         with self._app.batch(expected, self._own_writes):
             for event, tracking in items:
                 if not self._app.is_processed(tracking):
-                    self._decide(event, tracking)
+                    with tracing.deciding(tracking.notification_id):
+                        self._decide(event, tracking)
 
 
 async def _hand_back(msgs: Sequence[Msg], delay: float) -> None:

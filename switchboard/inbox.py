@@ -20,6 +20,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
 
 from events import Event
+from switchboard import tracing
 from switchboard.jetstream import (
     ACK_WAIT,
     ORIGIN_APP_HEADER,
@@ -110,9 +111,11 @@ class Inbox:
         except ValueError as exc:
             await self._dead_letter(raw, f"undecodable: {exc}")
             return None
+        tracing.mark_consumer(self.consumer)
         try:
             async with claimed(raw):
-                await handler(event, tracking_of(raw, self.consumer))
+                with tracing.handling(raw):
+                    await handler(event, tracking_of(raw, self.consumer))
         except PersonalDataErased as gone:
             # Its person was erased (their keys destroyed): no retry can ever read it, and
             # there is nothing left to do for them.

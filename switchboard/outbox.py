@@ -17,6 +17,7 @@ from nats.js.api import PubAck
 from nats.js.errors import KeyNotFoundError
 
 from events import Event
+from switchboard import tracing
 from switchboard.jetstream import (
     EVENTS,
     ORIGIN_APP_HEADER,
@@ -78,6 +79,7 @@ class OutboxRelay:
         position moves; retrying publishes the batch again, and the stream's duplicate
         window drops what it already stored."""
         acks: list[asyncio.Future[PubAck]] = []
+        spans = []
         for notification in notifications:
             domain_event = self._app.mapper.to_domain_event(notification)
             contract = self._to_contract(domain_event)
@@ -91,6 +93,11 @@ class OutboxRelay:
                     ORIGIN_POSITION_HEADER: str(notification.id),
                 },
             )
+            if tracing.enabled():
+                cause = self._app.causes.cause_of(notification.id)
+                span = tracing.relay_span(self.app_name, cause, env.subject, notification.id)
+                tracing.headers_for(span, env.headers)
+                spans.append(span)
             acks.append(
                 await self._js.publish_async(
                     env.subject, env.body, headers=env.headers, stream=EVENTS
@@ -108,6 +115,8 @@ class OutboxRelay:
         finally:
             for ack in acks:
                 ack.cancel()  # those still pending when one failed: never awaited again
+            for span in spans:
+                span.end()
         self.published += len(acks)
         kv = await self._js.key_value(RELAY_BUCKET)
         await kv.put(self.app_name, str(notifications[-1].id).encode())

@@ -22,6 +22,7 @@ from services.notifier.app import build_notifier
 from services.reports.app import build_reports
 from services.routing.app import build_routing
 from services.sla.app import build_sla
+from switchboard import tracing
 from switchboard.auth import Authenticator
 from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
@@ -77,6 +78,7 @@ class Runtime:
         self._broker: NatsBroker | None = None
         self._server: uvicorn.Server | None = None
         self.app: FastAPI | None = None
+        self._traced = False
 
     async def start(self) -> None:
         servers = nats_servers(self.nats_url)
@@ -87,7 +89,10 @@ class Runtime:
         js = nc.jetstream()
         if self.settings.declare_streams:
             await declare_streams(js, self.settings, self.config)
-        self._broker = broker = NatsBroker(servers, max_reconnect_attempts=-1, **options)
+        self._traced = tracing.configure(f"switchboard:{','.join(self.names)}")
+        self._broker = broker = NatsBroker(
+            servers, max_reconnect_attempts=-1, middlewares=tracing.broker_middlewares(), **options
+        )
         sessions = KvSessions(
             js, self.config.auth.session_hours * 3600, self.settings.stream_replicas
         )
@@ -105,6 +110,8 @@ class Runtime:
             return "ok" if not self.dead_loops else "; ".join(self.dead_loops)
 
         self.app = app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok}, auth)
+        if tracing.enabled():
+            app.add_middleware(tracing.TraceRequests)
         await broker.start()
         self._tasks = []
         for s in self.services:
@@ -170,6 +177,9 @@ class Runtime:
                 await _bounded(s.aclose(), f"{s.name} resources")
             if s.close:
                 s.close()
+        if self._traced:
+            self._traced = False
+            tracing.shutdown()
 
 
 async def _bounded(step: Awaitable[object], what: str, timeout: float = 10.0) -> None:

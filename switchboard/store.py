@@ -19,6 +19,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
+from switchboard import tracing
 from switchboard.known_absent import absent_ids
 from switchboard.settings import Settings
 from switchboard.shredding import ShreddingMapper
@@ -100,6 +101,9 @@ class TrackedApplication(Application[Any]):
         self._batch: tuple[int, ProcessingEvent[Any]] | None = None
         self._absent: tuple[int, frozenset[uuid.UUID]] = (0, frozenset())
         self._own_writes = False
+        # What caused each stored event, for the relay's spans (switchboard/tracing.py).
+        self.causes = tracing.CausalLog()
+        self.trace_name = self.name.lower().removesuffix("application")
 
     def construct_repository(self) -> Repository[Any]:
         repository = super().construct_repository()
@@ -157,7 +161,9 @@ class TrackedApplication(Application[Any]):
         open_batch = getattr(self, "_batch", None)
         if open_batch is not None and open_batch[0] == threading.get_ident():
             batch = open_batch[1]
+            first = len(batch.events)
             batch.collect_events(*objs)
+            self.causes.collected(batch, first)
             if tracking is not None and (
                 batch.tracking is None or tracking.notification_id > batch.tracking.notification_id
             ):
@@ -165,12 +171,15 @@ class TrackedApplication(Application[Any]):
             return
         processing_event: ProcessingEvent[Any] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*objs)
+        self.causes.collected(processing_event, 0)
         self._store(processing_event)
 
     def _store(self, processing_event: ProcessingEvent[Any]) -> None:
-        if isinstance(self.mapper, ShreddingMapper):
-            self.mapper.prepare(processing_event.events)
-        recordings = self._record(processing_event)
+        with tracing.committing(self.trace_name, self.causes.causes(processing_event)):
+            if isinstance(self.mapper, ShreddingMapper):
+                self.mapper.prepare(processing_event.events)
+            recordings = self._record(processing_event)
+        self.causes.recorded(processing_event, recordings)
         self._take_snapshots(processing_event)
         self._notify(recordings)
         for listener in self.committed:

@@ -7,6 +7,7 @@ from nats.js import JetStreamContext
 
 from events.interactions import InboundMessage
 from services.ingest.language import LanguageTagger
+from switchboard import tracing
 from switchboard.errors import ChannelUnavailable
 from switchboard.jetstream import INBOUND, envelope
 
@@ -28,9 +29,14 @@ class InboundPublisher:
             event = await self._language.tag(event)
         env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
         try:
-            ack = await self._js.publish(
-                env.subject, env.body, headers=env.headers, stream=INBOUND, timeout=self._timeout
-            )
+            with tracing.producing("ingest.publish", env.headers, subject=env.subject):
+                ack = await self._js.publish(
+                    env.subject,
+                    env.body,
+                    headers=env.headers,
+                    stream=INBOUND,
+                    timeout=self._timeout,
+                )
         except (TimeoutError, NatsError, OSError) as exc:
             raise ChannelUnavailable(f"event stream unavailable: {type(exc).__name__}") from exc
         duplicate = bool(ack.duplicate)

@@ -1,0 +1,132 @@
+"""One web form, one trace: ingest, routing, the relays and history, parent to child.
+
+On a real nats-server with the JSON-lines exporter (switchboard/tracing.py), both ways
+INBOUND is read: in batches as under `up`, and one message in flight through FastStream
+(and its NatsTelemetryMiddleware) as under `serve`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from switchboard.nats_server import NatsServerProcess
+from tests.support.stack import Stack
+from tests.support.waiting import eventually
+
+Span = dict[str, Any]
+
+
+@pytest.fixture(params=[64, 1], ids=["batches", "one-in-flight"])
+async def traced(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    nats_server: NatsServerProcess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[Stack, Path]]:
+    trace_file = tmp_path / "traces.jsonl"
+    monkeypatch.setenv("SWITCHBOARD_TRACE_FILE", str(trace_file))
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")  # export within the test's wait
+    monkeypatch.setenv("SWITCHBOARD_INBOUND_BATCH", str(request.param))
+    stack = Stack(tmp_path / "data", nats_server)
+    await stack.start()
+    try:
+        yield stack, trace_file
+    finally:
+        await stack.close()
+
+
+def read_spans(path: Path) -> list[Span]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def consumer(name: str) -> Callable[[Span], bool]:
+    return lambda s: str(s["attributes"].get("sb.consumer", "")).startswith(name)
+
+
+def relayed(app: str, event: str) -> Callable[[Span], bool]:
+    subject = f"sb.events.{app}.{event}"
+    return lambda s: (
+        s["name"] == f"{app}.relay" and s["attributes"]["messaging.destination.name"] == subject
+    )
+
+
+def child_named(parent: Span, name: str) -> Callable[[Span], bool]:
+    return lambda s: s["parent_id"] == parent["span_id"] and s["name"] == name
+
+
+async def test_one_form_is_one_trace_across_every_hop(traced: tuple[Stack, Path]) -> None:
+    stack, trace_file = traced
+    await stack.status("alice", "available")
+    r = await stack.post_form(email="tracy@example.com", message="where is my parcel?")
+    assert r.status_code == 202, r.text
+    await eventually(lambda: stack.offers("alice"))
+
+    def one(spans: list[Span], match: Callable[[Span], bool]) -> Span | None:
+        found = [s for s in spans if match(s)]
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    async def offered_and_scheduled() -> list[Span] | None:
+        spans = read_spans(trace_file)
+        done = one(spans, consumer("routing-scheduler"))
+        return spans if done is not None else None
+
+    spans = await eventually(offered_and_scheduled)
+    [http] = [
+        s
+        for s in spans
+        if s["kind"] == "SERVER" and s["attributes"]["url.path"].startswith("/channels/webform")
+    ]
+    trace = [s for s in spans if s["trace_id"] == http["trace_id"]]
+    by_id = {s["span_id"]: s for s in trace}
+
+    def find(match: Callable[[Span], bool]) -> Span:
+        span = one(trace, match)
+        assert span is not None, sorted(s["name"] for s in trace)
+        return span
+
+    def under(child: Span, ancestor: Span) -> bool:
+        span: Span | None = child
+        while span is not None:
+            if span["parent_id"] == ancestor["span_id"]:
+                return True
+            span = by_id.get(span["parent_id"] or "")
+        return False
+
+    assert http["parent_id"] is None
+    assert http["name"] == "POST /channels/webform/{form_id}"
+    publish = find(lambda s: s["name"] == "ingest.publish")
+    assert publish["parent_id"] == http["span_id"]
+
+    # Routing and history each read the interaction from INBOUND.
+    routing_in = find(consumer("routing-p"))
+    history_in = find(consumer("history-p"))
+    assert routing_in["parent_id"] == publish["span_id"]
+    assert history_in["parent_id"] == publish["span_id"]
+    for service, inbound in (("routing", routing_in), ("history", history_in)):
+        # Batches decide each message in a span of its own; FastStream's span decides it.
+        decide = one(trace, child_named(inbound, f"{service}.decide"))
+        assert (decide is not None) == (inbound["name"] == f"{service}.inbound")
+        commit = find(child_named(decide or inbound, f"{service}.commit"))
+        assert commit["name"] == f"{service}.commit"
+
+    # Routing's relay carries on the trace of the message that caused the event.
+    opened = find(relayed("routing", "ContactOpened"))
+    assert under(opened, routing_in)
+    # History names the customer; its relay tells routing, which queues and offers.
+    identified = find(relayed("history", "CustomerIdentified"))
+    assert under(identified, history_in)
+    learned = find(consumer("routing-identities"))
+    assert learned["parent_id"] == identified["span_id"]
+    offer = find(relayed("routing", "AgentOffered"))
+    assert under(offer, learned)
+    scheduled = find(consumer("routing-scheduler"))
+    assert scheduled["parent_id"] == offer["span_id"]
+    # History projects routing's events too, in the same trace.
+    assert any(consumer("history-routing")(s) and under(s, routing_in) for s in trace)
