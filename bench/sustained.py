@@ -46,7 +46,7 @@ P99_GOAL_MS = 100.0
 async def accepted_so_far(nats_url: str) -> int:
     nc = await nats.connect(nats_url)
     try:
-        return int((await nc.jetstream().stream_info(INBOUND)).state.messages)
+        return int((await nc.jetstream().stream_info(INBOUND)).state.last_seq)
     finally:
         await nc.close()
 
