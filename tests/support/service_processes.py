@@ -21,7 +21,7 @@ class ServiceProcesses:
         workdir: Path,
         config_text: str,
         nats_url: str,
-        database_url: str,
+        database_url: str | None,
         smtp_url: str | None = None,
         env: dict[str, str] | None = None,
         names: tuple[str, ...] = SERVICES,
@@ -30,12 +30,20 @@ class ServiceProcesses:
     ) -> None:
         """`replicas` runs more than one process of a service (named `routing-2`, ...);
         `config_for(process name)` gives a process its own configuration (e.g. its own
-        inbound SMTP port, as replicas on one host cannot share one)."""
+        inbound SMTP port, as replicas on one host cannot share one). Without `database_url`
+        every process keeps its SQLite stores in one data directory, as `up` does."""
         self.nats_url = nats_url
-        self.settings = Settings(data_dir=workdir / "reader", database_url=database_url)
+        store = (
+            {"SWITCHBOARD_DATABASE_URL": database_url}
+            if database_url
+            else {"SWITCHBOARD_DATA_DIR": str(workdir / "data")}
+        )
+        self.settings = Settings(
+            data_dir=workdir / ("reader" if database_url else "data"), database_url=database_url
+        )
         shared = {
             "SWITCHBOARD_NATS_URL": nats_url,
-            "SWITCHBOARD_DATABASE_URL": database_url,
+            **store,
             # Sessions signed by one service are checked by another.
             "SWITCHBOARD_SESSION_SECRET": secrets.token_hex(16),
             **(env or {}),
