@@ -42,7 +42,7 @@ from nats.js import JetStreamContext
 from bench.ingest_channels import start_ingest
 from bench.pyspy import Profile, by_package
 from bench.scale import machine_busy
-from bench.support import Target, cpu_of, make_available, rss_of, up_target
+from bench.support import Target, cpu_of, make_available, rss_of, stop, up_target
 from bench.wrk import WrkResult, post_forms, wrk_binary
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import INBOUND, ensure_streams
@@ -199,7 +199,7 @@ def up_burst(
         if spy:
             shares = {f"[self] {k}": v for k, v in by_package(spy.output).items()} | shares
             print(f"py-spy's collapsed stacks: {spy.output}")
-        system.terminate()
+        stop(system)
     return result, shares
 
 

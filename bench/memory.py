@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.support import cpu_of, make_available, rss_of, settle, up_target
+from bench.support import cpu_of, make_available, rss_of, settle, stop, up_target
 from bench.sustained import accepted_so_far
 from bench.wrk import post_forms, wrk_binary
 from tests.support.channels import FORM, system_toml
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     print(f"still in flight after {args.settle:g} s: {left}")
                     break
         finally:
-            system.terminate()
+            stop(system)
     points = [(c["contacts"], c["rss_mb"]) for c in checkpoints[1:]]
     per_contact = slope(points)
     last = checkpoints[-1]

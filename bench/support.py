@@ -5,6 +5,7 @@ wrk posted (read from the history store, the truth)."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,3 +97,12 @@ def form_fates(settings: Settings, first: int, last: int) -> Fates:
             offered += 1
             delays.append((offered_at - fate.received_at).total_seconds())
     return Fates(recorded, offered, doubled, delays)
+
+
+def stop(system: SwitchboardProcess) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within 30 s (a loaded machine; what it
+    had not finished is left to the next start, which the benches never make)."""
+    try:
+        system.terminate()
+    except subprocess.TimeoutExpired:
+        system.kill()

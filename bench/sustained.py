@@ -33,7 +33,7 @@ from typing import Any
 import nats
 
 from bench.load import percentile
-from bench.support import Target, cpu_of, form_fates, make_available, settle, up_target
+from bench.support import Target, cpu_of, form_fates, make_available, settle, stop, up_target
 from bench.wrk import post_forms, wrk_binary
 from switchboard.jetstream import INBOUND
 from tests.support.channels import FORM, system_toml
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
             runs["goal"] = step(target, args.rate, args.seconds, args.connections, 101, args.settle)
         finally:
-            system.terminate()
+            stop(system)
     store = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nload average before the run: {load:.1f}; `up` on {store}", end="")
     print(f"; wrk -t1 -c{args.connections}")
