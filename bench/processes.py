@@ -54,7 +54,7 @@ def processes_burst(
         names=SERVICES,
     )
     try:
-        asyncio.run(system.start())
+        asyncio.run(system.start(timeout=240.0))  # six processes starting on a busy machine
         pids = [p.proc.pid for p in system.procs.values() if p.proc is not None]
         target = Target(
             system.url("ingest"), system.url("routing"), server.url, pids, system.settings

@@ -41,6 +41,7 @@ from tests.support.ports import free_port
 from tests.support.process import SwitchboardProcess
 
 P99_GOAL_MS = 100.0
+IDLE_SECONDS = 5.0
 
 
 async def accepted_so_far(nats_url: str) -> int:
@@ -110,6 +111,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             target = up_target(system, args.database_url)
             asyncio.run(make_available(target.api_url))
+            # What `up` burns with nothing coming in (timers, polls): at a low rate it is
+            # much of the CPU per contact.
+            idle_from = cpu_of(target)
+            time.sleep(IDLE_SECONDS)
+            idle = (cpu_of(target) - idle_from) / IDLE_SECONDS
             searched: list[dict[str, Any]] = []
             for n, rate in enumerate(float(r) for r in args.search.split(",") if r):
                 searched.append(
@@ -137,11 +143,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for name, row in rows:
         print(f"{name:<14}" + "".join(f"{row[c]!s:>19}" for c in columns))
     print(f"max sustainable rate of the search (p99 < {P99_GOAL_MS:g} ms): {sustainable}")
+    print(f"CPU of `up` idle: {1000 * idle:.0f} ms a second")
     summary = {
         "bench": "sustained",
         "store": store,
         "load_average": round(load, 1),
         "connections": args.connections,
+        "idle_cpu_ms_per_s": round(1000 * idle),
         "search": searched,
         "sustainable_rate": sustainable,
         **runs,

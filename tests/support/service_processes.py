@@ -64,18 +64,18 @@ class ServiceProcesses:
     def url(self, name: str) -> str:
         return self.procs[name].base_url
 
-    async def start(self, *names: str) -> None:
+    async def start(self, *names: str, timeout: float = 60.0) -> None:
         """Starts the named services (default: all) side by side; returns once each is healthy."""
         chosen = names or tuple(self.procs)
-        await asyncio.gather(*(self._start(n) for n in chosen))
+        await asyncio.gather(*(self._start(n, timeout=timeout) for n in chosen))
 
-    async def _start(self, name: str, attempts: int = 3) -> None:
+    async def _start(self, name: str, attempts: int = 3, timeout: float = 60.0) -> None:
         """Restarts a process that exits while starting, as compose's restart policy does:
         services creating their tables in one fresh database at the same moment can
         collide in PostgreSQL's catalog ("tuple concurrently updated")."""
         for attempt in range(1, attempts + 1):
             try:
-                await asyncio.to_thread(self.procs[name].start, 60.0)
+                await asyncio.to_thread(self.procs[name].start, timeout)
                 return
             except RuntimeError:
                 if attempt == attempts:
