@@ -8,7 +8,8 @@ board: the most routing ever holds). wrk posts distinct web forms, one new custo
 paced at `--rate` a second (at about what `up` drains, so the backlog stays small), in
 chunks of `--chunk`; after each chunk, once nothing is in flight (every consumer empty,
 relays caught up), a checkpoint: contacts so far (INBOUND's last sequence), RSS of `up`
-(its child nats-server not included), CPU seconds. Then the slope (MB per 1,000 contacts,
+and, apart, of its child nats-server (JetStream's duplicate window lives there), CPU
+seconds of `up`. Then the slope (MB per 1,000 contacts,
 least squares over the checkpoints after the first) and the straight line's RSS at
 100,000 contacts.
 """
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.support import cpu_of, make_available, rss_of, settle, stop, up_target
+from bench.support import children_rss_mb, cpu_of, make_available, rss_of, settle, stop, up_target
 from bench.sustained import accepted_so_far
 from bench.wrk import post_forms, wrk_binary
 from tests.support.channels import FORM, system_toml
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 row = {
                     "contacts": asyncio.run(accepted_so_far(target.nats_url)),
                     "rss_mb": round(rss_of(target), 1),
+                    "nats_rss_mb": round(sum(children_rss_mb(pid) for pid in target.pids), 1),
                     "cpu_s": round(cpu_of(target), 1),
                     "elapsed_s": round(time.monotonic() - started, 1),
                     "load_average": round(os.getloadavg()[0], 1),
@@ -92,9 +94,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     at_goal = last["rss_mb"] + per_contact * (GOAL_CONTACTS - last["contacts"])
     store = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nload average before the run: {load:.1f}; `up` on {store}, {args.rate:g} forms/s")
-    print(f"{'contacts':>10}{'RSS MB':>10}{'CPU s':>10}{'elapsed s':>12}")
+    print(f"{'contacts':>10}{'RSS MB':>10}{'nats MB':>10}{'CPU s':>10}{'elapsed s':>12}")
     for c in checkpoints:
-        print(f"{c['contacts']:>10}{c['rss_mb']:>10}{c['cpu_s']:>10}{c['elapsed_s']:>12}")
+        print(
+            f"{c['contacts']:>10}{c['rss_mb']:>10}{c['nats_rss_mb']:>10}{c['cpu_s']:>10}"
+            f"{c['elapsed_s']:>12}"
+        )
     print(
         f"slope {1000 * per_contact:.2f} MB per 1,000 contacts; straight line at "
         f"{GOAL_CONTACTS:,}: {at_goal:.0f} MB (goal < {GOAL_MB:g})"

@@ -54,6 +54,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def children_rss_mb(pid: int) -> float:
+    """RSS of a process's children (`up`'s nats-server)."""
+    found = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += rss_mb(int(child))
+    return found
+
+
 def cpu_of(target: Target) -> float:
     return sum(cpu_seconds(pid) for pid in target.pids)
 
