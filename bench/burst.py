@@ -43,13 +43,13 @@ from nats.js import JetStreamContext
 
 from bench import ingest_alone as alone
 from bench.pyspy import Profile, by_package
-from bench.scale import cpu_seconds, machine_busy
-from bench.wrk import post_forms, wrk_binary
+from bench.scale import machine_busy
+from bench.support import Target, cpu_of, make_available, rss_of, stop, up_target
+from bench.wrk import WrkResult, post_forms, wrk_binary
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import INBOUND, ensure_streams
 from switchboard.nats_server import NatsServerProcess
-from tests.support.auth import ADMIN
-from tests.support.channels import AGENTS, FORM, system_toml
+from tests.support.channels import FORM, system_toml
 from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.process import SwitchboardProcess
@@ -84,20 +84,15 @@ async def backlog(js: JetStreamContext, service: str) -> int:
 
 
 async def burst(
-    system: SwitchboardProcess, seconds: float, connections: int, drain_limit: float
+    target: Target, seconds: float, connections: int, drain_limit: float
 ) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=system.base_url, headers=ADMIN, timeout=10) as api:
-        for agent in AGENTS:
-            r = await api.post(f"/api/agents/{agent}/status", json={"status": "available"})
-            r.raise_for_status()
-    nc = await nats.connect(system.nats_url)
+    await make_available(target.api_url)
+    nc = await nats.connect(target.nats_url)
     js = nc.jetstream()
     before = (await js.stream_info(INBOUND)).state.messages
-    assert system.proc is not None
-    pid = system.proc.pid
-    cpu_before, busy_before = cpu_seconds(pid), machine_busy()
+    cpu_before, busy_before = cpu_of(target), machine_busy()
     started = time.monotonic()
-    url = f"{system.base_url}/channels/webform/{FORM}"
+    url = f"{target.forms_url}/channels/webform/{FORM}"
     sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12)
     accepted = (await js.stream_info(INBOUND)).state.messages - before
     drained: dict[str, float] = {}
@@ -131,17 +126,10 @@ async def burst(
         "left_behind": {s: left[s] for s in left if s not in drained},
         "drain_ratio": round(per_s("routing") / accepted_per_s, 3),
         "history_ratio": round(per_s("history") / accepted_per_s, 3),
-        "cpu_ms_per_contact": round(1000 * (cpu_seconds(pid) - cpu_before) / max(accepted, 1), 1),
+        "cpu_ms_per_contact": round(1000 * (cpu_of(target) - cpu_before) / max(accepted, 1), 1),
         "machine_busy": round(busy / total, 2),
-        "rss_mb": round(rss_mb(pid), 1),
+        "rss_mb": round(rss_of(target), 1),
     }
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 # How `up` ran before issue 17's batches: one message in flight per partition, an fsync per
@@ -168,13 +156,14 @@ def up_burst(
         if profile:
             out = Path(tempfile.mkstemp(prefix="burst-profile-", suffix=".txt")[1])
             spy = Profile(system.proc.pid, out)
-        result = asyncio.run(burst(system, seconds, connections, drain_limit))
+        target = up_target(system, database_url)
+        result = asyncio.run(burst(target, seconds, connections, drain_limit))
     finally:
         shares = spy.stop() if spy else {}
         if spy:
             shares = {f"[self] {k}": v for k, v in by_package(spy.output).items()} | shares
             print(f"py-spy's collapsed stacks: {spy.output}")
-        system.terminate()
+        stop(system)
     return result, shares
 
 

@@ -26,9 +26,39 @@ end
 function request()
   sent = sent + 1
   local k = string.format("%d", base + sent)
-  local body = '{"email":"b' .. k .. '@example.com","message":"burst ' .. k ..
+  local body = '{"email":"b' .. k .. '@example.com","message":"burst ' .. TOKEN .. k ..
     '","submission_id":"s-' .. k .. '"}'
   return wrk.format("POST", wrk.path, {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+# The message carries tests.support.ledger's token, so the history store's timeline of each
+# form (recorded, offered when) can be matched to it.
+TOKEN = "sb0000b057x"
+
+# A fixed rate (Debian's wrk has no -R): one clock for the thread, each request takes the
+# next slot of the schedule and waits for it, so up to `connections` are in flight and the
+# pace does not fall with the server's latency until every connection is waiting on it.
+PACED = """
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } sb_timespec;
+           int clock_gettime(int, sb_timespec*); ]]
+local now_ts = ffi.new("sb_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, now_ts)
+  return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1000000
+end
+local interval = nil
+local slot = nil
+function delay()
+  if interval == nil then
+    interval = 1000 / tonumber(wrk_rate)
+    slot = now_ms()
+  end
+  slot = slot + interval
+  local wait = slot - now_ms()
+  if wait < 0 then return 0 end
+  return wait
 end
 """
 
@@ -100,11 +130,16 @@ def parse(output: str) -> WrkResult:
     )
 
 
-def post_forms(url: str, seconds: float, connections: int, offset: int) -> WrkResult:
+def post_forms(
+    url: str, seconds: float, connections: int, offset: int, rate: float | None = None
+) -> WrkResult:
     """wrk posting web forms to `url` for `seconds` over `connections` connections (one
-    thread: the machine's other core is the server's)."""
+    thread: the machine's other core is the server's); at `rate` requests a second in all
+    when given (WrkResult.rate says what it achieved), else as fast as they are answered."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(SCRIPT)
+        script.write(f'TOKEN = "{TOKEN}"\n' + SCRIPT)
+        if rate is not None:
+            script.write(f"wrk_rate = {rate!r}\n" + PACED)
     try:
         done = subprocess.run(
             [

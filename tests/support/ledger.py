@@ -33,6 +33,7 @@ class Fate:
     recorded: int = 0
     customers: set[uuid.UUID] = field(default_factory=set)
     contact_id: uuid.UUID | None = None
+    received_at: datetime | None = None  # when ingest accepted the interaction
     events: list[tuple[str, datetime, dict[str, Any]]] = field(default_factory=list)
 
     def kinds(self) -> Counter[str]:
@@ -109,6 +110,7 @@ class FateReader:
             fate.recorded += 1
             fate.customers.add(event.originator_id)
             fate.contact_id = event.contact_id
+            fate.received_at = event.at
         elif kind == "Customer.ContactEventRecorded":
             entry = (event.kind, event.at, event.data)
             self.by_contact.setdefault(event.contact_id, []).append(entry)

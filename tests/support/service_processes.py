@@ -21,7 +21,7 @@ class ServiceProcesses:
         workdir: Path,
         config_text: str,
         nats_url: str,
-        database_url: str,
+        database_url: str | None,
         smtp_url: str | None = None,
         env: dict[str, str] | None = None,
         names: tuple[str, ...] = SERVICES,
@@ -30,12 +30,20 @@ class ServiceProcesses:
     ) -> None:
         """`replicas` runs more than one process of a service (named `routing-2`, ...);
         `config_for(process name)` gives a process its own configuration (e.g. its own
-        inbound SMTP port, as replicas on one host cannot share one)."""
+        inbound SMTP port, as replicas on one host cannot share one). Without `database_url`
+        every process keeps its SQLite stores in one data directory, as `up` does."""
         self.nats_url = nats_url
-        self.settings = Settings(data_dir=workdir / "reader", database_url=database_url)
+        store = (
+            {"SWITCHBOARD_DATABASE_URL": database_url}
+            if database_url
+            else {"SWITCHBOARD_DATA_DIR": str(workdir / "data")}
+        )
+        self.settings = Settings(
+            data_dir=workdir / ("reader" if database_url else "data"), database_url=database_url
+        )
         shared = {
             "SWITCHBOARD_NATS_URL": nats_url,
-            "SWITCHBOARD_DATABASE_URL": database_url,
+            **store,
             # Sessions signed by one service are checked by another.
             "SWITCHBOARD_SESSION_SECRET": secrets.token_hex(16),
             **(env or {}),
@@ -56,18 +64,18 @@ class ServiceProcesses:
     def url(self, name: str) -> str:
         return self.procs[name].base_url
 
-    async def start(self, *names: str) -> None:
+    async def start(self, *names: str, timeout: float = 60.0) -> None:
         """Starts the named services (default: all) side by side; returns once each is healthy."""
         chosen = names or tuple(self.procs)
-        await asyncio.gather(*(self._start(n) for n in chosen))
+        await asyncio.gather(*(self._start(n, timeout=timeout) for n in chosen))
 
-    async def _start(self, name: str, attempts: int = 3) -> None:
+    async def _start(self, name: str, attempts: int = 3, timeout: float = 60.0) -> None:
         """Restarts a process that exits while starting, as compose's restart policy does:
         services creating their tables in one fresh database at the same moment can
         collide in PostgreSQL's catalog ("tuple concurrently updated")."""
         for attempt in range(1, attempts + 1):
             try:
-                await asyncio.to_thread(self.procs[name].start, 60.0)
+                await asyncio.to_thread(self.procs[name].start, timeout)
                 return
             except RuntimeError:
                 if attempt == attempts:

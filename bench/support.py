@@ -1,0 +1,117 @@
+"""What the capacity benches share: where a running system is (one `up` or a process per
+service), its agents made available, its CPU and memory, and what became of the web forms
+wrk posted (read from the history store, the truth)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.scale import cpu_seconds
+from bench.wrk import TOKEN
+from switchboard.settings import Settings
+from tests.support.auth import ADMIN
+from tests.support.channels import AGENTS
+from tests.support.ledger import read_fates
+from tests.support.process import SwitchboardProcess
+from tests.support.stack import in_flight
+
+
+@dataclass
+class Target:
+    """A running system: `forms_url` serves the web forms (ingest), `api_url` routing's API;
+    `pids` are its processes (one for `up`), `settings` says where its stores are."""
+
+    forms_url: str
+    api_url: str
+    nats_url: str
+    pids: list[int]
+    settings: Settings
+
+
+def up_target(system: SwitchboardProcess, database_url: str | None = None) -> Target:
+    assert system.proc is not None
+    settings = Settings(data_dir=system.workdir / "data", database_url=database_url)
+    return Target(system.base_url, system.base_url, system.nats_url, [system.proc.pid], settings)
+
+
+async def make_available(api_url: str) -> None:
+    async with httpx.AsyncClient(base_url=api_url, headers=ADMIN, timeout=10) as api:
+        for agent in AGENTS:
+            r = await api.post(f"/api/agents/{agent}/status", json={"status": "available"})
+            r.raise_for_status()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children_rss_mb(pid: int) -> float:
+    """RSS of a process's children (`up`'s nats-server)."""
+    found = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += rss_mb(int(child))
+    return found
+
+
+def cpu_of(target: Target) -> float:
+    return sum(cpu_seconds(pid) for pid in target.pids)
+
+
+def rss_of(target: Target) -> float:
+    return sum(rss_mb(pid) for pid in target.pids)
+
+
+async def settle(target: Target, timeout: float) -> list[str]:
+    """Waits until nothing is in flight (relays published their stores, every consumer
+    empty, the timeline projected); what is left when `timeout` ran out."""
+    deadline = time.monotonic() + timeout
+    while (left := await in_flight(target.nats_url, target.settings)) and (
+        time.monotonic() < deadline
+    ):
+        await asyncio.sleep(0.5)
+    return left
+
+
+@dataclass
+class Fates:
+    """What the history store holds of the forms wrk posted numbered from `first` to below
+    `last` (bench.wrk's offsets)."""
+
+    recorded: int
+    offered: int
+    doubled: int
+    offer_delays: list[float]  # s from ingest accepting the interaction to AgentOffered
+
+
+def form_fates(settings: Settings, first: int, last: int) -> Fates:
+    recorded = offered = doubled = 0
+    delays: list[float] = []
+    for token, fate in read_fates(settings).items():
+        if not token.startswith(TOKEN) or not first <= int(token[len(TOKEN) :]) < last:
+            continue
+        recorded += 1
+        doubled += bool(fate.doubled())
+        offered_at = fate.offered_at()
+        if offered_at is not None and fate.received_at is not None:
+            offered += 1
+            delays.append((offered_at - fate.received_at).total_seconds())
+    return Fates(recorded, offered, doubled, delays)
+
+
+def stop(system: SwitchboardProcess) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within 30 s (a loaded machine; what it
+    had not finished is left to the next start, which the benches never make)."""
+    try:
+        system.terminate()
+    except subprocess.TimeoutExpired:
+        system.kill()
