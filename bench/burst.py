@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import nats
 from nats.js import JetStreamContext
 
@@ -45,7 +44,7 @@ from bench import ingest_alone as alone
 from bench.pyspy import Profile, by_package
 from bench.scale import machine_busy
 from bench.support import Target, cpu_of, make_available, rss_of, stop, up_target
-from bench.wrk import WrkResult, post_forms, wrk_binary
+from bench.wrk import post_forms, wrk_binary
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import INBOUND, ensure_streams
 from switchboard.nats_server import NatsServerProcess

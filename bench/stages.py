@@ -34,6 +34,7 @@ from typing import Any
 
 from bench.burst import burst
 from bench.scale import cpu_seconds
+from bench.support import up_target
 from bench.wrk import wrk_binary
 from tests.support.channels import system_toml
 from tests.support.ports import free_port
@@ -203,7 +204,9 @@ def up_burst(
     try:
         assert system.proc is not None
         cpu_before = cpu_seconds(system.proc.pid)
-        result = asyncio.run(burst(system, args.seconds, args.connections, args.drain_limit))
+        result = asyncio.run(
+            burst(up_target(system), args.seconds, args.connections, args.drain_limit)
+        )
         drained = time.monotonic()
         if trace_file is not None:
             settled(trace_file)
