@@ -66,12 +66,12 @@ def start_server(
 
 
 def start_ingest(
-    workdir: Path, nats_url: str, code: Path | None = None
+    workdir: Path, nats_url: str, code: Path | None = None, smtp_port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`switchboard serve ingest` with the channels of tests.support.channels; from `code`
     (an exported revision) when given, else from this checkout."""
-    workdir.mkdir(parents=True)
-    (workdir / "switchboard.toml").write_text(channels_toml(free_port()))
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "switchboard.toml").write_text(channels_toml(smtp_port or free_port()))
     port = free_port()
     env = {
         **os.environ,

@@ -18,9 +18,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -34,9 +31,10 @@ import nats
 from nats.js.api import StreamConfig
 
 from bench import adapter_cost
+from bench.ingest_alone import start_ingest
 from switchboard.nats_server import NatsServerProcess
 from tests.support import channels
-from tests.support.channels import EMAIL_CHANNEL, HTTP_CHANNELS, Request, channels_toml
+from tests.support.channels import EMAIL_CHANNEL, HTTP_CHANNELS, Request
 from tests.support.ports import free_port
 
 CHANNELS = HTTP_CHANNELS
@@ -127,36 +125,6 @@ async def channel(
         return result
 
 
-def start_ingest(
-    workdir: Path, nats_url: str, smtp_port: int
-) -> tuple[subprocess.Popen[bytes], str]:
-    (workdir / "switchboard.toml").write_text(channels_toml(smtp_port))
-    port = free_port()
-    env = {
-        **os.environ,
-        "SWITCHBOARD_NATS_URL": nats_url,
-        "SWITCHBOARD_HTTP_PORT": str(port),
-        "SWITCHBOARD_DATA_DIR": str(workdir / "data"),
-        "SWITCHBOARD_CONFIG_FILE": str(workdir / "switchboard.toml"),
-    }
-    exe = Path(sys.executable).parent / "switchboard"
-    proc = subprocess.Popen(
-        [str(exe), "serve", "ingest"],
-        env=env,
-        stdout=(workdir / "ingest.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)  # answering at all: ready to serve
-            return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError((workdir / "ingest.log").read_text()[-2000:])
-
-
 async def email(port: int, seconds: float, concurrency: int) -> Result:
     """One SMTP session per message, as sending servers mostly do."""
     offset = itertools.count(1)
@@ -202,7 +170,7 @@ async def main(seconds: float, concurrency: int) -> dict[str, object]:
         server = NatsServerProcess(Path(tmp) / "nats", free_port())
         server.start()
         smtp_port = free_port()
-        proc, base = start_ingest(Path(tmp), server.url, smtp_port)
+        proc, base = start_ingest(Path(tmp), server.url, smtp_port=smtp_port)
         try:
             raw = await baseline(server.url, seconds, concurrency)
             http = await http_reference(base, seconds, concurrency)
