@@ -27,6 +27,9 @@ def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
     return result
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Config:
     """uvicorn's settings for every Switchboard HTTP server (and the bench's baseline)."""
     return uvicorn.Config(
@@ -36,6 +39,10 @@ def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Con
         log_level="warning",
         lifespan="off",
         http="auto",  # httptools when installed
+        # Longer than a client's or a proxy's idle keep-alive (httpx's is 5 s, uvicorn's own
+        # default; load balancers' 60 s): otherwise the server may close a connection just
+        # as the client sends on it, and that request fails with no response.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         **options,
     )
 

@@ -122,7 +122,10 @@ async def test_sigkill_mid_flow_loses_nothing(
         kinds = await _kinds(client, ana["customer_id"])
         return kinds if kinds[-2:] == ["ContactEscalated", "AgentOffered"] else []
 
-    kinds = await eventually(ana_timeline, timeout=30)
+    try:
+        kinds = await eventually(ana_timeline, timeout=30)
+    except AssertionError:
+        raise AssertionError(await _kinds(client, ana["customer_id"])) from None
     assert kinds[:4] == ["InteractionReceived", "ContactQueued", "AgentOffered", "OfferExpired"]
     for once in ("InteractionReceived", "ContactQueued", "ContactEscalated"):
         assert kinds.count(once) == 1, kinds
