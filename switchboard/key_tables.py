@@ -13,7 +13,7 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
-_SQLITE_CHUNK = 500  # below SQLite's oldest limit of 999 parameters a statement
+from switchboard.sqlite_store import select_in
 
 
 class SQLiteKeyTable:
@@ -44,14 +44,8 @@ class SQLiteKeyTable:
         owners = [str(o) for o in owner_ids]
         found: dict[uuid.UUID, bytes | None] = {}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(owners), _SQLITE_CHUNK):
-                chunk = owners[start : start + _SQLITE_CHUNK]
-                c.execute(
-                    f"SELECT owner_id, key FROM {self.table} "
-                    f"WHERE owner_id IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-                found.update((uuid.UUID(row[0]), row[1]) for row in c.fetchall())
+            query = f"SELECT owner_id, key FROM {self.table} WHERE owner_id IN ({{}})"
+            found.update((uuid.UUID(row[0]), row[1]) for row in select_in(c, query, owners))
         return found
 
     def insert_many(self, keys: Mapping[uuid.UUID, bytes]) -> None:

@@ -16,7 +16,7 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from psycopg.sql import SQL, Identifier
 
-_SQLITE_CHUNK = 500  # below SQLite's oldest limit of 999 parameters a statement
+from switchboard.sqlite_store import select_in
 
 
 def absent_ids(recorder: AggregateRecorder, ids: Collection[uuid.UUID]) -> frozenset[uuid.UUID]:
@@ -33,17 +33,10 @@ def absent_ids(recorder: AggregateRecorder, ids: Collection[uuid.UUID]) -> froze
 
 
 def _sqlite_existing(recorder: SQLiteAggregateRecorder, ids: list[str]) -> set[uuid.UUID]:
-    found: set[uuid.UUID] = set()
+    table = recorder.events_table_name
+    query = f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id IN ({{}})"
     with recorder.datastore.transaction(commit=False) as c:
-        for start in range(0, len(ids), _SQLITE_CHUNK):
-            chunk = ids[start : start + _SQLITE_CHUNK]
-            c.execute(
-                f"SELECT DISTINCT originator_id FROM {recorder.events_table_name} "
-                f"WHERE originator_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update(uuid.UUID(row[0]) for row in c.fetchall())
-    return found
+        return {uuid.UUID(row[0]) for row in select_in(c, query, ids)}
 
 
 def _postgres_existing(recorder: PostgresAggregateRecorder, ids: list[uuid.UUID]) -> set[uuid.UUID]:

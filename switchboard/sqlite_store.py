@@ -13,6 +13,9 @@ docs/capacity.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool
 from eventsourcing.sqlite import SQLiteFactory as BaseSQLiteFactory
 from eventsourcing.utils import Environment, EnvType
@@ -46,3 +49,17 @@ class SQLiteFactory(BaseSQLiteFactory):
         # No connection is open yet: the pool opens them when first asked.
         self.datastore.pool = SynchronousPool(level, default.db_name, default.lock_timeout)
         default.close()
+
+
+SQLITE_CHUNK = 500  # below SQLite's oldest limit of 999 parameters a statement
+
+
+def select_in(cursor: Any, query: str, values: Sequence[str]) -> list[Any]:
+    """The rows of `query` (its `{}` an IN list) for all `values`, in statements of at most
+    SQLITE_CHUNK parameters each."""
+    rows: list[Any] = []
+    for start in range(0, len(values), SQLITE_CHUNK):
+        chunk = values[start : start + SQLITE_CHUNK]
+        cursor.execute(query.format(",".join("?" * len(chunk))), chunk)
+        rows.extend(cursor.fetchall())
+    return rows
