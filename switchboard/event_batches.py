@@ -11,7 +11,7 @@ from typing import Any
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from switchboard.inbound_batches import BatchReader, Decide
+from switchboard.inbound_batches import BatchReader, Decide, Expect
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.serial import SerialExecutor
 from switchboard.store import TrackedApplication
@@ -33,6 +33,7 @@ def read_events(
     handler: Handler,
     description: str,
     own_writes: bool = False,
+    expect: Expect | None = None,
 ) -> list[Loop]:
     """The loops to run: none where faststream consumes one message at a time."""
     if batch <= 1:
@@ -54,6 +55,7 @@ def read_events(
         decide,
         handler,
         batch,
+        expect=expect,
         stream=stream,
         own_writes=own_writes,
     )

@@ -141,9 +141,9 @@ class TrackedApplication(Application[Any]):
         one query read as absent without the store (switchboard/known_absent.py). Another
         writer creating one meanwhile is refused at the commit, as above.
         `own_writes`: commands read the aggregates earlier ones in the batch changed, as
-        if each had been committed (events about one customer in a row); only for
-        commands that decide from aggregates alone, since projections and boards still
-        show the store as it was before the batch."""
+        if each had been committed (events about one customer in a row). Projections and
+        boards still show the store as it was before the batch: commands that decide from
+        one read it through `batch_writes` first, or must not join such a batch."""
         batch: ProcessingEvent[Any] = ProcessingEvent()
         # Only this thread's commits join it: another thread's command is its own.
         self._batch = (threading.get_ident(), batch)
@@ -156,6 +156,14 @@ class TrackedApplication(Application[Any]):
             self._absent = (0, frozenset())
             self._own_writes = False
         self._store(batch)
+
+    def batch_writes(self) -> Mapping[uuid.UUID, Any]:
+        """What earlier commands of this thread's `own_writes` batch changed, as it stands
+        (for read models that only catch up once the batch is stored); else nothing."""
+        batch = self._batch
+        if self._own_writes and batch is not None and batch[0] == threading.get_ident():
+            return batch[1].aggregates
+        return {}
 
     def commit(self, *objs: Any, tracking: Tracking | None = None) -> None:
         open_batch = getattr(self, "_batch", None)

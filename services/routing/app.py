@@ -18,6 +18,7 @@ from services.routing.stats_api import stats_follower, stats_router
 from services.routing.status_api import status_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
+from switchboard.event_batches import read_events
 from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
@@ -64,19 +65,26 @@ def build_routing(
             " ends abandoned calls; records what became of replies"
         ),
     )
+    identities = read_events(
+        broker,
+        js,
+        stream=EVENTS,
+        durable="routing-identities",
+        subject="sb.events.history.CustomerIdentified",
+        batch=settings.inbound_batch or 1,
+        app=app,
+        run=run,
+        decide=handlers.decide_identified,
+        handler=handlers.customer_identified,
+        description="Learns who each contact's customer is (tier, last agent), then queues it",
+        own_writes=True,  # offers of a batch see its earlier ones (Unit.pending)
+        expect=expected_reads,
+    )
     inboxes = [
         *inbound.inboxes,
         *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
         *subscribe_follow_ups(broker, FollowUpHandlers(app.follow_ups, run, broker)),
         inbound.legacy.inbox,
-        subscribe(
-            broker,
-            stream=EVENTS,
-            durable="routing-identities",
-            subject="sb.events.history.CustomerIdentified",
-            handler=handlers.customer_identified,
-            description="Learns who each contact's customer is (tier, last agent), then queues it",
-        ),
         subscribe(
             broker,
             stream=EVENTS,
@@ -234,7 +242,7 @@ def build_routing(
             stats_router(app, stats, run, auth),
             status_router(app, run, StatusLinks(session_secret(settings), settings.link_base())),
         ],
-        loops=[relay.follower.run, stats_loop.run, *inbound.loops],
+        loops=[relay.follower.run, stats_loop.run, *inbound.loops, *identities],
         health=health,
         close=close,
     )

@@ -115,7 +115,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
     @contextmanager
     def unit(self, tracking: Tracking | None = None) -> Iterator[Unit]:
         self._catch_up()  # decisions start from everything stored, by any replica
-        unit = Unit(self.repository, self.board, self.clock())
+        unit = Unit(self.repository, self.board, self.clock(), self.batch_writes())
         yield unit
         self.commit(*unit.touched.values(), tracking=tracking)
 

@@ -109,5 +109,8 @@ class Board:
     def waiting_in(self, queues: Iterable[str]) -> Iterator[uuid.UUID]:
         """Waiting contacts of several queues, best-placed first (a lazy merge: callers
         usually stop at the first few)."""
-        for _, _, contact_id in heapq.merge(*(list(self.waiting(q)) for q in queues)):
+        for _, _, contact_id in self.waiting_keys(queues):
             yield contact_id
+
+    def waiting_keys(self, queues: Iterable[str]) -> Iterator[WaitingKey]:
+        return heapq.merge(*(list(self.waiting(q)) for q in queues))

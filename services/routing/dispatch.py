@@ -42,8 +42,9 @@ class Dispatcher:
         self.route(unit, contact)
 
     def candidates(self, unit: Unit, q: QueuePlan, kind: str) -> list[Candidate]:
-        """Every agent as this command sees them: its own changes, else the board."""
-        changed = {a.agent_id: a for a in unit.touched.values() if isinstance(a, Agent)}
+        """Every agent as this command sees them: its own (and its batch's) changes, else
+        the board."""
+        changed = unit.changed_agents()
         board = unit.board.agents
         found = []
         for person in self.plan.agents:
@@ -135,7 +136,7 @@ class Dispatcher:
         if person is None or not queues:
             return
         agent = unit.agent(agent_id)
-        for contact_id in unit.board.waiting_in(q.name for q in queues):
+        for contact_id in unit.waiting_in(q.name for q in queues):
             if agent.status != "available":
                 return
             seen = unit.seen_contact(contact_id)

@@ -66,6 +66,13 @@ class RoutingHandlers:
         else:
             await self.run(self.app.commit, tracking=tracking)  # not ours: just move on
 
+    def decide_identified(self, event: Event, tracking: Tracking) -> None:
+        """One CustomerIdentified of a batch (switchboard/event_batches.py), on the store's
+        thread; offers see the batch's earlier offers (Unit.pending)."""
+        if not isinstance(event, CustomerIdentified):
+            raise Unbatchable(event.type_name())
+        self.app.identified(event, tracking)
+
     async def customer_identified(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, CustomerIdentified)
         if not await self.run(self.app.is_processed, tracking):

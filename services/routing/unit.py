@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -23,12 +25,23 @@ class NotFound(LookupError):
 
 class Unit:
     """The aggregates one command touches, loaded once from the store and saved together;
-    the board for everything it only looks at."""
+    the board for everything it only looks at.
 
-    def __init__(self, repository: Any, board: Board, now: datetime) -> None:
+    `pending`: what earlier commands of the same batch changed (TrackedApplication.
+    batch_writes). The board catches up only once the batch is stored, so without them two
+    contacts of one batch would both see the same agent free."""
+
+    def __init__(
+        self,
+        repository: Any,
+        board: Board,
+        now: datetime,
+        pending: Mapping[uuid.UUID, Aggregate] | None = None,
+    ) -> None:
         self.repository = repository
         self.board = board
         self.now = now
+        self.pending: Mapping[uuid.UUID, Aggregate] = pending or {}
         self.touched: dict[uuid.UUID, Aggregate] = {}
 
     def get(self, cls: type[A], aggregate_id: uuid.UUID) -> A | None:
@@ -62,10 +75,37 @@ class Unit:
         return self.contact(ref.contact_id)
 
     def seen_agent(self, agent_id: str) -> Agent | None:
-        """This command's copy when it changed the agent, else the board's."""
-        touched = self.touched.get(Agent.create_id(agent_id))
-        return touched if isinstance(touched, Agent) else self.board.agents.get(agent_id)
+        """This command's copy when it changed the agent, else its batch's, else the
+        board's."""
+        changed = self._changed(Agent.create_id(agent_id))
+        return changed if isinstance(changed, Agent) else self.board.agents.get(agent_id)
 
     def seen_contact(self, contact_id: uuid.UUID) -> Contact | None:
-        touched = self.touched.get(contact_id)
-        return touched if isinstance(touched, Contact) else self.board.contacts.get(contact_id)
+        changed = self._changed(contact_id)
+        return changed if isinstance(changed, Contact) else self.board.contacts.get(contact_id)
+
+    def changed_agents(self) -> dict[str, Agent]:
+        """Agents this command or its batch changed, by agent id (the board's are older)."""
+        found = {a.agent_id: a for a in self.pending.values() if isinstance(a, Agent)}
+        found.update((a.agent_id, a) for a in self.touched.values() if isinstance(a, Agent))
+        return found
+
+    def waiting_in(self, queues: Iterable[str]) -> Iterator[uuid.UUID]:
+        """The board's waiting contacts of these queues, best-placed first, with those
+        the batch queued or moved (each once, at its place as changed)."""
+        names = set(queues)
+        moved = {
+            c.id: (-c.priority, c.queued_at, c.id)
+            for c in self.pending.values()
+            if isinstance(c, Contact) and c.status == "waiting" and c.queue in names
+        }
+        if not moved:
+            yield from self.board.waiting_in(names)
+            return
+        stayed = (k for k in self.board.waiting_keys(names) if k[2] not in moved)
+        for _, _, contact_id in heapq.merge(stayed, sorted(moved.values())):
+            yield contact_id
+
+    def _changed(self, aggregate_id: uuid.UUID) -> Aggregate | None:
+        touched = self.touched.get(aggregate_id)
+        return touched if touched is not None else self.pending.get(aggregate_id)

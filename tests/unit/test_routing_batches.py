@@ -1,0 +1,145 @@
+"""Routing decided in batches (history naming customers, switchboard/event_batches.py): the
+board catches up only once a batch is stored, so each command must see what the batch's
+earlier commands did to agents and queues, exactly as if they had been committed."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from events import CustomerIdentified, InboundEvent, InteractionReceived, Sender, contact_id_for
+from schemas.config import Person, RoutingConfig
+from services.routing.application import RoutingApplication
+from switchboard.settings import Settings
+from switchboard.store import event_store_env
+from tests.support.clock import Clock
+
+PEOPLE = [
+    Person(id="alice", name="A", supervisor="sam", capacity={"messaging": 1, "email": 1}),
+    Person(id="bob", name="B", supervisor="sam", capacity={"messaging": 1, "email": 1}),
+    Person(id="sam", name="S", role="supervisor"),
+]
+
+positions = iter(range(1, 1_000_000))
+
+
+def track() -> Tracking:
+    return Tracking("stream:EVENTS>routing-identities", next(positions))
+
+
+def interaction(n: int) -> InteractionReceived:
+    return InteractionReceived(
+        interaction_id=InboundEvent.id_for("webform", "src", f"b{n}"),
+        channel="webform",
+        source="src",
+        external_id=f"b{n}",
+        sender=Sender(email=f"c{n}@example.com"),
+        text=f"question {n}",
+    )
+
+
+def named(n: int) -> CustomerIdentified:
+    return CustomerIdentified(
+        interaction_id=interaction(n).interaction_id,
+        contact_id=contact_id_for(interaction(n).interaction_id),
+        customer_id=uuid.uuid5(uuid.NAMESPACE_URL, f"customer-{n}"),
+        identities=[f"email:c{n}@example.com"],
+        is_new_customer=True,
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: Clock) -> RoutingApplication:
+    routing = RoutingApplication(
+        PEOPLE,
+        # Contacts wait for history to name their customer (the consumer batched here).
+        RoutingConfig(offer_timeout_seconds=600, identify_timeout_seconds=30),
+        queue_supervisor="sam",
+        clock=clock,
+        env=event_store_env(Settings(data_dir=tmp_path), "routing"),
+    )
+    for agent in ("alice", "bob"):
+        routing.set_status(agent, "available")
+        clock.advance(1)
+    return routing
+
+
+def offered(app: RoutingApplication, agent: str) -> list[uuid.UUID]:
+    return [o.contact_id for o in app.offers_for(agent)]
+
+
+def test_a_batch_never_offers_one_free_agent_two_contacts(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    """Three customers named in one batch, two agents with room for one each: one offer
+    each, and the third waits. From the board alone, all three went to one agent."""
+    for n in (1, 2, 3):
+        app.receive(interaction(n), track())
+        clock.advance(1)
+    with app.batch(own_writes=True):
+        for n in (1, 2, 3):
+            app.identified(named(n), track())
+    first, second, third = (contact_id_for(interaction(n).interaction_id) for n in (1, 2, 3))
+    assert sorted(offered(app, "alice") + offered(app, "bob")) == sorted([first, second])
+    assert len(offered(app, "alice")) == len(offered(app, "bob")) == 1
+    assert app.contact(third).status == "waiting"
+    assert app.waiting_counts() == {"default": 1}
+
+
+def test_an_agent_freed_in_a_batch_takes_a_contact_the_batch_queued(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    """The board's queues do not hold a contact queued earlier in the batch yet; an agent
+    freed later in it still finds that contact first in line."""
+    app.set_status("bob", "offline")
+    app.receive(interaction(1), track())
+    app.identified(named(1), track())
+    busy = app.accept(app.offers_for("alice")[0].offer_id)
+    app.receive(interaction(2), track())
+    clock.advance(5)
+    with app.batch(own_writes=True):
+        app.identified(named(2), track())  # nobody free: it waits
+        app.complete(busy.contact_id, "solved")  # alice is free (no wrap-up): she takes it
+    waiting = contact_id_for(interaction(2).interaction_id)
+    assert offered(app, "alice") == [waiting]
+    assert app.contact(waiting).status == "offered"
+
+
+def test_a_batch_decides_as_the_same_commands_one_at_a_time(
+    tmp_path: Path, clock: Clock, app: RoutingApplication
+) -> None:
+    """The same inputs, batched and not, leave the same offers and queue."""
+    alone = RoutingApplication(
+        PEOPLE,
+        RoutingConfig(offer_timeout_seconds=600, identify_timeout_seconds=30),
+        queue_supervisor="sam",
+        clock=clock,
+        env=event_store_env(Settings(data_dir=tmp_path / "alone"), "routing"),
+    )
+    for agent in ("alice", "bob"):  # longest idle first, as in `app`
+        alone.set_status(agent, "available")
+        clock.advance(1)
+    for n in range(1, 6):
+        for routing in (app, alone):
+            routing.receive(interaction(n), track())
+    with app.batch(own_writes=True):
+        for n in range(1, 6):
+            app.identified(named(n), track())
+    for n in range(1, 6):
+        alone.identified(named(n), track())
+
+    def state(routing: RoutingApplication) -> tuple[list[str], list[uuid.UUID], list[uuid.UUID]]:
+        contacts = [contact_id_for(interaction(n).interaction_id) for n in range(1, 6)]
+        statuses = [routing.contact(c).status for c in contacts]
+        return (statuses, offered(routing, "alice"), offered(routing, "bob"))
+
+    assert state(app) == state(alone)
+    assert state(app)[0].count("offered") == 2
