@@ -1,7 +1,8 @@
 """An EVENTS (or TIMERS) consumer read in batches where one process reads it all (`up`),
 else one message in flight as before (`serve`, replicas): the same BatchReader as
 INBOUND's partitions (switchboard/inbound_batches.py), one transaction and one tracking
-record per batch, handed back whole when it cannot be decided whole."""
+record per batch (an application's commands: `decide_tracked`; a projection's rows),
+handed back whole when it cannot be decided whole."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from typing import Any
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from switchboard.inbound_batches import BatchReader, Decide, Expect
+from switchboard.inbound_batches import BatchReader, DecideAll
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.serial import SerialExecutor
-from switchboard.store import TrackedApplication
 
 Loop = Callable[[], Coroutine[Any, Any, None]]
 
@@ -27,13 +27,10 @@ def read_events(
     durable: str,
     subject: str,
     batch: int,
-    app: TrackedApplication,
     run: SerialExecutor,
-    decide: Decide,
+    decide_all: DecideAll,
     handler: Handler,
     description: str,
-    own_writes: bool = False,
-    expect: Expect | None = None,
 ) -> list[Loop]:
     """The loops to run: none where faststream consumes one message at a time."""
     if batch <= 1:
@@ -47,16 +44,6 @@ def read_events(
         )
         return []
     reader = BatchReader(
-        js,
-        Inbox(broker, durable),
-        subject,
-        app,
-        run,
-        decide,
-        handler,
-        batch,
-        expect=expect,
-        stream=stream,
-        own_writes=own_writes,
+        js, Inbox(broker, durable), subject, run, decide_all, handler, batch, stream=stream
     )
     return [reader.run]

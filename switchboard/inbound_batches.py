@@ -49,10 +49,56 @@ Decide = Callable[[Event, Tracking], None]
 # The ids of aggregates deciding one message reads that may not exist yet (a new contact's):
 # asked for in one query per batch (TrackedApplication.batch).
 Expect = Callable[[Event], Iterable[uuid.UUID]]
+# Decides a whole batch in one transaction with one tracking record (on the store's thread),
+# skipping what is already done; raises to have it handled message by message.
+DecideAll = Callable[[list[tuple[Event, Tracking]]], None]
 
 
 class Unbatchable(Exception):
     """This message is handled on its own (another kind than the batch's)."""
+
+
+def decide_tracked(
+    app: TrackedApplication,
+    decide: Decide,
+    expect: Expect | None = None,
+    own_writes: bool = False,
+) -> DecideAll:
+    """A batch of an application's commands: one `TrackedApplication.batch`."""
+
+    def decide_all(items: list[tuple[Event, Tracking]]) -> None:
+        expected = {i for event, _ in items for i in expect(event)} if expect else ()
+        done = Done(app.recorder.max_tracking_id)
+        with app.batch(expected, own_writes):
+            for event, tracking in items:
+                if not done(tracking):
+                    with tracing.deciding(tracking.notification_id):
+                        decide(event, tracking)
+                    done.record(tracking)
+
+    return decide_all
+
+
+class Done:
+    """Whether a batch's message is done: one query per tracking name per batch (a batch's
+    positions only grow, and nothing else records them meanwhile), not one per message;
+    and an event relayed twice into one batch is decided once."""
+
+    def __init__(self, highest: Callable[[str], int | None]) -> None:
+        self._highest = highest
+        self._known: dict[str, int] = {}
+
+    def __call__(self, tracking: Tracking) -> bool:
+        return tracking.notification_id <= self._at(tracking.application_name)
+
+    def record(self, tracking: Tracking) -> None:
+        name = tracking.application_name
+        self._known[name] = max(self._at(name), tracking.notification_id)
+
+    def _at(self, name: str) -> int:
+        if name not in self._known:
+            self._known[name] = self._highest(name) or 0
+        return self._known[name]
 
 
 class BatchReader:
@@ -61,26 +107,20 @@ class BatchReader:
         js: JetStreamContext,
         inbox: Inbox,
         subject: str,
-        app: TrackedApplication,
         run: SerialExecutor,
-        decide: Decide,
+        decide_all: DecideAll,
         handler: Handler,
         batch: int = BATCH,
-        expect: Expect | None = None,
         stream: str = INBOUND,
-        own_writes: bool = False,
     ) -> None:
         self._js = js
         self.inbox = inbox
         self._subject = subject
-        self._app = app
         self._run = run
-        self._decide = decide
+        self._decide_all = decide_all
         self._handler = handler
         self._batch = batch
-        self._expect = expect
         self._stream = stream
-        self._own_writes = own_writes
         self.batches = 0  # decided whole
         self.one_by_one = 0  # batches handled message by message
         self.handed_back = 0  # batches that were not all in flight
@@ -150,14 +190,6 @@ class BatchReader:
             log.info("%s: batch of %d not decided whole: %r", self.inbox.consumer, len(msgs), exc)
             return False
         return True
-
-    def _decide_all(self, items: list[tuple[Event, Tracking]]) -> None:
-        expected = {i for event, _ in items for i in self._expect(event)} if self._expect else ()
-        with self._app.batch(expected, self._own_writes):
-            for event, tracking in items:
-                if not self._app.is_processed(tracking):
-                    with tracing.deciding(tracking.notification_id):
-                        self._decide(event, tracking)
 
 
 async def _hand_back(msgs: Sequence[Msg], delay: float) -> None:

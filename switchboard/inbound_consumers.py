@@ -22,7 +22,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from switchboard.inbound_batches import BatchReader, Decide, Expect
+from switchboard.inbound_batches import BatchReader, Decide, Expect, decide_tracked
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import INBOUND, inbound_partition_subject, is_partitioned
 from switchboard.serial import SerialExecutor
@@ -99,12 +99,10 @@ def read_inbound(
             js,
             Inbox(broker, name),
             inbound_partition_subject(n),
-            app,
             run,
-            decide,
+            decide_tracked(app, decide, expect),
             handler,
             batch,
-            expect,
         )
         for n, name in enumerate(names)
     ]

@@ -91,7 +91,13 @@ class Runtime:
             await declare_streams(js, self.settings, self.config)
         self._traced = tracing.configure(f"switchboard:{','.join(self.names)}")
         self._broker = broker = NatsBroker(
-            servers, max_reconnect_attempts=-1, middlewares=tracing.broker_middlewares(), **options
+            servers,
+            max_reconnect_attempts=-1,
+            middlewares=tracing.broker_middlewares(),
+            # Its "Received"/"Processed" lines per message at DEBUG: at INFO they were two
+            # log lines per consumer per event, a few percent of `up`'s CPU in a burst.
+            log_level=logging.DEBUG,
+            **options,
         )
         sessions = KvSessions(
             js, self.config.auth.session_hours * 3600, self.settings.stream_replicas

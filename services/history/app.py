@@ -21,6 +21,7 @@ from services.history.projector import TimelineProjector, open_timeline_view
 from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
 from switchboard.event_batches import read_events
+from switchboard.inbound_batches import decide_tracked
 from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
@@ -96,12 +97,11 @@ def build_history(
         durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
         batch=settings.inbound_batch or 1,
-        app=app,
         run=run,
-        decide=handlers.decide_contact_event,
+        # A contact's events in a row change its customer in turn: own writes.
+        decide_all=decide_tracked(app, handlers.decide_contact_event, own_writes=True),
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
-        own_writes=True,  # a contact's events in a row change its customer in turn
     )
     subscribe(
         broker,

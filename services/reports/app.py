@@ -18,6 +18,7 @@ from services.reports.projector import ReportsProjector, open_reports_view
 from services.reports.scheduled import ScheduledReports
 from services.reports.subscriptions_api import subscriptions_router
 from switchboard.auth import Authenticator
+from switchboard.event_batches import read_events
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.serial import SerialExecutor
@@ -46,22 +47,33 @@ def build_reports(
     async def project(event: Event, tracking: Tracking) -> None:
         await run(projector.handle, event, tracking)
 
-    for durable, subject, description in (
-        ("reports-routing", "sb.events.routing.>", "Folds each contact's life into its report row"),
-        (
-            "reports-history",
-            "sb.events.history.CustomerIdentified",
-            "Gives each contact's report row its customer's tier",
-        ),
-    ):
-        subscribe(
+    loops = [
+        loop
+        for durable, subject, description in (
+            (
+                "reports-routing",
+                "sb.events.routing.>",
+                "Folds each contact's life into its report row",
+            ),
+            (
+                "reports-history",
+                "sb.events.history.CustomerIdentified",
+                "Gives each contact's report row its customer's tier",
+            ),
+        )
+        for loop in read_events(
             broker,
+            js,
             stream=EVENTS,
             durable=durable,
             subject=subject,
+            batch=settings.inbound_batch or 1,
+            run=run,
+            decide_all=projector.handle_all,  # one transaction per batch
             handler=project,
             description=description,
         )
+    ]
 
     async def health() -> str:
         await run(projector.view.positions)
@@ -86,6 +98,7 @@ def build_reports(
     return Service(
         name="reports",
         routers=[reports_router(reports, run, auth), subscriptions_router(scheduled, auth)],
+        loops=loops,
         health=health,
         close=close,
     )

@@ -25,6 +25,7 @@ from services.reports.adapters.read_model_sql import ReportsSql, SubscriptionsSq
 from services.reports.adapters.read_model_sqlite import SQLiteReportsView
 from services.routing.application import RoutingApplication
 from services.routing.contracts import to_contract as routing_contract
+from switchboard.inbound_batches import Done
 from switchboard.settings import Settings
 from switchboard.store import TrackedApplication, event_store_env
 
@@ -73,6 +74,20 @@ class ReportsProjector:
         if self.view.has_tracking_id(tracking.application_name, tracking.notification_id):
             return
         project(self.view, [event], tracking)
+
+    def handle_all(self, items: list[tuple[Event, Tracking]]) -> None:
+        """A batch of relayed events of one consumer (switchboard/event_batches.py): those
+        not yet projected, in one transaction with the last one's position."""
+        done = Done(self.view.max_tracking_id)
+        events: list[Event] = []
+        last: Tracking | None = None
+        for event, tracking in items:
+            if not done(tracking):
+                events.append(event)
+                done.record(tracking)
+                last = tracking
+        if last is not None:
+            project(self.view, events, last)
 
     def rebuild(
         self,

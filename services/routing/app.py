@@ -19,6 +19,7 @@ from services.routing.status_api import status_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
 from switchboard.event_batches import read_events
+from switchboard.inbound_batches import decide_tracked
 from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
@@ -72,13 +73,11 @@ def build_routing(
         durable="routing-identities",
         subject="sb.events.history.CustomerIdentified",
         batch=settings.inbound_batch or 1,
-        app=app,
         run=run,
-        decide=handlers.decide_identified,
+        # Offers of a batch see its earlier ones (Unit.pending): own writes.
+        decide_all=decide_tracked(app, handlers.decide_identified, expected_reads, own_writes=True),
         handler=handlers.customer_identified,
         description="Learns who each contact's customer is (tier, last agent), then queues it",
-        own_writes=True,  # offers of a batch see its earlier ones (Unit.pending)
-        expect=expected_reads,
     )
     inboxes = [
         *inbound.inboxes,

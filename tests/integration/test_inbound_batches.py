@@ -14,7 +14,7 @@ from faststream.nats import NatsBroker
 from nats.js.errors import NotFoundError
 
 from events import Event, InboundEvent, InteractionReceived, Sender
-from switchboard.inbound_batches import BatchReader
+from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox, NotYet
 from switchboard.jetstream import INBOUND, ensure_streams, envelope, inbound_partition_subject
 from switchboard.nats_server import NatsServerProcess
@@ -86,9 +86,8 @@ async def test_batches_decide_every_message_once_in_order(
         js,
         Inbox(broker, "routing-p0"),
         inbound_partition_subject(0),
-        app,
         run,
-        recorder.decide,
+        decide_tracked(app, recorder.decide),
         handler,
         batch=32,
     )
@@ -114,7 +113,7 @@ async def test_batches_decide_every_message_once_in_order(
     sub = await js.pull_subscribe(inbound_partition_subject(0), durable="replay", stream=INBOUND)
     again = await sub.fetch(32, timeout=5)
     await BatchReader(
-        js, Inbox(broker, "routing-p0"), "", app, run, recorder.decide, handler
+        js, Inbox(broker, "routing-p0"), "", run, decide_tracked(app, recorder.decide), handler
     ).handle(again)
     assert app.ping() == MESSAGES, "nothing decided twice"
     run.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -253,3 +254,29 @@ def test_a_call_is_answered_only_once_the_agents_phone_answers() -> None:
     for e in then:
         contact_row.apply(row, e)
     assert (row.answered, row.wait_seconds, row.first_agent) == (True, 40, "bob")
+
+
+def test_a_batch_of_relayed_events_projects_as_one_at_a_time(tmp_path: Path) -> None:
+    """`up` projects a consumer's batch in one transaction (switchboard/event_batches.py):
+    the same row as one event at a time; the batch redelivered whole, or with an event
+    relayed twice in it, changes nothing."""
+    from eventsourcing.persistence import Tracking
+
+    from services.reports.app import build_reports_core
+    from switchboard.settings import Settings
+
+    routing = [e for e in life() if not isinstance(e, CustomerIdentified)]
+    items = [(e, Tracking("routing>reports-routing", n)) for n, e in enumerate(routing, 1)]
+    one = build_reports_core(Settings(data_dir=tmp_path / "one"))
+    for event, tracking in items:
+        one.handle(event, tracking)  # type: ignore[arg-type]
+    batched = build_reports_core(Settings(data_dir=tmp_path / "batched"))
+    twice = [*items[:5], items[4], *items[5:]]  # the transfer, relayed twice
+    batched.handle_all(twice)  # type: ignore[arg-type]
+    batched.handle_all(items)  # type: ignore[arg-type]
+    [expected] = one.view.load([C], [])[0].values()
+    [got] = batched.view.load([C], [])[0].values()
+    assert got == expected and got.transfers == 1 and got.handle_seconds == 68
+    assert batched.view.max_tracking_id("routing>reports-routing") == len(items)
+    one.view.close()
+    batched.view.close()
