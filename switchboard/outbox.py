@@ -27,6 +27,7 @@ from switchboard.jetstream import (
 )
 from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
+from switchboard.settings import SERVE_LOG_POLL
 from switchboard.store import TrackedApplication
 
 # Seconds for the acks of one batch (up to log_follower.BATCH publishes) to come back.
@@ -45,6 +46,7 @@ class OutboxRelay:
         to_contract: ToContract,
         executor: SerialExecutor,
         behind: Callable[[], Awaitable[int]] | None = None,
+        idle_poll: float = SERVE_LOG_POLL,
     ) -> None:
         """`behind`: a position in the same log the relay must not pass (a projection that
         has to show an event before the rest of the system hears of it)."""
@@ -58,6 +60,7 @@ class OutboxRelay:
             self._position,
             self._publish,
             executor,
+            idle_poll=idle_poll,
             ceiling=behind,
         )
         self.published = 0

@@ -38,6 +38,7 @@ from switchboard.store import schema_lock
 log = logging.getLogger(__name__)
 
 UP_INBOUND_BATCH = 64
+UP_LOG_POLL = 1.0  # seconds
 
 Builder = Callable[
     [Settings, SwitchboardConfig, NatsBroker, JetStreamContext, Authenticator], Service
@@ -227,6 +228,8 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
     url = settings.nats_url
     if settings.inbound_batch is None:  # one process reads every partition: batches
         settings = settings.model_copy(update={"inbound_batch": UP_INBOUND_BATCH})
+    if settings.log_poll_seconds is None:  # every commit wakes its followers: poll seldom
+        settings = settings.model_copy(update={"log_poll_seconds": UP_LOG_POLL})
     if url is None:
         # Its own generated credentials: nothing else on this machine may connect and
         # publish past the channels' signature checks.

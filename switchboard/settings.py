@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SERVE_LOG_POLL = 0.05  # seconds: replicas write the same stores
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", extra="ignore")
@@ -60,9 +62,16 @@ class Settings(BaseSettings):
     # decided only when it is everything its consumer has in flight, which replicas fetching
     # at once would keep handing back; one message in flight needs no such fence.
     inbound_batch: int | None = Field(default=None, ge=1, le=256)
+    # How often a log follower (an outbox relay, a projection) looks for events it was not
+    # woken for, i.e. stored by another process. Unset: 1 s under `up`, where every writer
+    # is this process and wakes them on commit; 0.05 s under `serve` (replicas).
+    log_poll_seconds: float | None = Field(default=None, gt=0, le=60)
     # SQLite stores only: NORMAL (WAL) survives a crash, not a power cut, like the embedded
     # JetStream's default sync; FULL fsyncs every commit (switchboard/sqlite_store.py).
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+
+    def log_poll(self) -> float:
+        return self.log_poll_seconds or SERVE_LOG_POLL
 
     def link_base(self) -> str:
         return self.links_url or self.public_url or f"http://{self.http_host}:{self.http_port}"

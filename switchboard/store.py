@@ -157,6 +157,11 @@ class TrackedApplication(Application[Any]):
             self._own_writes = False
         self._store(batch)
 
+    def open_batch(self) -> object | None:
+        """This thread's open batch (a token: the same object until the batch ends)."""
+        batch = self._batch
+        return batch[1] if batch is not None and batch[0] == threading.get_ident() else None
+
     def batch_writes(self) -> Mapping[uuid.UUID, Any]:
         """What earlier commands of this thread's `own_writes` batch changed, as it stands
         (for read models that only catch up once the batch is stored); else nothing."""

@@ -43,7 +43,7 @@ def build_history_core(
         env=event_store_env(settings, "history"), auto_merge_on=policy.auto_merge_on
     )
     view = open_timeline_view(event_store_env(settings, "timeline"))
-    return TimelineProjector(app, view, SerialExecutor("timeline"))
+    return TimelineProjector(app, view, SerialExecutor("timeline"), settings.log_poll())
 
 
 def build_history(
@@ -58,7 +58,15 @@ def build_history(
     run = SerialExecutor("history")
     # Routing offers a contact once history identified its customer; holding that word back
     # until the timeline shows the interaction means the agent's screen pop always has it.
-    relay = OutboxRelay("history", app, js, to_contract, run, behind=projector.position)
+    relay = OutboxRelay(
+        "history",
+        app,
+        js,
+        to_contract,
+        run,
+        behind=projector.position,
+        idle_poll=settings.log_poll(),
+    )
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run, StreamEraser(js))
     agents = [p.id for p in config.people if p.role == "agent"]

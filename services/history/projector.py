@@ -14,6 +14,7 @@ from services.history.application import HistoryApplication
 from services.history.timeline import PROJECTED_FROM, Change, TimelineView, changes_for
 from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
+from switchboard.settings import SERVE_LOG_POLL
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -26,13 +27,24 @@ def open_timeline_view(env: dict[str, str]) -> TimelineView:
 
 
 class TimelineProjector:
-    def __init__(self, app: HistoryApplication, view: TimelineView, run: SerialExecutor) -> None:
+    def __init__(
+        self,
+        app: HistoryApplication,
+        view: TimelineView,
+        run: SerialExecutor,
+        idle_poll: float = SERVE_LOG_POLL,
+    ) -> None:
         self.app = app
         self.view = view
         self.run = run
         self.projected: list[Callable[[], None]] = []
         self.follower = LogFollower(
-            "projection:timeline", select_after(app.recorder), self.position, self._project, run
+            "projection:timeline",
+            select_after(app.recorder),
+            self.position,
+            self._project,
+            run,
+            idle_poll=idle_poll,
         )
 
     async def position(self) -> int:

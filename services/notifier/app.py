@@ -33,9 +33,9 @@ def build_notifier(
 ) -> Service:
     app = NotifierApplication(env=event_store_env(settings, "notifier"))
     run = SerialExecutor("notifier")
-    relay = OutboxRelay("notifier", app, js, to_contract, run)
+    relay = OutboxRelay("notifier", app, js, to_contract, run, idle_poll=settings.log_poll())
     view = NotificationsView()
-    view_loop = notifications_follower(app, view, run)
+    view_loop = notifications_follower(app, view, run, settings.log_poll())
     senders: dict[str, Sender] = {
         "email": EmailSender(mailer_for(settings.smtp_url), settings.smtp_from)
     }

@@ -65,7 +65,7 @@ class NotificationsView:
 
 
 def notifications_follower(
-    app: NotifierApplication, view: NotificationsView, run: SerialExecutor
+    app: NotifierApplication, view: NotificationsView, run: SerialExecutor, idle_poll: float
 ) -> LogFollower:
     async def position() -> int:
         return view.position
@@ -74,4 +74,5 @@ def notifications_follower(
         for n in batch:
             view.apply(n.id, app.mapper.to_domain_event(n))
 
-    return LogFollower("projection:notifications", select_after(app.recorder), position, apply, run)
+    select = select_after(app.recorder)
+    return LogFollower("projection:notifications", select, position, apply, run, idle_poll)

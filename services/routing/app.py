@@ -46,9 +46,9 @@ def build_routing(
     )
     app.voice.enable(config.channels.twilio)
     run = SerialExecutor("routing")
-    relay = OutboxRelay("routing", app, js, to_contract, run)
+    relay = OutboxRelay("routing", app, js, to_contract, run, idle_poll=settings.log_poll())
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
-    stats_loop = stats_follower(app, stats, run)
+    stats_loop = stats_follower(app, stats, run, settings.log_poll())
     handlers = RoutingHandlers(app, run, broker)
     inbound = read_inbound(
         broker,

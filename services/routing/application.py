@@ -94,6 +94,7 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         self.clock = clock
         self.plan = RoutingPlan(people, config, queue_supervisor)
         self.board = Board()
+        self._board_batch: object | None = None
         self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
         self.voice = VoiceCalls(self)
@@ -106,7 +107,11 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         return ShreddingMapper(self.construct_transcoder(), self.keys, contact_owner)
 
     def _catch_up(self) -> None:
+        batch = self.open_batch()
+        if batch is not None and batch is self._board_batch:
+            return  # nothing is stored until the batch ends: once per batch is enough
         self.board.catch_up(self._select, self.mapper.to_domain_event, self._contact_at)
+        self._board_batch = batch
 
     def _contact_at(self, contact_id: uuid.UUID, version: int) -> Contact:
         contact: Contact = self.repository.get(contact_id, version=version)

@@ -18,7 +18,10 @@ from switchboard.serial import SerialExecutor
 
 
 def stats_follower(
-    app: RoutingApplication, projection: QueueStatsProjection, run: SerialExecutor
+    app: RoutingApplication,
+    projection: QueueStatsProjection,
+    run: SerialExecutor,
+    idle_poll: float,
 ) -> LogFollower:
     """Folds the routing store into the projection (in memory: rebuilt from the log at start)."""
 
@@ -29,7 +32,8 @@ def stats_follower(
         for n in batch:
             projection.apply(n.id, app.mapper.to_domain_event(n))
 
-    return LogFollower("projection:queue-stats", select_after(app.recorder), position, apply, run)
+    select = select_after(app.recorder)
+    return LogFollower("projection:queue-stats", select, position, apply, run, idle_poll)
 
 
 def stats_router(

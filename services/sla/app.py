@@ -32,10 +32,10 @@ def build_sla(
     links = StatusLinks(session_secret(settings), settings.link_base())
     app = SlaApplication(config, env=event_store_env(settings, "sla"), links=links)
     run = SerialExecutor("sla")
-    relay = OutboxRelay("sla", app, js, to_contract, run)
+    relay = OutboxRelay("sla", app, js, to_contract, run, idle_poll=settings.log_poll())
     handlers = SlaHandlers(app, run, broker)
     board = SlaBoard()
-    board_loop = board_follower(app, board, run)
+    board_loop = board_follower(app, board, run, settings.log_poll())
     app.committed.append(board_loop.wake)
     inboxes = [
         # One consumer for all of routing's events: a contact's clock must see them in order.

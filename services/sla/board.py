@@ -89,7 +89,9 @@ class SlaBoard:
         return sorted(out, key=lambda row: (row.state != "breached", row.due_at))
 
 
-def board_follower(app: SlaApplication, board: SlaBoard, run: SerialExecutor) -> LogFollower:
+def board_follower(
+    app: SlaApplication, board: SlaBoard, run: SerialExecutor, idle_poll: float
+) -> LogFollower:
     async def position() -> int:
         return board.position
 
@@ -97,4 +99,5 @@ def board_follower(app: SlaApplication, board: SlaBoard, run: SerialExecutor) ->
         for n in batch:
             board.apply(n.id, app.mapper.to_domain_event(n))
 
-    return LogFollower("projection:sla-board", select_after(app.recorder), position, apply, run)
+    select = select_after(app.recorder)
+    return LogFollower("projection:sla-board", select, position, apply, run, idle_poll)
