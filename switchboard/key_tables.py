@@ -65,11 +65,11 @@ class SQLiteKeyTable:
                     (str(owner),),
                 )
 
-    def link(self, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    def link(self, links: Mapping[uuid.UUID, uuid.UUID]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
+            c.executemany(
                 f"UPDATE {self.table} SET customer_id = ? WHERE owner_id = ?",
-                (str(customer_id), str(owner_id)),
+                [(str(customer), str(owner)) for owner, customer in links.items()],
             )
 
     def owners_of(self, customer_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -162,11 +162,11 @@ class PostgresKeyTable:
                     (owner,),
                 )
 
-    def link(self, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    def link(self, links: Mapping[uuid.UUID, uuid.UUID]) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
+            curs.executemany(
                 SQL("UPDATE {0} SET customer_id = %s WHERE owner_id = %s").format(self.table),
-                (customer_id, owner_id),
+                [(customer, owner) for owner, customer in links.items()],
             )
 
     def owners_of(self, customer_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:

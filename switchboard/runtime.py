@@ -230,6 +230,7 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
         settings = settings.model_copy(update={"inbound_batch": UP_INBOUND_BATCH})
     if settings.log_poll_seconds is None:  # every commit wakes its followers: poll seldom
         settings = settings.model_copy(update={"log_poll_seconds": UP_LOG_POLL})
+    settings = settings.model_copy(update={"sole_writer": True})
     if url is None:
         # Its own generated credentials: nothing else on this machine may connect and
         # publish past the channels' signature checks.

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # woken for, i.e. stored by another process. Unset: 1 s under `up`, where every writer
     # is this process and wakes them on commit; 0.05 s under `serve` (replicas).
     log_poll_seconds: float | None = Field(default=None, gt=0, le=60)
+    # Set by `up`: this process is the only writer of its event stores, so an aggregate it
+    # cached is current and is not read again from the store before each command. Never
+    # where replicas (`serve`) write the same stores: they would decide from stale copies.
+    sole_writer: bool = False
     # SQLite stores only: NORMAL (WAL) survives a crash, not a power cut, like the embedded
     # JetStream's default sync; FULL fsyncs every commit (switchboard/sqlite_store.py).
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"

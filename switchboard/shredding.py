@@ -50,7 +50,10 @@ class KeyTable(Protocol):
         ...
 
     def destroy(self, owner_ids: Iterable[uuid.UUID]) -> None: ...
-    def link(self, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None: ...
+    def link(self, links: Mapping[uuid.UUID, uuid.UUID]) -> None:
+        """Owner -> customer, in one transaction; an owner without a row is left out."""
+        ...
+
     def owners_of(self, customer_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]: ...
 
 
@@ -76,8 +79,8 @@ class MemoryKeyTable:
         for owner in owner_ids:
             self.rows[owner] = None
 
-    def link(self, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-        self.customers[owner_id] = customer_id
+    def link(self, links: Mapping[uuid.UUID, uuid.UUID]) -> None:
+        self.customers.update((o, c) for o, c in links.items() if o in self.rows)
 
     def owners_of(self, customer_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
         wanted = set(customer_ids)
@@ -138,8 +141,13 @@ class KeyRing:
         """Records whose data the owner's is. The owner's row is made first: inside a batch
         (and when history names a contact before it opens) its events, and so its key,
         are not stored yet, and linking no row would lose the link an erasure looks up."""
-        self.key(owner_id, create=True)
-        self.table.link(owner_id, customer_id)
+        self.link_many({owner_id: customer_id})
+
+    def link_many(self, links: Mapping[uuid.UUID, uuid.UUID]) -> None:
+        """`link` for many owners: their rows made in one transaction, linked in one."""
+        if links:
+            self.prepare(links)
+            self.table.link(links)
 
     def forget(self, owner_id: uuid.UUID) -> None:
         with self._lock:

@@ -32,6 +32,10 @@ KEYS_DATABASE_ENV = "SB_KEYS_DATABASE_URL"
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
     """eventsourcing environment for one application's store (and its keys' database)."""
     env = _store_env(settings, app_name)
+    if settings.sole_writer:
+        # eventsourcing puts what a commit stored into the cache; no other writer can have
+        # moved a cached aggregate on, so no read of the store to fast-forward it.
+        env["AGGREGATE_CACHE_FASTFORWARD"] = "n"
     if settings.keys_database_url:
         env[KEYS_DATABASE_ENV] = settings.keys_database_url
     return env
@@ -151,11 +155,17 @@ class TrackedApplication(Application[Any]):
         self._own_writes = own_writes
         try:
             yield
+            self.batch_ending()
         finally:
             self._batch = None
             self._absent = (0, frozenset())
             self._own_writes = False
         self._store(batch)
+
+    def batch_ending(self) -> None:
+        """Called as a batch's commands are done, before it is stored (the batch still open);
+        an exception records nothing. For writes gathered over the batch that must be made
+        before its tracking record is."""
 
     def open_batch(self) -> object | None:
         """This thread's open batch (a token: the same object until the batch ends)."""

@@ -95,6 +95,8 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
         self.plan = RoutingPlan(people, config, queue_supervisor)
         self.board = Board()
         self._board_batch: object | None = None
+        self._links_batch: object | None = None
+        self._links: dict[uuid.UUID, uuid.UUID] = {}
         self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
         self.voice = VoiceCalls(self)
@@ -166,7 +168,23 @@ class RoutingApplication(ConversationCommands, TrackedApplication):
                     if was_identifying:
                         self.dispatch.enqueue(unit, contact)
         # Whose contact this is, beside its key: erasing the customer finds it there.
-        self.keys.link(linked, event.customer_id)
+        self.link_customer(linked, event.customer_id)
+
+    def link_customer(self, contact_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        """Made before the command's tracking record is: in a batch, all of its links
+        together as it ends (one transaction, not one per contact)."""
+        batch = self.open_batch()
+        if batch is None:
+            self.keys.link(contact_id, customer_id)
+            return
+        if batch is not self._links_batch:
+            self._links_batch, self._links = batch, {}
+        self._links[contact_id] = customer_id
+
+    def batch_ending(self) -> None:
+        if self._links_batch is self.open_batch():
+            self.keys.link_many(self._links)
+        self._links_batch, self._links = None, {}
 
     def erase_customer(self, customer_id: uuid.UUID, tracking: Tracking) -> list[uuid.UUID]:
         """History erased the customer: their contacts still open are closed (nobody could

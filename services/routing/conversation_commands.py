@@ -83,6 +83,9 @@ class ConversationCommands:
     def unit(self, tracking: Tracking | None = None) -> AbstractContextManager[Unit]:
         raise NotImplementedError
 
+    def link_customer(self, contact_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        raise NotImplementedError
+
     # A customer's message --------------------------------------------------------
 
     def receive(self, interaction: InteractionReceived, tracking: Tracking) -> None:
@@ -116,7 +119,7 @@ class ConversationCommands:
             if early is not None:
                 linked = (contact.id, early.customer_id)
         if linked is not None:
-            self.keys.link(*linked)
+            self.link_customer(*linked)
 
     def _with_request_type(
         self, facts: dict[str, Any], interaction: InteractionReceived

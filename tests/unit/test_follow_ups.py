@@ -178,7 +178,7 @@ def test_an_erased_customers_follow_up_is_gone_with_them(clock: Clock) -> None:
     app = routing(clock, **CONFIG)
     contact, follow_up = held_and_resolved(app, clock)
     customer = uuid.uuid4()
-    app.keys.table.link(contact, customer)
+    app.keys.table.link({contact: customer})
     app.erase_customer(customer, Tracking("stream:EVENTS", next(positions)))
     fire(app, follow_up, 1, "due")  # its deadline still fires: nothing to do, no error
     assert app.follow_ups.of_agent("alice") == []

@@ -143,3 +143,19 @@ def test_a_batch_decides_as_the_same_commands_one_at_a_time(
 
     assert state(app) == state(alone)
     assert state(app)[0].count("offered") == 2
+
+
+def test_a_batch_links_each_contact_to_its_customer_before_it_is_stored(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    """Erasing a customer finds their contacts by these links: a batch makes them all in one
+    transaction as it ends, before its tracking record, so none is lost to a crash."""
+    for n in (1, 2, 3):
+        app.receive(interaction(n), track())
+    with app.batch(own_writes=True):
+        for n in (1, 2, 3):
+            app.identified(named(n), track())
+        assert app.keys.table.owners_of([named(1).customer_id]) == []  # not yet: one write
+    for n in (1, 2, 3):
+        event = named(n)
+        assert app.keys.table.owners_of([event.customer_id]) == [event.contact_id]
