@@ -7,6 +7,7 @@ handed back whole when it cannot be decided whole."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from faststream.nats import NatsBroker
@@ -28,13 +29,13 @@ def read_events(
     subject: str,
     batch: int,
     run: SerialExecutor,
-    decide_all: DecideAll,
+    decide_all: DecideAll | None,
     handler: Handler,
     description: str,
-) -> list[Loop]:
-    """The loops to run: none where faststream consumes one message at a time."""
+) -> EventReader:
+    """`decide_all` None: fetched in batches, handled one by one (BatchReader)."""
     if batch <= 1:
-        subscribe(
+        inbox = subscribe(
             broker,
             stream=stream,
             durable=durable,
@@ -42,8 +43,14 @@ def read_events(
             handler=handler,
             description=description,
         )
-        return []
+        return EventReader(inbox, [])  # faststream runs it
     reader = BatchReader(
         js, Inbox(broker, durable), subject, run, decide_all, handler, batch, stream=stream
     )
-    return [reader.run]
+    return EventReader(reader.inbox, [reader.run])
+
+
+@dataclass(frozen=True)
+class EventReader:
+    inbox: Inbox  # its dead letters count in the service's health
+    loops: list[Loop]

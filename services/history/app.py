@@ -164,7 +164,7 @@ def build_history(
             relay.follower.run,
             projector.follower.run,
             *inbound.loops,
-            *contact_events,
+            *contact_events.loops,
             *documents.loops,
         ],
         health=health,

@@ -72,7 +72,7 @@ def build_reports(
             decide_all=projector.handle_all,  # one transaction per batch
             handler=project,
             description=description,
-        )
+        ).loops
     ]
 
     async def health() -> str:

@@ -18,10 +18,10 @@ from services.routing.stats_api import stats_follower, stats_router
 from services.routing.status_api import status_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
-from switchboard.event_batches import read_events
+from switchboard.event_batches import Loop, read_events
 from switchboard.inbound_batches import decide_tracked
 from switchboard.inbound_consumers import read_inbound
-from switchboard.inbox import subscribe
+from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
@@ -79,6 +79,28 @@ def build_routing(
         handler=handlers.customer_identified,
         description="Learns who each contact's customer is (tier, last agent), then queues it",
     )
+    fetched_loops: list[Loop] = []
+
+    def fetched(
+        *, stream: str, durable: str, subject: str, handler: Handler, description: str
+    ) -> Inbox:
+        """A consumer with a message or more per contact: fetched in batches under `up`,
+        each handled on its own as before."""
+        reader = read_events(
+            broker,
+            js,
+            stream=stream,
+            durable=durable,
+            subject=subject,
+            batch=settings.inbound_batch or 1,
+            run=run,
+            decide_all=None,
+            handler=handler,
+            description=description,
+        )
+        fetched_loops.extend(reader.loops)
+        return reader.inbox
+
     inboxes = [
         *inbound.inboxes,
         *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
@@ -92,8 +114,7 @@ def build_routing(
             handler=handlers.sla_action,
             description="Raises priority or takes a contact back to its queue on an SLA breach",
         ),
-        subscribe(
-            broker,
+        fetched(
             stream=EVENTS,
             durable="routing-status-updates",
             subject="sb.events.routing.>",
@@ -116,16 +137,14 @@ def build_routing(
             handler=handlers.customer_erased,
             description="Closes an erased customer's contacts and destroys their keys",
         ),
-        subscribe(
-            broker,
+        fetched(
             stream=TIMERS,
             durable="routing-identify-deadlines",
             subject="sb.timers.fired.identify.>",
             handler=handlers.identify_deadline,
             description="Queues contacts whose customer history could not name in time",
         ),
-        subscribe(
-            broker,
+        fetched(
             stream=EVENTS,
             durable="routing-identify-scheduler",
             subject="sb.events.routing.ContactOpened",
@@ -172,8 +191,7 @@ def build_routing(
             handler=handlers.wrap_up_started,
             description="Schedules the end of each wrap-up",
         ),
-        subscribe(
-            broker,
+        fetched(
             stream=EVENTS,
             durable="routing-wait-scheduler",
             subject="sb.events.routing.ContactQueued",
@@ -212,8 +230,7 @@ def build_routing(
             handler=DocumentSends(app, run).send_requested,
             description="Sends approved documents as replies on the contact's channel",
         ),
-        subscribe(
-            broker,
+        fetched(
             stream=EVENTS,
             durable="routing-scheduler",
             subject="sb.events.routing.AgentOffered",
@@ -241,7 +258,13 @@ def build_routing(
             stats_router(app, stats, run, auth),
             status_router(app, run, StatusLinks(session_secret(settings), settings.link_base())),
         ],
-        loops=[relay.follower.run, stats_loop.run, *inbound.loops, *identities],
+        loops=[
+            relay.follower.run,
+            stats_loop.run,
+            *inbound.loops,
+            *identities.loops,
+            *fetched_loops,
+        ],
         health=health,
         close=close,
     )

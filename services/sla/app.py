@@ -12,6 +12,7 @@ from services.sla.board import SlaBoard, board_follower
 from services.sla.contracts import to_contract
 from services.sla.handlers import SlaHandlers
 from switchboard.auth import Authenticator, session_secret
+from switchboard.event_batches import read_events
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.outbox import OutboxRelay
@@ -37,16 +38,22 @@ def build_sla(
     board = SlaBoard()
     board_loop = board_follower(app, board, run, settings.log_poll())
     app.committed.append(board_loop.wake)
+    # One consumer for all of routing's events: a contact's clock must see them in order.
+    # Fetched in batches under `up` (several messages per contact), each handled on its own.
+    contacts = read_events(
+        broker,
+        js,
+        stream=EVENTS,
+        durable="sla-contacts",
+        subject="sb.events.routing.>",
+        batch=settings.inbound_batch or 1,
+        run=run,
+        decide_all=None,
+        handler=handlers.contact_event,
+        description="Keeps each contact's SLA clock (replies, pending, resolution, holder)",
+    )
     inboxes = [
-        # One consumer for all of routing's events: a contact's clock must see them in order.
-        subscribe(
-            broker,
-            stream=EVENTS,
-            durable="sla-contacts",
-            subject="sb.events.routing.>",
-            handler=handlers.contact_event,
-            description="Keeps each contact's SLA clock (replies, pending, resolution, holder)",
-        ),
+        contacts.inbox,
         subscribe(
             broker,
             stream=TIMERS,
@@ -68,7 +75,7 @@ def build_sla(
     return Service(
         name="sla",
         routers=[sla_router(app, board, run, auth)],
-        loops=[relay.follower.run, board_loop.run],
+        loops=[relay.follower.run, board_loop.run, *contacts.loops],
         health=health,
         close=close,
     )
