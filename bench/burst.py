@@ -2,7 +2,7 @@
 
     python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile]
         [--one-at-a-time] [--database-url URL] [--ingest-only] [--ingest-rounds 2]
-        [--ingest-baseline GIT_REF]
+        [--ingest-baseline GIT_REF] [--capacity N]
 
 All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
 missing), posting distinct web forms, one customer each. In one run:
@@ -28,6 +28,9 @@ missing), posting distinct web forms, one customer each. In one run:
    functions on the stack most often are printed. `--one-at-a-time` first runs the same
    burst into `up` configured as before batches (SWITCHBOARD_INBOUND_BATCH=1,
    SWITCHBOARD_SQLITE_SYNCHRONOUS=FULL) and prints both side by side, with their ratios.
+   The two agents have room for every contact (each offered at once: each agent then holds
+   thousands of offers, which every offer copies); `--capacity 3` gives them a desk's room,
+   and the rest of the burst waits in the queue, as in a real center.
 """
 
 from __future__ import annotations
@@ -166,10 +169,11 @@ def up_burst(
     profile: bool,
     drain_limit: float,
     settings: dict[str, str] | None = None,
+    capacity: int = 100_000,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
     env.update(settings or {})
-    system = SwitchboardProcess(tmp, system_toml(free_port()), None, env=env)
+    system = SwitchboardProcess(tmp, system_toml(free_port(), capacity=capacity), None, env=env)
     system.start(120)
     spy: Profile | None = None
     try:
@@ -230,6 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 False,
                 args.drain_limit,
                 ONE_AT_A_TIME,
+                args.capacity,
             )
         drain, shares = up_burst(
             Path(tmp) / "up",
@@ -238,6 +243,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             args.database_url,
             args.profile,
             args.drain_limit,
+            capacity=args.capacity,
         )
     print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
     alone.print_table(ingest, args.connections)
@@ -298,4 +304,10 @@ if __name__ == "__main__":
         help="first a burst into up as before batches (one in flight, fsync per commit)",
     )
     parser.add_argument("--drain-limit", type=float, default=300.0, help="give up after (s)")
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=100_000,
+        help="each of the two agents' room: all offered at once (default), or most queued",
+    )
     main(parser.parse_args())

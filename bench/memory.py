@@ -2,16 +2,18 @@
 
     python -m bench.memory [--contacts 2000] [--rate 50] [--chunk 1000] [--database-url URL]
 
-One `up` (SQLite, or PostgreSQL with --database-url), its agents available with room for
-every contact, offers that do not expire during the run (every contact stays open on the
-board: the most routing ever holds). wrk posts distinct web forms, one new customer each,
-paced at `--rate` a second (at about what `up` drains, so the backlog stays small), in
-chunks of `--chunk`; after each chunk, once nothing is in flight (every consumer empty,
-relays caught up), a checkpoint: contacts so far (INBOUND's last sequence), RSS of `up`
-and, apart, of its child nats-server (JetStream's duplicate window lives there), CPU
-seconds of `up`. Then the slope (MB per 1,000 contacts,
-least squares over the checkpoints after the first) and the straight line's RSS at
-100,000 contacts.
+One `up` (SQLite, or PostgreSQL with --database-url), its two agents available with room for
+`--capacity` contacts each (3), offers that do not expire during the run: every contact
+stays open, offered or waiting in its queue, on the board (the most routing ever holds).
+With room for every contact (a large --capacity, as before session 7) each agent holds tens
+of thousands of offers, which no agent ever does, and every command copies that agent: the
+cost per contact grows with the run and 100,000 is out of reach. wrk posts distinct web
+forms, one new customer each, paced at `--rate` a second (at about what `up` drains, so the
+backlog stays small), in chunks of `--chunk`; after each chunk, once nothing is in flight
+(every consumer empty, relays caught up), a checkpoint: contacts so far (INBOUND's last
+sequence), RSS of `up` and, apart, of its child nats-server (JetStream's duplicate window
+lives there), CPU seconds of `up`. Then the slope (MB per 1,000 contacts, least squares over
+the checkpoints after the first) and the straight line's RSS at 100,000 contacts.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     checkpoints: list[dict[str, Any]] = []
     left: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        toml = system_toml(free_port(), offer_timeout=24 * 3600)
+        toml = system_toml(free_port(), offer_timeout=24 * 3600, capacity=args.capacity)
         system = SwitchboardProcess(Path(tmp) / "up", toml, None, env=env)
         system.start(120)
         try:
@@ -124,6 +126,12 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=50.0, help="forms a second")
     parser.add_argument("--chunk", type=int, default=1000, help="contacts between checkpoints")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=3,
+        help="each agent's room (the rest wait in the queue, open on the board)",
+    )
     parser.add_argument("--settle", type=float, default=600.0, help="wait for the drain (s)")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     run(parser.parse_args())

@@ -63,13 +63,18 @@ AGENTS = ("alice", "bob")
 SUPERVISOR = "sam"
 
 
-def system_toml(smtp_port: int, twilio_api: str | None = None, offer_timeout: float = 60) -> str:
-    """A whole system's configuration for traffic: two agents with room for everything, so
-    every contact is offered at once, below sam, who gets escalations by e-mail; the API
-    tokens of tests.support.auth."""
+def system_toml(
+    smtp_port: int,
+    twilio_api: str | None = None,
+    offer_timeout: float = 60,
+    capacity: int = 100_000,
+) -> str:
+    """A whole system's configuration for traffic: two agents with room for everything
+    (`capacity`), so every contact is offered at once, below sam, who gets escalations by
+    e-mail; the API tokens of tests.support.auth."""
     people = "".join(
         f'\n[[people]]\nid = "{a}"\nname = "{a.title()}"\nsupervisor = "{SUPERVISOR}"\n'
-        "capacity = { messaging = 100000, email = 100000 }\n"
+        f"capacity = {{ messaging = {capacity}, email = {capacity} }}\n"
         for a in AGENTS
     )
     return (
