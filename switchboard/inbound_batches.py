@@ -12,8 +12,11 @@ decided in stream order, never a later message before an earlier one. With one m
 flight JetStream guaranteed that; with up to BATCH in flight, a batch is decided only when
 it is every message the consumer has handed out and not yet had acked (consumer info), so
 no earlier message is held by another replica, or waits for its redelivery. Otherwise the
-batch goes back (nak) and comes again after the earlier ones, sorted. `up` runs one reader
-per partition, so there this never happens; replicas meet it only when they fetch at once.
+reader keeps what it fetched and gathers the rest (a message delivered to a process that
+was killed comes back when its ack wait ends), up to GATHER_SECONDS; then the batch goes
+back (nak) and comes again after the earlier ones, sorted. `up` runs one reader per
+consumer, so there the gathering ends as the ack wait does; replicas meet the hand-back
+only when they fetch at once.
 
 A batch that cannot be decided whole (a message of another kind, one that must wait, a
 conflict with another writer) is handled message by message through the Inbox, as before
@@ -26,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
@@ -43,6 +47,9 @@ from switchboard.store import TrackedApplication
 log = logging.getLogger(__name__)
 
 BATCH = 64
+# How long a reader keeps messages while an earlier one of its consumer is still out: a
+# dead process's comes back after the ack wait (6 s); a replica's may not.
+GATHER_SECONDS = 3 * ACK_WAIT
 # Decides one message inside a batch (on the store's thread); raises Unbatchable for a
 # message that must go through the Inbox on its own.
 Decide = Callable[[Event, Tracking], None]
@@ -145,19 +152,38 @@ class BatchReader:
         # Creates it, or lets one made before batches (one in flight) take a batch.
         await self._js.add_consumer(self._stream, config)
         sub = await self._js.pull_subscribe_bind(self.inbox.consumer, self._stream)
+        held: dict[int, Msg] = {}  # by stream sequence: fetched, waiting for the rest
+        since = 0.0
         try:
             while True:
                 try:
-                    msgs = await sub.fetch(self._batch, timeout=1.0)
+                    fetched = await sub.fetch(self._batch, timeout=1.0)
                 except TimeoutError:
-                    continue
-                self.fetches += 1
-                msgs.sort(key=lambda m: m.metadata.sequence.stream)
-                in_flight = (await sub.consumer_info()).num_ack_pending
+                    fetched = []
+                    if not held:
+                        continue
+                if fetched:
+                    self.fetches += 1
+                if not held:
+                    since = time.monotonic()
+                held.update((m.metadata.sequence.stream, m) for m in fetched)
+                msgs = [held[n] for n in sorted(held)]
+                in_flight = (await sub.consumer_info()).num_ack_pending or 0
                 if in_flight != len(msgs):
+                    # An earlier message is still out: delivered to a process that died
+                    # (back when its ack wait ends), handed back (after its delay), or held
+                    # by a replica. Keep these and gather the rest: handing them back with
+                    # their own delays could keep the two apart for ever.
+                    if in_flight > len(msgs) and time.monotonic() - since < GATHER_SECONDS:
+                        for raw in msgs:
+                            with contextlib.suppress(Exception):
+                                await raw.in_progress()
+                        continue
                     self.handed_back += 1
+                    held.clear()
                     await _hand_back(msgs, random.uniform(0.05, 0.3))
                     continue
+                held.clear()
                 with tracing.consuming(msgs, self.inbox.consumer):
                     await self.handle(msgs)
         finally:

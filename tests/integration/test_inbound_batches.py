@@ -17,7 +17,14 @@ from nats.js.errors import NotFoundError
 from events import Event, InboundEvent, InteractionReceived, Sender
 from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox, NotYet
-from switchboard.jetstream import INBOUND, ensure_streams, envelope, inbound_partition_subject
+from switchboard.jetstream import (
+    ACK_WAIT,
+    INBOUND,
+    consumer_config,
+    ensure_streams,
+    envelope,
+    inbound_partition_subject,
+)
 from switchboard.nats_server import NatsServerProcess
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
@@ -122,6 +129,59 @@ async def test_batches_decide_every_message_once_in_order(
     decide_all = decide_tracked(app, recorder.decide) if whole else None
     await BatchReader(js, Inbox(broker, "routing-p0"), "", run, decide_all, handler).handle(again)
     assert app.ping() == MESSAGES, "nothing decided twice"
+    run.shutdown()
+    app.close()
+    await nc.close()
+
+
+async def test_a_message_out_with_a_killed_process_is_gathered_not_raced(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    """After a crash the first message is still out with the dead process until its ack
+    wait ends. The reader keeps the later ones and decides all, in order, when it comes
+    back, instead of handing them back to meet it by chance."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+    for n in range(5):
+        event = interaction(n)
+        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
+        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+    broker = NatsBroker(nats_server.url)
+    config = consumer_config("routing-p0", inbound_partition_subject(0))
+    config.max_ack_pending = 32
+    await js.add_consumer(INBOUND, config)
+    dead = await js.pull_subscribe_bind("routing-p0", INBOUND)
+    [lost] = await dead.fetch(1, timeout=5)  # never acked: its process was killed
+    assert lost.metadata.sequence.stream == 1
+    app_class: Any = type("routing", (TrackedApplication,), {"name": "routing"})
+    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), "routing"))
+    recorder = Recorder(app)
+    run = SerialExecutor("gather")
+
+    async def handler(event: Event, tracking: Tracking) -> None:
+        await run(recorder.decide, event, tracking)
+
+    reader = BatchReader(
+        js,
+        Inbox(broker, "routing-p0"),
+        inbound_partition_subject(0),
+        run,
+        decide_tracked(app, recorder.decide),
+        handler,
+        batch=32,
+    )
+    task = asyncio.create_task(reader.run())
+
+    async def all_stored() -> bool:
+        return app.ping() >= 5
+
+    try:
+        await eventually(all_stored, timeout=4 * ACK_WAIT, interval=0.1)
+    finally:
+        task.cancel()
+    assert stored_names(app) == [str(n) for n in range(5)]
+    assert reader.handed_back == 0 and reader.batches == 1, vars(reader)
     run.shutdown()
     app.close()
     await nc.close()
