@@ -156,12 +156,9 @@ class BatchReader:
         since = 0.0
         try:
             while True:
-                try:
-                    fetched = await sub.fetch(self._batch, timeout=1.0)
-                except TimeoutError:
-                    fetched = []
-                    if not held:
-                        continue
+                fetched = await self._fetch(sub)
+                if not fetched and not held:
+                    continue
                 if fetched:
                     self.fetches += 1
                 if not held:
@@ -189,6 +186,21 @@ class BatchReader:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        """What is there now, up to a batch, once one message is: a lingering request for
+        a whole batch waits out its timeout for the batch to fill, about a second a hop
+        when messages come one at a time."""
+        try:
+            first = await sub.fetch(1, timeout=1.0)
+        except TimeoutError:
+            return []
+        if self._batch == 1:
+            return first
+        try:
+            return first + await sub.fetch(self._batch - 1, timeout=0.01)
+        except TimeoutError:
+            return first
 
     async def handle(self, msgs: Sequence[Msg]) -> None:
         # The whole batch stays ours until its last message is handled, one by one too.

@@ -57,6 +57,9 @@ class LogFollower:
         self._loop = asyncio.get_running_loop()
         backoff = 0.2
         while True:
+            # Cleared before looking, not after: a commit woken during the step must not
+            # be forgotten until the next poll (up to a second under `up`).
+            self._wake.clear()
             try:
                 caught_up = await self.step()
                 self.last_error = None
@@ -70,7 +73,6 @@ class LogFollower:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if caught_up:
-                self._wake.clear()
                 # asyncio.wait, not wait_for: before Python 3.12 wait_for swallows a
                 # cancellation that lands as the wake-up comes, and the follower then
                 # outlives the runtime's stop (10 s each, seen after bench.burst).

@@ -46,6 +46,8 @@ class TimelineProjector:
             run,
             idle_poll=idle_poll,
         )
+        # Woken by each commit, not left to its poll: history's relay waits for it.
+        app.committed.append(self.follower.wake)
 
     async def position(self) -> int:
         """The last history notification the timeline shows."""

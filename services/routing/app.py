@@ -49,6 +49,7 @@ def build_routing(
     relay = OutboxRelay("routing", app, js, to_contract, run, idle_poll=settings.log_poll())
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = stats_follower(app, stats, run, settings.log_poll())
+    app.committed.append(stats_loop.wake)
     handlers = RoutingHandlers(app, run, broker)
     inbound = read_inbound(
         broker,
