@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Notification
 
@@ -105,3 +106,52 @@ def select_after(recorder: object) -> Callable[[int, int], Sequence[Notification
         )
 
     return select
+
+
+class Followed(Protocol):
+    """An application whose log is followed (switchboard.store.TrackedApplication)."""
+
+    recorder: Any
+    mapper: Any
+    committed: list[Callable[[], None]]
+
+
+def follow(
+    app: Followed,
+    name: str,
+    position: Callable[[], Awaitable[int]],
+    process: Callable[[Sequence[Notification]], Awaitable[None]],
+    executor: SerialExecutor,
+    idle_poll: float,
+    ceiling: Callable[[], Awaitable[int]] | None = None,
+) -> LogFollower:
+    """A follower of `app`'s log, woken by each of its commits: it polls only for what
+    another process stored (rarely, under `up`), so one not woken would lag a poll."""
+    follower = LogFollower(
+        name, select_after(app.recorder), position, process, executor, idle_poll, ceiling
+    )
+    app.committed.append(follower.wake)
+    return follower
+
+
+class InMemoryView(Protocol):
+    """A read model kept in memory and rebuilt from the log at start."""
+
+    position: int
+
+    def apply(self, position: int, domain_event: Any) -> None: ...
+
+
+def follow_in_memory(
+    app: Followed, name: str, view: InMemoryView, executor: SerialExecutor, idle_poll: float
+) -> LogFollower:
+    """`view` folds `app`'s stored events, each as its application reads it."""
+
+    async def position() -> int:
+        return view.position
+
+    async def apply(batch: Sequence[Notification]) -> None:
+        for n in batch:
+            view.apply(n.id, app.mapper.to_domain_event(n))
+
+    return follow(app, name, position, apply, executor, idle_poll)

@@ -25,7 +25,7 @@ from switchboard.jetstream import (
     RELAY_BUCKET,
     envelope,
 )
-from switchboard.log_follower import LogFollower, select_after
+from switchboard.log_follower import follow
 from switchboard.serial import SerialExecutor
 from switchboard.settings import SERVE_LOG_POLL
 from switchboard.store import TrackedApplication
@@ -54,17 +54,16 @@ class OutboxRelay:
         self._app = app
         self._js = js
         self._to_contract = to_contract
-        self.follower = LogFollower(
+        self.follower = follow(
+            app,
             f"relay:{app_name}",
-            select_after(app.recorder),
             self._position,
             self._publish,
             executor,
-            idle_poll=idle_poll,
+            idle_poll,
             ceiling=behind,
         )
         self.published = 0
-        app.committed.append(self.follower.wake)
 
     async def _position(self) -> int:
         kv = await self._js.key_value(RELAY_BUCKET)

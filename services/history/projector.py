@@ -12,7 +12,7 @@ from services.history.adapters.read_model_postgres import PostgresTimelineView
 from services.history.adapters.read_model_sqlite import SQLiteTimelineView
 from services.history.application import HistoryApplication
 from services.history.timeline import PROJECTED_FROM, Change, TimelineView, changes_for
-from switchboard.log_follower import LogFollower, select_after
+from switchboard.log_follower import follow, select_after
 from switchboard.serial import SerialExecutor
 from switchboard.settings import SERVE_LOG_POLL
 
@@ -38,16 +38,10 @@ class TimelineProjector:
         self.view = view
         self.run = run
         self.projected: list[Callable[[], None]] = []
-        self.follower = LogFollower(
-            "projection:timeline",
-            select_after(app.recorder),
-            self.position,
-            self._project,
-            run,
-            idle_poll=idle_poll,
+        # History's relay waits for it (OutboxRelay's `behind`).
+        self.follower = follow(
+            app, "projection:timeline", self.position, self._project, run, idle_poll
         )
-        # Woken by each commit, not left to its poll: history's relay waits for it.
-        app.committed.append(self.follower.wake)
 
     async def position(self) -> int:
         """The last history notification the timeline shows."""

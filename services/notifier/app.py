@@ -12,10 +12,11 @@ from services.notifier.contracts import to_contract
 from services.notifier.desk_api import desk_router
 from services.notifier.handlers import NotifierHandlers
 from services.notifier.live import DeskHub, live_feed
-from services.notifier.notifications_view import NotificationsView, notifications_follower
+from services.notifier.notifications_view import NotificationsView
 from switchboard.auth import Authenticator
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.log_follower import follow_in_memory
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service, loops_health
@@ -35,7 +36,7 @@ def build_notifier(
     run = SerialExecutor("notifier")
     relay = OutboxRelay("notifier", app, js, to_contract, run, idle_poll=settings.log_poll())
     view = NotificationsView()
-    view_loop = notifications_follower(app, view, run, settings.log_poll())
+    view_loop = follow_in_memory(app, "projection:notifications", view, run, settings.log_poll())
     senders: dict[str, Sender] = {
         "email": EmailSender(mailer_for(settings.smtp_url), settings.smtp_from)
     }
@@ -48,7 +49,6 @@ def build_notifier(
     if sms is not None:
         senders["sms"] = sms
 
-    app.committed.append(view_loop.wake)
     handlers = NotifierHandlers(app, run, broker, senders, config, settings.link_base())
     handlers.erased.append(view.forget)
     hub = DeskHub()

@@ -4,15 +4,9 @@ from its log at start), for the console."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import Notification as StoredNotification
-
 from schemas.api import NotificationView
-from services.notifier.application import NotifierApplication
-from switchboard.log_follower import LogFollower, select_after
-from switchboard.serial import SerialExecutor
 from switchboard.shredding import ErasedPersonalData
 
 
@@ -62,17 +56,3 @@ class NotificationsView:
         rows = [r for r in self.rows.values() if status is None or r.status == status]
         rows.sort(key=lambda r: r.updated_at, reverse=True)
         return rows[:limit]
-
-
-def notifications_follower(
-    app: NotifierApplication, view: NotificationsView, run: SerialExecutor, idle_poll: float
-) -> LogFollower:
-    async def position() -> int:
-        return view.position
-
-    async def apply(batch: Sequence[StoredNotification]) -> None:
-        for n in batch:
-            view.apply(n.id, app.mapper.to_domain_event(n))
-
-    select = select_after(app.recorder)
-    return LogFollower("projection:notifications", select, position, apply, run, idle_poll)

@@ -14,7 +14,7 @@ from services.routing.document_sends import DocumentSends
 from services.routing.follow_up_api import FollowUpHandlers, follow_up_router, subscribe_follow_ups
 from services.routing.handlers import RoutingHandlers
 from services.routing.queue_stats import QueueStatsProjection
-from services.routing.stats_api import stats_follower, stats_router
+from services.routing.stats_api import stats_router
 from services.routing.status_api import status_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
@@ -23,6 +23,7 @@ from switchboard.inbound_batches import decide_tracked
 from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.log_follower import follow_in_memory
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
@@ -48,8 +49,7 @@ def build_routing(
     run = SerialExecutor("routing")
     relay = OutboxRelay("routing", app, js, to_contract, run, idle_poll=settings.log_poll())
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
-    stats_loop = stats_follower(app, stats, run, settings.log_poll())
-    app.committed.append(stats_loop.wake)
+    stats_loop = follow_in_memory(app, "projection:queue-stats", stats, run, settings.log_poll())
     handlers = RoutingHandlers(app, run, broker)
     inbound = read_inbound(
         broker,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from eventsourcing.persistence import Notification
 from fastapi import APIRouter, Depends, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -13,27 +12,7 @@ from schemas.api import QueueStats
 from services.routing.application import NotFound, RoutingApplication
 from services.routing.queue_stats import QueueStatsProjection, QueueTotals
 from switchboard.auth import SUPERVISORS, Authenticator
-from switchboard.log_follower import LogFollower, select_after
 from switchboard.serial import SerialExecutor
-
-
-def stats_follower(
-    app: RoutingApplication,
-    projection: QueueStatsProjection,
-    run: SerialExecutor,
-    idle_poll: float,
-) -> LogFollower:
-    """Folds the routing store into the projection (in memory: rebuilt from the log at start)."""
-
-    async def position() -> int:
-        return projection.position
-
-    async def apply(batch: Sequence[Notification]) -> None:
-        for n in batch:
-            projection.apply(n.id, app.mapper.to_domain_event(n))
-
-    select = select_after(app.recorder)
-    return LogFollower("projection:queue-stats", select, position, apply, run, idle_poll)
 
 
 def stats_router(

@@ -8,13 +8,14 @@ from nats.js import JetStreamContext
 from schemas.config import SwitchboardConfig
 from services.sla.api import sla_router
 from services.sla.application import SlaApplication
-from services.sla.board import SlaBoard, board_follower
+from services.sla.board import SlaBoard
 from services.sla.contracts import to_contract
 from services.sla.handlers import SlaHandlers
 from switchboard.auth import Authenticator, session_secret
 from switchboard.event_batches import read_events
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.log_follower import follow_in_memory
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service, loops_health
@@ -36,8 +37,7 @@ def build_sla(
     relay = OutboxRelay("sla", app, js, to_contract, run, idle_poll=settings.log_poll())
     handlers = SlaHandlers(app, run, broker)
     board = SlaBoard()
-    board_loop = board_follower(app, board, run, settings.log_poll())
-    app.committed.append(board_loop.wake)
+    board_loop = follow_in_memory(app, "projection:sla-board", board, run, settings.log_poll())
     # One consumer for all of routing's events: a contact's clock must see them in order.
     # Fetched in batches under `up` (several messages per contact), each handled on its own.
     contacts = read_events(

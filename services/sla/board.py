@@ -4,17 +4,11 @@ the SLA store's log (rebuilt from it at start), for the console's board and the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from eventsourcing.persistence import Notification
-
 from schemas.sla_api import SlaBoardRow
-from services.sla.application import SlaApplication
-from switchboard.log_follower import LogFollower, select_after
-from switchboard.serial import SerialExecutor
 
 Risk = Literal["at_risk", "breached"]
 
@@ -87,17 +81,3 @@ class SlaBoard:
                 )
             )
         return sorted(out, key=lambda row: (row.state != "breached", row.due_at))
-
-
-def board_follower(
-    app: SlaApplication, board: SlaBoard, run: SerialExecutor, idle_poll: float
-) -> LogFollower:
-    async def position() -> int:
-        return board.position
-
-    async def apply(batch: Sequence[Notification]) -> None:
-        for n in batch:
-            board.apply(n.id, app.mapper.to_domain_event(n))
-
-    select = select_after(app.recorder)
-    return LogFollower("projection:sla-board", select, position, apply, run, idle_poll)
