@@ -116,11 +116,11 @@ class TrackedApplication(Application[Any]):
         def get_unless_absent(aggregate_id: Any, **kwargs: Any) -> Any:
             thread, absent = self._absent
             if thread == threading.get_ident() and not kwargs:
-                batch = self._batch
-                if self._own_writes and batch is not None and aggregate_id in batch[1].aggregates:
+                written = self.batch_writes()
+                if aggregate_id in written:
                     # A copy: a command that fails after changing it must not change it
                     # for the next one (the batch then fails whole anyway).
-                    return copy.deepcopy(batch[1].aggregates[aggregate_id])
+                    return copy.deepcopy(written[aggregate_id])
                 if aggregate_id in absent:
                     raise AggregateNotFoundError(aggregate_id)
             return get(aggregate_id, **kwargs)
@@ -167,23 +167,20 @@ class TrackedApplication(Application[Any]):
         an exception records nothing. For writes gathered over the batch that must be made
         before its tracking record is."""
 
-    def open_batch(self) -> object | None:
-        """This thread's open batch (a token: the same object until the batch ends)."""
-        batch = self._batch
+    def open_batch(self) -> ProcessingEvent[Any] | None:
+        """This thread's open batch (also a token: the same object until the batch ends)."""
+        batch = getattr(self, "_batch", None)
         return batch[1] if batch is not None and batch[0] == threading.get_ident() else None
 
     def batch_writes(self) -> Mapping[uuid.UUID, Any]:
         """What earlier commands of this thread's `own_writes` batch changed, as it stands
         (for read models that only catch up once the batch is stored); else nothing."""
-        batch = self._batch
-        if self._own_writes and batch is not None and batch[0] == threading.get_ident():
-            return batch[1].aggregates
-        return {}
+        batch = self.open_batch()
+        return batch.aggregates if batch is not None and self._own_writes else {}
 
     def commit(self, *objs: Any, tracking: Tracking | None = None) -> None:
-        open_batch = getattr(self, "_batch", None)
-        if open_batch is not None and open_batch[0] == threading.get_ident():
-            batch = open_batch[1]
+        batch = self.open_batch()
+        if batch is not None:
             first = len(batch.events)
             batch.collect_events(*objs)
             self.causes.collected(batch, first)
