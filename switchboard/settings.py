@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # JetStream's default sync; FULL fsyncs every commit (switchboard/sqlite_store.py).
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
+    def batch(self) -> int:
+        """Messages a consumer decides together (`inbound_batch`; unset: one at a time)."""
+        return self.inbound_batch or 1
+
     def log_poll(self) -> float:
         return self.log_poll_seconds or SERVE_LOG_POLL
 

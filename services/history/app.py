@@ -90,7 +90,7 @@ def build_history(
         js,
         service="history",
         partitions=settings.inbound_partitions,
-        batch=settings.inbound_batch or 1,
+        batch=settings.batch(),
         app=app,
         run=run,
         decide=handlers.decide_inbound,
@@ -104,7 +104,7 @@ def build_history(
         stream=EVENTS,
         durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
-        batch=settings.inbound_batch or 1,
+        batch=settings.batch(),
         run=run,
         # A contact's events in a row change its customer in turn: own writes.
         decide_all=decide_tracked(app, handlers.decide_contact_event, own_writes=True),

@@ -67,7 +67,7 @@ def build_reports(
             stream=EVENTS,
             durable=durable,
             subject=subject,
-            batch=settings.inbound_batch or 1,
+            batch=settings.batch(),
             run=run,
             decide_all=projector.handle_all,  # one transaction per batch
             handler=project,

@@ -46,7 +46,7 @@ def build_sla(
         stream=EVENTS,
         durable="sla-contacts",
         subject="sb.events.routing.>",
-        batch=settings.inbound_batch or 1,
+        batch=settings.batch(),
         run=run,
         decide_all=None,
         handler=handlers.contact_event,
