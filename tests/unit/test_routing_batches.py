@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import Tracking
 
-from events import CustomerIdentified, InboundEvent, InteractionReceived, Sender, contact_id_for
 from schemas.config import Person, RoutingConfig
 from services.routing.application import RoutingApplication
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
 from tests.support.clock import Clock
+from tests.unit.test_routing_queues import contact_of, identify, interaction
 
 PEOPLE = [
     Person(id="alice", name="A", supervisor="sam", capacity={"messaging": 1, "email": 1}),
@@ -28,27 +28,6 @@ positions = iter(range(1, 1_000_000))
 
 def track() -> Tracking:
     return Tracking("stream:EVENTS>routing-identities", next(positions))
-
-
-def interaction(n: int) -> InteractionReceived:
-    return InteractionReceived(
-        interaction_id=InboundEvent.id_for("webform", "src", f"b{n}"),
-        channel="webform",
-        source="src",
-        external_id=f"b{n}",
-        sender=Sender(email=f"c{n}@example.com"),
-        text=f"question {n}",
-    )
-
-
-def named(n: int) -> CustomerIdentified:
-    return CustomerIdentified(
-        interaction_id=interaction(n).interaction_id,
-        contact_id=contact_id_for(interaction(n).interaction_id),
-        customer_id=uuid.uuid5(uuid.NAMESPACE_URL, f"customer-{n}"),
-        identities=[f"email:c{n}@example.com"],
-        is_new_customer=True,
-    )
 
 
 @pytest.fixture
@@ -86,8 +65,8 @@ def test_a_batch_never_offers_one_free_agent_two_contacts(
         clock.advance(1)
     with app.batch(own_writes=True):
         for n in (1, 2, 3):
-            app.identified(named(n), track())
-    first, second, third = (contact_id_for(interaction(n).interaction_id) for n in (1, 2, 3))
+            app.identified(identify(n), track())
+    first, second, third = (contact_of(n) for n in (1, 2, 3))
     assert sorted(offered(app, "alice") + offered(app, "bob")) == sorted([first, second])
     assert len(offered(app, "alice")) == len(offered(app, "bob")) == 1
     assert app.contact(third).status == "waiting"
@@ -101,14 +80,14 @@ def test_an_agent_freed_in_a_batch_takes_a_contact_the_batch_queued(
     freed later in it still finds that contact first in line."""
     app.set_status("bob", "offline")
     app.receive(interaction(1), track())
-    app.identified(named(1), track())
+    app.identified(identify(1), track())
     busy = app.accept(app.offers_for("alice")[0].offer_id)
     app.receive(interaction(2), track())
     clock.advance(5)
     with app.batch(own_writes=True):
-        app.identified(named(2), track())  # nobody free: it waits
+        app.identified(identify(2), track())  # nobody free: it waits
         app.complete(busy.contact_id, "solved")  # alice is free (no wrap-up): she takes it
-    waiting = contact_id_for(interaction(2).interaction_id)
+    waiting = contact_of(2)
     assert offered(app, "alice") == [waiting]
     assert app.contact(waiting).status == "offered"
 
@@ -132,12 +111,12 @@ def test_a_batch_decides_as_the_same_commands_one_at_a_time(
             routing.receive(interaction(n), track())
     with app.batch(own_writes=True):
         for n in range(1, 6):
-            app.identified(named(n), track())
+            app.identified(identify(n), track())
     for n in range(1, 6):
-        alone.identified(named(n), track())
+        alone.identified(identify(n), track())
 
     def state(routing: RoutingApplication) -> tuple[list[str], list[uuid.UUID], list[uuid.UUID]]:
-        contacts = [contact_id_for(interaction(n).interaction_id) for n in range(1, 6)]
+        contacts = [contact_of(n) for n in range(1, 6)]
         statuses = [routing.contact(c).status for c in contacts]
         return (statuses, offered(routing, "alice"), offered(routing, "bob"))
 
@@ -154,8 +133,8 @@ def test_a_batch_links_each_contact_to_its_customer_before_it_is_stored(
         app.receive(interaction(n), track())
     with app.batch(own_writes=True):
         for n in (1, 2, 3):
-            app.identified(named(n), track())
-        assert app.keys.table.owners_of([named(1).customer_id]) == []  # not yet: one write
+            app.identified(identify(n), track())
+        assert app.keys.table.owners_of([identify(1).customer_id]) == []  # not yet: one write
     for n in (1, 2, 3):
-        event = named(n)
+        event = identify(n)
         assert app.keys.table.owners_of([event.customer_id]) == [event.contact_id]
