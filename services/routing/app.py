@@ -104,6 +104,7 @@ def build_routing(
 
     inboxes = [
         *inbound.inboxes,
+        identities.inbox,
         *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
         *subscribe_follow_ups(broker, FollowUpHandlers(app.follow_ups, run, broker)),
         inbound.legacy.inbox,
