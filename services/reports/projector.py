@@ -98,6 +98,17 @@ class ReportsProjector:
         """Drops the read model and projects routing's and history's stores again.
         Returns how many events it read."""
         self.view.clear()
+        return self.catch_up(settings, config, progress)
+
+    def catch_up(
+        self,
+        settings: Settings,
+        config: SwitchboardConfig,
+        progress: ProgressCallback | None = None,
+    ) -> int:
+        """Projects what routing's and history's stores hold beyond the read model's
+        positions: after a clear, everything; after the services stopped, what they stored
+        but had not yet relayed. Returns how many events it read."""
         # The services' own applications: their mappers open each contact's sealed events.
         readers: dict[str, TrackedApplication] = {
             "routing": RoutingApplication(
@@ -106,15 +117,20 @@ class ReportsProjector:
             "history": HistoryApplication(env=event_store_env(settings, "history")),
         }
         try:
-            total = sum(r.recorder.max_notification_id() or 0 for r in readers.values())
+            names = {origin: f"{origin}>{SOURCES[origin][0]}" for origin in readers}
+            start = {origin: self.view.max_tracking_id(names[origin]) or 0 for origin in readers}
+            total = sum(
+                (r.recorder.max_notification_id() or 0) - start[origin]
+                for origin, r in readers.items()
+            )
             done = 0
             for origin, reader in readers.items():
-                consumer, to_contract = SOURCES[origin]
-                position = 0
+                to_contract = SOURCES[origin][1]
+                position = start[origin]
                 while batch := reader.recorder.select_notifications(
                     position, 500, inclusive_of_start=False
                 ):
-                    self._project_batch(reader, batch, f"{origin}>{consumer}", to_contract)
+                    self._project_batch(reader, batch, names[origin], to_contract)
                     position = batch[-1].id
                     done += len(batch)
                     if progress:

@@ -26,6 +26,7 @@ from tests.support.voice_calls import (
     at_rest,
     bridge_idle,
     contact,
+    leg,
     nonempty,
     post,
     ring_in,
@@ -141,8 +142,7 @@ async def test_caller_hanging_up_while_the_agent_rings_abandons_and_frees_the_ag
     await stack.status("alice", "available")
     caller = await ring_in(stack, 3)
     contact_id = await accept_next(stack, "alice")
-    await eventually(lambda: nonempty(voice.requests("Participants.json")))
-    agent_leg = next(sid for sid, leg in voice.legs.items() if leg.to == PHONES["alice"])
+    agent_leg = await leg(fake_twilio, to=PHONES["alice"])
 
     voice.hung_up.add(caller)
     ended = {**call(3), "CallStatus": "completed", "CallDuration": "9"}
@@ -246,7 +246,7 @@ async def test_a_queued_callback_keeps_its_place_and_is_retried_when_not_answere
     customer_legs = [d for d in voice.requests("Participants.json") if d["To"] == customer]
     assert len(customer_legs) == 2 and customer_legs[0]["Label"] == "customer"
     assert [f for f in voice.requests(f"Calls/{caller}.json") if "Twiml" in f] == []
-    agent_one = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
+    agent_one = await leg(fake_twilio, label="agent-1")
     assert voice.legs[agent_one].status == "completed"  # alice's first leg was ended
 
 

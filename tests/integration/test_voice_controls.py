@@ -11,7 +11,14 @@ import pytest
 from switchboard.nats_server import NatsServerProcess
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.stack import Stack, running_stack
-from tests.support.voice_calls import PHONES, accept_next, nonempty, ring_in, voice_config
+from tests.support.voice_calls import (
+    PHONES,
+    accept_next,
+    leg,
+    nonempty,
+    ring_in,
+    voice_config,
+)
 from tests.support.waiting import eventually
 
 CALLS = "/channels/twilio/voice/calls"
@@ -120,7 +127,7 @@ async def test_a_supervisor_listens_muted_or_coaches_the_agent(
     r = await sam.post(path, json={"mode": "coach"})
     assert r.status_code == 200, r.text
     coach = [d for d in voice.requests("Participants.json") if d["To"] == PHONES["sam"]][-1]
-    agent_leg = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
+    agent_leg = await leg(fake_twilio, label="agent-1")
     assert (coach["Coaching"], coach["CallSidToCoach"], coach["Muted"]) == (
         "true",
         agent_leg,
@@ -133,7 +140,7 @@ async def test_an_agent_putting_the_phone_down_ends_the_call_for_the_caller(
 ) -> None:
     voice = fake_twilio.voice
     contact_id, _ = await connected_call(stack, fake_twilio, 14)
-    agent_leg = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
+    agent_leg = await leg(fake_twilio, label="agent-1")
     await voice.hang_up(agent_leg)
 
     async def ended() -> bool:
@@ -153,8 +160,7 @@ async def test_completing_or_passing_on_a_call_still_ringing_leaves_nobody_waiti
     await stack.status("bob", "available")
     caller = await ring_in(stack, 15)
     contact_id = await accept_next(stack, "alice")
-    await eventually(lambda: nonempty(voice.requests("Participants.json")))
-    alice_leg = next(s for s, leg in voice.legs.items() if leg.label == "agent-1")
+    alice_leg = await leg(fake_twilio, label="agent-1")
     # alice passes it to bob before her phone was answered: it stops ringing.
     r = await stack.http.post(f"/api/contacts/{contact_id}/transfer", json={"agent_id": "bob"})
     assert r.status_code == 200, r.text

@@ -86,3 +86,21 @@ async def timeline_kinds(stack: Stack, kind: str) -> list[dict[str, Any]]:
 
 async def nonempty(items: list[Any]) -> list[Any]:
     return items
+
+
+async def leg(fake: FakeTwilio, *, to: str | None = None, label: str | None = None) -> str:
+    """The call sid of the first leg dialled to `to` (or labelled `label`), once it exists:
+    the fake logs a participant request before it creates the leg, so the request alone
+    does not mean the leg is there yet."""
+
+    async def found() -> str | None:
+        return next(
+            (
+                sid
+                for sid, each in fake.voice.legs.items()
+                if (to is None or each.to == to) and (label is None or each.label == label)
+            ),
+            None,
+        )
+
+    return await eventually(found)
