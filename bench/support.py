@@ -35,9 +35,20 @@ class Target:
 
 
 def up_target(system: SwitchboardProcess, database_url: str | None = None) -> Target:
+    """`system` once it is warm: healthy is not enough, as ingest's language model loads
+    for seconds of CPU after that, which a burst would compete with and be charged for."""
     assert system.proc is not None
+    warm(system.base_url)
     settings = Settings(data_dir=system.workdir / "data", database_url=database_url)
     return Target(system.base_url, system.base_url, system.nats_url, [system.proc.pid], settings)
+
+
+def warm(base_url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while "loading" in (health := httpx.get(f"{base_url}/healthz", timeout=5).text):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still loading after {timeout:.0f} s: {health}")
+        time.sleep(0.2)
 
 
 async def make_available(api_url: str) -> None:
