@@ -1,6 +1,6 @@
 """A burst of web forms: how fast `switchboard up` drains it, and what ingest alone costs.
 
-    python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile]
+    python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile [gil]]
         [--one-at-a-time] [--database-url URL] [--ingest-only] [--ingest-rounds 2]
         [--ingest-baseline GIT_REF] [--capacity N]
 
@@ -25,8 +25,9 @@ missing), posting distinct web forms, one customer each. In one run:
    "routed" was only "opened", which comes before history's answer). CPU seconds and RSS
    of `up` afterwards;
    with `--profile`, py-spy samples `up` from the burst to the end of the drain and the
-   functions on the stack most often are printed. `--one-at-a-time` first runs the same
-   burst into `up` configured as before batches (SWITCHBOARD_INBOUND_BATCH=1,
+   functions on the stack most often are printed (`--profile gil`: only the thread holding
+   the GIL, where Python's CPU goes; bench/pyspy.py says why both). `--one-at-a-time`
+   first runs the same burst into `up` configured as before batches (SWITCHBOARD_INBOUND_BATCH=1,
    SWITCHBOARD_SQLITE_SYNCHRONOUS=FULL) and prints both side by side, with their ratios.
    The two agents have room for every contact (each offered at once: each agent then holds
    thousands of offers, which every offer copies); `--capacity 3` gives them a desk's room,
@@ -166,7 +167,7 @@ def up_burst(
     seconds: float,
     connections: int,
     database_url: str | None,
-    profile: bool,
+    profile: bool | str,
     drain_limit: float,
     settings: dict[str, str] | None = None,
     capacity: int = 100_000,
@@ -180,7 +181,7 @@ def up_burst(
         assert system.proc is not None
         if profile:
             out = Path(tempfile.mkstemp(prefix="burst-profile-", suffix=".txt")[1])
-            spy = Profile(system.proc.pid, out)
+            spy = Profile(system.proc.pid, out, gil=profile == "gil")
         target = up_target(system, database_url)
         result = asyncio.run(burst(target, seconds, connections, drain_limit))
     finally:
@@ -297,7 +298,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--postgres", action="store_true", help="on a throwaway PostgreSQL (Debian's binaries)"
     )
-    parser.add_argument("--profile", action="store_true", help="py-spy `up` during the burst")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="busy",
+        choices=["busy", "gil"],
+        help="py-spy `up` during the burst: every busy thread, or (gil) the GIL's holder",
+    )
     parser.add_argument(
         "--one-at-a-time",
         action="store_true",
