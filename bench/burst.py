@@ -51,7 +51,7 @@ from nats.js import JetStreamContext
 from bench import ingest_alone as alone
 from bench.pyspy import Profile, by_package
 from bench.scale import machine_busy
-from bench.support import Target, cpu_of, make_available, rss_of, stop, up_target
+from bench.support import Target, children_cpu, cpu_of, make_available, rss_of, stop, up_target
 from bench.wrk import post_forms, wrk_binary
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import EVENTS, INBOUND, ensure_streams
@@ -109,6 +109,7 @@ async def burst(
     before = (await js.stream_info(INBOUND)).state.messages
     queued_before = await queued(js)
     cpu_before, busy_before = cpu_of(target), machine_busy()
+    nats_before = children_cpu(target)
     started = time.monotonic()
     url = f"{target.forms_url}/channels/webform/{FORM}"
     sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12)
@@ -152,6 +153,9 @@ async def burst(
         "opened_ratio": round(per_s("routing") / accepted_per_s, 3),
         "history_ratio": round(per_s("history") / accepted_per_s, 3),
         "cpu_ms_per_contact": round(1000 * (cpu_of(target) - cpu_before) / max(accepted, 1), 1),
+        "nats_cpu_ms_per_contact": round(
+            1000 * (children_cpu(target) - nats_before) / max(accepted, 1), 2
+        ),
         "machine_busy": round(busy / total, 2),
         "rss_mb": round(rss_of(target), 1),
     }

@@ -78,6 +78,17 @@ def cpu_of(target: Target) -> float:
     return sum(cpu_seconds(pid) for pid in target.pids)
 
 
+def children_cpu(target: Target) -> float:
+    """CPU seconds of the targets' children so far (`up`'s nats-server): work that never
+    shows in `up`'s own CPU, such as a JetStream API request it sends."""
+    found = 0.0
+    for pid in target.pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found += cpu_seconds(int(child))
+    return found
+
+
 def rss_of(target: Target) -> float:
     return sum(rss_mb(pid) for pid in target.pids)
 
