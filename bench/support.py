@@ -65,13 +65,18 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def children(pid: int) -> list[int]:
+    """A process's children (`up`'s nats-server), from each of its threads' lists."""
+    return [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+
+
 def children_rss_mb(pid: int) -> float:
     """RSS of a process's children (`up`'s nats-server)."""
-    found = 0.0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += rss_mb(int(child))
-    return found
+    return sum(rss_mb(child) for child in children(pid))
 
 
 def cpu_of(target: Target) -> float:
@@ -81,12 +86,7 @@ def cpu_of(target: Target) -> float:
 def children_cpu(target: Target) -> float:
     """CPU seconds of the targets' children so far (`up`'s nats-server): work that never
     shows in `up`'s own CPU, such as a JetStream API request it sends."""
-    found = 0.0
-    for pid in target.pids:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                found += cpu_seconds(int(child))
-    return found
+    return sum(cpu_seconds(child) for pid in target.pids for child in children(pid))
 
 
 def rss_of(target: Target) -> float:
