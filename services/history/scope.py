@@ -10,6 +10,9 @@ What decides is the timeline: the read model of history's own store, fed by rout
 public events; so the scope is event-sourced and rebuilt with the timeline. An agent's
 desk hears of an offer at about the time history records it: while history has routing
 events it has not yet put on the timeline, a refusal waits for them before it is final.
+Routing's own API shows an offer once routing stored it, a moment before its relay puts it
+on EVENTS, where history cannot yet see it; so even a caught-up refusal waits until the
+timeline has been still for `settle_seconds`.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ class CustomerScope:
         view_run: SerialExecutor,
         behind: Callable[[], Awaitable[bool]],
         grace_seconds: float = 3.0,
+        settle_seconds: float = 0.5,
     ) -> None:
         self.auth = auth
         self.view = view
@@ -89,6 +93,7 @@ class CustomerScope:
         # waits (up to `grace_seconds`) for them.
         self.behind = behind
         self.grace = grace_seconds
+        self.settle = settle_seconds
         self.queues = queue_supervisors(auth.config)
         self._projected = asyncio.Event()
 
@@ -133,20 +138,24 @@ class CustomerScope:
         event history was sent (an offer the desk heard of first is then on it)."""
         deadline = time.monotonic() + self.grace
         last_look = principal.role == "integrator"
-        while not await self.may_read(principal, card):
+        while True:
+            projected = self._projected  # before the look: a projection during it wakes us
+            if await self.may_read(principal, card):
+                return
             remaining = deadline - time.monotonic()
             if last_look or remaining <= 0:
                 raise Forbidden(
                     f"{principal.id} may not see customer {card.customer_id}: "
                     "never offered to them or their team"
                 )
-            if not await self._behind():
-                last_look = True  # caught up: one more look at what it now shows
-                continue
+            caught_up = not await self._behind()
             try:
-                await asyncio.wait_for(self._projected.wait(), remaining)
+                await asyncio.wait_for(
+                    projected.wait(), min(self.settle, remaining) if caught_up else remaining
+                )
             except TimeoutError:
-                continue
+                # Still for the whole settle: what was relayed is on it; one more look.
+                last_look = caught_up
 
     async def _behind(self) -> bool:
         try:

@@ -3,15 +3,20 @@ each queue."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from schemas.api import CustomerView
 from schemas.config import Person, QueueConfig, RoutingConfig, SwitchboardConfig
 from services.history.scope import SCOPE_KINDS, CustomerScope, involvement
 from services.history.timeline import TimelineRow
 from switchboard.auth import Authenticator, Principal
+from switchboard.errors import Forbidden
 from switchboard.scopes import queue_supervisors
 from switchboard.serial import SerialExecutor
 
@@ -105,3 +110,36 @@ async def test_only_supervisors_see_a_customer_nobody_was_offered_or_owns() -> N
     assert not await scope.may_read(
         Principal("sue", "supervisor"), card.model_copy(update={"owner_id": "bo"})
     )
+
+
+async def test_a_refusal_waits_for_an_offer_routing_has_not_relayed_yet() -> None:
+    """Routing's API shows an offer before its relay puts it on EVENTS: history is caught up
+    with everything it was sent, and still the offer lands on the timeline a moment later.
+    A refusal waits for the timeline to be still before it is final."""
+    config = SwitchboardConfig(people=[Person(id="ann", name="Ann")])
+    view = _Rows([])
+    scope = CustomerScope(
+        Authenticator(config, "x" * 32),
+        view,  # type: ignore[arg-type]
+        SerialExecutor("scope"),
+        _never_behind,
+        grace_seconds=3.0,
+        settle_seconds=0.3,
+    )
+    card = CustomerView(customer_id=uuid.uuid4(), name="Ana", identities=["email:a@b.c"])
+    ann = Principal("ann", "agent")
+
+    async def relayed() -> None:
+        await asyncio.sleep(0.1)
+        view.rows = [row("AgentOffered", agent_id="ann")]
+        scope.projected()
+
+    landing = asyncio.create_task(relayed())
+    await scope.require(ann, card)  # no Forbidden: the offer arrived within the settle
+    await landing
+
+    view.rows = []
+    started = time.monotonic()
+    with pytest.raises(Forbidden):
+        await scope.require(ann, card)
+    assert 0.3 <= time.monotonic() - started < 2.0  # still for the settle, not the grace
