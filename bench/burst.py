@@ -51,7 +51,18 @@ from nats.js import JetStreamContext
 from bench import ingest_alone as alone
 from bench.pyspy import Profile, by_package
 from bench.scale import machine_busy
-from bench.support import Target, children_cpu, cpu_of, make_available, rss_of, stop, up_target
+from bench.support import (
+    BENCH_CONNECTION,
+    Target,
+    children_cpu,
+    cpu_of,
+    make_available,
+    nats_messages,
+    rss_of,
+    stop,
+    up_target,
+    with_nats_monitor,
+)
 from bench.wrk import post_forms, wrk_binary
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import EVENTS, INBOUND, ensure_streams
@@ -104,9 +115,10 @@ async def burst(
     target: Target, seconds: float, connections: int, drain_limit: float
 ) -> dict[str, Any]:
     await make_available(target.api_url)
-    nc = await nats.connect(target.nats_url)
+    nc = await nats.connect(target.nats_url, name=BENCH_CONNECTION)
     js = nc.jetstream()
     before = (await js.stream_info(INBOUND)).state.messages
+    messages_before = nats_messages(target)
     queued_before = await queued(js)
     cpu_before, busy_before = cpu_of(target), machine_busy()
     nats_before = children_cpu(target)
@@ -156,6 +168,9 @@ async def burst(
         "nats_cpu_ms_per_contact": round(
             1000 * (children_cpu(target) - nats_before) / max(accepted, 1), 2
         ),
+        "nats_msgs_per_contact": round(
+            (nats_messages(target) - messages_before) / max(accepted, 1), 1
+        ),
         "machine_busy": round(busy / total, 2),
         "rss_mb": round(rss_of(target), 1),
     }
@@ -178,6 +193,7 @@ def up_burst(
 ) -> tuple[dict[str, Any], dict[str, float]]:
     env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
     env.update(settings or {})
+    env = with_nats_monitor(env)
     system = SwitchboardProcess(tmp, system_toml(free_port(), capacity=capacity), None, env=env)
     system.start(120)
     spy: Profile | None = None

@@ -18,6 +18,7 @@ from switchboard.settings import Settings
 from tests.support.auth import ADMIN
 from tests.support.channels import AGENTS
 from tests.support.ledger import read_fates
+from tests.support.ports import free_port
 from tests.support.process import SwitchboardProcess
 from tests.support.stack import in_flight
 
@@ -32,6 +33,8 @@ class Target:
     nats_url: str
     pids: list[int]
     settings: Settings
+    # `up`'s nats-server's monitoring endpoint, when it has one (with_nats_monitor).
+    monitor_url: str | None = None
 
 
 def up_target(system: SwitchboardProcess, database_url: str | None = None) -> Target:
@@ -40,7 +43,34 @@ def up_target(system: SwitchboardProcess, database_url: str | None = None) -> Ta
     assert system.proc is not None
     warm(system.base_url)
     settings = Settings(data_dir=system.workdir / "data", database_url=database_url)
-    return Target(system.base_url, system.base_url, system.nats_url, [system.proc.pid], settings)
+    port = system.env.get("SWITCHBOARD_NATS_MONITOR_PORT")
+    monitor = f"http://127.0.0.1:{port}" if port else None
+    return Target(
+        system.base_url, system.base_url, system.nats_url, [system.proc.pid], settings, monitor
+    )
+
+
+def with_nats_monitor(env: dict[str, str]) -> dict[str, str]:
+    """`env` for an `up` whose nats-server serves its counts (nats_messages)."""
+    return {**env, "SWITCHBOARD_NATS_MONITOR_PORT": str(free_port())}
+
+
+# What a bench names its own NATS connection, left out of nats_messages.
+BENCH_CONNECTION = "bench"
+
+
+def nats_messages(target: Target) -> int:
+    """Messages `up`'s connections sent to and got from its nats-server so far (/connz):
+    each publish, pull request, consumer-info request, reply, delivery and ack is one. A
+    count of work, steady where CPU time varies by 10-20 % from run to run."""
+    if target.monitor_url is None:
+        return 0
+    connz = httpx.get(f"{target.monitor_url}/connz", params={"limit": 1024}, timeout=5).json()
+    return sum(
+        int(c["in_msgs"]) + int(c["out_msgs"])
+        for c in connz["connections"]
+        if c.get("name") != BENCH_CONNECTION
+    )
 
 
 def warm(base_url: str, timeout: float = 120.0) -> None:

@@ -35,7 +35,17 @@ from typing import Any
 import nats
 
 from bench.load import percentile
-from bench.support import Target, cpu_of, form_fates, make_available, settle, stop, up_target
+from bench.support import (
+    Target,
+    cpu_of,
+    form_fates,
+    make_available,
+    nats_messages,
+    settle,
+    stop,
+    up_target,
+    with_nats_monitor,
+)
 from bench.wrk import post_forms, wrk_binary
 from switchboard.jetstream import INBOUND
 from tests.support.channels import FORM, system_toml
@@ -59,13 +69,15 @@ def step(
 ) -> dict[str, Any]:
     """One paced run; its forms are numbered from `number` * 10**9 (bench.wrk's offset)."""
     before = asyncio.run(accepted_so_far(target.nats_url))
-    cpu = cpu_of(target)
+    cpu, messages = cpu_of(target), nats_messages(target)
     url = f"{target.forms_url}/channels/webform/{FORM}"
     # Enough connections for a quarter of a second of requests in flight, and no more: a
     # connection idle longer than uvicorn's keep-alive (5 s) is closed under wrk.
     connections = connections or max(2, min(128, math.ceil(rate / 4)))
     sent = post_forms(url, seconds, connections, number * 10**9, rate=rate)
     accepted = asyncio.run(accepted_so_far(target.nats_url)) - before
+    # Counted as wrk stops (the last contacts a moment short): settle's polls are not up's.
+    messages = nats_messages(target) - messages
     started = time.monotonic()
     left = asyncio.run(settle(target, wait))
     settled_s = time.monotonic() - started
@@ -90,6 +102,7 @@ def step(
         "left_behind": behind,
         "in_flight": left,
         "cpu_ms_per_contact": round(1000 * (cpu_of(target) - cpu) / max(accepted, 1), 1),
+        "nats_msgs_per_contact": round(messages / max(accepted, 1), 1),
         "load_average": round(os.getloadavg()[0], 1),
     }
     result["passed"] = (
@@ -108,6 +121,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     wrk_binary()
     load = os.getloadavg()[0]
     env = {"SWITCHBOARD_DATABASE_URL": args.database_url} if args.database_url else {}
+    env = with_nats_monitor(env)
     with tempfile.TemporaryDirectory() as tmp:
         # Offers stay open for the whole run: an expiring offer would be offered again,
         # traffic of its own that is not what is measured here.
@@ -119,9 +133,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             asyncio.run(make_available(target.api_url))
             # What `up` burns with nothing coming in (timers, polls): at a low rate it is
             # much of the CPU per contact.
-            idle_from = cpu_of(target)
+            idle_from, messages_from = cpu_of(target), nats_messages(target)
             time.sleep(IDLE_SECONDS)
             idle = (cpu_of(target) - idle_from) / IDLE_SECONDS
+            idle_messages = (nats_messages(target) - messages_from) / IDLE_SECONDS
             searched: list[dict[str, Any]] = []
             for n, rate in enumerate(float(r) for r in args.search.split(",") if r):
                 searched.append(
@@ -143,19 +158,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"\nload average before the run: {load:.1f}; `up` on {store}", end="")
     print(f"; wrk -t1, -c{args.connections or 'rate / 4'}")
     columns = ["rate_asked", "rate_achieved", "accepted", "offered", "left_behind", "doubled"]
-    columns += ["offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact", "passed"]
+    columns += ["offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact", "nats_msgs_per_contact"]
+    columns += ["passed"]
     print(f"{'':<14}" + "".join(f"{c:>19}" for c in columns))
     rows = [(f"search {i + 1}", s) for i, s in enumerate(searched)] + list(runs.items())
     for name, row in rows:
         print(f"{name:<14}" + "".join(f"{row[c]!s:>19}" for c in columns))
     print(f"max sustainable rate of the search (p99 < {P99_GOAL_MS:g} ms): {sustainable}")
-    print(f"CPU of `up` idle: {1000 * idle:.0f} ms a second")
+    print(f"`up` idle: {1000 * idle:.0f} ms of CPU and {idle_messages:.0f} NATS messages a second")
     summary = {
         "bench": "sustained",
         "store": store,
         "load_average": round(load, 1),
         "connections": args.connections,
         "idle_cpu_ms_per_s": round(1000 * idle),
+        "idle_nats_msgs_per_s": round(idle_messages),
         "search": searched,
         "sustainable_rate": sustainable,
         **runs,

@@ -78,6 +78,7 @@ class NatsServerProcess:
         cluster: ClusterRole | None = None,
         credentials: Path | None = None,
         config_text: str | None = None,
+        monitor_port: int | None = None,
     ) -> None:
         """`credentials`: a file (kept 0600) with the one user and password this server
         accepts, generated when missing; None: anyone on the address may connect (tests).
@@ -88,6 +89,7 @@ class NatsServerProcess:
         self.cluster = cluster
         self.credentials = credentials
         self.config_text = config_text
+        self.monitor_port = monitor_port
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -163,6 +165,8 @@ class NatsServerProcess:
                 "--pid",
                 str(self.pid_file),
                 *self._auth_config(),
+                # On `host` (loopback for `up`): it names every connection and subscription.
+                *(["--http_port", str(self.monitor_port)] if self.monitor_port else []),
                 *(self.cluster.args(self.host) if self.cluster else []),
             ],
             stdout=log,

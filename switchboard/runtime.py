@@ -238,6 +238,7 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
             settings.data_dir / "nats",
             settings.nats_port,
             credentials=settings.data_dir / "nats-credentials",
+            monitor_port=settings.nats_monitor_port,
         )
         server.start()
         url = server.url

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # Unset: `switchboard up` runs its own nats-server under data_dir.
     nats_url: str | None = None
     nats_port: int = 4222
+    # The child nats-server's monitoring endpoint (/varz, /connz), on loopback only: the
+    # benches count NATS messages per contact there. Unset: none.
+    nats_monitor_port: int | None = None
     # The CA that signed the NATS servers' certificates (tls:// URLs; deploy/make-certs.sh).
     nats_ca_file: Path | None = None
     # False where services connect with their own limited NATS users (compose): the streams
