@@ -5,6 +5,7 @@ batch delivered again after its commit changing nothing."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,7 @@ async def test_batches_decide_every_message_once_in_order(
     assert stored_names(app) == [str(n) for n in range(MESSAGES)], "each once, in order"
     assert app.ping() == MESSAGES
     assert reader.fetches < MESSAGES / 4, "most came in batches"
+    assert reader.unasked >= 1, "a batch following the reader's own went on without asking"
     if whole:
         assert reader.batches >= 2 and reader.one_by_one >= 1, vars(reader)
     else:
@@ -182,6 +184,76 @@ async def test_a_message_out_with_a_killed_process_is_gathered_not_raced(
         task.cancel()
     assert stored_names(app) == [str(n) for n in range(5)]
     assert reader.handed_back == 0 and reader.batches == 1, vars(reader)
+    run.shutdown()
+    app.close()
+    await nc.close()
+
+
+async def test_a_delivery_to_another_reader_between_batches_is_asked_about(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    """A reader goes on without asking the server only while every delivery since its last
+    batch was its own. Here another subscriber (a process then killed) takes a message
+    between two batches: the reader notices the gap in delivery numbers, asks, and waits
+    for that message to come back, so all are decided in order and none is skipped."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+
+    async def publish(n: int) -> None:
+        event = interaction(n)
+        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
+        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+
+    for n in range(3):
+        await publish(n)
+    broker = NatsBroker(nats_server.url)
+    app_class: Any = type("routing", (TrackedApplication,), {"name": "routing"})
+    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), "routing"))
+    recorder = Recorder(app)
+    deciding, go_on = threading.Event(), threading.Event()
+
+    def decide(event: Event, tracking: Tracking) -> None:
+        assert isinstance(event, InteractionReceived)
+        if event.external_id == "2":
+            deciding.set()
+            go_on.wait(30)  # the reader is busy: it fetches nothing meanwhile
+        recorder.decide(event, tracking)
+
+    run = SerialExecutor("between")
+
+    async def handler(event: Event, tracking: Tracking) -> None:
+        await run(decide, event, tracking)
+
+    reader = BatchReader(
+        js,
+        Inbox(broker, "routing-p0"),
+        inbound_partition_subject(0),
+        run,
+        decide_tracked(app, decide),
+        handler,
+        batch=32,
+    )
+    task = asyncio.create_task(reader.run())
+    try:
+        await eventually(lambda: asyncio.sleep(0, deciding.is_set()), timeout=10)
+        await publish(3)
+        dead = await js.pull_subscribe_bind("routing-p0", INBOUND)
+        [lost] = await dead.fetch(1, timeout=5)  # never acked: its process was killed
+        assert lost.metadata.sequence.stream == 4
+        for n in (4, 5):
+            await publish(n)
+        go_on.set()
+
+        async def all_stored() -> bool:
+            return app.ping() >= 6
+
+        await eventually(all_stored, timeout=4 * ACK_WAIT, interval=0.1)
+    finally:
+        go_on.set()
+        task.cancel()
+    assert stored_names(app) == [str(n) for n in range(6)]
+    assert reader.handed_back == 0, vars(reader)
     run.shutdown()
     app.close()
     await nc.close()
