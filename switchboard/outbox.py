@@ -15,6 +15,7 @@ from eventsourcing.persistence import Notification
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
 
 from events import Event
 from switchboard import tracing
@@ -47,9 +48,12 @@ class OutboxRelay:
         executor: SerialExecutor,
         behind: Callable[[], Awaitable[int]] | None = None,
         idle_poll: float = SERVE_LOG_POLL,
+        sole_writer: bool = False,
     ) -> None:
         """`behind`: a position in the same log the relay must not pass (a projection that
-        has to show an event before the rest of the system hears of it)."""
+        has to show an event before the rest of the system hears of it). `sole_writer`:
+        no other process relays this log (`up`), so the position it last stored is still
+        the bucket's and need not be read back."""
         self.app_name = app_name
         self._app = app
         self._js = js
@@ -64,14 +68,29 @@ class OutboxRelay:
             ceiling=behind,
         )
         self.published = 0
+        self._sole_writer = sole_writer
+        self._kv: KeyValue | None = None
+        self._stored: int | None = None  # the bucket's, known without asking (sole writer)
+
+    async def _bucket(self) -> KeyValue:
+        # Looked up once: each lookup is a stream-info round trip, and the follower asks
+        # for the position twice per wake-up (a dozen NATS messages per contact).
+        if self._kv is None:
+            self._kv = await self._js.key_value(RELAY_BUCKET)
+        return self._kv
 
     async def _position(self) -> int:
-        kv = await self._js.key_value(RELAY_BUCKET)
+        if self._stored is not None:
+            return self._stored
         try:
-            entry = await kv.get(self.app_name)
+            entry = await (await self._bucket()).get(self.app_name)
         except KeyNotFoundError:
-            return 0
-        return int(entry.value or b"0")
+            at = 0
+        else:
+            at = int(entry.value or b"0")
+        if self._sole_writer:
+            self._stored = at
+        return at
 
     async def _publish(self, notifications: Sequence[Notification]) -> None:
         """The batch's publishes go out back to back and their acks are awaited together:
@@ -120,5 +139,6 @@ class OutboxRelay:
             for span in spans:
                 span.end()
         self.published += len(acks)
-        kv = await self._js.key_value(RELAY_BUCKET)
-        await kv.put(self.app_name, str(notifications[-1].id).encode())
+        await (await self._bucket()).put(self.app_name, str(notifications[-1].id).encode())
+        if self._sole_writer:
+            self._stored = notifications[-1].id

@@ -66,6 +66,7 @@ def build_history(
         run,
         behind=projector.position,
         idle_poll=settings.log_poll(),
+        sole_writer=settings.sole_writer,
     )
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run, StreamEraser(js))
