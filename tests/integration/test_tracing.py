@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from switchboard.nats_server import NatsServerProcess
-from tests.support.stack import Stack
+from tests.support.stack import Stack, stack_config
 from tests.support.waiting import eventually
 
 Span = dict[str, Any]
@@ -31,7 +31,13 @@ async def traced(
     monkeypatch.setenv("SWITCHBOARD_TRACE_FILE", str(trace_file))
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")  # export within the test's wait
     monkeypatch.setenv("SWITCHBOARD_INBOUND_BATCH", str(request.param))
-    stack = Stack(tmp_path / "data", nats_server)
+    # Routing queues a contact without history's word once identify_timeout passes (2 s):
+    # on a loaded machine that timer could offer first, under a trace of its own (CI did).
+    config = stack_config()
+    config = config.model_copy(
+        update={"routing": config.routing.model_copy(update={"identify_timeout_seconds": 60})}
+    )
+    stack = Stack(tmp_path / "data", nats_server, config=config)
     await stack.start()
     try:
         yield stack, trace_file
