@@ -1,0 +1,113 @@
+"""The outbox relay on a real nats-server: where it stands in its log is kept in the relay
+bucket; replicas relaying one log read it to see how far the others got, and a sole writer
+(`up`) keeps it in memory without publishing anything twice."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from events import AgentStatusChanged, Event
+from switchboard.jetstream import EVENTS, RELAY_BUCKET, ensure_streams
+from switchboard.nats_server import NatsServerProcess
+from switchboard.outbox import OutboxRelay
+from switchboard.serial import SerialExecutor
+from switchboard.settings import Settings
+from switchboard.store import TrackedApplication, event_store_env
+from tests.support.waiting import eventually
+from tests.unit.test_batch_commits import Tally
+
+
+def contract(domain_event: Any) -> Event | None:
+    """Each Tally created is told as a status change named after it."""
+    name = getattr(domain_event, "name", None)
+    return AgentStatusChanged(agent_id=name, status="available") if name else None
+
+
+async def told(js: JetStreamContext, prefix: str) -> list[str]:
+    """The agent ids starting with `prefix` that EVENTS holds, in order (the nats-server
+    is the whole session's)."""
+    sub = await js.subscribe(AgentStatusChanged.subject, stream=EVENTS, ordered_consumer=True)
+    found: list[str] = []
+    try:
+        while True:
+            msg = await sub.next_msg(timeout=0.5)
+            agent = AgentStatusChanged.model_validate_json(msg.data).agent_id
+            if agent.startswith(prefix):
+                found.append(agent)
+    except TimeoutError:
+        return found
+    finally:
+        await sub.unsubscribe()
+
+
+async def relayed_to(nc: Client, app: TrackedApplication, position: int) -> bool:
+    kv = await nc.jetstream().key_value(RELAY_BUCKET)
+    return int((await kv.get(app.name)).value or b"0") >= position
+
+
+async def test_replicas_read_each_others_position_and_a_sole_writer_relays_once(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600)
+    name = f"relay-{uuid.uuid4().hex[:8]}"
+    app_class: Any = type(name, (TrackedApplication,), {"name": name})
+    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), name))
+    run = SerialExecutor("relay-test")
+
+    def relay(sole_writer: bool) -> OutboxRelay:
+        return OutboxRelay(
+            app.name, app, js, contract, run, idle_poll=0.05, sole_writer=sole_writer
+        )
+
+    async def running(relay: OutboxRelay) -> asyncio.Task[None]:
+        return asyncio.create_task(relay.follower.run())
+
+    async def stopped(task: asyncio.Task[None]) -> None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    async def commit(*numbers: int) -> None:
+        for n in numbers:
+            await run(app.commit, Tally(f"{name}-{n}"))
+
+    # Replicas of a service relay one log. The second looks once (nothing there yet) and
+    # stops; the first relays five; the second, run again, starts where the bucket says.
+    first, second = relay(False), relay(False)
+    task = await running(second)
+    await asyncio.sleep(0.3)  # it looked, and found nothing to relay
+    await stopped(task)
+    task = await running(first)
+    await commit(0, 1, 2, 3, 4)
+    await eventually(lambda: relayed_to(nc, app, 5))
+    await stopped(task)
+    await commit(5, 6)
+    task = await running(second)
+    await eventually(lambda: relayed_to(nc, app, 7))
+    await stopped(task)
+    assert (first.published, second.published) == (5, 2), "the second read how far it got"
+    assert await told(js, name) == [f"{name}-{n}" for n in range(7)]
+
+    # `up`: the log's one relay reads the bucket once and then keeps its position: a
+    # bucket changed behind its back is not read again (and publishes nothing twice).
+    alone = relay(True)
+    task = await running(alone)
+    await commit(7)
+    await eventually(lambda: relayed_to(nc, app, 8))
+    await (await js.key_value(RELAY_BUCKET)).put(app.name, b"0")
+    await commit(8, 9)
+    await eventually(lambda: relayed_to(nc, app, 10))
+    await stopped(task)
+    assert alone.published == 3
+    assert await told(js, name) == [f"{name}-{n}" for n in range(10)]
+    run.shutdown()
+    app.close()
+    await nc.close()
