@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-
 UNICODE_FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
@@ -24,6 +22,10 @@ def _unicode_font() -> Path | None:
 
 
 def render_pdf(title: str, text: str, footer: str, created: datetime) -> bytes:
+    # Imported on first use: fpdf2 and fontTools are half a second of every service
+    # process's start, and most never render a document.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creation_date(created)
