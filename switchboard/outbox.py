@@ -28,7 +28,7 @@ from switchboard.jetstream import (
 )
 from switchboard.log_follower import follow
 from switchboard.serial import SerialExecutor
-from switchboard.settings import SERVE_LOG_POLL
+from switchboard.settings import SERVE_LOG_POLL, Settings
 from switchboard.store import TrackedApplication
 
 # Seconds for the acks of one batch (up to log_follower.BATCH publishes) to come back.
@@ -71,6 +71,30 @@ class OutboxRelay:
         self._sole_writer = sole_writer
         self._kv: KeyValue | None = None
         self._stored: int | None = None  # the bucket's, known without asking (sole writer)
+
+    @classmethod
+    def configured(
+        cls,
+        app_name: str,
+        app: TrackedApplication,
+        js: JetStreamContext,
+        to_contract: ToContract,
+        executor: SerialExecutor,
+        settings: Settings,
+        behind: Callable[[], Awaitable[int]] | None = None,
+    ) -> OutboxRelay:
+        """A service's relay: how often it polls and whether it is its log's only relay
+        (`up`) both follow from the process's settings."""
+        return cls(
+            app_name,
+            app,
+            js,
+            to_contract,
+            executor,
+            behind=behind,
+            idle_poll=settings.log_poll(),
+            sole_writer=settings.sole_writer,
+        )
 
     async def _bucket(self) -> KeyValue:
         # Looked up once: each lookup is a stream-info round trip, and the follower asks

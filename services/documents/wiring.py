@@ -135,15 +135,7 @@ def build_documents(
 ) -> DocumentsParts:
     app = DocumentsApplication(env=event_store_env(settings, "documents"))
     run = SerialExecutor("documents")
-    relay = OutboxRelay(
-        "documents",
-        app,
-        js,
-        to_contract,
-        run,
-        idle_poll=settings.log_poll(),
-        sole_writer=settings.sole_writer,
-    )
+    relay = OutboxRelay.configured("documents", app, js, to_contract, run, settings)
     timers = ApprovalTimers(app, run, broker, config)
     subscribe(
         broker,

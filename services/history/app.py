@@ -58,15 +58,8 @@ def build_history(
     run = SerialExecutor("history")
     # Routing offers a contact once history identified its customer; holding that word back
     # until the timeline shows the interaction means the agent's screen pop always has it.
-    relay = OutboxRelay(
-        "history",
-        app,
-        js,
-        to_contract,
-        run,
-        behind=projector.position,
-        idle_poll=settings.log_poll(),
-        sole_writer=settings.sole_writer,
+    relay = OutboxRelay.configured(
+        "history", app, js, to_contract, run, settings, behind=projector.position
     )
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run, StreamEraser(js))

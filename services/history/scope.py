@@ -89,8 +89,9 @@ class CustomerScope:
         self.auth = auth
         self.view = view
         self.view_run = view_run
-        # Whether history has routing events not yet on the timeline: only then a refusal
-        # waits (up to `grace_seconds`) for them.
+        # Whether history has routing events not yet on the timeline: a refusal waits (up to
+        # `grace_seconds`) for them, and, caught up, for the timeline to be still for
+        # `settle_seconds` (an offer routing stored but has not yet relayed).
         self.behind = behind
         self.grace = grace_seconds
         self.settle = settle_seconds

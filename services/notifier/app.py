@@ -34,15 +34,7 @@ def build_notifier(
 ) -> Service:
     app = NotifierApplication(env=event_store_env(settings, "notifier"))
     run = SerialExecutor("notifier")
-    relay = OutboxRelay(
-        "notifier",
-        app,
-        js,
-        to_contract,
-        run,
-        idle_poll=settings.log_poll(),
-        sole_writer=settings.sole_writer,
-    )
+    relay = OutboxRelay.configured("notifier", app, js, to_contract, run, settings)
     view = NotificationsView()
     view_loop = follow_in_memory(app, "projection:notifications", view, run, settings.log_poll())
     senders: dict[str, Sender] = {

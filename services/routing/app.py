@@ -47,15 +47,7 @@ def build_routing(
     )
     app.voice.enable(config.channels.twilio)
     run = SerialExecutor("routing")
-    relay = OutboxRelay(
-        "routing",
-        app,
-        js,
-        to_contract,
-        run,
-        idle_poll=settings.log_poll(),
-        sole_writer=settings.sole_writer,
-    )
+    relay = OutboxRelay.configured("routing", app, js, to_contract, run, settings)
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = follow_in_memory(app, "projection:queue-stats", stats, run, settings.log_poll())
     handlers = RoutingHandlers(app, run, broker)

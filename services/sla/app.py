@@ -34,15 +34,7 @@ def build_sla(
     links = StatusLinks(session_secret(settings), settings.link_base())
     app = SlaApplication(config, env=event_store_env(settings, "sla"), links=links)
     run = SerialExecutor("sla")
-    relay = OutboxRelay(
-        "sla",
-        app,
-        js,
-        to_contract,
-        run,
-        idle_poll=settings.log_poll(),
-        sole_writer=settings.sole_writer,
-    )
+    relay = OutboxRelay.configured("sla", app, js, to_contract, run, settings)
     handlers = SlaHandlers(app, run, broker)
     board = SlaBoard()
     board_loop = follow_in_memory(app, "projection:sla-board", board, run, settings.log_poll())

@@ -82,6 +82,17 @@ async def _never_behind() -> bool:
     return False
 
 
+def _scope(config: SwitchboardConfig, view: _Rows, **timing: float) -> CustomerScope:
+    """A scope over `view`'s rows, history never behind on what it was sent."""
+    return CustomerScope(
+        Authenticator(config, "x" * 32),
+        view,  # type: ignore[arg-type]
+        SerialExecutor("scope"),
+        _never_behind,
+        **timing,
+    )
+
+
 async def test_only_supervisors_see_a_customer_nobody_was_offered_or_owns() -> None:
     """An unverified identity's own customer holds only that identity: supervisors see it to
     decide its merge suggestion; agents do not, and once anyone was offered it the usual
@@ -95,12 +106,7 @@ async def test_only_supervisors_see_a_customer_nobody_was_offered_or_owns() -> N
         ]
     )
     view = _Rows([])
-    scope = CustomerScope(
-        Authenticator(config, "x" * 32),
-        view,  # type: ignore[arg-type]
-        SerialExecutor("scope"),
-        _never_behind,
-    )
+    scope = _scope(config, view)
     card = CustomerView(customer_id=uuid.uuid4(), name=None, identities=["phone:+4915100000002"])
     assert await scope.may_read(Principal("sue", "supervisor"), card)
     assert not await scope.may_read(Principal("ann", "agent"), card)
@@ -118,14 +124,7 @@ async def test_a_refusal_waits_for_an_offer_routing_has_not_relayed_yet() -> Non
     A refusal waits for the timeline to be still before it is final."""
     config = SwitchboardConfig(people=[Person(id="ann", name="Ann")])
     view = _Rows([])
-    scope = CustomerScope(
-        Authenticator(config, "x" * 32),
-        view,  # type: ignore[arg-type]
-        SerialExecutor("scope"),
-        _never_behind,
-        grace_seconds=3.0,
-        settle_seconds=0.3,
-    )
+    scope = _scope(config, view, grace_seconds=3.0, settle_seconds=0.3)
     card = CustomerView(customer_id=uuid.uuid4(), name="Ana", identities=["email:a@b.c"])
     ann = Principal("ann", "agent")
 
