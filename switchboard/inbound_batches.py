@@ -79,7 +79,7 @@ def decide_tracked(
         with app.batch(expected, own_writes):
             for event, tracking in items:
                 if not done(tracking):
-                    with tracing.deciding(tracking.notification_id):
+                    with tracing.deciding(tracking):
                         decide(event, tracking)
                     done.record(tracking)
 
@@ -192,7 +192,7 @@ class BatchReader:
                     await _hand_back(msgs, random.uniform(0.05, 0.3))
                     continue
                 held.clear()
-                with tracing.consuming(msgs, self.inbox.consumer):
+                with tracing.consuming(msgs, self.inbox.consumer, self._tracking):
                     if await self.handle(msgs):
                         settled_to = max(m.metadata.sequence.consumer for m in msgs) + 1
         finally:
@@ -215,6 +215,12 @@ class BatchReader:
             return first + await sub.fetch(self._batch - 1, timeout=0.01)
         except TimeoutError:
             return first
+
+    def _tracking(self, raw: Msg) -> Tracking | None:
+        try:
+            return tracking_of(raw, self.inbox.consumer)
+        except (KeyError, ValueError):
+            return None  # the Inbox dead-letters it
 
     async def handle(self, msgs: Sequence[Msg]) -> bool:
         """Decides `msgs`; False when some went back to the stream (nak)."""

@@ -22,10 +22,12 @@ import json
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from eventsourcing.persistence import Tracking
 from nats.aio.msg import Msg
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -137,24 +139,36 @@ def producing(name: str, headers: MutableMapping[str, str], **attributes: str) -
         yield
 
 
-# Per message of the batch being handled: stream sequence -> its span (see `consuming`).
-_batch_spans: contextvars.ContextVar[tuple[str, Mapping[int, Span]] | None] = (
-    contextvars.ContextVar("sb_batch_spans", default=None)
+@dataclass(frozen=True)
+class _BatchSpans:
+    """The `<service>.inbound` spans of the batch being handled (see `consuming`)."""
+
+    service: str
+    by_sequence: Mapping[int, Span]  # stream sequence: what `handling` has, the message
+    by_tracking: Mapping[Tracking, Span]  # what `deciding` has: an EVENTS message's is
+    # its origin's position, not its sequence in the stream
+
+
+_batch_spans: contextvars.ContextVar[_BatchSpans | None] = contextvars.ContextVar(
+    "sb_batch_spans", default=None
 )
 
 
 @contextlib.contextmanager
-def consuming(msgs: Sequence[Msg], consumer: str) -> Iterator[None]:
+def consuming(
+    msgs: Sequence[Msg], consumer: str, tracking_of: Callable[[Msg], Tracking | None]
+) -> Iterator[None]:
     """One `<service>.inbound` span per message of a batch, each the child of the context
-    its publisher put in its headers, open while the batch is handled; `deciding` and
-    `handling` find them by stream sequence."""
+    its publisher put in its headers, open while the batch is handled; `deciding` (by the
+    message's tracking) and `handling` (by the message) find them."""
     if _provider is None:
         yield
         return
     service = consumer.split("-")[0]
-    spans: dict[int, Span] = {}
+    by_sequence: dict[int, Span] = {}
+    by_tracking: dict[Tracking, Span] = {}
     for raw in msgs:
-        spans[raw.metadata.sequence.stream] = _tracer.start_span(
+        span = _tracer.start_span(
             f"{service}.inbound",
             context=extract(raw.headers or {}),
             kind=SpanKind.CONSUMER,
@@ -164,26 +178,31 @@ def consuming(msgs: Sequence[Msg], consumer: str) -> Iterator[None]:
                 "messaging.batch.message_count": len(msgs),
             },
         )
-    token = _batch_spans.set((service, spans))
+        by_sequence[raw.metadata.sequence.stream] = span
+        tracking = tracking_of(raw)
+        if tracking is not None:
+            # An event relayed twice has one tracking: the first delivery's span decides it.
+            by_tracking.setdefault(tracking, span)
+    token = _batch_spans.set(_BatchSpans(service, by_sequence, by_tracking))
     try:
         yield
     finally:
         _batch_spans.reset(token)
-        for span in spans.values():
+        for span in by_sequence.values():
             span.end()
 
 
 @contextlib.contextmanager
-def deciding(sequence: int) -> Iterator[None]:
+def deciding(tracking: Tracking) -> Iterator[None]:
     """A `<service>.decide` span for one message of a batch, current while it is decided
     (on the store's thread), so what it stores names it as its cause."""
     batch = _batch_spans.get() if _provider is not None else None
-    parent = batch[1].get(sequence) if batch is not None else None
+    parent = batch.by_tracking.get(tracking) if batch is not None else None
     if batch is None or parent is None:
         yield
         return
     with _tracer.start_as_current_span(
-        f"{batch[0]}.decide", context=trace.set_span_in_context(parent)
+        f"{batch.service}.decide", context=trace.set_span_in_context(parent)
     ):
         yield
 
@@ -192,7 +211,7 @@ def deciding(sequence: int) -> Iterator[None]:
 def handling(raw: Msg) -> Iterator[None]:
     """Makes a batched message's span current while the Inbox handles it on its own."""
     batch = _batch_spans.get() if _provider is not None else None
-    span = batch[1].get(raw.metadata.sequence.stream) if batch is not None else None
+    span = batch.by_sequence.get(raw.metadata.sequence.stream) if batch is not None else None
     if span is None:
         yield
         return

@@ -68,7 +68,10 @@ def child_named(parent: Span, name: str) -> Callable[[Span], bool]:
 
 async def test_one_form_is_one_trace_across_every_hop(traced: tuple[Stack, Path]) -> None:
     stack, trace_file = traced
-    await stack.status("alice", "available")
+    # Routing's events run EVENTS' sequence ahead of history's positions: a batch reader
+    # that confused a relayed event's position with its sequence loses the trace.
+    for status in ("away", "available", "away", "available"):
+        await stack.status("alice", status)
     r = await stack.post_form(email="tracy@example.com", message="where is my parcel?")
     assert r.status_code == 202, r.text
     await eventually(lambda: stack.offers("alice"))
@@ -79,9 +82,12 @@ async def test_one_form_is_one_trace_across_every_hop(traced: tuple[Stack, Path]
         return found[0] if found else None
 
     async def offered_and_scheduled() -> list[Span] | None:
+        # A span is written when it ends, and the relay's ends when its publish is acked:
+        # the scheduler can read the offer, and its span be written, before the relay's.
         spans = read_spans(trace_file)
         done = one(spans, consumer("routing-scheduler"))
-        return spans if done is not None else None
+        ids = {s["span_id"] for s in spans}
+        return spans if done is not None and done["parent_id"] in ids else None
 
     spans = await eventually(offered_and_scheduled)
     [http] = [
@@ -131,7 +137,8 @@ async def test_one_form_is_one_trace_across_every_hop(traced: tuple[Stack, Path]
     learned = find(consumer("routing-identities"))
     assert learned["parent_id"] == identified["span_id"]
     offer = find(relayed("routing", "AgentOffered"))
-    assert under(offer, learned)
+    # Or, when history was the quicker, the contact took its word as it opened.
+    assert under(offer, learned) or under(offer, routing_in)
     scheduled = find(consumer("routing-scheduler"))
     assert scheduled["parent_id"] == offer["span_id"]
     # History projects routing's events too, in the same trace.

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import Tracking
 from fastapi import FastAPI
 from opentelemetry import trace
 
@@ -105,3 +106,30 @@ async def test_http_span_ignores_a_callers_traceparent(trace_file: Path) -> None
     assert span["parent_id"] is None
     assert r.json()["trace"] == span["trace_id"] != "0af7651916cd43dd8448eb211c80319c"
     assert span["attributes"]["http.response.status_code"] == 200  # type: ignore[index]
+
+
+def test_a_batched_event_is_decided_under_its_own_span(trace_file: Path) -> None:
+    """An EVENTS message's tracking is its origin's position, not its stream sequence (CI
+    once saw routing's commit of a CustomerIdentified start a trace of its own)."""
+    headers: dict[str, str] = {}
+    with tracing.producing("history.relay", headers):
+        pass
+    relayed = SimpleNamespace(
+        headers=headers,
+        subject="sb.events.history.CustomerIdentified",
+        metadata=SimpleNamespace(sequence=SimpleNamespace(stream=9)),
+    )
+    tracking = Tracking("history>routing-identities", 3)
+    with tracing.consuming([relayed], "routing-identities", lambda _: tracking):  # type: ignore[list-item]
+        with tracing.deciding(Tracking("history>routing-identities", 3)):
+            with tracing.committing("routing", []):
+                pass
+    relay, commit, decide, inbound = spans(trace_file)
+    assert (inbound["name"], decide["name"], commit["name"]) == (
+        "routing.inbound",
+        "routing.decide",
+        "routing.commit",
+    )
+    assert inbound["parent_id"] == relay["span_id"]
+    assert decide["parent_id"] == inbound["span_id"]
+    assert commit["parent_id"] == decide["span_id"]
