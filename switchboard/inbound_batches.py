@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
 from eventsourcing.persistence import Tracking
 from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext
 
 from events import Event
@@ -141,7 +142,9 @@ class BatchReader:
         while True:
             try:
                 await self._read()
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, ConnectionClosedError):
+                # Closed, not reconnecting (the runtime connects with endless retries): its
+                # owner stopped, and a reader left behind would only spin and warn.
                 raise
             except Exception as exc:  # NATS restarting: bind again, never die
                 log.warning("%s: %r; binding again", self.inbox.consumer, exc)

@@ -257,3 +257,37 @@ async def test_a_delivery_to_another_reader_between_batches_is_asked_about(
     run.shutdown()
     app.close()
     await nc.close()
+
+
+async def test_a_reader_ends_when_its_connection_is_closed(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    """Closed is for good (the runtime reconnects endlessly until it stops): a reader its
+    runtime left behind ends, rather than binding again every second for ever (CI's logs
+    showed one doing so in later tests)."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+    run = SerialExecutor("closed")
+
+    async def handler(event: Event, tracking: Tracking) -> None:
+        raise AssertionError("nothing was published")
+
+    broker = NatsBroker(nats_server.url)
+    reader = BatchReader(
+        js, Inbox(broker, "routing-p0"), inbound_partition_subject(0), run, None, handler
+    )
+    task = asyncio.create_task(reader.run())
+
+    async def bound() -> bool:
+        try:
+            await js.consumer_info(INBOUND, "routing-p0")
+        except NotFoundError:
+            return False
+        return True
+
+    await eventually(bound, timeout=10, interval=0.1)
+    await nc.close()
+    with pytest.raises(nats.errors.ConnectionClosedError):
+        await asyncio.wait_for(task, 10)
+    run.shutdown()
