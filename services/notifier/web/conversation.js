@@ -16,6 +16,9 @@ export async function showConversation(contact, changed) {
   panel.changed = changed;
   answersFor(contact);
   const latest = await api("GET", `/api/contacts/${contact.contact_id}/messages?limit=${PAGE}`);
+  // Closed (the agent completed it) or redrawn while its messages came: drawing this one now
+  // would reopen a closed panel, or read a contact no longer there (CI saw that TypeError).
+  if (panel.contact !== contact) return;
   // Keep earlier pages the agent already opened when the same conversation is redrawn.
   const older = same ? panel.messages.filter((m) => latest.length && m.seq < latest[0].seq) : [];
   panel.messages = [...older, ...latest];
