@@ -125,6 +125,7 @@ class Agent(Aggregate):
         each time it is read, once per offer; deepcopy's walk over each item of an agent
         holding thousands of offers took milliseconds (tests/unit/test_agent_copy.py)."""
         copied = object.__new__(type(self))
+        memo[id(self)] = copied  # one copy per agent however often a structure holds it
         copied.__dict__.update(
             (name, value.copy() if isinstance(value, dict | list) else value)
             for name, value in vars(self).items()

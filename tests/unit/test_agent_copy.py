@@ -66,3 +66,9 @@ def test_a_copy_is_equal_and_shares_no_container() -> None:
     assert agent.contacts == ["c2"] and agent.parked == ["c2"] and "c1" in agent.wrapping
     assert len(agent._pending_events) == pending
     assert copied.version == agent.version + 4
+
+
+def test_an_agent_held_twice_is_copied_once() -> None:
+    agent = lived()
+    both = copy.deepcopy([agent, agent])
+    assert both[0] is both[1] and both[0] is not agent
