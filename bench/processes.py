@@ -41,7 +41,12 @@ KEYS += ["cpu_ms_per_contact", "rss_mb", "machine_busy"]
 
 
 def processes_burst(
-    workdir: Path, seconds: float, connections: int, database_url: str | None, drain_limit: float
+    workdir: Path,
+    seconds: float,
+    connections: int,
+    database_url: str | None,
+    drain_limit: float,
+    groups: tuple[str, ...] = SERVICES,
 ) -> dict[str, Any]:
     server = NatsServerProcess(workdir / "nats", free_port())
     server.start()
@@ -51,18 +56,26 @@ def processes_burst(
         server.url,
         database_url,
         env={"SWITCHBOARD_INBOUND_BATCH": "64"},
-        names=SERVICES,
+        names=groups,
     )
     try:
         asyncio.run(system.start(timeout=240.0))  # six processes starting on a busy machine
         pids = [p.proc.pid for p in system.procs.values() if p.proc is not None]
         target = Target(
-            system.url("ingest"), system.url("routing"), server.url, pids, system.settings
+            system.url(_group_of("ingest", groups)),
+            system.url(_group_of("routing", groups)),
+            server.url,
+            pids,
+            system.settings,
         )
         return asyncio.run(burst(target, seconds, connections, drain_limit))
     finally:
         system.stop()
         server.stop()
+
+
+def _group_of(service: str, groups: tuple[str, ...]) -> str:
+    return next(g for g in groups if service in g.split(","))
 
 
 def run(args: argparse.Namespace, urls: list[str | None]) -> dict[str, Any]:
@@ -80,7 +93,12 @@ def run(args: argparse.Namespace, urls: list[str | None]) -> dict[str, Any]:
                     )
                 else:
                     result = processes_burst(
-                        workdir, args.seconds, args.connections, url, args.drain_limit
+                        workdir,
+                        args.seconds,
+                        args.connections,
+                        url,
+                        args.drain_limit,
+                        tuple(args.groups.split()) if args.groups else SERVICES,
                     )
                 result["load_average"] = round(os.getloadavg()[0], 1)
                 print(layout, json.dumps(result), flush=True)
@@ -132,4 +150,9 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per layout")
     parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
     parser.add_argument("--drain-limit", type=float, default=300.0, help="give up after (s)")
+    parser.add_argument(
+        "--groups",
+        help='services per process, e.g. "ingest,routing,notifier,reports,sla history"'
+        " (default: one process each)",
+    )
     main(parser.parse_args())

@@ -112,16 +112,21 @@ def read_inbound(
 
 
 class LegacyDrain:
-    """Feeds what the service's single INBOUND consumer from before partitions still holds
-    through the same handler under the same tracking name (so what it had done stays done),
-    then deletes it. ensure_streams has already kept it to the subjects stored the old way
-    before INBOUND stored anything by partition, so no message reaches both it and a
-    partition."""
+    """Feeds what a retired durable consumer still holds through `handler`, then deletes
+    it. On INBOUND: the service's single consumer from before partitions, under the same
+    tracking name (so what it had done stays done); ensure_streams has already kept it to
+    the subjects stored the old way before INBOUND stored anything by partition, so no
+    message reaches both it and a partition. Elsewhere (routing's scheduler consumers on
+    EVENTS, whose work the relay now does): what reaches it while it drains was handled
+    the new way too, so `handler` must be idempotent."""
 
-    def __init__(self, js: JetStreamContext, inbox: Inbox, handler: Handler) -> None:
+    def __init__(
+        self, js: JetStreamContext, inbox: Inbox, handler: Handler, stream: str = INBOUND
+    ) -> None:
         self._js = js
         self.inbox = inbox
         self._handler = handler
+        self._stream = stream
 
     async def run(self) -> None:
         while True:
@@ -134,11 +139,11 @@ class LegacyDrain:
 
     async def _drain(self) -> None:
         try:
-            await self._js.consumer_info(INBOUND, self.inbox.consumer)
+            await self._js.consumer_info(self._stream, self.inbox.consumer)
         except NotFoundError:
-            return  # a deployment that started with partitions, or already drained
-        log.info("draining INBOUND consumer %s from before partitions", self.inbox.consumer)
-        sub = await self._js.pull_subscribe_bind(self.inbox.consumer, INBOUND)
+            return  # a deployment that started without it, or already drained
+        log.info("draining retired %s consumer %s", self._stream, self.inbox.consumer)
+        sub = await self._js.pull_subscribe_bind(self.inbox.consumer, self._stream)
         try:
             while not await self._drained():
                 try:
@@ -148,10 +153,10 @@ class LegacyDrain:
                     continue
         finally:
             await sub.unsubscribe()
-        log.info("INBOUND consumer %s drained and deleted", self.inbox.consumer)
+        log.info("%s consumer %s drained and deleted", self._stream, self.inbox.consumer)
 
     async def _deliver(self, raw: Msg) -> None:
-        if is_partitioned(raw.subject):
+        if self._stream == INBOUND and is_partitioned(raw.subject):
             # Stored by partition, yet in this consumer's filter (an update published by a
             # not yet upgraded ingest): a partition's consumer handles it.
             await raw.ack()
@@ -160,13 +165,13 @@ class LegacyDrain:
 
     async def _drained(self) -> bool:
         try:
-            info = await self._js.consumer_info(INBOUND, self.inbox.consumer)
+            info = await self._js.consumer_info(self._stream, self.inbox.consumer)
         except NotFoundError:
             return True  # another replica finished it
         if info.num_pending or info.num_ack_pending:
             return False
         try:
-            await self._js.delete_consumer(INBOUND, self.inbox.consumer)
+            await self._js.delete_consumer(self._stream, self.inbox.consumer)
         except NotFoundError:
             pass
         return True

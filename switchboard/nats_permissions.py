@@ -33,6 +33,17 @@ from switchboard.jetstream import (
 )
 from switchboard.sessions import SESSIONS_BUCKET
 
+# Routing's consumers on EVENTS that scheduled deadlines before its relay did
+# (services/routing/deadlines.py); routing drains and deletes them.
+RETIRED_SCHEDULERS = (
+    "routing-identify-scheduler",
+    "routing-wait-scheduler",
+    "routing-scheduler",
+    "routing-wrapup-scheduler",
+    "routing-pending-scheduler",
+    "routing-snooze-scheduler",
+)
+
 ADMIN_USER = "admin"
 API = "$JS.API"
 
@@ -56,7 +67,8 @@ class ServiceAccess:
     ephemeral_reads: tuple[str, ...] = ()
     # Streams it deletes single messages from (erasure: services/history/erasure.py).
     deletes_from: tuple[str, ...] = ()
-    # Durable consumers from before INBOUND's partitions, drained then deleted.
+    # Durable consumers drained then deleted: from before INBOUND's partitions, and
+    # routing's schedulers from before its relay scheduled deadlines.
     legacy_consumers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -108,12 +120,6 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                 EVENTS: (
                     "routing-identities",
                     "routing-erasures",
-                    "routing-identify-scheduler",
-                    "routing-scheduler",
-                    "routing-wrapup-scheduler",
-                    "routing-wait-scheduler",
-                    "routing-pending-scheduler",
-                    "routing-snooze-scheduler",
                     "routing-bridge-scheduler",
                     "routing-callback-scheduler",
                     "routing-callback-request-scheduler",
@@ -136,7 +142,7 @@ def service_access(partitions: int) -> dict[str, ServiceAccess]:
                 ),
             },
             buckets={RELAY_BUCKET: "routing", SESSIONS_BUCKET: "*", CREDENTIALS_BUCKET: "*"},
-            legacy_consumers={INBOUND: ("routing",)},
+            legacy_consumers={INBOUND: ("routing",), EVENTS: RETIRED_SCHEDULERS},
         ),
         "history": ServiceAccess(
             publishes=("sb.events.history.>", "sb.events.documents.>", *schedules("history")),

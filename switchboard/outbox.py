@@ -2,7 +2,10 @@
 
 It follows the application's notification log and publishes each contract event with
 `Nats-Msg-Id = <app>:<notification id>`, so the EVENTS stream drops a re-publish inside
-its window, and consumers (which track the origin position) drop it after that.
+its window, and consumers (which track the origin position) drop it after that. The
+deadlines an event sets (`DeadlinesOf`) are scheduled on TIMERS in the same batch, before
+the relay's position moves past it: a consumer per kind of deadline did that before, one
+more delivery, decode and acknowledgement per event.
 """
 
 from __future__ import annotations
@@ -24,18 +27,22 @@ from switchboard.jetstream import (
     ORIGIN_APP_HEADER,
     ORIGIN_POSITION_HEADER,
     RELAY_BUCKET,
+    TIMERS,
     envelope,
 )
 from switchboard.log_follower import follow
 from switchboard.serial import SerialExecutor
 from switchboard.settings import SERVE_LOG_POLL, Settings
 from switchboard.store import TrackedApplication
+from switchboard.timers import Scheduled, schedule_envelope
 
 # Seconds for the acks of one batch (up to log_follower.BATCH publishes) to come back.
 ACK_TIMEOUT = 10.0
 
 # One stored event maps to at most one contract, so the origin position stays unique.
 ToContract = Callable[[Any], Event | None]
+# The deadlines a published contract sets (services/routing/deadlines.py).
+DeadlinesOf = Callable[[Event], Sequence[Scheduled]]
 
 
 class OutboxRelay:
@@ -49,15 +56,17 @@ class OutboxRelay:
         behind: Callable[[], Awaitable[int]] | None = None,
         idle_poll: float = SERVE_LOG_POLL,
         sole_writer: bool = False,
+        deadlines: DeadlinesOf | None = None,
     ) -> None:
         """`behind`: a position in the same log the relay must not pass (a projection that
         has to show an event before the rest of the system hears of it). `sole_writer`:
         no other process relays this log (`up`), so the position it last stored is still
-        the bucket's and need not be read back."""
+        the bucket's and need not be read back. `deadlines`: what each event schedules."""
         self.app_name = app_name
         self._app = app
         self._js = js
         self._to_contract = to_contract
+        self._deadlines = deadlines
         self.follower = follow(
             app,
             f"relay:{app_name}",
@@ -82,6 +91,7 @@ class OutboxRelay:
         executor: SerialExecutor,
         settings: Settings,
         behind: Callable[[], Awaitable[int]] | None = None,
+        deadlines: DeadlinesOf | None = None,
     ) -> OutboxRelay:
         """A service's relay: how often it polls and whether it is its log's only relay
         (`up`) both follow from the process's settings."""
@@ -94,6 +104,7 @@ class OutboxRelay:
             behind=behind,
             idle_poll=settings.log_poll(),
             sole_writer=settings.sole_writer,
+            deadlines=deadlines,
         )
 
     async def _bucket(self) -> KeyValue:
@@ -124,6 +135,7 @@ class OutboxRelay:
         position moves; retrying publishes the batch again, and the stream's duplicate
         window drops what it already stored."""
         acks: list[asyncio.Future[PubAck]] = []
+        published = 0
         spans = []
         for notification in notifications:
             domain_event = self._app.mapper.to_domain_event(notification)
@@ -148,6 +160,20 @@ class OutboxRelay:
                     env.subject, env.body, headers=env.headers, stream=EVENTS
                 )
             )
+            published += 1
+            for due in self._deadlines(contract) if self._deadlines else ():
+                # Its own id: a batch retried inside TIMERS' duplicate window schedules
+                # nothing twice, so a deadline that fired meanwhile does not fire again.
+                timer = schedule_envelope(
+                    due.deadline,
+                    due.at,
+                    **{"Nats-Msg-Id": f"{self.app_name}:{notification.id}:{due.deadline.kind}"},
+                )
+                acks.append(
+                    await self._js.publish_async(
+                        timer.subject, timer.body, headers=timer.headers, stream=TIMERS
+                    )
+                )
         # asyncio.wait, not wait_for: before Python 3.12, wait_for swallows a cancellation
         # that lands as the acks complete, and the relay then outlives its stop by 10 s.
         try:
@@ -162,7 +188,7 @@ class OutboxRelay:
                 ack.cancel()  # those still pending when one failed: never awaited again
             for span in spans:
                 span.end()
-        self.published += len(acks)
+        self.published += published
         await (await self._bucket()).put(self.app_name, str(notifications[-1].id).encode())
         if self._sole_writer:
             self._stored = notifications[-1].id

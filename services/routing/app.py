@@ -10,6 +10,7 @@ from services.routing.api import routing_router
 from services.routing.application import RoutingApplication
 from services.routing.batch_reads import expected_reads
 from services.routing.contracts import to_contract
+from services.routing.deadlines import RoutingDeadlines
 from services.routing.document_sends import DocumentSends
 from services.routing.follow_up_api import FollowUpHandlers, follow_up_router, subscribe_follow_ups
 from services.routing.handlers import RoutingHandlers
@@ -20,10 +21,11 @@ from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
 from switchboard.event_batches import Loop, read_events
 from switchboard.inbound_batches import decide_tracked
-from switchboard.inbound_consumers import read_inbound
+from switchboard.inbound_consumers import LegacyDrain, read_inbound
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import EVENTS, TIMERS
 from switchboard.log_follower import follow_in_memory
+from switchboard.nats_permissions import RETIRED_SCHEDULERS
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
@@ -47,10 +49,19 @@ def build_routing(
     )
     app.voice.enable(config.channels.twilio)
     run = SerialExecutor("routing")
-    relay = OutboxRelay.configured("routing", app, js, to_contract, run, settings)
+    deadlines = RoutingDeadlines(app.plan, app.config)
+    relay = OutboxRelay.configured(
+        "routing", app, js, to_contract, run, settings, deadlines=deadlines
+    )
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = follow_in_memory(app, "projection:queue-stats", stats, run, settings.log_poll())
-    handlers = RoutingHandlers(app, run, broker)
+    handlers = RoutingHandlers(app, run, broker, deadlines)
+    # The relay schedules what these consumers did, one per kind of deadline: what they
+    # still hold is scheduled, then they are deleted.
+    retired = [
+        LegacyDrain(js, Inbox(broker, durable), handlers.scheduled, stream=EVENTS)
+        for durable in RETIRED_SCHEDULERS
+    ]
     inbound = read_inbound(
         broker,
         js,
@@ -108,6 +119,7 @@ def build_routing(
         *subscribe_voice(broker, VoiceHandlers(app.voice, run, broker)),
         *subscribe_follow_ups(broker, FollowUpHandlers(app.follow_ups, run, broker)),
         inbound.legacy.inbox,
+        *(drain.inbox for drain in retired),
         subscribe(
             broker,
             stream=EVENTS,
@@ -146,13 +158,6 @@ def build_routing(
             handler=handlers.identify_deadline,
             description="Queues contacts whose customer history could not name in time",
         ),
-        fetched(
-            stream=EVENTS,
-            durable="routing-identify-scheduler",
-            subject="sb.events.routing.ContactOpened",
-            handler=handlers.contact_opened,
-            description="Schedules how long each new contact waits for its customer's identity",
-        ),
         subscribe(
             broker,
             stream=TIMERS,
@@ -187,21 +192,6 @@ def build_routing(
         ),
         subscribe(
             broker,
-            stream=EVENTS,
-            durable="routing-wrapup-scheduler",
-            subject="sb.events.routing.AgentWrapUpStarted",
-            handler=handlers.wrap_up_started,
-            description="Schedules the end of each wrap-up",
-        ),
-        fetched(
-            stream=EVENTS,
-            durable="routing-wait-scheduler",
-            subject="sb.events.routing.ContactQueued",
-            handler=handlers.contact_queued,
-            description="Schedules each queued contact's maximum wait",
-        ),
-        subscribe(
-            broker,
             stream=TIMERS,
             durable="routing-conversation-deadlines",
             subject="sb.timers.fired.conversation.>",
@@ -211,33 +201,10 @@ def build_routing(
         subscribe(
             broker,
             stream=EVENTS,
-            durable="routing-pending-scheduler",
-            subject="sb.events.routing.ContactPending",
-            handler=handlers.contact_pending,
-            description="Schedules when a conversation pending on the customer resolves itself",
-        ),
-        subscribe(
-            broker,
-            stream=EVENTS,
-            durable="routing-snooze-scheduler",
-            subject="sb.events.routing.ContactSnoozed",
-            handler=handlers.contact_snoozed,
-            description="Schedules the end of each snooze",
-        ),
-        subscribe(
-            broker,
-            stream=EVENTS,
             durable="routing-document-sends",
             subject="sb.events.documents.DocumentSendRequested",
             handler=DocumentSends(app, run).send_requested,
             description="Sends approved documents as replies on the contact's channel",
-        ),
-        fetched(
-            stream=EVENTS,
-            durable="routing-scheduler",
-            subject="sb.events.routing.AgentOffered",
-            handler=handlers.agent_offered,
-            description="Schedules each offer's deadline as a NATS message schedule",
         ),
     ]
 
@@ -266,6 +233,7 @@ def build_routing(
             *inbound.loops,
             *identities.loops,
             *fetched_loops,
+            *(drain.run for drain in retired),
         ],
         health=health,
         close=close,

@@ -8,15 +8,9 @@ from eventsourcing.persistence import Tracking
 from faststream.nats import NatsBroker
 
 from events import (
-    AgentOffered,
-    AgentWrapUpStarted,
     CallbackAsked,
     CallLegReported,
     CallRecordingReported,
-    ContactOpened,
-    ContactPending,
-    ContactQueued,
-    ContactSnoozed,
     ConversationDeadline,
     CustomerErased,
     CustomerIdentified,
@@ -33,6 +27,7 @@ from events import (
 )
 from events.sla import SlaAcknowledged, SlaActionRequested
 from services.routing.application import RoutingApplication
+from services.routing.deadlines import RoutingDeadlines
 from services.routing.sla_actions import acknowledge, carry_out
 from services.routing.status_updates import follow
 from switchboard.inbound_batches import Unbatchable
@@ -41,10 +36,17 @@ from switchboard.timers import schedule
 
 
 class RoutingHandlers:
-    def __init__(self, app: RoutingApplication, run: SerialExecutor, broker: NatsBroker) -> None:
+    def __init__(
+        self,
+        app: RoutingApplication,
+        run: SerialExecutor,
+        broker: NatsBroker,
+        deadlines: RoutingDeadlines,
+    ) -> None:
         self.app = app
         self.run = run
         self.broker = broker
+        self.deadlines = deadlines
 
     def decide_inbound(self, event: Event, tracking: Tracking) -> None:
         """One message of a batch (switchboard/inbound_batches.py), on the store's thread."""
@@ -135,45 +137,12 @@ class RoutingHandlers:
         limit = timedelta(seconds=self.app.config.heartbeat_timeout_seconds)
         await self._schedule(PresenceDeadline(agent_id=agent_id), self.app.clock() + limit)
 
-    # Scheduling follows the relayed events (never a dual write with the store). The
-    # deadline is derived from the event, so scheduling again after a redelivery replaces
-    # the schedule with the same time: no tracking needed.
-
-    async def contact_opened(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, ContactOpened)
-        if event.identify_by is not None:
-            await self._schedule(IdentifyDeadline(contact_id=event.contact_id), event.identify_by)
-
-    async def agent_offered(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, AgentOffered)
-        if event.expires_at is not None:
-            deadline = OfferDeadline(contact_id=event.contact_id, offer_id=event.offer_id)
-            await self._schedule(deadline, event.expires_at)
-
-    async def wrap_up_started(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, AgentWrapUpStarted)
-        deadline = WrapUpDeadline(agent_id=event.agent_id, contact_id=event.contact_id)
-        await self._schedule(deadline, event.until)
-
-    async def contact_queued(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, ContactQueued)
-        queue = self.app.plan.by_name.get(event.queue)
-        seconds = queue.max_wait_seconds if queue else self.app.config.max_wait_seconds
-        since = event.waiting_since or event.occurred_at
-        await self._schedule(
-            WaitDeadline(contact_id=event.contact_id), since + timedelta(seconds=seconds)
-        )
-
-    async def contact_pending(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, ContactPending)
-        if event.resolve_at is not None:
-            deadline = ConversationDeadline(contact_id=event.contact_id, due=event.resolve_at)
-            await self._schedule(deadline, event.resolve_at)
-
-    async def contact_snoozed(self, event: Event, tracking: Tracking) -> None:
-        assert isinstance(event, ContactSnoozed)
-        deadline = ConversationDeadline(contact_id=event.contact_id, due=event.until)
-        await self._schedule(deadline, event.until)
+    async def scheduled(self, event: Event, tracking: Tracking) -> None:
+        """What a retired scheduler consumer still holds (published before the relay
+        scheduled deadlines itself): the same deadlines, so scheduling one again only sets
+        the time it has."""
+        for due in self.deadlines(event):
+            await schedule(self.broker, due.deadline, due.at)
 
     async def _schedule(self, deadline: Deadline, at: datetime) -> None:
         await schedule(self.broker, deadline, at)

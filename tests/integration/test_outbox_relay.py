@@ -1,25 +1,29 @@
 """The outbox relay on a real nats-server: where it stands in its log is kept in the relay
 bucket; replicas relaying one log read it to see how far the others got, and a sole writer
-(`up`) keeps it in memory without publishing anything twice."""
+(`up`) keeps it in memory without publishing anything twice. The deadlines an event sets go
+out with it, once."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.errors import KeyNotFoundError
 
-from events import AgentStatusChanged, Event
-from switchboard.jetstream import EVENTS, RELAY_BUCKET, ensure_streams
+from events import AgentStatusChanged, Event, PresenceDeadline
+from switchboard.jetstream import EVENTS, RELAY_BUCKET, TIMERS, ensure_streams
 from switchboard.nats_server import NatsServerProcess
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
 from switchboard.store import TrackedApplication, event_store_env
+from switchboard.timers import Scheduled
 from tests.support.waiting import eventually
 from tests.unit.test_batch_commits import Tally
 
@@ -49,7 +53,10 @@ async def told(js: JetStreamContext, prefix: str) -> list[str]:
 
 async def relayed_to(nc: Client, app: TrackedApplication, position: int) -> bool:
     kv = await nc.jetstream().key_value(RELAY_BUCKET)
-    return int((await kv.get(app.name)).value or b"0") >= position
+    try:
+        return int((await kv.get(app.name)).value or b"0") >= position
+    except KeyNotFoundError:
+        return False  # it has not relayed anything yet
 
 
 async def test_replicas_read_each_others_position_and_a_sole_writer_relays_once(
@@ -112,6 +119,67 @@ async def test_replicas_read_each_others_position_and_a_sole_writer_relays_once(
     await stopped(task)
     assert alone.published == 3
     assert await told(js, name) == [f"{name}-{n}" for n in range(10)]
+    run.shutdown()
+    app.close()
+    await nc.close()
+
+
+async def fired(js: JetStreamContext, subject: str) -> int:
+    """How many messages TIMERS holds on `subject`."""
+    info = await js.stream_info(TIMERS, subjects_filter=subject)
+    return sum((info.state.subjects or {}).values())
+
+
+async def test_an_events_deadlines_go_out_with_it_once_through_a_retried_batch(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    """The relay schedules what each event sets in the batch that publishes it. Relayed
+    again (its position lost: the batch retried), nothing is scheduled twice, so a
+    deadline that fired in between does not fire again."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600)
+    name = f"timers-{uuid.uuid4().hex[:8]}"
+    app_class: Any = type(name, (TrackedApplication,), {"name": name})
+    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), name))
+    run = SerialExecutor("relay-test")
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    later = datetime.now(UTC) + timedelta(hours=1)
+
+    def deadlines(event: Event) -> list[Scheduled]:
+        assert isinstance(event, AgentStatusChanged)
+        at = soon if event.agent_id.endswith("-0") else later
+        return [Scheduled(PresenceDeadline(agent_id=event.agent_id), at)]
+
+    async def relay_all() -> None:
+        relay = OutboxRelay(app.name, app, js, contract, run, idle_poll=0.05, deadlines=deadlines)
+        task = asyncio.create_task(relay.follower.run())
+        await eventually(lambda: relayed_to(nc, app, 2))
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.2)
+
+    for n in range(2):
+        await run(app.commit, Tally(f"{name}-{n}"))
+    await relay_all()
+    first, second = (PresenceDeadline(agent_id=f"{name}-{n}") for n in range(2))
+    scheduled = await js.get_last_msg(TIMERS, second.schedule_subject())
+    assert scheduled.headers is not None
+    assert scheduled.headers["Nats-Schedule"] == f"@at {later.isoformat().replace('+00:00', 'Z')}"
+    assert scheduled.headers["Nats-Schedule-Target"] == second.fire_subject()
+    assert PresenceDeadline.model_validate_json(scheduled.data or b"").agent_id == f"{name}-1"
+
+    async def first_fired() -> bool:
+        return await fired(js, first.fire_subject()) == 1
+
+    await eventually(first_fired)
+    await (await js.key_value(RELAY_BUCKET)).put(app.name, b"0")
+    await relay_all()
+    await asyncio.sleep(1.5)  # a schedule set again in the past would have fired by now
+    assert await fired(js, first.fire_subject()) == 1
+    again = await js.get_last_msg(TIMERS, second.schedule_subject())
+    assert again.seq == scheduled.seq, "the retried schedule was dropped as a duplicate"
+    assert await told(js, name) == [f"{name}-0", f"{name}-1"]
     run.shutdown()
     app.close()
     await nc.close()

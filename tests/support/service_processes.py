@@ -54,7 +54,7 @@ class ServiceProcesses:
                 workdir / key,
                 config_for(key) if config_for else config_text,
                 smtp_url,
-                args=("serve", name),
+                args=("serve", *name.split(",")),  # a group: "ingest,routing"
                 env=shared,
             )
             for name in names

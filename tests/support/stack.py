@@ -48,10 +48,6 @@ CONSUMERS = {
         *inbound_consumer_names("history", PARTITIONS),
     ],
     "EVENTS": [
-        "routing-scheduler",
-        "routing-wait-scheduler",
-        "routing-wrapup-scheduler",
-        "routing-identify-scheduler",
         "routing-identities",
         "routing-erasures",
         "history-routing",
