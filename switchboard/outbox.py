@@ -57,16 +57,21 @@ class OutboxRelay:
         idle_poll: float = SERVE_LOG_POLL,
         sole_writer: bool = False,
         deadlines: DeadlinesOf | None = None,
+        publishes: Callable[[str], bool] | None = None,
     ) -> None:
         """`behind`: a position in the same log the relay must not pass (a projection that
         has to show an event before the rest of the system hears of it). `sole_writer`:
         no other process relays this log (`up`), so the position it last stored is still
-        the bucket's and need not be read back. `deadlines`: what each event schedules."""
+        the bucket's and need not be read back. `deadlines`: what each event schedules.
+        `publishes(qualified name of a stored event class)`: False for those `to_contract`
+        never publishes, which are then not decrypted and decoded at all (most of what
+        routing and history store)."""
         self.app_name = app_name
         self._app = app
         self._js = js
         self._to_contract = to_contract
         self._deadlines = deadlines
+        self._publishes = publishes
         self.follower = follow(
             app,
             f"relay:{app_name}",
@@ -92,6 +97,7 @@ class OutboxRelay:
         settings: Settings,
         behind: Callable[[], Awaitable[int]] | None = None,
         deadlines: DeadlinesOf | None = None,
+        publishes: Callable[[str], bool] | None = None,
     ) -> OutboxRelay:
         """A service's relay: how often it polls and whether it is its log's only relay
         (`up`) both follow from the process's settings."""
@@ -105,6 +111,7 @@ class OutboxRelay:
             idle_poll=settings.log_poll(),
             sole_writer=settings.sole_writer,
             deadlines=deadlines,
+            publishes=publishes,
         )
 
     async def _bucket(self) -> KeyValue:
@@ -138,6 +145,8 @@ class OutboxRelay:
         published = 0
         spans = []
         for notification in notifications:
+            if self._publishes and not self._publishes(notification.topic.rpartition(":")[2]):
+                continue
             domain_event = self._app.mapper.to_domain_event(notification)
             contract = self._to_contract(domain_event)
             if contract is None:

@@ -17,6 +17,7 @@ from eventsourcing.application import (
     ProcessingEvent,
     Repository,
 )
+from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
 from switchboard import tracing
@@ -27,6 +28,22 @@ from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
 
 # Where an application's key tables live, when not beside its store (switchboard/shredding.py).
 KEYS_DATABASE_ENV = "SB_KEYS_DATABASE_URL"
+
+
+class Collected(ProcessingEvent[Any]):
+    """eventsourcing's ProcessingEvent, collecting an aggregate without asking first whether
+    it is a domain event: that `isinstance` is against a runtime-checkable Protocol, which
+    looks up each of the protocol's attributes, and it was 2 % of a burst's CPU (most
+    commits are of aggregates). Anything else takes eventsourcing's own way."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            elif obj is not None:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
 
 
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
@@ -148,7 +165,7 @@ class TrackedApplication(Application[Any]):
         if each had been committed (events about one customer in a row). Projections and
         boards still show the store as it was before the batch: commands that decide from
         one read it through `batch_writes` first, or must not join such a batch."""
-        batch: ProcessingEvent[Any] = ProcessingEvent()
+        batch: ProcessingEvent[Any] = Collected()
         # Only this thread's commits join it: another thread's command is its own.
         self._batch = (threading.get_ident(), batch)
         self._absent = (threading.get_ident(), absent_ids(self.recorder, expect))
@@ -189,7 +206,7 @@ class TrackedApplication(Application[Any]):
             ):
                 batch.tracking = tracking
             return
-        processing_event: ProcessingEvent[Any] = ProcessingEvent(tracking=tracking)
+        processing_event: ProcessingEvent[Any] = Collected(tracking=tracking)
         processing_event.collect_events(*objs)
         self.causes.collected(processing_event, 0)
         self._store(processing_event)

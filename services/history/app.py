@@ -14,7 +14,7 @@ from services.history.application import HistoryApplication
 from services.history.audit import Auditor
 from services.history.audit_api import audit_router
 from services.history.batch_reads import expected_reads
-from services.history.contracts import to_contract
+from services.history.contracts import PUBLISHED, to_contract
 from services.history.erasure import StreamEraser
 from services.history.handlers import HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
@@ -59,7 +59,14 @@ def build_history(
     # Routing offers a contact once history identified its customer; holding that word back
     # until the timeline shows the interaction means the agent's screen pop always has it.
     relay = OutboxRelay.configured(
-        "history", app, js, to_contract, run, settings, behind=projector.position
+        "history",
+        app,
+        js,
+        to_contract,
+        run,
+        settings,
+        behind=projector.position,
+        publishes=PUBLISHED.__contains__,
     )
     projector.projected.append(relay.follower.wake)
     handlers = HistoryHandlers(app, run, StreamEraser(js))

@@ -8,6 +8,10 @@ from typing import Any
 from events import CustomerErased, CustomerIdentified
 from switchboard.jetstream import RAW_EMAIL_BUCKET
 
+ERASED, RECORDED = "Customer.Erased", "Customer.InteractionRecorded"
+# The stored events (by qualified name) that are published: the relay reads no other.
+PUBLISHED = frozenset({ERASED, RECORDED})
+
 
 def is_raw_ref(reached: str) -> bool:
     return reached.startswith(f"{RAW_EMAIL_BUCKET}/")
@@ -15,7 +19,7 @@ def is_raw_ref(reached: str) -> bool:
 
 def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None:
     kind = type(domain_event).__qualname__
-    if kind == "Customer.Erased":
+    if kind == ERASED:
         reached: list[str] = getattr(domain_event, "reached", None) or []
         return CustomerErased(
             event_id=uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version)),
@@ -24,7 +28,7 @@ def to_contract(domain_event: Any) -> CustomerIdentified | CustomerErased | None
             reached=[uuid.UUID(r) for r in reached if not is_raw_ref(r)],
             raw_refs=[r for r in reached if is_raw_ref(r)],
         )
-    if kind != "Customer.InteractionRecorded":
+    if kind != RECORDED:
         return None
     return CustomerIdentified(
         event_id=uuid.uuid5(domain_event.originator_id, str(domain_event.originator_version)),

@@ -9,7 +9,7 @@ from schemas.config import SwitchboardConfig
 from services.routing.api import routing_router
 from services.routing.application import RoutingApplication
 from services.routing.batch_reads import expected_reads
-from services.routing.contracts import to_contract
+from services.routing.contracts import CONTRACTS, to_contract
 from services.routing.deadlines import RoutingDeadlines
 from services.routing.document_sends import DocumentSends
 from services.routing.follow_up_api import FollowUpHandlers, follow_up_router, subscribe_follow_ups
@@ -51,7 +51,14 @@ def build_routing(
     run = SerialExecutor("routing")
     deadlines = RoutingDeadlines(app.plan, app.config)
     relay = OutboxRelay.configured(
-        "routing", app, js, to_contract, run, settings, deadlines=deadlines
+        "routing",
+        app,
+        js,
+        to_contract,
+        run,
+        settings,
+        deadlines=deadlines,
+        publishes=CONTRACTS.__contains__,
     )
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
     stats_loop = follow_in_memory(app, "projection:queue-stats", stats, run, settings.log_poll())

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
@@ -180,6 +181,44 @@ async def test_an_events_deadlines_go_out_with_it_once_through_a_retried_batch(
     again = await js.get_last_msg(TIMERS, second.schedule_subject())
     assert again.seq == scheduled.seq, "the retried schedule was dropped as a duplicate"
     assert await told(js, name) == [f"{name}-0", f"{name}-1"]
+    run.shutdown()
+    app.close()
+    await nc.close()
+
+
+async def test_a_relay_decodes_only_the_events_it_may_publish(
+    nats_server: NatsServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Told which stored events it publishes (by class), a relay does not decrypt and
+    decode the others, and still moves past them."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600)
+    name = f"skips-{uuid.uuid4().hex[:8]}"
+    app_class: Any = type(name, (TrackedApplication,), {"name": name})
+    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), name))
+    run = SerialExecutor("relay-test")
+    decoded: list[str] = []
+    decode = app.mapper.to_domain_event
+
+    def counting(stored: Any) -> Any:
+        decoded.append(stored.topic.rpartition(":")[2])
+        return decode(stored)
+
+    monkeypatch.setattr(app.mapper, "to_domain_event", counting)
+    tally = Tally(f"{name}-0")
+    tally.count_one()
+    await run(app.commit, tally)  # Tally.Created, Tally.Counted
+    relay = OutboxRelay(
+        app.name, app, js, contract, run, idle_poll=0.05, publishes={"Tally.Created"}.__contains__
+    )
+    task = asyncio.create_task(relay.follower.run())
+    await eventually(lambda: relayed_to(nc, app, 2))
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.2)
+    assert decoded == ["Tally.Created"]
+    assert await told(js, name) == [f"{name}-0"]
     run.shutdown()
     app.close()
     await nc.close()
