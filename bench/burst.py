@@ -2,7 +2,7 @@
 
     python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile [gil]]
         [--one-at-a-time] [--database-url URL] [--ingest-only] [--ingest-rounds 2]
-        [--ingest-baseline GIT_REF] [--capacity N]
+        [--ingest-baseline GIT_REF] [--capacity N] [--watch]
 
 All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
 missing), posting distinct web forms, one customer each. In one run:
@@ -31,13 +31,16 @@ missing), posting distinct web forms, one customer each. In one run:
    SWITCHBOARD_SQLITE_SYNCHRONOUS=FULL) and prints both side by side, with their ratios.
    The two agents have room for every contact (each offered at once: each agent then holds
    thousands of offers, which every offer copies); `--capacity 3` gives them a desk's room,
-   and the rest of the burst waits in the queue, as in a real center.
+   and the rest of the burst waits in the queue, as in a real center. `--watch` prints,
+   every 2 s, each consumer's unfinished messages and how far routing's and history's
+   relays are behind their stores (bench/backlog.py): where the backlog sits.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -49,6 +52,7 @@ import nats
 from nats.js import JetStreamContext
 
 from bench import ingest_alone as alone
+from bench.backlog import Sample, Watch
 from bench.pyspy import Profile, by_package
 from bench.scale import machine_busy
 from bench.support import (
@@ -112,17 +116,19 @@ QUEUED = "sb.events.routing.ContactQueued"
 
 
 async def burst(
-    target: Target, seconds: float, connections: int, drain_limit: float
+    target: Target, seconds: float, connections: int, drain_limit: float, watch: bool = False
 ) -> dict[str, Any]:
     await make_available(target.api_url)
     nc = await nats.connect(target.nats_url, name=BENCH_CONNECTION)
     js = nc.jetstream()
+    watcher = Watch(js, target.settings.data_dir) if watch else None
     before = (await js.stream_info(INBOUND)).state.messages
     messages_before = nats_messages(target)
     queued_before = await queued(js)
     cpu_before, busy_before = cpu_of(target), machine_busy()
     nats_before = children_cpu(target)
     started = time.monotonic()
+    watching = asyncio.create_task(watcher.run(started)) if watcher else None
     url = f"{target.forms_url}/channels/webform/{FORM}"
     sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12)
     accepted = (await js.stream_info(INBOUND)).state.messages - before
@@ -141,6 +147,10 @@ async def burst(
         await asyncio.sleep(0.2)
     elapsed = time.monotonic() - started
     busy, total = (a - b for a, b in zip(machine_busy(), busy_before, strict=True))
+    if watching is not None:
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
     await nc.close()
     accepted_per_s = accepted / sent.seconds
 
@@ -173,6 +183,7 @@ async def burst(
         ),
         "machine_busy": round(busy / total, 2),
         "rss_mb": round(rss_of(target), 1),
+        **({"backlog": [b.as_json() for b in watcher.samples]} if watcher else {}),
     }
 
 
@@ -190,6 +201,7 @@ def up_burst(
     drain_limit: float,
     settings: dict[str, str] | None = None,
     capacity: int = 100_000,
+    watch: bool = False,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
     env.update(settings or {})
@@ -203,7 +215,7 @@ def up_burst(
             out = Path(tempfile.mkstemp(prefix="burst-profile-", suffix=".txt")[1])
             spy = Profile(system.proc.pid, out, gil=profile == "gil")
         target = up_target(system, database_url)
-        result = asyncio.run(burst(target, seconds, connections, drain_limit))
+        result = asyncio.run(burst(target, seconds, connections, drain_limit, watch))
     finally:
         shares = spy.stop() if spy else {}
         if spy:
@@ -265,6 +277,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             args.profile,
             args.drain_limit,
             capacity=args.capacity,
+            watch=args.watch,
         )
     print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
     alone.print_table(ingest, args.connections)
@@ -272,11 +285,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"\nburst into switchboard up ({store}), {args.seconds:g} s of wrk")
     if baseline is None:
         for key, value in drain.items():
-            print(f"  {key:<22}{value}")
+            if key != "backlog":
+                print(f"  {key:<22}{value}")
     else:
         print(f"  {'':<22}{'one at a time':>16}{'batches':>16}")
         for key, value in drain.items():
-            print(f"  {key:<22}{baseline[key]!s:>16}{value!s:>16}")
+            if key != "backlog":
+                print(f"  {key:<22}{baseline[key]!s:>16}{value!s:>16}")
+    if args.watch:
+        print("\nwhere the backlog sat (relay lag: stored, not yet published)")
+        for sample in drain.get("backlog", []):
+            print(Sample(sample["at"], sample["relay_lag"], sample["pending"]).line())
     if shares:
         print("\npy-spy: share of busy samples in each package ([self]: innermost frame)")
         print("and with each function on the stack")
@@ -336,5 +355,10 @@ if __name__ == "__main__":
         type=int,
         default=100_000,
         help="each of the two agents' room: all offered at once (default), or most queued",
+    )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="every 2 s of the drain: each consumer's unfinished messages, each relay's lag",
     )
     main(parser.parse_args())
