@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,9 +62,19 @@ async def relayed_to(nc: Client, app: TrackedApplication, position: int) -> bool
         return False  # it has not relayed anything yet
 
 
-async def test_replicas_read_each_others_position_and_a_sole_writer_relays_once(
-    nats_server: NatsServerProcess, tmp_path: Path
-) -> None:
+@dataclass
+class Log:
+    """An application's log on the session's nats-server, for relays to follow."""
+
+    nc: Client
+    js: JetStreamContext
+    app: TrackedApplication
+    run: SerialExecutor
+    name: str
+
+
+@pytest.fixture
+async def log(nats_server: NatsServerProcess, tmp_path: Path) -> AsyncIterator[Log]:
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js, 3600)
@@ -70,22 +82,41 @@ async def test_replicas_read_each_others_position_and_a_sole_writer_relays_once(
     app_class: Any = type(name, (TrackedApplication,), {"name": name})
     app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), name))
     run = SerialExecutor("relay-test")
+    yield Log(nc, js, app, run, name)
+    run.shutdown()
+    app.close()
+    await nc.close()
+
+
+async def running(relay: OutboxRelay) -> asyncio.Task[None]:
+    return asyncio.create_task(relay.follower.run())
+
+
+async def stopped(task: asyncio.Task[None]) -> None:
+    # Cancelled again until it ends, as the runtime's stop does (`_bounded`): a nats-py
+    # request's wait_for can swallow a cancellation before Python 3.12, and the follower
+    # then ran on (a hang seen here under load).
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.2)
+
+
+async def relayed_once(relay: OutboxRelay, log: Log, position: int) -> None:
+    """Runs `relay` until the bucket says it reached `position`, then stops it."""
+    task = await running(relay)
+    await eventually(lambda: relayed_to(log.nc, log.app, position))
+    await stopped(task)
+
+
+async def test_replicas_read_each_others_position_and_a_sole_writer_relays_once(
+    log: Log,
+) -> None:
+    nc, js, app, run, name = log.nc, log.js, log.app, log.run, log.name
 
     def relay(sole_writer: bool) -> OutboxRelay:
         return OutboxRelay(
             app.name, app, js, contract, run, idle_poll=0.05, sole_writer=sole_writer
         )
-
-    async def running(relay: OutboxRelay) -> asyncio.Task[None]:
-        return asyncio.create_task(relay.follower.run())
-
-    async def stopped(task: asyncio.Task[None]) -> None:
-        # Cancelled again until it ends, as the runtime's stop does (`_bounded`): a nats-py
-        # request's wait_for can swallow a cancellation before Python 3.12, and the
-        # follower then ran on (a hang seen here under load).
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.2)
 
     async def commit(*numbers: int) -> None:
         for n in numbers:
@@ -120,9 +151,6 @@ async def test_replicas_read_each_others_position_and_a_sole_writer_relays_once(
     await stopped(task)
     assert alone.published == 3
     assert await told(js, name) == [f"{name}-{n}" for n in range(10)]
-    run.shutdown()
-    app.close()
-    await nc.close()
 
 
 async def fired(js: JetStreamContext, subject: str) -> int:
@@ -132,18 +160,12 @@ async def fired(js: JetStreamContext, subject: str) -> int:
 
 
 async def test_an_events_deadlines_go_out_with_it_once_through_a_retried_batch(
-    nats_server: NatsServerProcess, tmp_path: Path
+    log: Log,
 ) -> None:
     """The relay schedules what each event sets in the batch that publishes it. Relayed
     again (its position lost: the batch retried), nothing is scheduled twice, so a
     deadline that fired in between does not fire again."""
-    nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_streams(js, 3600)
-    name = f"timers-{uuid.uuid4().hex[:8]}"
-    app_class: Any = type(name, (TrackedApplication,), {"name": name})
-    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), name))
-    run = SerialExecutor("relay-test")
+    js, app, run, name = log.js, log.app, log.run, log.name
     soon = datetime.now(UTC) + timedelta(seconds=1)
     later = datetime.now(UTC) + timedelta(hours=1)
 
@@ -154,11 +176,7 @@ async def test_an_events_deadlines_go_out_with_it_once_through_a_retried_batch(
 
     async def relay_all() -> None:
         relay = OutboxRelay(app.name, app, js, contract, run, idle_poll=0.05, deadlines=deadlines)
-        task = asyncio.create_task(relay.follower.run())
-        await eventually(lambda: relayed_to(nc, app, 2))
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.2)
+        await relayed_once(relay, log, 2)
 
     for n in range(2):
         await run(app.commit, Tally(f"{name}-{n}"))
@@ -181,23 +199,14 @@ async def test_an_events_deadlines_go_out_with_it_once_through_a_retried_batch(
     again = await js.get_last_msg(TIMERS, second.schedule_subject())
     assert again.seq == scheduled.seq, "the retried schedule was dropped as a duplicate"
     assert await told(js, name) == [f"{name}-0", f"{name}-1"]
-    run.shutdown()
-    app.close()
-    await nc.close()
 
 
 async def test_a_relay_decodes_only_the_events_it_may_publish(
-    nats_server: NatsServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    log: Log, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Told which stored events it publishes (by class), a relay does not decrypt and
     decode the others, and still moves past them."""
-    nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_streams(js, 3600)
-    name = f"skips-{uuid.uuid4().hex[:8]}"
-    app_class: Any = type(name, (TrackedApplication,), {"name": name})
-    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), name))
-    run = SerialExecutor("relay-test")
+    js, app, run, name = log.js, log.app, log.run, log.name
     decoded: list[str] = []
     decode = app.mapper.to_domain_event
 
@@ -212,13 +221,6 @@ async def test_a_relay_decodes_only_the_events_it_may_publish(
     relay = OutboxRelay(
         app.name, app, js, contract, run, idle_poll=0.05, publishes={"Tally.Created"}.__contains__
     )
-    task = asyncio.create_task(relay.follower.run())
-    await eventually(lambda: relayed_to(nc, app, 2))
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.2)
+    await relayed_once(relay, log, 2)
     assert decoded == ["Tally.Created"]
     assert await told(js, name) == [f"{name}-0"]
-    run.shutdown()
-    app.close()
-    await nc.close()
