@@ -1,4 +1,5 @@
-"""Reading INBOUND by partition, and draining a consumer from before partitions.
+"""Reading INBOUND by partition, and draining retired durable consumers (INBOUND's from
+before partitions, routing's schedulers on EVENTS) before deleting them.
 
 Each service (routing, history) has one durable consumer per partition, `<service>-p<n>`,
 with one message in flight and its own tracking name, so a partition's positions only grow
