@@ -2,20 +2,29 @@
 else one message in flight as before (`serve`, replicas): the same BatchReader as
 INBOUND's partitions (switchboard/inbound_batches.py), one transaction and one tracking
 record per batch (an application's commands: `decide_tracked`; a projection's rows),
-handed back whole when it cannot be decided whole."""
+handed back whole when it cannot be decided whole.
+
+A consumer may take only the events its handler acts on (`only`): JetStream then never
+delivers the rest, where each would cost a delivery, a decode and an ack for nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
+from events import Event
 from switchboard.inbound_batches import BatchReader, DecideAll
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.serial import SerialExecutor
+
+log = logging.getLogger(__name__)
 
 Loop = Callable[[], Coroutine[Any, Any, None]]
 
@@ -32,22 +41,53 @@ def read_events(
     decide_all: DecideAll | None,
     handler: Handler,
     description: str,
+    only: tuple[type[Event], ...] = (),
 ) -> EventReader:
-    """`decide_all` None: fetched in batches, handled one by one (BatchReader)."""
+    """`decide_all` None: fetched in batches, handled one by one (BatchReader). `only`:
+    the event types under `subject` the consumer takes (all when empty)."""
+    filters = tuple(e.subject for e in only) or (subject,)
     if batch <= 1:
         inbox = subscribe(
             broker,
             stream=stream,
             durable=durable,
             subject=subject,
+            filters=filters,
             handler=handler,
             description=description,
         )
-        return EventReader(inbox, [])  # faststream runs it
+        # faststream runs it; a durable it binds keeps the filters it was made with.
+        narrow = [lambda: keep_filters(js, stream, durable, filters)] if only else []
+        return EventReader(inbox, narrow)
     reader = BatchReader(
-        js, Inbox(broker, durable), subject, run, decide_all, handler, batch, stream=stream
+        js, Inbox(broker, durable), filters, run, decide_all, handler, batch, stream=stream
     )
     return EventReader(reader.inbox, [reader.run])
+
+
+async def keep_filters(
+    js: JetStreamContext, stream: str, durable: str, filters: tuple[str, ...]
+) -> None:
+    """Gives a durable made by an earlier version (all of `subject`) today's filters, in
+    place: its position stays, and from there it takes only what its handler acts on.
+    Bound or not, the server applies a consumer's filters to its next fetch."""
+    while True:
+        try:
+            try:
+                info = await js.consumer_info(stream, durable)
+            except NotFoundError:
+                return  # not made yet: the subscriber makes it with these filters
+            config = info.config
+            if sorted(config.filter_subjects or [config.filter_subject or ""]) == sorted(filters):
+                return
+            config.filter_subject = filters[0] if len(filters) == 1 else None
+            config.filter_subjects = list(filters) if len(filters) > 1 else None
+            await js.add_consumer(stream, config)  # updates the durable in place
+            log.info("%s now takes %s", durable, ", ".join(filters))
+            return
+        except Exception as exc:  # NATS restarting: try again, never die
+            log.warning("filters of %s: %r", durable, exc)
+            await asyncio.sleep(1.0)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ class BatchReader:
         self,
         js: JetStreamContext,
         inbox: Inbox,
-        subject: str,
+        subject: str | tuple[str, ...],
         run: SerialExecutor,
         decide_all: DecideAll | None,
         handler: Handler,
@@ -126,7 +126,7 @@ class BatchReader:
         or records one message at a time; it saves a fetch round trip per message)."""
         self._js = js
         self.inbox = inbox
-        self._subject = subject
+        self._filters = (subject,) if isinstance(subject, str) else subject
         self._run = run
         self._decide_all = decide_all
         self._handler = handler
@@ -151,7 +151,7 @@ class BatchReader:
                 await asyncio.sleep(1.0)
 
     async def _read(self) -> None:
-        config = consumer_config(self.inbox.consumer, self._subject)
+        config = consumer_config(self.inbox.consumer, *self._filters)
         config.max_ack_pending = self._batch
         # Creates it, or lets one made before batches (one in flight) take a batch.
         await self._js.add_consumer(self._stream, config)

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from faststream.middlewares import AckPolicy
@@ -190,15 +190,17 @@ def subscribe(
     subject: str,
     handler: Handler,
     description: str,
+    filters: Sequence[str] = (),
 ) -> Inbox:
-    """A durable, ordered JetStream consumer feeding `handler` through an Inbox."""
+    """A durable, ordered JetStream consumer feeding `handler` through an Inbox; `filters`
+    narrow `subject` to what the handler acts on."""
     inbox = Inbox(broker, durable)
 
     @broker.subscriber(
         subject,
         stream=JStream(name=stream, declare=False),
         durable=durable,
-        config=consumer_config(durable, subject),
+        config=consumer_config(durable, *(filters or (subject,))),
         pull_sub=PullSub(batch_size=1, timeout=1.0),
         inbox_prefix=pull_inbox_prefix(broker),
         ack_policy=AckPolicy.MANUAL,

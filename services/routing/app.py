@@ -5,7 +5,9 @@ from __future__ import annotations
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
+from events import Event
 from schemas.config import SwitchboardConfig
+from services.routing import status_updates
 from services.routing.api import routing_router
 from services.routing.application import RoutingApplication
 from services.routing.batch_reads import expected_reads
@@ -101,7 +103,13 @@ def build_routing(
     fetched_loops: list[Loop] = []
 
     def fetched(
-        *, stream: str, durable: str, subject: str, handler: Handler, description: str
+        *,
+        stream: str,
+        durable: str,
+        subject: str,
+        handler: Handler,
+        description: str,
+        only: tuple[type[Event], ...] = (),
     ) -> Inbox:
         """A consumer with a message or more per contact: fetched in batches under `up`,
         each handled on its own as before."""
@@ -116,6 +124,7 @@ def build_routing(
             decide_all=None,
             handler=handler,
             description=description,
+            only=only,
         )
         fetched_loops.extend(reader.loops)
         return reader.inbox
@@ -141,6 +150,7 @@ def build_routing(
             subject="sb.events.routing.>",
             handler=handlers.own_event,
             description="Tells customers their request's stages; honours STOP",
+            only=status_updates.FOLLOWED,
         ),
         subscribe(
             broker,

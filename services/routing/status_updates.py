@@ -25,6 +25,8 @@ STAGES: dict[type[Event], str] = {
     ContactPending: "pending",
     ContactCompleted: "resolved",
 }
+# What `follow` acts on; its consumer takes only these of routing's events.
+FOLLOWED: tuple[type[Event], ...] = (ContactMessageAdded, *STAGES)
 
 
 def wants_updates(contact: Contact) -> bool:

@@ -7,7 +7,7 @@ from nats.js import JetStreamContext
 
 from schemas.config import SwitchboardConfig
 from services.sla.api import sla_router
-from services.sla.application import SlaApplication
+from services.sla.application import FOLLOWED, SlaApplication
 from services.sla.board import SlaBoard
 from services.sla.contracts import to_contract
 from services.sla.handlers import SlaHandlers
@@ -51,6 +51,7 @@ def build_sla(
         decide_all=None,
         handler=handlers.contact_event,
         description="Keeps each contact's SLA clock (replies, pending, resolution, holder)",
+        only=FOLLOWED,
     )
     inboxes = [
         contacts.inbox,

@@ -39,6 +39,19 @@ from switchboard.status_links import StatusLinks
 from switchboard.store import TrackedApplication
 
 RESOLVING = (ContactCompleted, ContactCancelled, ContactAbandoned)
+# Routing's events that change a clock (`observe`); its consumer takes only these. Steps
+# falling due in between are the clock's own timers' to take (`fire`), not other events'.
+FOLLOWED: tuple[type[ContactEvent], ...] = (
+    ContactQueued,
+    OfferAccepted,
+    ContactTransferred,
+    ContactMessageAdded,
+    ReplyRequested,
+    ContactPending,
+    ContactWoken,
+    *RESOLVING,
+    ContactReopened,
+)
 
 
 class SlaApplication(TrackedApplication):

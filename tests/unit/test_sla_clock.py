@@ -11,7 +11,9 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from events import (
+    ALL_EVENTS,
     ContactCompleted,
+    ContactEvent,
     ContactMessageAdded,
     ContactPending,
     ContactQueued,
@@ -20,7 +22,7 @@ from events import (
     ReplyRequested,
 )
 from schemas.config import SwitchboardConfig
-from services.sla.application import SlaApplication
+from services.sla.application import FOLLOWED, SlaApplication
 from services.sla.contracts import to_contract
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -211,3 +213,25 @@ def test_policies_match_on_request_type_and_tier() -> None:
         other.feed(queued().model_copy(update=update), 0)
         clock = other.app.get(CONTACT)
         assert clock is not None and clock.policy == "chat"
+
+
+def test_only_the_events_its_consumer_takes_change_a_clock() -> None:
+    """sla-contacts takes only FOLLOWED of routing's events: any other, fed while no step
+    is due, must leave the clock as it was (a branch added to `observe` for an event left
+    out of FOLLOWED fails here)."""
+    h = Harness()
+    h.feed(queued(), 0)
+    h.feed(accepted(), 0.5)
+    recorded = h.app.recorder.max_notification_id()
+    others = [
+        e
+        for e in ALL_EVENTS
+        if issubclass(e, ContactEvent)
+        and e.subject.startswith("sb.events.routing.")
+        and e not in FOLLOWED
+    ]
+    assert len(others) > 10
+    for kind in others:
+        h.feed(kind.model_construct(contact_id=CONTACT, occurred_at=T0), 1)
+    assert h.app.recorder.max_notification_id() == recorded
+    assert [type(e).__name__ for e in h.fire(6)] == ["SlaWarned"]  # its timer still takes it

@@ -7,11 +7,11 @@ import itertools
 
 from eventsourcing.persistence import Tracking
 
-from events import InboundEvent, InteractionReceived, ReplyRequested, Sender
+from events import ALL_EVENTS, InboundEvent, InteractionReceived, ReplyRequested, Sender
 from schemas.request_types import RequestType, StatusUpdates
 from services.routing.application import RoutingApplication
 from services.routing.contracts import to_contract
-from services.routing.status_updates import follow
+from services.routing.status_updates import FOLLOWED, follow
 from tests.support.clock import Clock
 from tests.unit.test_routing_queues import available, routing, track
 
@@ -89,3 +89,21 @@ def test_nothing_is_told_without_the_setting_or_on_other_channels() -> None:
     app.complete(offer.contact_id, "resolved")
     me.drain()
     assert me.told == []
+
+
+def test_its_consumer_takes_every_event_it_acts_on() -> None:
+    """routing-status-updates takes only FOLLOWED of routing's events: `follow` must do
+    nothing with any other (an event acted on but left out would never arrive)."""
+    clock = Clock()
+    app = routing(clock, status_updates=StatusUpdates())
+    available(app, clock, "alice")
+    app.receive(sms(4, "hello"), track())
+    [offer] = app.offers_for("alice")
+    others = [
+        e for e in ALL_EVENTS if e.subject.startswith("sb.events.routing.") and e not in FOLLOWED
+    ]
+    assert len(others) > 10
+    for kind in others:
+        fields = {"contact_id": offer.contact_id, "automatic": False, "summary": "STOP"}
+        event = kind.model_construct(**fields)
+        assert follow(app, event, Tracking("routing>self", next(positions))) is False, kind
