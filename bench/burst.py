@@ -2,7 +2,7 @@
 
     python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile [gil]]
         [--one-at-a-time] [--database-url URL] [--ingest-only] [--ingest-rounds 2]
-        [--ingest-baseline GIT_REF] [--capacity N] [--watch]
+        [--ingest-baseline GIT_REF] [--capacity N] [--watch] [--forms N]
 
 All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
 missing), posting distinct web forms, one customer each. In one run:
@@ -16,7 +16,9 @@ missing), posting distinct web forms, one customer each. In one run:
    (bench/ingest_alone.py).
 2. burst drain: `switchboard up` (child nats-server, SQLite; or PostgreSQL with
    `--database-url`, an empty database, or `--postgres`, a throwaway one) with its agents
-   available, wrk for `--seconds`;
+   available, wrk for `--seconds` (or until `--forms` forms are answered, the same burst
+   each time, which is what an A/B of two revisions needs: cost per contact falls as a burst
+   grows, and a timed burst's size moves with the machine);
    accepted = what INBOUND holds, accepted/s over wrk's time; then the time from the first
    request until every accepted form's contact is in a queue (routed: routing knows whose
    it is, after history named the customer or the identify deadline passed; EVENTS'
@@ -42,6 +44,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import tempfile
 import time
@@ -116,7 +119,12 @@ QUEUED = "sb.events.routing.ContactQueued"
 
 
 async def burst(
-    target: Target, seconds: float, connections: int, drain_limit: float, watch: bool = False
+    target: Target,
+    seconds: float,
+    connections: int,
+    drain_limit: float,
+    watch: bool = False,
+    forms: int | None = None,
 ) -> dict[str, Any]:
     await make_available(target.api_url)
     nc = await nats.connect(target.nats_url, name=BENCH_CONNECTION)
@@ -130,7 +138,7 @@ async def burst(
     started = time.monotonic()
     watching = asyncio.create_task(watcher.run(started)) if watcher else None
     url = f"{target.forms_url}/channels/webform/{FORM}"
-    sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12)
+    sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12, None, forms)
     accepted = (await js.stream_info(INBOUND)).state.messages - before
     drained: dict[str, float] = {}
     left: dict[str, int] = {}
@@ -163,7 +171,7 @@ async def burst(
         "wrk_ok": sent.ok,
         "wrk_errors": sent.non_2xx + sent.socket_errors,
         "accepted_per_s": round(accepted_per_s, 1),
-        "accept_p99_ms": round(sent.p99_ms, 1),
+        "accept_p99_ms": None if math.isnan(sent.p99_ms) else round(sent.p99_ms, 1),
         "routed_per_s": round(per_s("queued"), 1),
         "opened_per_s": round(per_s("routing"), 1),
         "recorded_per_s": round(per_s("history"), 1),
@@ -202,6 +210,7 @@ def up_burst(
     settings: dict[str, str] | None = None,
     capacity: int = 100_000,
     watch: bool = False,
+    forms: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
     env.update(settings or {})
@@ -215,7 +224,7 @@ def up_burst(
             out = Path(tempfile.mkstemp(prefix="burst-profile-", suffix=".txt")[1])
             spy = Profile(system.proc.pid, out, gil=profile == "gil")
         target = up_target(system, database_url)
-        result = asyncio.run(burst(target, seconds, connections, drain_limit, watch))
+        result = asyncio.run(burst(target, seconds, connections, drain_limit, watch, forms))
     finally:
         shares = spy.stop() if spy else {}
         if spy:
@@ -268,6 +277,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 args.drain_limit,
                 ONE_AT_A_TIME,
                 args.capacity,
+                forms=args.forms,
             )
         drain, shares = up_burst(
             Path(tmp) / "up",
@@ -278,11 +288,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             args.drain_limit,
             capacity=args.capacity,
             watch=args.watch,
+            forms=args.forms,
         )
     print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
     alone.print_table(ingest, args.connections)
     store = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"\nburst into switchboard up ({store}), {args.seconds:g} s of wrk")
+    size = f"{args.forms} forms" if args.forms else f"{args.seconds:g} s"
+    print(f"\nburst into switchboard up ({store}), {size} of wrk")
     if baseline is None:
         for key, value in drain.items():
             if key != "backlog":
@@ -323,6 +335,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="wrk's burst into up")
+    parser.add_argument(
+        "--forms",
+        type=int,
+        default=None,
+        help="a burst of this many forms instead (wrk stops at the nth answer or --seconds)",
+    )
     parser.add_argument("--ingest-seconds", type=float, default=4.0)
     parser.add_argument("--ingest-rounds", type=int, default=2, help="alternations per server")
     parser.add_argument(

@@ -36,18 +36,22 @@ end
 # form (recorded, offered when) can be matched to it.
 TOKEN = "sb0000b057x"
 
-# A fixed rate (Debian's wrk has no -R): one clock for the thread, each request takes the
-# next slot of the schedule and waits for it, so up to `connections` are in flight and the
-# pace does not fall with the server's latency until every connection is waiting on it.
-PACED = """
+# The monotonic clock in milliseconds, for PACED and LIMITED.
+CLOCK = """
 local ffi = require("ffi")
 ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } sb_timespec;
            int clock_gettime(int, sb_timespec*); ]]
 local now_ts = ffi.new("sb_timespec")
-local function now_ms()
+function now_ms()
   ffi.C.clock_gettime(1, now_ts)
   return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1000000
 end
+"""
+
+# A fixed rate (Debian's wrk has no -R): one clock for the thread, each request takes the
+# next slot of the schedule and waits for it, so up to `connections` are in flight and the
+# pace does not fall with the server's latency until every connection is waiting on it.
+PACED = """
 local interval = nil
 local slot = nil
 function delay()
@@ -59,6 +63,29 @@ function delay()
   local wait = slot - now_ms()
   if wait < 0 then return 0 end
   return wait
+end
+"""
+
+
+# A fixed number of answers (Debian's wrk has no -n): at the `wrk_limit`th the thread says
+# how many it had, how many failed and over how long, and ends wrk at once (stopping only the
+# thread would leave wrk waiting out its -d). Up to `connections` more may still be in
+# flight then; the server counts what it accepted. wrk prints no latencies in this mode.
+LIMITED = """
+local answered, failed, first = 0, 0, nil
+local format_request = request
+function request()
+  if first == nil then first = now_ms() end
+  return format_request()
+end
+function response(status, headers, body)
+  answered = answered + 1
+  if status > 299 then failed = failed + 1 end
+  if answered >= tonumber(wrk_limit) then
+    io.write(string.format("sb_limited %d %d %.1f\\n", answered, failed, now_ms() - first))
+    io.flush()
+    os.exit(0)
+  end
 end
 """
 
@@ -131,15 +158,25 @@ def parse(output: str) -> WrkResult:
 
 
 def post_forms(
-    url: str, seconds: float, connections: int, offset: int, rate: float | None = None
+    url: str,
+    seconds: float,
+    connections: int,
+    offset: int,
+    rate: float | None = None,
+    limit: int | None = None,
 ) -> WrkResult:
     """wrk posting web forms to `url` for `seconds` over `connections` connections (one
     thread: the machine's other core is the server's); at `rate` requests a second in all
-    when given (WrkResult.rate says what it achieved), else as fast as they are answered."""
+    when given (WrkResult.rate says what it achieved), else as fast as they are answered;
+    with `limit`, until that many are answered (or `seconds` end)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'TOKEN = "{TOKEN}"\n' + SCRIPT)
+        if rate is not None or limit is not None:
+            script.write(CLOCK)
         if rate is not None:
             script.write(f"wrk_rate = {rate!r}\n" + PACED)
+        if limit is not None:
+            script.write(f"wrk_limit = {limit}\n" + LIMITED)
     try:
         done = subprocess.run(
             [
@@ -162,4 +199,13 @@ def post_forms(
         )
     finally:
         Path(script.name).unlink()
-    return parse(done.stdout)
+    return parse_limited(done.stdout) or parse(done.stdout)
+
+
+def parse_limited(output: str) -> WrkResult | None:
+    found = re.search(r"^sb_limited (\d+) (\d+) ([\d.]+)$", output, re.MULTILINE)
+    if found is None:
+        return None
+    nan = float("nan")
+    answered, failed, ms = int(found.group(1)), int(found.group(2)), float(found.group(3))
+    return WrkResult(answered, ms / 1000, failed, 0, p50_ms=nan, p99_ms=nan)

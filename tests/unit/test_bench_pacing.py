@@ -1,11 +1,13 @@
 """The capacity benches' own arithmetic: wrk paced to a rate never runs ahead of its
-schedule, and every form it posts carries another ledger token; the memory slope."""
+schedule, and every form it posts carries another ledger token; wrk limited to a number of
+answers ends at it; the memory slope."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -50,6 +52,15 @@ def test_paced_wrk_keeps_to_its_schedule_and_numbers_every_form(recorder: str) -
     tokens = [TOKEN.search(json.loads(body)["message"]) for body in Recorder.bodies]
     found = [t.group() for t in tokens if t is not None]
     assert len(found) == len(set(found)) == len(Recorder.bodies)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="Debian's wrk is not installed")
+def test_limited_wrk_ends_at_its_nth_answer(recorder: str) -> None:
+    started = time.monotonic()
+    result = post_forms(recorder, 60, 8, offset=6 * 10**9, limit=50)
+    assert result.requests == 50 and result.non_2xx == 0
+    assert 50 <= len(Recorder.bodies) <= 50 + 8  # the rest of the connections' last
+    assert 0 < result.seconds < time.monotonic() - started < 60, "not waiting out its -d"
 
 
 def test_slope_is_least_squares_per_contact() -> None:
