@@ -108,6 +108,23 @@ def select_after(recorder: object) -> Callable[[int, int], Sequence[Notification
     return select
 
 
+def reads(mapper: object, wants: Callable[[str], bool] | None) -> Callable[[Notification], bool]:
+    """Which notifications of a log a follower decodes: those whose stored event class (its
+    qualified name, the topic's end) it `wants` (all when None), and always the mapper's
+    trace topic, for decoding that is what drops an erased owner's cached key
+    (switchboard/shredding.py). Decoding, and decrypting, what a follower would only pass
+    over was most of what relays and in-memory views did with routing's events."""
+    if wants is None:
+        return lambda notification: True
+    trace = getattr(mapper, "trace_topic", None)
+
+    def read(notification: Notification) -> bool:
+        topic = notification.topic
+        return topic == trace or wants(topic.rpartition(":")[2])
+
+    return read
+
+
 class Followed(Protocol):
     """An application whose log is followed (switchboard.store.TrackedApplication)."""
 
@@ -143,15 +160,25 @@ class InMemoryView(Protocol):
 
 
 def follow_in_memory(
-    app: Followed, name: str, view: InMemoryView, executor: SerialExecutor, idle_poll: float
+    app: Followed,
+    name: str,
+    view: InMemoryView,
+    executor: SerialExecutor,
+    idle_poll: float,
+    wants: Callable[[str], bool] | None = None,
 ) -> LogFollower:
-    """`view` folds `app`'s stored events, each as its application reads it."""
+    """`view` folds `app`'s stored events, each as its application reads it; with `wants`
+    (see `reads`), only those, the rest only moving its position."""
+    read = reads(app.mapper, wants)
 
     async def position() -> int:
         return view.position
 
     async def apply(batch: Sequence[Notification]) -> None:
         for n in batch:
-            view.apply(n.id, app.mapper.to_domain_event(n))
+            if read(n):
+                view.apply(n.id, app.mapper.to_domain_event(n))
+            else:
+                view.position = n.id
 
     return follow(app, name, position, apply, executor, idle_poll)

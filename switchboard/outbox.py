@@ -30,7 +30,7 @@ from switchboard.jetstream import (
     TIMERS,
     envelope,
 )
-from switchboard.log_follower import follow
+from switchboard.log_follower import follow, reads
 from switchboard.serial import SerialExecutor
 from switchboard.settings import SERVE_LOG_POLL, Settings
 from switchboard.store import TrackedApplication
@@ -71,7 +71,7 @@ class OutboxRelay:
         self._js = js
         self._to_contract = to_contract
         self._deadlines = deadlines
-        self._publishes = publishes
+        self._reads = reads(app.mapper, publishes)
         self.follower = follow(
             app,
             f"relay:{app_name}",
@@ -145,7 +145,7 @@ class OutboxRelay:
         published = 0
         spans = []
         for notification in notifications:
-            if self._publishes and not self._publishes(notification.topic.rpartition(":")[2]):
+            if not self._reads(notification):
                 continue
             domain_event = self._app.mapper.to_domain_event(notification)
             contract = self._to_contract(domain_event)

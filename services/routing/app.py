@@ -63,7 +63,14 @@ def build_routing(
         publishes=CONTRACTS.__contains__,
     )
     stats = QueueStatsProjection({q.name: q.sla_seconds for q in app.plan.queues})
-    stats_loop = follow_in_memory(app, "projection:queue-stats", stats, run, settings.log_poll())
+    stats_loop = follow_in_memory(
+        app,
+        "projection:queue-stats",
+        stats,
+        run,
+        settings.log_poll(),
+        QueueStatsProjection.KINDS.__contains__,
+    )
     handlers = RoutingHandlers(app, run, broker, deadlines)
     # The relay schedules what these consumers did, one per kind of deadline: what they
     # still hold is scheduled, then they are deleted.

@@ -48,7 +48,7 @@ from services.routing.views import (
 )
 from services.routing.voice_calls import VoiceCalls
 from switchboard.inbox import NotYet
-from switchboard.log_follower import select_after
+from switchboard.log_follower import reads, select_after
 from switchboard.shredding import KeyRing, ShreddingMapper, open_key_table
 from switchboard.store import TrackedApplication
 
@@ -96,6 +96,7 @@ class RoutingApplication(RoutingQueries, ConversationCommands, TrackedApplicatio
         self._links: dict[uuid.UUID, uuid.UUID] = {}
         self.dispatch = Dispatcher(self.plan)
         self._select = select_after(self.recorder)
+        self._board_reads = reads(self.mapper, Board.wants)
         self.voice = VoiceCalls(self)
         self.follow_ups = FollowUps(self)
 
@@ -109,7 +110,9 @@ class RoutingApplication(RoutingQueries, ConversationCommands, TrackedApplicatio
         batch = self.open_batch()
         if batch is not None and batch is self._board_batch:
             return  # nothing is stored until the batch ends: once per batch is enough
-        self.board.catch_up(self._select, self.mapper.to_domain_event, self._contact_at)
+        self.board.catch_up(
+            self._select, self.mapper.to_domain_event, self._contact_at, self._board_reads
+        )
         self._board_batch = batch
 
     def _contact_at(self, contact_id: uuid.UUID, version: int) -> Contact:

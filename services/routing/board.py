@@ -38,17 +38,29 @@ class Board:
         self._waiting: dict[str, list[WaitingKey]] = {}
         self._placed: dict[uuid.UUID, tuple[str, WaitingKey]] = {}
 
+    @staticmethod
+    def wants(name: str) -> bool:
+        """Whether the board applies events of this stored class (qualified name): only
+        agents' and contacts' (see `apply`)."""
+        return name.startswith(("Agent.", "Contact."))
+
     def catch_up(
         self,
         select: Callable[[int, int], Sequence[Notification]],
         decode: Callable[[Notification], Any],
         load: Callable[[uuid.UUID, int], Contact] | None = None,
+        reads: Callable[[Notification], bool] | None = None,
     ) -> None:
         """`load(contact id, version)`: a finished contact as it was stored at that
-        version, for one that comes back (a reopened conversation)."""
+        version, for one that comes back (a reopened conversation). `reads`: whether a
+        notification is worth decoding (log_follower.reads with `wants`); the rest only
+        move the board's position."""
         while batch := select(self.position, 500):
             for notification in batch:
-                self.apply(notification.id, decode(notification), load)
+                if reads is None or reads(notification):
+                    self.apply(notification.id, decode(notification), load)
+                else:
+                    self.position = notification.id
 
     def apply(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass
@@ -47,6 +47,26 @@ class QueueStatsProjection:
 
     def sla_seconds(self, queue: str) -> float:
         return self.sla_by_queue.get(queue, 20.0)
+
+    # The stored events `apply` counts (see its match); the rest are not even decoded.
+    KINDS: ClassVar[frozenset[str]] = frozenset(
+        f"Contact.{kind}"
+        for kind in (
+            "Opened",
+            "Reopened",
+            "Queued",
+            "MessageAdded",
+            "Offered",
+            "OfferAccepted",
+            "CallBridgeFailed",
+            "CallConnected",
+            "OfferDeclined",
+            "OfferExpired",
+            "Escalated",
+            "Abandoned",
+            "Completed",
+        )
+    )
 
     def apply(self, position: int, event: Any) -> None:
         self.position = position

@@ -1,0 +1,123 @@
+"""What routing's in-memory followers do not decode (switchboard/log_follower.reads): the
+board and the queue statistics built from only the events they want equal those built
+from every event, and no event the statistics skip would have counted."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import fields
+
+from eventsourcing.domain import CanMutateAggregate
+
+from events import InteractionUpdated
+from services.routing.application import RoutingApplication
+from services.routing.board import Board
+from services.routing.contact import Contact
+from services.routing.queue_stats import QueueStatsProjection
+from switchboard.log_follower import follow_in_memory, reads, select_after
+from switchboard.serial import SerialExecutor
+from tests.support.clock import Clock
+from tests.unit.test_routing_ladder import app, available, clock, interaction, offer_of, track
+
+__all__ = ["app", "clock"]  # the fixtures
+
+
+def busy_day(app: RoutingApplication, clock: Clock) -> None:
+    """Offers taken, declined, lapsed and escalated; a call hung up; contacts completed."""
+    available(app, clock, "alice", "bob")
+    app.receive(interaction(1), track())
+    clock.advance(5)
+    first = app.accept(offer_of(app, "alice"))
+    app.receive(interaction(2), track())
+    app.decline(offer_of(app, "bob"), "bob")
+    for n in (3, 4, 5):
+        app.receive(interaction(n), track())
+    clock.advance(30)
+    for offer in app.offers_for("alice") + app.offers_for("bob"):
+        app.expire(offer.contact_id, offer.offer_id, track())
+    app.complete(first.contact_id, "done")
+    call = interaction(6, channel="voice")
+    app.receive(call, track())
+    app.update(
+        InteractionUpdated(
+            interaction_id=call.interaction_id,
+            channel="voice",
+            source="src",
+            external_id="x6:canceled",
+            kind="status",
+            status="canceled",
+        ),
+        track(),
+    )
+
+
+def test_queue_statistics_from_what_they_read_equal_those_from_everything(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    busy_day(app, clock)
+    everything = QueueStatsProjection({"default": 20})
+    for n in app.recorder.select_notifications(start=None, limit=1000):
+        everything.apply(n.id, app.mapper.to_domain_event(n))
+    chosen = QueueStatsProjection({"default": 20})
+    run = SerialExecutor("stats")
+    follower = follow_in_memory(
+        app, "stats", chosen, run, 0.05, QueueStatsProjection.KINDS.__contains__
+    )
+    try:
+        while not asyncio.run(follower.step()):
+            pass
+    finally:
+        run.shutdown()
+    totals = everything.totals["default"]
+    assert totals.offered >= 5 and totals.declined and totals.expired and totals.abandoned
+    assert chosen == everything
+
+
+def test_the_queue_statistics_skip_only_what_they_would_not_count() -> None:
+    """Every contact event left out of KINDS, applied to a queued contact, changes nothing
+    but the position: a kind counted in `apply` and missing from KINDS fails here."""
+    kinds = [
+        v
+        for v in vars(Contact).values()
+        if isinstance(v, type) and issubclass(v, CanMutateAggregate)
+    ]
+    contact = uuid.uuid4()
+    stats = QueueStatsProjection({"default": 20})
+    queued = object.__new__(next(k for k in kinds if k.__qualname__ == "Contact.Queued"))
+    object.__setattr__(queued, "originator_id", contact)
+    object.__setattr__(queued, "queue", "default")
+    stats.apply(1, queued)
+    before = {f.name: repr(getattr(stats, f.name)) for f in fields(stats) if f.name != "position"}
+    skipped = [k for k in kinds if k.__qualname__ not in QueueStatsProjection.KINDS]
+    assert len(skipped) > 20
+    for position, kind in enumerate(skipped, start=2):
+        event = object.__new__(kind)
+        object.__setattr__(event, "originator_id", contact)
+        stats.apply(position, event)
+    after = {f.name: repr(getattr(stats, f.name)) for f in fields(stats) if f.name != "position"}
+    assert after == before
+
+
+def test_a_board_from_agents_and_contacts_only_equals_one_from_everything(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    busy_day(app, clock)
+    app.receive(interaction(7), track())  # one left waiting
+    select = select_after(app.recorder)
+    full, lean = Board(), Board()
+    full.catch_up(select, app.mapper.to_domain_event)
+    lean.catch_up(select, app.mapper.to_domain_event, reads=reads(app.mapper, Board.wants))
+    topics = {
+        n.topic.rpartition(":")[2].split(".")[0]
+        for n in app.recorder.select_notifications(start=None, limit=1000)
+    }
+    assert topics - {"Agent", "Contact"}, "the day stored other aggregates' events too"
+    assert lean.position == full.position
+    assert {k: vars(a) for k, a in lean.agents.items()} == {
+        k: vars(a) for k, a in full.agents.items()
+    }
+    assert {k: vars(c) for k, c in lean.contacts.items()} == {
+        k: vars(c) for k, c in full.contacts.items()
+    }
+    assert lean.waiting("default") == full.waiting("default") != []
