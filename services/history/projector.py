@@ -11,8 +11,14 @@ from eventsourcing.utils import Environment
 from services.history.adapters.read_model_postgres import PostgresTimelineView
 from services.history.adapters.read_model_sqlite import SQLiteTimelineView
 from services.history.application import HistoryApplication
-from services.history.timeline import PROJECTED_FROM, Change, TimelineView, changes_for
-from switchboard.log_follower import follow, select_after
+from services.history.timeline import (
+    KINDS,
+    PROJECTED_FROM,
+    Change,
+    TimelineView,
+    changes_for,
+)
+from switchboard.log_follower import follow, reads, select_after
 from switchboard.serial import SerialExecutor
 from switchboard.settings import SERVE_LOG_POLL
 
@@ -38,6 +44,7 @@ class TimelineProjector:
         self.view = view
         self.run = run
         self.projected: list[Callable[[], None]] = []
+        self._reads = reads(app.mapper, KINDS.__contains__)
         # History's relay waits for it (OutboxRelay's `behind`).
         self.follower = follow(
             app, "projection:timeline", self.position, self._project, run, idle_poll
@@ -59,7 +66,8 @@ class TimelineProjector:
         changes nothing, so a rebuild after erasure ends where the live model is."""
         changes: list[Change] = []
         for n in notifications:
-            changes += changes_for(n.id, self.app.mapper.to_domain_event(n))
+            if self._reads(n):  # the rest would change nothing: not even decoded
+                changes += changes_for(n.id, self.app.mapper.to_domain_event(n))
         self.view.apply(changes, Tracking(PROJECTED_FROM, notifications[-1].id))
 
     async def _project(self, notifications: Sequence[Notification]) -> None:

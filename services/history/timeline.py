@@ -142,6 +142,40 @@ def _merged_summary(e: Any) -> str:
     return f"Customer {e.other_id} merged into this one ({how})"
 
 
+# The stored events `changes_for` turns into changes (see its match); no other changes
+# anything, so the projector does not decode them.
+KINDS = frozenset(
+    {
+        *(
+            f"Customer.{kind}"
+            for kind in (
+                "InteractionRecorded",
+                "InteractionJoined",
+                "ContactEventRecorded",
+                "Registered",
+                "Named",
+                "ProfileUpdated",
+                "NoteAdded",
+                "NoteRemoved",
+                "Tagged",
+                "Untagged",
+                "TierSet",
+                "OwnerSet",
+                "OrganizationOwnerSet",
+                "Absorbed",
+                "MergedInto",
+                "Released",
+                "SplitOff",
+                "Erased",
+            )
+        ),
+        "MergeSuggestion.Proposed",
+        "MergeSuggestion.Confirmed",
+        "MergeSuggestion.Rejected",
+    }
+)
+
+
 def changes_for(position: int, e: Any) -> list[Change]:
     """What one stored history event changes in the read model."""
     name = type(e).__qualname__
