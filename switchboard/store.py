@@ -6,7 +6,7 @@ import copy
 import os
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -18,7 +18,7 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import ProcessRecorder, Tracking
+from eventsourcing.persistence import ProcessRecorder, Recording, Tracking
 
 from switchboard import tracing
 from switchboard.known_absent import absent_ids
@@ -119,6 +119,8 @@ class TrackedApplication(Application[Any]):
         self.recorder: ProcessRecorder
         # Called after each commit (on the committing thread): followers of the log wake.
         self.committed: list[Callable[[], None]] = []
+        # Called first, with what was stored (the events as committed, not read back).
+        self.recorded: list[Callable[[Sequence[Recording[Any]]], None]] = []
         self._batch: tuple[int, ProcessingEvent[Any]] | None = None
         self._absent: tuple[int, frozenset[uuid.UUID]] = (0, frozenset())
         self._own_writes = False
@@ -219,6 +221,8 @@ class TrackedApplication(Application[Any]):
         self.causes.recorded(processing_event, recordings)
         self._take_snapshots(processing_event)
         self._notify(recordings)
+        for take in self.recorded:
+            take(recordings)
         for listener in self.committed:
             listener()
 

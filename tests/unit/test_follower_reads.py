@@ -9,6 +9,7 @@ import uuid
 from dataclasses import fields
 
 from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.persistence import Notification, Recording
 
 from events import InteractionUpdated
 from services.history import timeline
@@ -144,3 +145,45 @@ def test_the_timeline_skips_only_events_that_change_nothing() -> None:
     assert len(skipped) > 10 and len(kinds) - len(skipped) == len(timeline.KINDS)
     for kind in skipped:
         assert timeline.changes_for(1, object.__new__(kind)) == [], kind.__qualname__
+
+
+def same_board(a: Board, b: Board) -> bool:
+    return (
+        a.position == b.position
+        and {k: vars(x) for k, x in a.agents.items()} == {k: vars(x) for k, x in b.agents.items()}
+        and {k: vars(x) for k, x in a.contacts.items()}
+        == {k: vars(x) for k, x in b.contacts.items()}
+        and a.waiting("default") == b.waiting("default")
+    )
+
+
+def test_the_board_takes_its_own_commits_as_reading_them_back_would(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    busy_day(app, clock)
+    app.receive(interaction(7), track())
+    # The last commit came after the last command's catch-up: only taking it brought the
+    # board here.
+    assert app.board.position == app.recorder.max_notification_id()
+    fresh = Board()
+    fresh.catch_up(select_after(app.recorder), app.mapper.to_domain_event)
+    assert same_board(app.board, fresh) and fresh.waiting("default")
+
+
+def test_the_board_takes_nothing_that_does_not_follow_on_from_it(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    """Another replica stored something in between: the board reads it all from the store
+    at its next catch-up rather than skipping it."""
+    available(app, clock, "alice")
+    at = app.board.position
+    [stored] = app.recorder.select_notifications(start=at, limit=1)
+    later = Notification(
+        id=at + 2,
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=stored.state,
+    )
+    app._board_takes([Recording(app.mapper.to_domain_event(stored), later)])
+    assert app.board.position == at
