@@ -132,6 +132,10 @@ class Followed(Protocol):
     mapper: Any
     committed: list[Callable[[], None]]
 
+    def notifications_after(self, start: int, limit: int) -> Sequence[Notification]: ...
+
+    def decoded(self, notification: Notification) -> Any: ...
+
 
 def follow(
     app: Followed,
@@ -145,7 +149,7 @@ def follow(
     """A follower of `app`'s log, woken by each of its commits: it polls only for what
     another process stored (rarely, under `up`), so one not woken would lag a poll."""
     follower = LogFollower(
-        name, select_after(app.recorder), position, process, executor, idle_poll, ceiling
+        name, app.notifications_after, position, process, executor, idle_poll, ceiling
     )
     app.committed.append(follower.wake)
     return follower
@@ -177,7 +181,7 @@ def follow_in_memory(
     async def apply(batch: Sequence[Notification]) -> None:
         for n in batch:
             if read(n):
-                view.apply(n.id, app.mapper.to_domain_event(n))
+                view.apply(n.id, app.decoded(n))
             else:
                 view.position = n.id
 

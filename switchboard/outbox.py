@@ -147,7 +147,7 @@ class OutboxRelay:
         for notification in notifications:
             if not self._reads(notification):
                 continue
-            domain_event = self._app.mapper.to_domain_event(notification)
+            domain_event = self._app.decoded(notification)
             contract = self._to_contract(domain_event)
             if contract is None:
                 continue

@@ -98,6 +98,9 @@ class KeyRing:
         self._cache: OrderedDict[uuid.UUID, bytes] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
+        # Told when a key is dropped (destroyed here, or its erasure read): what holds
+        # events in the clear must let go of them too (switchboard/recent_log.py).
+        self.forgotten: list[Callable[[], None]] = []
 
     def key(self, owner_id: uuid.UUID, create: bool) -> bytes | None:
         with self._lock:
@@ -152,6 +155,8 @@ class KeyRing:
     def forget(self, owner_id: uuid.UUID) -> None:
         with self._lock:
             self._cache.pop(owner_id, None)
+        for listener in self.forgotten:
+            listener()
 
     def destroy(self, owner_ids: Iterable[uuid.UUID]) -> None:
         owners = list(owner_ids)

@@ -18,10 +18,11 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import ProcessRecorder, Recording, Tracking
+from eventsourcing.persistence import Notification, ProcessRecorder, Recording, Tracking
 
 from switchboard import tracing
 from switchboard.known_absent import absent_ids
+from switchboard.recent_log import RecentLog
 from switchboard.settings import Settings
 from switchboard.shredding import ShreddingMapper
 from switchboard.sqlite_store import TOPIC as SQLITE_FACTORY
@@ -121,6 +122,10 @@ class TrackedApplication(Application[Any]):
         self.committed: list[Callable[[], None]] = []
         # Called first, with what was stored (the events as committed, not read back).
         self.recorded: list[Callable[[Sequence[Recording[Any]]], None]] = []
+        self.recent = RecentLog()
+        self.recorded.append(self.recent.add)
+        if isinstance(self.mapper, ShreddingMapper):
+            self.mapper.keys.forgotten.append(self.recent.clear)
         self._batch: tuple[int, ProcessingEvent[Any]] | None = None
         self._absent: tuple[int, frozenset[uuid.UUID]] = (0, frozenset())
         self._own_writes = False
@@ -149,6 +154,22 @@ class TrackedApplication(Application[Any]):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    def notifications_after(self, start: int, limit: int) -> Sequence[Notification]:
+        """The log after id `start`: what this process just stored from memory, else from
+        the store."""
+        kept = self.recent.after(start, limit)
+        if kept is not None:
+            return kept
+        return self.recorder.select_notifications(
+            start=start, limit=limit, inclusive_of_start=False
+        )
+
+    def decoded(self, notification: Notification) -> Any:
+        """A notification's domain event: as committed when this process stored it lately
+        (read, never changed: every follower shares it), else decoded."""
+        event = self.recent.event(notification)
+        return event if event is not None else self.mapper.to_domain_event(notification)
 
     def is_processed(self, tracking: Tracking) -> bool:
         return self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)

@@ -67,7 +67,7 @@ class TimelineProjector:
         changes: list[Change] = []
         for n in notifications:
             if self._reads(n):  # the rest would change nothing: not even decoded
-                changes += changes_for(n.id, self.app.mapper.to_domain_event(n))
+                changes += changes_for(n.id, self.app.decoded(n))
         self.view.apply(changes, Tracking(PROJECTED_FROM, notifications[-1].id))
 
     async def _project(self, notifications: Sequence[Notification]) -> None:

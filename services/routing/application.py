@@ -9,13 +9,13 @@ then change are loaded from the store, so their version check settles replica ra
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Mapper, Recording, Tracking
+from eventsourcing.persistence import Mapper, Tracking
 from eventsourcing.utils import EnvType
 
 from events import CustomerIdentified, InteractionUpdated, contact_id_for
@@ -48,7 +48,7 @@ from services.routing.views import (
 )
 from services.routing.voice_calls import VoiceCalls
 from switchboard.inbox import NotYet
-from switchboard.log_follower import reads, select_after
+from switchboard.log_follower import reads
 from switchboard.shredding import KeyRing, ShreddingMapper, open_key_table
 from switchboard.store import TrackedApplication
 
@@ -95,9 +95,7 @@ class RoutingApplication(RoutingQueries, ConversationCommands, TrackedApplicatio
         self._links_batch: object | None = None
         self._links: dict[uuid.UUID, uuid.UUID] = {}
         self.dispatch = Dispatcher(self.plan)
-        self._select = select_after(self.recorder)
         self._board_reads = reads(self.mapper, Board.wants)
-        self.recorded.append(self._board_takes)
         self.voice = VoiceCalls(self)
         self.follow_ups = FollowUps(self)
 
@@ -112,20 +110,9 @@ class RoutingApplication(RoutingQueries, ConversationCommands, TrackedApplicatio
         if batch is not None and batch is self._board_batch:
             return  # nothing is stored until the batch ends: once per batch is enough
         self.board.catch_up(
-            self._select, self.mapper.to_domain_event, self._contact_at, self._board_reads
+            self.notifications_after, self.decoded, self._contact_at, self._board_reads
         )
         self._board_batch = batch
-
-    def _board_takes(self, recordings: Sequence[Recording[Any]]) -> None:
-        """The board takes what this process has just stored as committed, instead of
-        reading and decoding it back (under `up`, nearly all it would read). Only when it
-        follows on from the board's position: after another replica's writes it reads the
-        store as before. Safe to share these events: Contact and Agent change in place only
-        containers they make themselves, never one an event carries."""
-        if recordings and recordings[0].notification.id == self.board.position + 1:
-            self.board.take(
-                ((r.notification.id, r.domain_event) for r in recordings), self._contact_at
-            )
 
     def _contact_at(self, contact_id: uuid.UUID, version: int) -> Contact:
         contact: Contact = self.repository.get(contact_id, version=version)

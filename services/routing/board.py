@@ -62,19 +62,6 @@ class Board:
                 else:
                     self.position = notification.id
 
-    def take(
-        self,
-        events: Iterable[tuple[int, Any]],
-        load: Callable[[uuid.UUID, int], Contact] | None = None,
-    ) -> None:
-        """(position, domain event) pairs in order, as stored: those it `wants` applied,
-        the rest only moving its position."""
-        for position, domain_event in events:
-            if self.wants(type(domain_event).__qualname__):
-                self.apply(position, domain_event, load)
-            else:
-                self.position = position
-
     def apply(
         self,
         position: int,

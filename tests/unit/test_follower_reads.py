@@ -9,9 +9,9 @@ import uuid
 from dataclasses import fields
 
 from eventsourcing.domain import CanMutateAggregate
-from eventsourcing.persistence import Notification, Recording
+from eventsourcing.persistence import Notification
 
-from events import InteractionUpdated
+from events import CustomerIdentified, InteractionUpdated, contact_id_for
 from services.history import timeline
 from services.history.account_book import AccountBook
 from services.history.contact_link import ContactLink
@@ -22,6 +22,7 @@ from services.history.organization_account import OrganizationAccount
 from services.routing.application import RoutingApplication
 from services.routing.board import Board
 from services.routing.contact import Contact
+from services.routing.contracts import to_contract
 from services.routing.queue_stats import QueueStatsProjection
 from switchboard.log_follower import follow_in_memory, reads, select_after
 from switchboard.serial import SerialExecutor
@@ -32,9 +33,23 @@ __all__ = ["app", "clock"]  # the fixtures
 
 
 def busy_day(app: RoutingApplication, clock: Clock) -> None:
-    """Offers taken, declined, lapsed and escalated; a call hung up; contacts completed."""
+    """A customer named, offers taken, declined and lapsed; a call hung up; contacts
+    completed."""
     available(app, clock, "alice", "bob")
     app.receive(interaction(1), track())
+    first_in = interaction(1)
+    app.identified(
+        CustomerIdentified(
+            customer_id=uuid.uuid4(),
+            interaction_id=first_in.interaction_id,
+            contact_id=contact_id_for(first_in.interaction_id),
+            identities=["email:c1@example.com"],
+            is_new_customer=False,
+            tier="gold",
+            language="en",
+        ),
+        track(),
+    )
     clock.advance(5)
     first = app.accept(offer_of(app, "alice"))
     app.receive(interaction(2), track())
@@ -157,33 +172,46 @@ def same_board(a: Board, b: Board) -> bool:
     )
 
 
-def test_the_board_takes_its_own_commits_as_reading_them_back_would(
+def test_the_board_reads_its_own_commits_from_memory_as_the_store_has_them(
     app: RoutingApplication, clock: Clock
 ) -> None:
     busy_day(app, clock)
     app.receive(interaction(7), track())
-    # The last commit came after the last command's catch-up: only taking it brought the
-    # board here.
+    decoded = 0
+    decode = app.mapper.to_domain_event
+
+    def counted(notification: Notification) -> object:
+        nonlocal decoded
+        decoded += 1
+        return decode(notification)
+
+    app.mapper.to_domain_event = counted  # type: ignore[method-assign, assignment]
+    app.view()  # catches up with the last commit
     assert app.board.position == app.recorder.max_notification_id()
+    assert decoded == 0, "all from the recent log"
+    app.mapper.to_domain_event = decode  # type: ignore[method-assign]
     fresh = Board()
     fresh.catch_up(select_after(app.recorder), app.mapper.to_domain_event)
     assert same_board(app.board, fresh) and fresh.waiting("default")
 
 
-def test_the_board_takes_nothing_that_does_not_follow_on_from_it(
-    app: RoutingApplication, clock: Clock
-) -> None:
-    """Another replica stored something in between: the board reads it all from the store
-    at its next catch-up rather than skipping it."""
-    available(app, clock, "alice")
-    at = app.board.position
-    [stored] = app.recorder.select_notifications(start=at, limit=1)
-    later = Notification(
-        id=at + 2,
-        originator_id=stored.originator_id,
-        originator_version=stored.originator_version,
-        topic=stored.topic,
-        state=stored.state,
-    )
-    app._board_takes([Recording(app.mapper.to_domain_event(stored), later)])
-    assert app.board.position == at
+def test_what_followers_share_they_leave_as_it_was(app: RoutingApplication, clock: Clock) -> None:
+    """The recent log hands every follower the same event objects, the ones the commands
+    made: the board evolves its aggregates from them, the relay and the views read them.
+    None may change one (an aggregate changing in place a container an event carries
+    would, and the relay would then publish what was never stored): each must still equal
+    the event decoded from the store."""
+    busy_day(app, clock)
+    available(app, clock, "alice", "bob")  # more commands on the same contacts and agents
+    for offer in app.offers_for("alice") + app.offers_for("bob"):
+        app.accept(offer.offer_id)
+    app.view()
+    stats = QueueStatsProjection({"default": 20})
+    kept = app.notifications_after(0, 10_000)
+    assert [n.id for n in kept] == list(range(1, len(kept) + 1))
+    for n in kept:
+        shared = app.decoded(n)
+        stats.apply(n.id, shared)
+        to_contract(shared)
+        assert shared is not (stored := app.mapper.to_domain_event(n))
+        assert vars(shared) == vars(stored), type(shared).__qualname__

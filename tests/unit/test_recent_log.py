@@ -1,0 +1,70 @@
+"""The recent log hands out only what the store would: a run of consecutive ids, the
+newest kept, nothing once another writer's ids fall in between or a key is dropped."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from eventsourcing.persistence import Notification, Recording
+
+from switchboard.recent_log import RecentLog
+
+OWNER = uuid.uuid4()
+
+
+class Stored:
+    def __init__(self, version: int) -> None:
+        self.originator_version = version
+
+
+def recordings(*ids: int) -> list[Recording[Any]]:
+    return [
+        Recording(
+            Stored(n),  # type: ignore[arg-type]
+            Notification(id=n, originator_id=OWNER, originator_version=n, topic="t", state=b""),
+        )
+        for n in ids
+    ]
+
+
+def test_it_hands_out_the_run_after_a_position() -> None:
+    log = RecentLog()
+    log.add(recordings(5, 6, 7))
+    log.add(recordings(8))
+    found = log.after(5, 10)
+    assert found is not None and [n.id for n in found] == [6, 7, 8]
+    limited = log.after(4, 2)
+    assert limited is not None and [n.id for n in limited] == [5, 6]
+    assert log.after(3, 10) is None, "4 is not here: read the store"
+    assert log.after(8, 10) is None, "nothing after the last"
+    event = log.event(found[0])
+    assert event is not None and event.originator_version == 6
+
+
+def test_another_writers_ids_in_between_start_a_new_run() -> None:
+    log = RecentLog()
+    log.add(recordings(1, 2))
+    log.add(recordings(4, 5))  # 3 was another replica's
+    assert log.after(1, 10) is None
+    assert log.after(2, 10) is None
+    found = log.after(3, 10)
+    assert found is not None and [n.id for n in found] == [4, 5]
+
+
+def test_an_event_is_only_given_for_the_version_stored() -> None:
+    log = RecentLog()
+    log.add(recordings(1))
+    other = Notification(id=1, originator_id=OWNER, originator_version=9, topic="t", state=b"")
+    assert log.event(other) is None
+
+
+def test_it_keeps_the_newest_and_forgets_all_when_cleared() -> None:
+    log = RecentLog(size=3)
+    log.add(recordings(*range(1, 11)))
+    log.add(recordings(11))
+    found = log.after(8, 10)
+    assert found is not None and [n.id for n in found] == [9, 10, 11]
+    assert log.after(2, 10) is None
+    log.clear()
+    assert log.after(10, 10) is None
