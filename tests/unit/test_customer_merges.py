@@ -30,6 +30,7 @@ from services.history.timeline import (
     changes_for,
 )
 from tests.support.identities import vouched
+from tests.support.recent import assert_shared_as_stored
 
 positions = iter(range(1, 1_000_000))
 ANA_MAIL, ANA_PHONE = "email:ana@example.com", "phone:+4915112345678"
@@ -129,6 +130,7 @@ def test_strong_identities_of_two_customers_merge_them_and_unmerge_restores_both
     assert [type(c).__name__ for c in links] == ["Linked", "Unlinked"]
     with pytest.raises(MergeConflict):
         app.unmerge(caller, "sam", "again")
+    assert_shared_as_stored(app)  # what followers were handed from memory
 
 
 def test_a_weak_match_is_a_suggestion_a_supervisor_confirms_or_rejects(
@@ -196,6 +198,7 @@ def test_card_fields_notes_tags_tier_and_who_took_the_contacts(app: HistoryAppli
         assert kind in kinds
     names = [c.fields for c in all_changes(app) if isinstance(c, CustomerIndexed)]
     assert {"organization": "Acme"} in names
+    assert_shared_as_stored(app)
 
 
 def test_a_supervisors_merge_confirms_the_pending_suggestion_for_the_two(

@@ -27,6 +27,7 @@ from services.routing.queue_stats import QueueStatsProjection
 from switchboard.log_follower import follow_in_memory, reads, select_after
 from switchboard.serial import SerialExecutor
 from tests.support.clock import Clock
+from tests.support.recent import assert_shared_as_stored
 from tests.unit.test_routing_ladder import app, available, clock, interaction, offer_of, track
 
 __all__ = ["app", "clock"]  # the fixtures
@@ -198,20 +199,14 @@ def test_the_board_reads_its_own_commits_from_memory_as_the_store_has_them(
 def test_what_followers_share_they_leave_as_it_was(app: RoutingApplication, clock: Clock) -> None:
     """The recent log hands every follower the same event objects, the ones the commands
     made: the board evolves its aggregates from them, the relay and the views read them.
-    None may change one (an aggregate changing in place a container an event carries
-    would, and the relay would then publish what was never stored): each must still equal
-    the event decoded from the store."""
+    None may change one (the relay would then publish what was never stored)."""
     busy_day(app, clock)
     available(app, clock, "alice", "bob")  # more commands on the same contacts and agents
     for offer in app.offers_for("alice") + app.offers_for("bob"):
         app.accept(offer.offer_id)
     app.view()
     stats = QueueStatsProjection({"default": 20})
-    kept = app.notifications_after(0, 10_000)
-    assert [n.id for n in kept] == list(range(1, len(kept) + 1))
-    for n in kept:
-        shared = app.decoded(n)
-        stats.apply(n.id, shared)
-        to_contract(shared)
-        assert shared is not (stored := app.mapper.to_domain_event(n))
-        assert vars(shared) == vars(stored), type(shared).__qualname__
+    for n in app.notifications_after(0, 10_000):
+        stats.apply(n.id, app.decoded(n))
+        to_contract(app.decoded(n))
+    assert_shared_as_stored(app)
