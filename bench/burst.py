@@ -2,7 +2,7 @@
 
     python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile [gil]]
         [--one-at-a-time] [--database-url URL] [--ingest-only] [--ingest-rounds 2]
-        [--ingest-baseline GIT_REF] [--capacity N] [--watch] [--forms N]
+        [--ingest-baseline GIT_REF] [--capacity N] [--watch] [--forms N] [--rate R]
 
 All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
 missing), posting distinct web forms, one customer each. In one run:
@@ -16,9 +16,10 @@ missing), posting distinct web forms, one customer each. In one run:
    (bench/ingest_alone.py).
 2. burst drain: `switchboard up` (child nats-server, SQLite; or PostgreSQL with
    `--database-url`, an empty database, or `--postgres`, a throwaway one) with its agents
-   available, wrk for `--seconds` (or until `--forms` forms are answered, the same burst
-   each time, which is what an A/B of two revisions needs: cost per contact falls as a burst
-   grows, and a timed burst's size moves with the machine);
+   available, wrk for `--seconds` (or until `--forms` forms are answered, paced to `--rate`
+   a second if given: the same burst arriving the same way each time, which is what an A/B
+   of two revisions needs, for cost per contact moves with a burst's size and pace, and a
+   timed burst's size moves with the machine);
    accepted = what INBOUND holds, accepted/s over wrk's time; then the time from the first
    request until every accepted form's contact is in a queue (routed: routing knows whose
    it is, after history named the customer or the identify deadline passed; EVENTS'
@@ -125,6 +126,7 @@ async def burst(
     drain_limit: float,
     watch: bool = False,
     forms: int | None = None,
+    rate: float | None = None,
 ) -> dict[str, Any]:
     await make_available(target.api_url)
     nc = await nats.connect(target.nats_url, name=BENCH_CONNECTION)
@@ -138,7 +140,7 @@ async def burst(
     started = time.monotonic()
     watching = asyncio.create_task(watcher.run(started)) if watcher else None
     url = f"{target.forms_url}/channels/webform/{FORM}"
-    sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12, None, forms)
+    sent = await asyncio.to_thread(post_forms, url, seconds, connections, 10**12, rate, forms)
     accepted = (await js.stream_info(INBOUND)).state.messages - before
     drained: dict[str, float] = {}
     left: dict[str, int] = {}
@@ -211,6 +213,7 @@ def up_burst(
     capacity: int = 100_000,
     watch: bool = False,
     forms: int | None = None,
+    rate: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
     env.update(settings or {})
@@ -224,7 +227,7 @@ def up_burst(
             out = Path(tempfile.mkstemp(prefix="burst-profile-", suffix=".txt")[1])
             spy = Profile(system.proc.pid, out, gil=profile == "gil")
         target = up_target(system, database_url)
-        result = asyncio.run(burst(target, seconds, connections, drain_limit, watch, forms))
+        result = asyncio.run(burst(target, seconds, connections, drain_limit, watch, forms, rate))
     finally:
         shares = spy.stop() if spy else {}
         if spy:
@@ -278,6 +281,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ONE_AT_A_TIME,
                 args.capacity,
                 forms=args.forms,
+                rate=args.rate,
             )
         drain, shares = up_burst(
             Path(tmp) / "up",
@@ -289,11 +293,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             capacity=args.capacity,
             watch=args.watch,
             forms=args.forms,
+            rate=args.rate,
         )
     print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
     alone.print_table(ingest, args.connections)
     store = "PostgreSQL" if args.database_url else "SQLite"
     size = f"{args.forms} forms" if args.forms else f"{args.seconds:g} s"
+    size += f" at {args.rate:g}/s" if args.rate else ""
     print(f"\nburst into switchboard up ({store}), {size} of wrk")
     if baseline is None:
         for key, value in drain.items():
@@ -340,6 +346,12 @@ if __name__ == "__main__":
         type=int,
         default=None,
         help="a burst of this many forms instead (wrk stops at the nth answer or --seconds)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="wrk paced to this many forms a second (with --forms: the same arrival each run)",
     )
     parser.add_argument("--ingest-seconds", type=float, default=4.0)
     parser.add_argument("--ingest-rounds", type=int, default=2, help="alternations per server")

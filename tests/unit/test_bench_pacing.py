@@ -61,6 +61,8 @@ def test_limited_wrk_ends_at_its_nth_answer(recorder: str) -> None:
     assert result.requests == 50 and result.non_2xx == 0
     assert 50 <= len(Recorder.bodies) <= 50 + 8  # the rest of the connections' last
     assert 0 < result.seconds < time.monotonic() - started < 60, "not waiting out its -d"
+    paced = post_forms(recorder, 60, 8, offset=7 * 10**9, rate=100, limit=30)
+    assert paced.requests == 30 and paced.seconds >= 0.25  # 30 at 100 a second
 
 
 def test_slope_is_least_squares_per_contact() -> None:
