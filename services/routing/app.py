@@ -23,9 +23,10 @@ from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
 from switchboard.event_batches import Loop, read_events
 from switchboard.inbound_batches import decide_tracked
-from switchboard.inbound_consumers import LegacyDrain, read_inbound
+from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.legacy_drain import LegacyDrain
 from switchboard.log_follower import follow_in_memory
 from switchboard.nats_permissions import RETIRED_SCHEDULERS
 from switchboard.outbox import OutboxRelay
