@@ -16,7 +16,7 @@ from services.history.audit_api import audit_router
 from services.history.batch_reads import expected_reads
 from services.history.contracts import PUBLISHED, to_contract
 from services.history.erasure import StreamEraser
-from services.history.handlers import HistoryHandlers
+from services.history.handlers import ROUTING_CONTACT_EVENTS, HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
@@ -111,6 +111,7 @@ def build_history(
         decide_all=decide_tracked(app, handlers.decide_contact_event, own_writes=True),
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
+        only=ROUTING_CONTACT_EVENTS,
     )
     subscribe(
         broker,

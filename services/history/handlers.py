@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from eventsourcing.persistence import Tracking
 
 from events import (
+    ALL_EVENTS,
     ContactEvent,
     CustomerErased,
     DocumentStep,
@@ -19,6 +20,15 @@ from services.history.application import HistoryApplication
 from services.history.erasure import StreamEraser
 from switchboard.inbound_batches import Unbatchable
 from switchboard.serial import SerialExecutor
+
+# Routing's events history records on the customer's timeline (`decide_contact_event`,
+# `contact_event`): its consumer takes only these, not routing's other events (a contact's
+# opening, agents' status and wrap-up), which it would only pass.
+ROUTING_CONTACT_EVENTS: tuple[type[Event], ...] = tuple(
+    e
+    for e in ALL_EVENTS
+    if issubclass(e, ContactEvent) and e.subject.startswith("sb.events.routing.")
+)
 
 
 class HistoryHandlers:
