@@ -15,6 +15,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from schemas.verification import UNVERIFIED
+from switchboard.aggregate_copy import copy_one_level_down
 
 LAST_CONTACTS_KEPT = 5
 
@@ -27,6 +28,11 @@ class Customer(Aggregate):
     # The agent who owns the account (key customers get their own manager); a class
     # default so customers stored before owners read as having none.
     owner_id: str | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Customer:
+        """Its events replace nested containers, never change one in place: its own lists
+        and dicts copied make a deep copy (switchboard/aggregate_copy.py)."""
+        return copy_one_level_down(self, memo)
 
     @event("Registered")
     def __init__(self, identities: list[str], name: str | None) -> None:

@@ -56,10 +56,12 @@ def summarize(event: ContactEvent) -> str:
         case ContactReopened():
             last = f", {event.agent_id} first" if event.agent_id else ""
             return f"Reopened: {event.reason}{last}"
-        case ContactPending():
-            until = f", resolves itself at {event.resolve_at:%Y-%m-%d %H:%M} UTC"
-            return f"Pending on the customer (set by {event.agent_id})" + (
-                until if event.resolve_at else ""
+        case ContactPending(resolve_at=None):  # a queue whose pending never resolves itself
+            return f"Pending on the customer (set by {event.agent_id})"
+        case ContactPending(resolve_at=at):
+            return (
+                f"Pending on the customer (set by {event.agent_id}),"
+                f" resolves itself at {at:%Y-%m-%d %H:%M} UTC"
             )
         case ContactSnoozed():
             return f"Snoozed by {event.agent_id} until {event.until:%Y-%m-%d %H:%M} UTC"

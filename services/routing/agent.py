@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from events import derived_id
+from switchboard.aggregate_copy import copy_one_level_down
 
 STATUSES = ("available", "away", "offline", "not_responding")
 
@@ -124,13 +125,7 @@ class Agent(Aggregate):
         times), so copying the containers is a deep copy. The repository copies an agent
         each time it is read, once per offer; deepcopy's walk over each item of an agent
         holding thousands of offers took milliseconds (tests/unit/test_agent_copy.py)."""
-        copied = object.__new__(type(self))
-        memo[id(self)] = copied  # one copy per agent however often a structure holds it
-        copied.__dict__.update(
-            (name, value.copy() if isinstance(value, dict | list) else value)
-            for name, value in vars(self).items()
-        )
-        return copied
+        return copy_one_level_down(self, memo)
 
     def load(self) -> list[str]:
         """The kind of every offer, contact and wrap-up this agent holds and works on."""

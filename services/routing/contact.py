@@ -9,6 +9,7 @@ from typing import Any, Literal
 from eventsourcing.domain import Aggregate, event
 
 from events import contact_id_for
+from switchboard.aggregate_copy import copy_one_level_down
 
 
 class ContactError(Exception):
@@ -39,6 +40,11 @@ class Contact(Aggregate):
     @staticmethod
     def create_id(interaction_id: uuid.UUID, **_: Any) -> uuid.UUID:
         return contact_id_for(interaction_id)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Contact:
+        """Its events replace nested containers, never change one in place: its own lists
+        and dicts copied make a deep copy (switchboard/aggregate_copy.py)."""
+        return copy_one_level_down(self, memo)
 
     @event("Opened")
     def __init__(

@@ -29,6 +29,7 @@ from services.history.timeline import (
     Unlinked,
     changes_for,
 )
+from tests.support.aggregate_copies import assert_later_events_leave_the_original
 from tests.support.identities import vouched
 from tests.support.recent import assert_shared_as_stored
 
@@ -131,6 +132,7 @@ def test_strong_identities_of_two_customers_merge_them_and_unmerge_restores_both
     with pytest.raises(MergeConflict):
         app.unmerge(caller, "sam", "again")
     assert_shared_as_stored(app)  # what followers were handed from memory
+    assert assert_later_events_leave_the_original(app, {"Customer"}) >= 8
 
 
 def test_a_weak_match_is_a_suggestion_a_supervisor_confirms_or_rejects(
@@ -199,6 +201,7 @@ def test_card_fields_notes_tags_tier_and_who_took_the_contacts(app: HistoryAppli
     names = [c.fields for c in all_changes(app) if isinstance(c, CustomerIndexed)]
     assert {"organization": "Acme"} in names
     assert_shared_as_stored(app)
+    assert assert_later_events_leave_the_original(app, {"Customer"}) >= 8
 
 
 def test_a_supervisors_merge_confirms_the_pending_suggestion_for_the_two(

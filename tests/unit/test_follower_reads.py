@@ -26,6 +26,7 @@ from services.routing.contracts import to_contract
 from services.routing.queue_stats import QueueStatsProjection
 from switchboard.log_follower import follow_in_memory, reads, select_after
 from switchboard.serial import SerialExecutor
+from tests.support.aggregate_copies import assert_later_events_leave_the_original
 from tests.support.clock import Clock
 from tests.support.recent import assert_shared_as_stored
 from tests.unit.test_routing_ladder import app, available, clock, interaction, offer_of, track
@@ -210,3 +211,5 @@ def test_what_followers_share_they_leave_as_it_was(app: RoutingApplication, cloc
         stats.apply(n.id, app.decoded(n))
         to_contract(app.decoded(n))
     assert_shared_as_stored(app)
+    # Copies sharing nested containers (switchboard/aggregate_copy.py) stay deep copies.
+    assert assert_later_events_leave_the_original(app, {"Contact", "Agent"}) > 50
