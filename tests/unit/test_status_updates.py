@@ -104,6 +104,5 @@ def test_its_consumer_takes_every_event_it_acts_on() -> None:
     ]
     assert len(others) > 10
     for kind in others:
-        fields = {"contact_id": offer.contact_id, "automatic": False, "summary": "STOP"}
-        event = kind.model_construct(**fields)
+        event = kind.model_construct(contact_id=offer.contact_id, automatic=False, summary="STOP")
         assert follow(app, event, Tracking("routing>self", next(positions))) is False, kind
