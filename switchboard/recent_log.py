@@ -36,9 +36,9 @@ class RecentLog:
             return
         with self._lock:
             kept = self._notifications
-            if kept and kept[-1].id + 1 != recordings[0].notification.id:
-                self._clear()  # not consecutive: another writer's ids fell in between
             for recording in recordings:
+                if kept and kept[-1].id + 1 != recording.notification.id:
+                    self._clear()  # not consecutive: another writer's ids fell in between
                 kept.append(recording.notification)
                 self._events[recording.notification.id] = recording.domain_event
             if len(kept) > self._size + self._size // 4:

@@ -50,6 +50,10 @@ def test_another_writers_ids_in_between_start_a_new_run() -> None:
     assert log.after(2, 10) is None
     found = log.after(3, 10)
     assert found is not None and [n.id for n in found] == [4, 5]
+    log.add(recordings(6, 8))  # a gap inside one commit too (a sequence that skipped)
+    assert log.after(5, 10) is None
+    found = log.after(7, 10)
+    assert found is not None and [n.id for n in found] == [8]
 
 
 def test_an_event_is_only_given_for_the_version_stored() -> None:
