@@ -11,7 +11,7 @@ from dataclasses import fields
 from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Notification
 
-from events import CustomerIdentified, InteractionUpdated, contact_id_for
+from events import CustomerIdentified, contact_id_for
 from services.history import timeline
 from services.history.account_book import AccountBook
 from services.history.contact_link import ContactLink
@@ -29,7 +29,15 @@ from switchboard.serial import SerialExecutor
 from tests.support.aggregate_copies import assert_later_events_leave_the_original
 from tests.support.clock import Clock
 from tests.support.recent import assert_shared_as_stored
-from tests.unit.test_routing_ladder import app, available, clock, interaction, offer_of, track
+from tests.unit.test_routing_ladder import (
+    app,
+    available,
+    clock,
+    hang_up,
+    interaction,
+    offer_of,
+    track,
+)
 
 __all__ = ["app", "clock"]  # the fixtures
 
@@ -64,17 +72,7 @@ def busy_day(app: RoutingApplication, clock: Clock) -> None:
     app.complete(first.contact_id, "done")
     call = interaction(6, channel="voice")
     app.receive(call, track())
-    app.update(
-        InteractionUpdated(
-            interaction_id=call.interaction_id,
-            channel="voice",
-            source="src",
-            external_id="x6:canceled",
-            kind="status",
-            status="canceled",
-        ),
-        track(),
-    )
+    hang_up(app, call)
 
 
 def test_queue_statistics_from_what_they_read_equal_those_from_everything(

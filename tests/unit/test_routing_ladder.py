@@ -65,6 +65,19 @@ def offer_of(app: RoutingApplication, agent: str) -> uuid.UUID:
     return offer.offer_id
 
 
+def hang_up(app: RoutingApplication, call: InteractionReceived) -> None:
+    """The caller hangs up before anyone took the call (the voice channel's `canceled`)."""
+    update = InteractionUpdated(
+        interaction_id=call.interaction_id,
+        channel="voice",
+        source="src",
+        external_id=f"{call.external_id}:canceled",
+        kind="status",
+        status="canceled",
+    )
+    app.update(update, track())
+
+
 def available(app: RoutingApplication, clock: Clock, *agents: str) -> None:
     for a in agents:
         app.set_status(a, "available")
@@ -191,15 +204,7 @@ def test_caller_hanging_up_abandons_the_contact(app: RoutingApplication, clock: 
     call = interaction(1, channel="voice")
     app.receive(call, track())
     offer_of(app, "alice")
-    hung_up = InteractionUpdated(
-        interaction_id=call.interaction_id,
-        channel="voice",
-        source="src",
-        external_id="x1:canceled",
-        kind="status",
-        status="canceled",
-    )
-    app.update(hung_up, track())
+    hang_up(app, call)
     contact_id = contact_id_for(call.interaction_id)
     assert app.contact(contact_id).status == "abandoned"
     assert app.offers_for("alice") == []
@@ -287,17 +292,7 @@ def test_queue_statistics_fold_from_the_store(app: RoutingApplication, clock: Cl
     app.accept(offer_of(app, "alice"))  # taken after 41 s, over a 20 s SLA
     call = interaction(3, channel="voice")
     app.receive(call, track())
-    app.update(
-        InteractionUpdated(
-            interaction_id=call.interaction_id,
-            channel="voice",
-            source="src",
-            external_id="x3:canceled",
-            kind="status",
-            status="canceled",
-        ),
-        track(),
-    )
+    hang_up(app, call)
     projection = QueueStatsProjection({"default": 20})
     for n in app.recorder.select_notifications(start=None, limit=1000):
         projection.apply(n.id, app.mapper.to_domain_event(n))
