@@ -22,6 +22,7 @@ from nats.js.errors import NotFoundError
 from events import Event
 from switchboard.inbound_batches import BatchReader, DecideAll
 from switchboard.inbox import Handler, Inbox, subscribe
+from switchboard.jetstream import with_filters
 from switchboard.serial import SerialExecutor
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,7 @@ async def keep_filters(
             config = info.config
             if sorted(config.filter_subjects or [config.filter_subject or ""]) == sorted(filters):
                 return
-            config.filter_subject = filters[0] if len(filters) == 1 else None
-            config.filter_subjects = list(filters) if len(filters) > 1 else None
-            await js.add_consumer(stream, config)  # updates the durable in place
+            await js.add_consumer(stream, with_filters(config, filters))  # updates it in place
             log.info("%s now takes %s", durable, ", ".join(filters))
             return
         except Exception as exc:  # NATS restarting: try again, never die

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,9 +159,8 @@ async def narrow_legacy_consumers(js: JetStreamContext) -> None:
         config = info.config
         if config.filter_subjects == LEGACY_INBOUND_SUBJECTS:
             continue
-        config.filter_subject = None
-        config.filter_subjects = LEGACY_INBOUND_SUBJECTS
-        await js.add_consumer(INBOUND, config)  # updates the durable in place
+        # Updates the durable in place.
+        await js.add_consumer(INBOUND, with_filters(config, LEGACY_INBOUND_SUBJECTS))
 
 
 def is_partitioned(subject: str) -> bool:
@@ -180,15 +180,22 @@ ACK_WAIT = 6.0
 def consumer_config(durable: str, *filters: str) -> ConsumerConfig:
     """One message in flight per consumer: tracking positions then only ever grow, and a
     message that must wait (e.g. for another stream to catch up) holds back the ones after it."""
-    return ConsumerConfig(
+    config = ConsumerConfig(
         durable_name=durable,
         ack_policy=JsAckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         max_ack_pending=1,
         ack_wait=ACK_WAIT,
-        filter_subjects=list(filters) if len(filters) > 1 else None,
-        filter_subject=filters[0] if len(filters) == 1 else None,
     )
+    return with_filters(config, filters)
+
+
+def with_filters(config: ConsumerConfig, filters: Sequence[str]) -> ConsumerConfig:
+    """One filter as `filter_subject`, several as `filter_subjects`: the server refuses a
+    consumer with both set."""
+    config.filter_subject = filters[0] if len(filters) == 1 else None
+    config.filter_subjects = list(filters) if len(filters) > 1 else None
+    return config
 
 
 @dataclass(frozen=True)

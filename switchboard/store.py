@@ -22,6 +22,7 @@ from eventsourcing.persistence import Notification, ProcessRecorder, Recording, 
 
 from switchboard import tracing
 from switchboard.known_absent import absent_ids
+from switchboard.log_follower import select_after
 from switchboard.recent_log import RecentLog
 from switchboard.settings import Settings
 from switchboard.shredding import ShreddingMapper
@@ -123,6 +124,7 @@ class TrackedApplication(Application[Any]):
         # Called first, with what was stored (the events as committed, not read back).
         self.recorded: list[Callable[[Sequence[Recording[Any]]], None]] = []
         self.recent = RecentLog()
+        self._stored_after = select_after(self.recorder)
         self.recorded.append(self.recent.add)
         if isinstance(self.mapper, ShreddingMapper):
             self.mapper.keys.forgotten.append(self.recent.clear)
@@ -159,11 +161,7 @@ class TrackedApplication(Application[Any]):
         """The log after id `start`: what this process just stored from memory, else from
         the store."""
         kept = self.recent.after(start, limit)
-        if kept is not None:
-            return kept
-        return self.recorder.select_notifications(
-            start=start, limit=limit, inclusive_of_start=False
-        )
+        return kept if kept is not None else self._stored_after(start, limit)
 
     def decoded(self, notification: Notification) -> Any:
         """A notification's domain event: as committed when this process stored it lately
