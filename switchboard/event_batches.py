@@ -22,7 +22,7 @@ from nats.js.errors import NotFoundError
 from events import Event
 from switchboard.inbound_batches import BatchReader, DecideAll
 from switchboard.inbox import Handler, Inbox, subscribe
-from switchboard.jetstream import with_filters
+from switchboard.jetstream import filters_of, with_filters
 from switchboard.serial import SerialExecutor
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ async def keep_filters(
             except NotFoundError:
                 return  # not made yet: the subscriber makes it with these filters
             config = info.config
-            if sorted(config.filter_subjects or [config.filter_subject or ""]) == sorted(filters):
+            if filters_of(config) == sorted(filters):
                 return
             await js.add_consumer(stream, with_filters(config, filters))  # updates it in place
             log.info("%s now takes %s", durable, ", ".join(filters))

@@ -190,6 +190,11 @@ def consumer_config(durable: str, *filters: str) -> ConsumerConfig:
     return with_filters(config, filters)
 
 
+def filters_of(config: ConsumerConfig) -> list[str]:
+    """A consumer's filters however they are set, sorted."""
+    return sorted(config.filter_subjects or [config.filter_subject or ""])
+
+
 def with_filters(config: ConsumerConfig, filters: Sequence[str]) -> ConsumerConfig:
     """One filter as `filter_subject`, several as `filter_subjects`: the server refuses a
     consumer with both set."""

@@ -19,7 +19,13 @@ from nats.js import JetStreamContext
 from events import AgentOffered, ContactCompleted, ContactOpened, Event, OfferAccepted
 from services.routing.status_updates import FOLLOWED
 from switchboard.event_batches import read_events
-from switchboard.jetstream import EVENTS, consumer_config, ensure_streams, envelope
+from switchboard.jetstream import (
+    EVENTS,
+    consumer_config,
+    ensure_streams,
+    envelope,
+    filters_of,
+)
 from switchboard.nats_server import NatsServerProcess
 from switchboard.serial import SerialExecutor
 from tests.support.waiting import eventually
@@ -116,5 +122,4 @@ async def test_an_old_durable_is_narrowed_in_place(
 
 async def narrowed(js: JetStreamContext) -> bool:
     config = (await js.consumer_info(EVENTS, DURABLE)).config
-    filters = sorted(config.filter_subjects or [config.filter_subject or ""])
-    return filters == sorted(e.subject for e in FOLLOWED)
+    return filters_of(config) == sorted(e.subject for e in FOLLOWED)
