@@ -9,13 +9,32 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.terminal import TerminalReporter
 
 from switchboard.nats_server import NatsServerProcess
+from tests.faults.scenario import FAULT_SUMMARY
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.mailbox import Mailbox
 from tests.support.ports import free_port
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.twilio_signing import ACCOUNT
+
+# The fault suite's outcome lines, from every test's report (in this process or a worker's).
+_FAULT_LINES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _FAULT_LINES.extend(
+        str(value) for name, value in report.user_properties if name == FAULT_SUMMARY
+    )
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    """Per fault: interactions sent, recorded, offered, lost, doubled (also when passing)."""
+    if _FAULT_LINES:
+        terminalreporter.section(FAULT_SUMMARY)
+        for line in _FAULT_LINES:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture

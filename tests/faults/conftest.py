@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
 import nats
 import pytest
-from _pytest.terminal import TerminalReporter
 from nats.js.api import StreamConfig
 
 from switchboard.jetstream import nats_servers
 from switchboard.nats_server import NatsCluster, NatsServerProcess
-from tests.faults.scenario import REPORTS, fault_config
+from tests.faults.scenario import FAULT_SUMMARY, REPORTS, fault_config
 from tests.support.mailbox import Mailbox
 from tests.support.ports import free_port
 from tests.support.service_processes import ServiceProcesses
 from tests.support.waiting import eventually
 
 
-def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
-    """Per fault: interactions sent, recorded, offered, lost, doubled (also when passing)."""
-    if REPORTS:
-        terminalreporter.section("fault suite")
-        for report in REPORTS:
-            terminalreporter.write_line(report)
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A fault test's outcome lines ride on its report: under pytest-xdist the test ran in a
+    worker, and only the report reaches the process that prints the summary
+    (tests/conftest.py)."""
+    report = yield
+    if report.when == "call" and REPORTS:
+        report.user_properties.extend((FAULT_SUMMARY, line) for line in REPORTS)
+        REPORTS.clear()
+    return report
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -25,8 +25,10 @@ from tests.support.traffic import ACCEPT_MARK, Sent, Traffic
 HEAVY = os.environ.get("SWITCHBOARD_HEAVY_FAULTS") == "1"
 RATE = 15.0 if HEAVY else 6.0  # new messages a second
 ROUNDS = 3 if HEAVY else 1
-# Every outcome's lines, for the run's summary (tests/faults/conftest.py prints them).
+# The running test's outcome lines, for the run's summary: tests/faults/conftest.py moves
+# them onto the test's report, tests/conftest.py prints every report's.
 REPORTS: list[str] = []
+FAULT_SUMMARY = "fault suite"
 
 
 def fault_config(smtp_port: int, twilio_api: str | None = None) -> str:
