@@ -32,15 +32,10 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Fault tests run one at a time, on one worker (`./sb test` uses --dist loadgroup):
-    each starts six services or a whole `up` and times recovery on them; two at once on two
-    cores took one past its timeout (test_service_kills, 153 s beside another)."""
     for item in items:
         if "tests/faults/" in str(item.path).replace("\\", "/"):
             item.add_marker(pytest.mark.faults)
-            item.add_marker(pytest.mark.xdist_group("faults"))
 
 
 @pytest.fixture
