@@ -57,6 +57,9 @@ async def replicas(
     await main.close()
 
 
+# Two runtimes on two cores: settling took 33-55 s on one worker and over 60 s beside
+# another worker's tests; the assertions after it are what the test is about.
+@pytest.mark.timeout(400)
 async def test_replicas_share_partitions_and_keep_each_customers_order(replicas: Stack) -> None:
     stack = replicas
     await stack.status("alice", "available")
@@ -71,7 +74,7 @@ async def test_replicas_share_partitions_and_keep_each_customers_order(replicas:
             sent[n].append(uuid.UUID(r.json()["interaction_id"]))
 
     await asyncio.gather(*(customer(n) for n in range(CUSTOMERS)))
-    await eventually(stack.settled, timeout=60)
+    await eventually(stack.settled, timeout=240)
 
     opened = created_in_order(stack.settings, "routing")
     offered: Counter[str] = Counter()
