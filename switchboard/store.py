@@ -163,6 +163,10 @@ class TrackedApplication(Application[Any]):
         kept = self.recent.after(start, limit)
         return kept if kept is not None else self._stored_after(start, limit)
 
+    def kept_after(self, start: int, limit: int) -> Sequence[Notification] | None:
+        """The log after id `start` from memory only: None when its next is not kept."""
+        return self.recent.after(start, limit)
+
     def decoded(self, notification: Notification) -> Any:
         """A notification's domain event: as committed when this process stored it lately
         (read, never changed: every follower shares it), else decoded."""
