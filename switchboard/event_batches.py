@@ -23,6 +23,7 @@ from events import Event
 from switchboard.inbound_batches import BatchReader, DecideAll
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import filters_of, with_filters
+from switchboard.precedence import Lane
 from switchboard.serial import SerialExecutor
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,12 @@ def read_events(
     handler: Handler,
     description: str,
     only: tuple[type[Event], ...] = (),
+    lane: Lane = Lane.NORMAL,
 ) -> EventReader:
     """`decide_all` None: fetched in batches, handled one by one (BatchReader). `only`:
-    the event types under `subject` the consumer takes (all when empty)."""
+    the event types under `subject` the consumer takes (all when empty). `lane`: whether
+    its batches go first or wait while the process is behind (switchboard/precedence.py;
+    batches only: one message in flight has no backlog to weigh)."""
     filters = tuple(e.subject for e in only) or (subject,)
     if batch <= 1:
         inbox = subscribe(
@@ -61,7 +65,15 @@ def read_events(
         narrow = [lambda: keep_filters(js, stream, durable, filters)] if only else []
         return EventReader(inbox, narrow)
     reader = BatchReader(
-        js, Inbox(broker, durable), filters, run, decide_all, handler, batch, stream=stream
+        js,
+        Inbox(broker, durable),
+        filters,
+        run,
+        decide_all,
+        handler,
+        batch,
+        stream=stream,
+        lane=lane,
     )
     return EventReader(reader.inbox, [reader.run])
 

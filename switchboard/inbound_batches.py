@@ -42,6 +42,8 @@ from events import Event
 from switchboard import tracing
 from switchboard.inbox import Handler, Inbox, tracking_of
 from switchboard.jetstream import ACK_WAIT, INBOUND, consumer_config, decode_event
+from switchboard.precedence import Lane, Precedence
+from switchboard.precedence import of_running_loop as precedence_of_running_loop
 from switchboard.serial import SerialExecutor
 from switchboard.store import TrackedApplication
 
@@ -120,10 +122,13 @@ class BatchReader:
         handler: Handler,
         batch: int = BATCH,
         stream: str = INBOUND,
+        lane: Lane = Lane.NORMAL,
     ) -> None:
         """`decide_all` None: each message through the Inbox in order, as one in flight
         would be, only fetched and claimed together (a consumer whose handler sends out
-        or records one message at a time; it saves a fetch round trip per message)."""
+        or records one message at a time; it saves a fetch round trip per message).
+        `lane`: whether it goes first, waits, or neither while its process is behind
+        (switchboard/precedence.py)."""
         self._js = js
         self.inbox = inbox
         self._filters = (subject,) if isinstance(subject, str) else subject
@@ -132,6 +137,7 @@ class BatchReader:
         self._handler = handler
         self._batch = batch
         self._stream = stream
+        self._lane = lane
         self.fetches = 0  # non-empty fetches
         self.batches = 0  # decided whole
         self.one_by_one = 0  # batches handled message by message
@@ -151,6 +157,14 @@ class BatchReader:
                 await asyncio.sleep(1.0)
 
     async def _read(self) -> None:
+        precedence = precedence_of_running_loop()
+        try:
+            await self._read_in_turn(precedence)
+        finally:
+            if self._lane is Lane.URGENT:
+                precedence.report(self.inbox.consumer, 0)  # nothing to wait for from here
+
+    async def _read_in_turn(self, precedence: Precedence) -> None:
         config = consumer_config(self.inbox.consumer, *self._filters)
         config.max_ack_pending = self._batch
         # Creates it, or lets one made before batches (one in flight) take a batch.
@@ -163,7 +177,13 @@ class BatchReader:
         settled_to: int | None = None
         try:
             while True:
+                if self._lane is Lane.DEFERRED:
+                    await precedence.turn()
                 fetched = await self._fetch(sub)
+                if self._lane is Lane.URGENT:
+                    # What the consumer still has behind this batch; 0 after an empty fetch.
+                    waiting = fetched[-1].metadata.num_pending if fetched else 0
+                    precedence.report(self.inbox.consumer, waiting)
                 if not fetched and not held:
                     continue
                 if fetched:

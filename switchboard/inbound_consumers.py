@@ -23,6 +23,7 @@ from switchboard.inbound_batches import BatchReader, Decide, Expect, decide_trac
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import INBOUND, inbound_partition_subject
 from switchboard.legacy_drain import LegacyDrain
+from switchboard.precedence import Lane
 from switchboard.serial import SerialExecutor
 from switchboard.store import TrackedApplication
 
@@ -99,6 +100,8 @@ def read_inbound(
             decide_tracked(app, decide, expect),
             handler,
             batch,
+            # A contact's first steps: opened by routing, its customer named by history.
+            lane=Lane.URGENT,
         )
         for n, name in enumerate(names)
     ]

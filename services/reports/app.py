@@ -21,6 +21,7 @@ from switchboard.auth import Authenticator
 from switchboard.event_batches import read_events
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
+from switchboard.precedence import Lane
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
@@ -72,6 +73,7 @@ def build_reports(
             decide_all=projector.handle_all,  # one transaction per batch
             handler=project,
             description=description,
+            lane=Lane.DEFERRED,  # reports may lag a burst by seconds; contacts may not
         ).loops
     ]
 

@@ -30,6 +30,7 @@ from switchboard.legacy_drain import LegacyDrain
 from switchboard.log_follower import follow_in_memory
 from switchboard.nats_permissions import RETIRED_SCHEDULERS
 from switchboard.outbox import OutboxRelay
+from switchboard.precedence import Lane
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
@@ -107,6 +108,7 @@ def build_routing(
         decide_all=decide_tracked(app, handlers.decide_identified, expected_reads, own_writes=True),
         handler=handlers.customer_identified,
         description="Learns who each contact's customer is (tier, last agent), then queues it",
+        lane=Lane.URGENT,  # the last step before a contact waits in a queue
     )
     fetched_loops: list[Loop] = []
 
