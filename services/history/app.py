@@ -44,9 +44,7 @@ def build_history_core(
         env=event_store_env(settings, "history"), auto_merge_on=policy.auto_merge_on
     )
     view = open_timeline_view(event_store_env(settings, "timeline"))
-    return TimelineProjector(
-        app, view, SerialExecutor("timeline"), settings.log_poll(), settings.sole_writer
-    )
+    return TimelineProjector(app, view, SerialExecutor("timeline"), settings.log_poll())
 
 
 def build_history(

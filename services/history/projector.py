@@ -39,17 +39,10 @@ class TimelineProjector:
         view: TimelineView,
         run: SerialExecutor,
         idle_poll: float = SERVE_LOG_POLL,
-        sole_writer: bool = False,
     ) -> None:
-        """`sole_writer`: no other process projects into this view (`up`), so the position
-        it last wrote is still the view's and need not be read back: the timeline and
-        history's relay both ask for it every batch, and in a burst the read waited behind
-        the projection's own writes on its thread (50-180 ms a batch)."""
         self.app = app
         self.view = view
         self.run = run
-        self._sole_writer = sole_writer
-        self._position: int | None = None
         self.projected: list[Callable[[], None]] = []
         self._reads = reads(app.mapper, KINDS.__contains__)
         # History's relay waits for it (OutboxRelay's `behind`).
@@ -59,13 +52,7 @@ class TimelineProjector:
 
     async def position(self) -> int:
         """The last history notification the timeline shows."""
-        if self._position is not None:
-            return self._position
-        at = await self.run(self.view.position)
-        if self._sole_writer:
-            # A batch projected while this read waited may have moved it on: only forward.
-            self._position = max(at, self._position or 0)
-        return at
+        return await self.run(self.view.position)
 
     def close(self) -> None:
         """The projection's thread, then the read model's and the store's connections."""
@@ -85,15 +72,12 @@ class TimelineProjector:
 
     async def _project(self, notifications: Sequence[Notification]) -> None:
         await self.run(self.project, notifications)
-        if self._sole_writer:
-            self._position = max(notifications[-1].id, self._position or 0)
         for listener in self.projected:
             listener()
 
     def rebuild(self, progress: ProgressCallback | None = None) -> int:
         """Drops the read model and projects the whole history store again."""
         self.view.clear()
-        self._position = None
         total = self.app.recorder.max_notification_id() or 0
         position = 0
         select = select_after(self.app.recorder)
