@@ -102,7 +102,12 @@ class LogFollower:
             return True
         await self._process(batch)
         self.processed += len(batch)
-        return len(batch) < BATCH
+        if len(batch) < BATCH:
+            return True
+        # Read and processed without leaving the loop (memory, an in-memory view): let the
+        # rest of the process run before the next batch.
+        await asyncio.sleep(0)
+        return False
 
 
 def select_after(recorder: object) -> Callable[[int, int], Sequence[Notification]]:

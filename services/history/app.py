@@ -26,7 +26,6 @@ from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS
 from switchboard.outbox import OutboxRelay
-from switchboard.precedence import Lane
 from switchboard.serial import SerialExecutor
 from switchboard.service import Service
 from switchboard.settings import Settings
@@ -113,9 +112,8 @@ def build_history(
         handler=handlers.contact_event,
         description="Records what happened to each contact on its customer's timeline",
         only=ROUTING_CONTACT_EVENTS,
-        # Bookkeeping: in a burst the timeline shows a contact's later steps a few seconds
-        # late, and the contacts themselves reach agents sooner.
-        lane=Lane.DEFERRED,
+        # Not deferred, though it is bookkeeping: an offer on the timeline is what lets the
+        # agent open the customer's card (services/history/scope.py waits 3 s for it).
     )
     subscribe(
         broker,
