@@ -1,13 +1,15 @@
 """Which of a process's consumers go first while it is behind.
 
 Under `up` one process does everything, on about one core of Python: in a burst the
-contacts waiting for an agent wait for the same CPU as the bookkeeping about them
-(history's record of routing's events on each timeline, the reports), and each part
-advanced a batch at a time in turn. An urgent consumer, on a contact's way to an agent,
-says after each fetch how much it still has waiting; a deferred one asks before each
-fetch, and while the urgent backlog is at least a batch it waits, up to `hold` seconds,
-then takes one batch anyway. Bookkeeping lags in a burst, never stops, and catches up
-afterwards in full batches. Normal consumers (everyone else) neither wait nor report.
+contacts waiting for an agent wait for the same CPU as the bookkeeping about them (the
+reports), and each part advanced a batch at a time in turn. An urgent consumer, on a
+contact's way to an agent, says after each fetch how much it still has waiting; a
+deferred one asks before each fetch, and while the urgent backlog is at least a batch it
+waits, up to `hold` seconds, then takes one batch anyway. Bookkeeping lags in a burst,
+never stops, and catches up afterwards in full batches. Normal consumers (everyone else)
+neither wait nor report. Defer only what nobody acts on at once: history's record of
+routing's events looks like bookkeeping, but an offer on the timeline is what opens the
+customer's card to the agent.
 
 One per event loop: consumers that share a loop share its CPU; another process, or
 another loop, has its own.
