@@ -175,14 +175,14 @@ class BatchReader:
         # The consumer's next delivery sequence while every delivery before it was to this
         # reader and is settled (acked or dead-lettered); None when that is not known.
         settled_to: int | None = None
+        waiting = 0  # what the consumer still has behind its last batch; 0 after none
         try:
             while True:
                 if self._lane is Lane.DEFERRED:
-                    await precedence.turn()
+                    await precedence.turn(waiting)
                 fetched = await self._fetch(sub)
+                waiting = fetched[-1].metadata.num_pending if fetched else 0
                 if self._lane is Lane.URGENT:
-                    # What the consumer still has behind this batch; 0 after an empty fetch.
-                    waiting = fetched[-1].metadata.num_pending if fetched else 0
                     precedence.report(self.inbox.consumer, waiting)
                 if not fetched and not held:
                     continue

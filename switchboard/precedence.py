@@ -26,6 +26,9 @@ THRESHOLD = 64
 # The longest a deferred consumer waits for each batch: in a long burst it still takes one
 # batch (64 messages) every 2 s.
 HOLD = 2.0
+# A deferred consumer this far behind takes its turns at once: in an overload that lasts,
+# the reports (about 5 messages a contact) lag by a minute or so, not by the overload.
+MOST_BEHIND = 10_000
 
 
 class Lane(enum.Enum):
@@ -35,9 +38,12 @@ class Lane(enum.Enum):
 
 
 class Precedence:
-    def __init__(self, threshold: int = THRESHOLD, hold: float = HOLD) -> None:
+    def __init__(
+        self, threshold: int = THRESHOLD, hold: float = HOLD, most_behind: int = MOST_BEHIND
+    ) -> None:
         self._threshold = threshold
         self._hold = hold
+        self._most_behind = most_behind
         self._waiting: dict[str, int] = {}
         self._clear = asyncio.Event()
         self._clear.set()
@@ -55,10 +61,11 @@ class Precedence:
     def backlog(self) -> int:
         return sum(self._waiting.values())
 
-    async def turn(self) -> None:
-        """A deferred consumer's next batch: now, or once the urgent backlog is under a
-        batch, or after `hold` seconds."""
-        if self._clear.is_set():
+    async def turn(self, behind: int = 0) -> None:
+        """A deferred consumer's next batch: now (also when it is `behind` by `most_behind`
+        messages or more), or once the urgent backlog is under a batch, or after `hold`
+        seconds."""
+        if self._clear.is_set() or behind >= self._most_behind:
             return
         self.deferred += 1
         waiter = asyncio.ensure_future(self._clear.wait())

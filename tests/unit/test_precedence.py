@@ -1,6 +1,7 @@
 """Precedence between one process's consumers (switchboard/precedence.py), with plain
 calls on an event loop: a deferred consumer's turn waits while the urgent backlog is a
-batch or more, ends when it clears, and never waits longer than its hold."""
+batch or more, ends when it clears, never waits longer than its hold, and not at all once
+the consumer itself is far behind."""
 
 from __future__ import annotations
 
@@ -41,6 +42,22 @@ async def test_a_turn_waits_at_most_its_hold() -> None:
     waited = time.monotonic() - started
     assert 0.55 < waited < 2.0, waited
     assert (precedence.deferred, precedence.held_out) == (2, 2)
+
+
+async def test_a_consumer_far_behind_takes_its_turn_at_once() -> None:
+    """In an overload that lasts, a deferred consumer stops waiting once it is
+    `most_behind` behind: the reports lag by a bounded amount, not by the overload."""
+    precedence = Precedence(threshold=10, hold=5.0, most_behind=1_000)
+    precedence.report("routing-p0", 500)
+    started = time.monotonic()
+    await precedence.turn(behind=1_000)
+    assert time.monotonic() - started < 0.5
+    assert precedence.deferred == 0
+    waiting = asyncio.ensure_future(precedence.turn(behind=999))
+    await asyncio.sleep(0.2)
+    assert not waiting.done(), "just under the cap it still waits"
+    precedence.report("routing-p0", 0)
+    await asyncio.wait_for(waiting, 1.0)
 
 
 async def test_one_precedence_per_event_loop() -> None:
