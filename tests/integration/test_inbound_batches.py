@@ -13,6 +13,7 @@ import nats
 import pytest
 from eventsourcing.persistence import Tracking
 from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from events import Event, InboundEvent, InteractionReceived, Sender
@@ -48,6 +49,14 @@ def interaction(n: int) -> InteractionReceived:
     )
 
 
+async def publish(js: JetStreamContext, *numbers: int) -> None:
+    """Each numbered interaction into INBOUND, as ingest publishes it."""
+    for n in numbers:
+        event = interaction(n)
+        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
+        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+
+
 class Recorder:
     """Stores a Tally per message."""
 
@@ -80,10 +89,7 @@ async def test_batches_decide_every_message_once_in_order(
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js, 3600, inbound_partitions=1)
-    for n in range(MESSAGES):
-        event = interaction(n)
-        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
-        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+    await publish(js, *range(MESSAGES))
     app_class: Any = type("routing", (TrackedApplication,), {"name": "routing"})
     app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), "routing"))
     recorder = Recorder(app)
@@ -145,10 +151,7 @@ async def test_a_message_out_with_a_killed_process_is_gathered_not_raced(
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js, 3600, inbound_partitions=1)
-    for n in range(5):
-        event = interaction(n)
-        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
-        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+    await publish(js, *range(5))
     broker = NatsBroker(nats_server.url)
     config = consumer_config("routing-p0", inbound_partition_subject(0))
     config.max_ack_pending = 32
@@ -200,13 +203,7 @@ async def test_a_delivery_to_another_reader_between_batches_is_asked_about(
     js = nc.jetstream()
     await ensure_streams(js, 3600, inbound_partitions=1)
 
-    async def publish(n: int) -> None:
-        event = interaction(n)
-        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
-        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
-
-    for n in range(3):
-        await publish(n)
+    await publish(js, 0, 1, 2)
     broker = NatsBroker(nats_server.url)
     app_class: Any = type("routing", (TrackedApplication,), {"name": "routing"})
     app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), "routing"))
@@ -237,12 +234,11 @@ async def test_a_delivery_to_another_reader_between_batches_is_asked_about(
     task = asyncio.create_task(reader.run())
     try:
         await eventually(lambda: asyncio.sleep(0, deciding.is_set()), timeout=10)
-        await publish(3)
+        await publish(js, 3)
         dead = await js.pull_subscribe_bind("routing-p0", INBOUND)
         [lost] = await dead.fetch(1, timeout=5)  # never acked: its process was killed
         assert lost.metadata.sequence.stream == 4
-        for n in (4, 5):
-            await publish(n)
+        await publish(js, 4, 5)
         go_on.set()
 
         async def all_stored() -> bool:

@@ -19,13 +19,13 @@ from nats.js.errors import NotFoundError
 from events import Event, InteractionReceived
 from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox
-from switchboard.jetstream import INBOUND, ensure_streams, envelope, inbound_partition_subject
+from switchboard.jetstream import INBOUND, ensure_streams, inbound_partition_subject
 from switchboard.nats_server import NatsServerProcess
 from switchboard.precedence import HOLD, THRESHOLD, Lane
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
 from switchboard.store import TrackedApplication, event_store_env
-from tests.integration.test_inbound_batches import interaction, stored_names
+from tests.integration.test_inbound_batches import publish, stored_names
 from tests.support.waiting import eventually
 from tests.unit.test_batch_commits import Tally
 
@@ -49,10 +49,7 @@ async def test_a_deferred_reader_waits_while_an_urgent_one_is_behind(
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js, 3600, inbound_partitions=1)
-    for n in range(MESSAGES):
-        event = interaction(n)
-        env = envelope(event, subject=event.publish_subject(), **{"Nats-Msg-Id": event.msg_id()})
-        await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
+    await publish(js, *range(MESSAGES))
     urgent_app, other_app = store(tmp_path, "routing"), store(tmp_path, "reports")
     urgent_done: list[float] = []
     other_done: list[float] = []
