@@ -63,6 +63,17 @@ def _stored(store: Path) -> int | None:
     return int(row[0] or 0)
 
 
+async def unfinished(js: JetStreamContext) -> dict[str, int]:
+    """Every durable consumer of INBOUND and EVENTS -> messages it has yet to take or settle."""
+    pending: dict[str, int] = {}
+    for stream in (INBOUND, EVENTS):
+        for info in await js.consumers_info(stream):
+            pending[info.config.durable_name or ""] = (info.num_pending or 0) + (
+                info.num_ack_pending or 0
+            )
+    return pending
+
+
 @dataclass
 class Watch:
     """Samples every `every` seconds until cancelled. Relay lag needs the SQLite stores
@@ -79,12 +90,7 @@ class Watch:
             await asyncio.sleep(self.every)
 
     async def sample(self, started: float) -> Sample:
-        pending: dict[str, int] = {}
-        for stream in (INBOUND, EVENTS):
-            for info in await self.js.consumers_info(stream):
-                pending[info.config.durable_name or ""] = (info.num_pending or 0) + (
-                    info.num_ack_pending or 0
-                )
+        pending = await unfinished(self.js)
         lag: dict[str, int] = {}
         kv = await self.js.key_value(RELAY_BUCKET)
         for app in RELAYED:

@@ -26,8 +26,8 @@ missing), posting distinct web forms, one customer each. In one run:
    ContactQueued count), and until routing's (opened) and history's INBOUND consumers
    have nothing pending; drain = routed/s ÷ accepted/s (goal >= 0.5; before session 7
    "routed" was only "opened", which comes before history's answer); then until no
-   consumer of INBOUND or EVENTS has anything left (settled: the reports and history's
-   record of routing's events wait while contacts are behind, switchboard/precedence.py).
+   consumer of INBOUND or EVENTS has anything left (settled: the reports wait while
+   contacts are behind, switchboard/precedence.py).
    CPU seconds and RSS of `up` afterwards;
    with `--profile`, py-spy samples `up` from the burst to the end of the drain and the
    functions on the stack most often are printed (`--profile gil`: only the thread holding
@@ -58,7 +58,7 @@ import nats
 from nats.js import JetStreamContext
 
 from bench import ingest_alone as alone
-from bench.backlog import Sample, Watch
+from bench.backlog import Sample, Watch, unfinished
 from bench.pyspy import Profile, by_package
 from bench.scale import machine_busy
 from bench.support import (
@@ -121,22 +121,13 @@ async def queued(js: JetStreamContext) -> int:
 QUEUED = "sb.events.routing.ContactQueued"
 
 
-async def unfinished(js: JetStreamContext) -> int:
-    """Messages every consumer of INBOUND and EVENTS has yet to take or settle."""
-    total = 0
-    for stream in (INBOUND, EVENTS):
-        for info in await js.consumers_info(stream):
-            total += (info.num_pending or 0) + (info.num_ack_pending or 0)
-    return total
-
-
 async def settle(js: JetStreamContext, started: float, limit: float) -> float | None:
     """Seconds from the burst's start until no consumer has anything left, twice in a row
     half a second apart (a relay may be about to publish what a consumer then takes);
     None after `limit`."""
     quiet = 0
     while time.monotonic() - started < limit:
-        quiet = quiet + 1 if not await unfinished(js) else 0
+        quiet = quiet + 1 if not any((await unfinished(js)).values()) else 0
         if quiet == 2:
             return time.monotonic() - started - 0.5
         await asyncio.sleep(0.5)
@@ -180,9 +171,8 @@ async def burst(
                 drained["queued"] = time.monotonic() - started
         await asyncio.sleep(0.2)
     elapsed = time.monotonic() - started
-    # Then the rest of the work the burst made (the reports, history's record of routing's
-    # events: consumers that wait while contacts are behind, switchboard/precedence.py),
-    # so that the CPU a contact cost counts all of it.
+    # Then the rest of the work the burst made (the reports wait while contacts are behind,
+    # switchboard/precedence.py), so that the CPU a contact cost counts all of it.
     settled = await settle(js, started, drain_limit) if len(drained) == 3 else None
     busy, total = (a - b for a, b in zip(machine_busy(), busy_before, strict=True))
     if watching is not None:
