@@ -160,7 +160,7 @@ class TrackedApplication(Application[Any]):
     def notifications_after(self, start: int, limit: int) -> Sequence[Notification]:
         """The log after id `start`: what this process just stored from memory, else from
         the store."""
-        kept = self.recent.after(start, limit)
+        kept = self.kept_after(start, limit)
         return kept if kept is not None else self._stored_after(start, limit)
 
     def kept_after(self, start: int, limit: int) -> Sequence[Notification] | None:
