@@ -59,8 +59,8 @@ from nats.js import JetStreamContext
 
 from bench import ingest_alone as alone
 from bench.backlog import Sample, Watch, unfinished
+from bench.machine import MachineTime
 from bench.pyspy import Profile, by_package
-from bench.scale import machine_busy
 from bench.support import (
     BENCH_CONNECTION,
     Target,
@@ -150,7 +150,7 @@ async def burst(
     before = (await js.stream_info(INBOUND)).state.messages
     messages_before = nats_messages(target)
     queued_before = await queued(js)
-    cpu_before, busy_before = cpu_of(target), machine_busy()
+    cpu_before, machine_before = cpu_of(target), MachineTime.now()
     nats_before = children_cpu(target)
     started = time.monotonic()
     watching = asyncio.create_task(watcher.run(started)) if watcher else None
@@ -174,7 +174,7 @@ async def burst(
     # Then the rest of the work the burst made (the reports wait while contacts are behind,
     # switchboard/precedence.py), so that the CPU a contact cost counts all of it.
     settled = await settle(js, started, drain_limit) if len(drained) == 3 else None
-    busy, total = (a - b for a, b in zip(machine_busy(), busy_before, strict=True))
+    machine = MachineTime.now().since(machine_before)
     if watching is not None:
         watching.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -210,7 +210,7 @@ async def burst(
         "nats_msgs_per_contact": round(
             (nats_messages(target) - messages_before) / max(accepted, 1), 1
         ),
-        "machine_busy": round(busy / total, 2),
+        **machine.shares(),
         "rss_mb": round(rss_of(target), 1),
         **({"backlog": [b.as_json() for b in watcher.samples]} if watcher else {}),
     }

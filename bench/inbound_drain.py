@@ -23,7 +23,8 @@ from pathlib import Path
 import nats
 from nats.js import JetStreamContext
 
-from bench.scale import cpu_seconds, machine_busy
+from bench.machine import MachineTime
+from bench.scale import cpu_seconds
 from events import InboundEvent, InteractionReceived, Sender
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import INBOUND, ensure_streams, envelope
@@ -84,7 +85,7 @@ async def round_with(
         started = time.monotonic()
         pids = {k: p.proc.pid for k, p in system.procs.items() if p.proc is not None}
         cpu_before = {k: cpu_seconds(pid) for k, pid in pids.items()}
-        busy_before = machine_busy()
+        machine_before = MachineTime.now()
         took: dict[str, float] = {}
         while len(took) < len(SERVICES) and time.monotonic() - started < 600:
             for service in SERVICES:
@@ -92,7 +93,7 @@ async def round_with(
                     took[service] = time.monotonic() - started
             await asyncio.sleep(0.1)
         cpu = {k: round(cpu_seconds(pid) - cpu_before[k], 1) for k, pid in pids.items()}
-        busy, total = (a - b for a, b in zip(machine_busy(), busy_before, strict=True))
+        machine = MachineTime.now().since(machine_before)
     finally:
         system.stop()
         await nc.close()
@@ -100,7 +101,7 @@ async def round_with(
     result: dict[str, object] = {"partitions": partitions, "replicas": replicas}
     for service in SERVICES:
         result[f"{service}_per_s"] = round(interactions / took[service], 1)
-    result["machine_busy"] = round(busy / total, 2)
+    result.update(machine.shares())
     result["cpu_seconds"] = cpu
     return result
 
@@ -118,6 +119,7 @@ async def main(interactions: int, partition_counts: list[int]) -> dict[str, obje
         finally:
             pg.stop()
     columns = ["partitions", "replicas", "routing_per_s", "history_per_s", "machine_busy"]
+    columns.append("machine_stolen")
     print("".join(f"{c:>15}" for c in columns))
     for r in rounds:
         print("".join(f"{r[c]!s:>15}" for c in columns))

@@ -37,7 +37,7 @@ from tests.support.postgres import ThrowawayPostgres
 from tests.support.service_processes import ServiceProcesses
 
 KEYS = ["accepted_per_s", "routed_per_s", "recorded_per_s", "drain_ratio", "history_ratio"]
-KEYS += ["cpu_ms_per_contact", "rss_mb", "machine_busy"]
+KEYS += ["cpu_ms_per_contact", "rss_mb", "machine_busy", "machine_stolen"]
 
 
 def processes_burst(

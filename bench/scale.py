@@ -31,6 +31,7 @@ import httpx
 import nats
 
 from bench.load import wait_for_offers
+from bench.machine import MachineTime
 from switchboard.inbound_consumers import inbound_consumer_names
 from switchboard.jetstream import INBOUND
 from switchboard.nats_server import NatsServerProcess
@@ -91,13 +92,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def machine_busy() -> tuple[float, float]:
-    """CPU seconds the whole machine was busy and in total, summed over its cores."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = ticks[3] + ticks[4]
-    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
-
-
 async def round_with(
     replicas: int,
     partitions: int,
@@ -127,21 +121,20 @@ async def round_with(
                 r.raise_for_status()
         pids = {k: p.proc.pid for k, p in system.procs.items() if p.proc is not None}
         cpu_before = {k: cpu_seconds(pid) for k, pid in pids.items()}
-        busy_before = machine_busy()
+        machine_before = MachineTime.now()
         ingest = [system.url(k) for k in system.procs if k.split("-")[0] == "ingest"]
         sent, started = await drive(ingest, seconds, concurrency)
         queued = await backlog(server.url, partitions)
         accepted = [s for s in sent if s.accepted_at]
         fates = await asyncio.to_thread(wait_for_offers, system.settings, accepted, 180.0)
         cpu = {k: round(cpu_seconds(pid) - cpu_before[k], 1) for k, pid in pids.items()}
-        busy_after = machine_busy()
+        machine = MachineTime.now().since(machine_before)
     finally:
         system.stop()
         server.stop()
     counted = tally(name, sent, fates)
     offers = [f.offered_at() for s in accepted if (f := fates.get(s.token))]
     last_offer = max(o.timestamp() for o in offers if o is not None)
-    busy, total = (after - before for after, before in zip(busy_after, busy_before, strict=True))
     return {
         "partitions": partitions,
         "replicas": replicas,
@@ -151,7 +144,7 @@ async def round_with(
         "offered_per_s": round(counted.offered / (last_offer - started), 1),
         "lost": len(counted.lost),
         "duplicated": len(counted.doubled),
-        "machine_busy": round(busy / total, 2),
+        **machine.shares(),
         "cpu_seconds": cpu,
         "backlog_when_senders_stopped": queued,
     }
@@ -175,7 +168,7 @@ async def main(seconds: float, concurrency: int, partition_counts: list[int]) ->
         finally:
             pg.stop()
     columns = ["partitions", "replicas", "accepted", "accepted_per_s", "offered", "offered_per_s"]
-    columns += ["lost", "duplicated", "machine_busy"]
+    columns += ["lost", "duplicated", "machine_busy", "machine_stolen"]
     print("".join(f"{c:>15}" for c in columns))
     for r in rounds:
         print("".join(f"{r[c]!s:>15}" for c in columns))

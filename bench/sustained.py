@@ -35,6 +35,7 @@ from typing import Any
 import nats
 
 from bench.load import percentile
+from bench.machine import MachineTime
 from bench.support import (
     Target,
     cpu_of,
@@ -69,7 +70,7 @@ def step(
 ) -> dict[str, Any]:
     """One paced run; its forms are numbered from `number` * 10**9 (bench.wrk's offset)."""
     before = asyncio.run(accepted_so_far(target.nats_url))
-    cpu, messages = cpu_of(target), nats_messages(target)
+    cpu, messages, machine = cpu_of(target), nats_messages(target), MachineTime.now()
     url = f"{target.forms_url}/channels/webform/{FORM}"
     # Enough connections for a quarter of a second of requests in flight, and no more: a
     # connection idle longer than uvicorn's keep-alive (5 s) is closed under wrk.
@@ -104,6 +105,7 @@ def step(
         "cpu_ms_per_contact": round(1000 * (cpu_of(target) - cpu) / max(accepted, 1), 1),
         "nats_msgs_per_contact": round(messages / max(accepted, 1), 1),
         "load_average": round(os.getloadavg()[0], 1),
+        **MachineTime.now().since(machine).shares(),
     }
     result["passed"] = (
         sent.rate >= 0.95 * rate
@@ -159,7 +161,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"; wrk -t1, -c{args.connections or 'rate / 4'}")
     columns = ["rate_asked", "rate_achieved", "accepted", "offered", "left_behind", "doubled"]
     columns += ["offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact", "nats_msgs_per_contact"]
-    columns += ["passed"]
+    columns += ["machine_stolen", "passed"]
     print(f"{'':<14}" + "".join(f"{c:>19}" for c in columns))
     rows = [(f"search {i + 1}", s) for i, s in enumerate(searched)] + list(runs.items())
     for name, row in rows:
