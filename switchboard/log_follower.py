@@ -63,12 +63,13 @@ class LogFollower:
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         backoff = 0.2
+        polled = True  # the first look, and each after a poll, asks the store
         while True:
             # Cleared before looking, not after: a commit woken during the step must not
             # be forgotten until the next poll (up to a second under `up`).
             self._wake.clear()
             try:
-                caught_up = await self.step()
+                caught_up = await self.step(polled)
                 self.last_error = None
                 backoff = 0.2
             except asyncio.CancelledError:
@@ -78,6 +79,7 @@ class LogFollower:
                 log.warning("%s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+                polled = True
                 continue
             if caught_up:
                 # asyncio.wait, not wait_for: before Python 3.12 wait_for swallows a
@@ -85,15 +87,20 @@ class LogFollower:
                 # outlives the runtime's stop (10 s each, seen after bench.burst).
                 waiter = asyncio.ensure_future(self._wake.wait())
                 try:
-                    await asyncio.wait({waiter}, timeout=self._idle_poll)
+                    done, _ = await asyncio.wait({waiter}, timeout=self._idle_poll)
                 finally:
                     waiter.cancel()
+                polled = not done
+            else:
+                polled = False
 
-    async def step(self) -> bool:
-        """Processes one batch; True when there was nothing left to do."""
+    async def step(self, polled: bool = True) -> bool:
+        """Processes one batch; True when there was nothing left to do. Woken by a commit
+        (not `polled`), memory's word that nothing follows is taken; a poll asks the store
+        all the same, in case a writer it does not know of wrote."""
         start = await self._position()
         batch = self._kept(start, BATCH) if self._kept is not None else None
-        if batch is None:
+        if batch is None or (polled and not batch):
             batch = await self._executor(self._select, start, BATCH)
         if batch and self._ceiling is not None:
             ceiling = await self._ceiling()

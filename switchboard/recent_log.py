@@ -29,6 +29,9 @@ class RecentLog:
         self._lock = threading.Lock()  # the store's thread adds, followers' threads read
         self._notifications: list[Notification] = []
         self._events: dict[int, Any] = {}
+        # The highest id ever added: when commits add out of order (two threads), the run
+        # kept may end below it, and then it does not know what follows.
+        self._highest = 0
 
     def add(self, recordings: Sequence[Recording[Any]]) -> None:
         """A commit's recordings, on the committing thread, after the commit."""
@@ -41,6 +44,7 @@ class RecentLog:
                     self._clear()  # not consecutive: another writer's ids fell in between
                 kept.append(recording.notification)
                 self._events[recording.notification.id] = recording.domain_event
+                self._highest = max(self._highest, recording.notification.id)
             if len(kept) > self._size + self._size // 4:
                 for dropped in kept[: len(kept) - self._size]:
                     del self._events[dropped.id]
@@ -54,6 +58,13 @@ class RecentLog:
                 return None
             at = start + 1 - kept[0].id
             return kept[at : at + limit]
+
+    def ends_at(self, start: int) -> bool:
+        """Whether `start` is the newest id this process stored, kept here: for a store no
+        other process writes, nothing follows it yet."""
+        with self._lock:
+            kept = self._notifications
+            return bool(kept) and kept[-1].id == start == self._highest
 
     def event(self, notification: Notification) -> Any | None:
         """The domain event stored as `notification`, as committed, if kept."""

@@ -48,6 +48,10 @@ class Collected(ProcessingEvent[Any]):
         self.saved_kwargs.update(kwargs)
 
 
+# The store's one writer is this process (`up`): TrackedApplication.kept_after.
+SOLE_WRITER_ENV = "SWITCHBOARD_SOLE_WRITER"
+
+
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
     """eventsourcing environment for one application's store (and its keys' database)."""
     env = _store_env(settings, app_name)
@@ -55,6 +59,7 @@ def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
         # eventsourcing puts what a commit stored into the cache; no other writer can have
         # moved a cached aggregate on, so no read of the store to fast-forward it.
         env["AGGREGATE_CACHE_FASTFORWARD"] = "n"
+        env[SOLE_WRITER_ENV] = "y"
     if settings.keys_database_url:
         env[KEYS_DATABASE_ENV] = settings.keys_database_url
     return env
@@ -124,8 +129,8 @@ class TrackedApplication(Application[Any]):
         # Called first, with what was stored (the events as committed, not read back).
         self.recorded: list[Callable[[Sequence[Recording[Any]]], None]] = []
         self.recent = RecentLog()
+        self.sole_writer = self.env.get(SOLE_WRITER_ENV) == "y"
         self._stored_after = select_after(self.recorder)
-        self.recorded.append(self.recent.add)
         if isinstance(self.mapper, ShreddingMapper):
             self.mapper.keys.forgotten.append(self.recent.clear)
         self._batch: tuple[int, ProcessingEvent[Any]] | None = None
@@ -164,8 +169,15 @@ class TrackedApplication(Application[Any]):
         return kept if kept is not None else self._stored_after(start, limit)
 
     def kept_after(self, start: int, limit: int) -> Sequence[Notification] | None:
-        """The log after id `start` from memory only: None when its next is not kept."""
-        return self.recent.after(start, limit)
+        """The log after id `start` from memory only: None when its next is not kept.
+        Nothing when `start` is the last this process stored and no other process writes
+        the store: routing's board looked for other replicas' writes before each decision,
+        and every follower after each wake, with a read of the store (BEGIN, SELECT,
+        ROLLBACK on the store's thread) that under `up` could only come back empty."""
+        kept = self.recent.after(start, limit)
+        if kept is None and self.sole_writer and self.recent.ends_at(start):
+            return []
+        return kept
 
     def decoded(self, notification: Notification) -> Any:
         """A notification's domain event: as committed when this process stored it lately
@@ -241,6 +253,9 @@ class TrackedApplication(Application[Any]):
             if isinstance(self.mapper, ShreddingMapper):
                 self.mapper.prepare(processing_event.events)
             recordings = self._record(processing_event)
+        # Kept before anything else may fail: memory must never end short of the store
+        # while it says it ends where the store does (kept_after).
+        self.recent.add(recordings)
         self.causes.recorded(processing_event, recordings)
         self._take_snapshots(processing_event)
         self._notify(recordings)

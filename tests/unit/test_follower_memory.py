@@ -4,6 +4,8 @@ further behind, or another writer's ids in between (switchboard/log_follower.py)
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 
@@ -35,6 +37,11 @@ class Log:
         if not KEPT_FROM <= start + 1 <= STORED[-1].id:
             return None
         return [n for n in STORED if n.id > start][:limit]
+
+    def kept_sole(self, start: int, limit: int) -> Sequence[Notification] | None:
+        """As a store's only writer's memory answers: nothing after its last."""
+        found = self.kept(start, limit)
+        return [] if found is None and start == STORED[-1].id else found
 
     async def at(self) -> int:
         return self.position
@@ -71,4 +78,42 @@ async def test_without_memory_every_read_is_the_stores() -> None:
     await follower.step()
     assert log.store_reads == [3] and log.memory_reads == []
     assert log.processed == [4, 5, 6, 7]
+    executor.shutdown()
+
+
+async def test_a_sole_writers_memory_is_believed_when_a_commit_wakes_and_not_on_a_poll() -> None:
+    log = Log()
+    executor = SerialExecutor("follower-sole")
+    follower = LogFollower("t", log.select, log.at, log.process, executor, kept=log.kept_sole)
+    log.position = 3
+    assert await follower.step(polled=False) is True
+    assert log.processed == [4, 5, 6, 7] and log.store_reads == []
+
+    assert await follower.step(polled=False) is True  # woken again: memory says nothing new
+    assert log.store_reads == []
+
+    assert await follower.step(polled=True) is True  # a poll asks the store all the same
+    assert log.store_reads == [7] and log.processed == [4, 5, 6, 7]
+    executor.shutdown()
+
+
+async def test_a_follower_woken_by_a_commit_skips_the_empty_read_and_a_poll_does_not() -> None:
+    log = Log()
+    executor = SerialExecutor("follower-run")
+    follower = LogFollower(
+        "t", log.select, log.at, log.process, executor, idle_poll=0.2, kept=log.kept_sole
+    )
+    log.position = 7
+    running = asyncio.create_task(follower.run())
+    await asyncio.sleep(0.05)
+    assert log.store_reads == [7], "the first look asks the store"
+    for _ in range(3):
+        follower.wake()
+        await asyncio.sleep(0.02)
+    assert log.store_reads == [7] and len(log.memory_reads) == 4
+    await asyncio.sleep(0.3)  # a poll, nobody woke it
+    assert log.store_reads == [7, 7]
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
     executor.shutdown()

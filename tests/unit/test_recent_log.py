@@ -72,3 +72,23 @@ def test_it_keeps_the_newest_and_forgets_all_when_cleared() -> None:
     assert log.after(2, 10) is None
     log.clear()
     assert log.after(10, 10) is None
+
+
+def test_it_ends_where_this_process_last_stored_only_with_nothing_out_of_order() -> None:
+    log = RecentLog()
+    assert not log.ends_at(0), "nothing kept: it cannot say"
+    log.add(recordings(1, 2, 3))
+    assert log.ends_at(3)
+    assert not log.ends_at(2), "3 follows"
+    log.add(recordings(5))  # 4 was another writer's
+    assert log.ends_at(5) and not log.ends_at(3)
+    # Two threads' commits added in the opposite order of their ids: memory ends at 6
+    # while 7 is stored, so it must not say that nothing follows 6.
+    log.add(recordings(7))
+    log.add(recordings(6))
+    assert not log.ends_at(6) and not log.ends_at(7)
+    log.add(recordings(8))  # a new run: 8 is the newest there is again
+    assert log.ends_at(8)
+    assert log.after(6, 10) is None and not log.ends_at(6), "7 is the store's to give"
+    log.clear()
+    assert not log.ends_at(8)
