@@ -118,8 +118,8 @@ async def main(interactions: int, partition_counts: list[int]) -> dict[str, obje
             ]
         finally:
             pg.stop()
-    columns = ["partitions", "replicas", "routing_per_s", "history_per_s", "machine_busy"]
-    columns.append("machine_stolen")
+    columns = ["partitions", "replicas", "routing_per_s", "history_per_s"]
+    columns += ["machine_busy", "machine_stolen"]
     print("".join(f"{c:>15}" for c in columns))
     for r in rounds:
         print("".join(f"{r[c]!s:>15}" for c in columns))

@@ -126,7 +126,8 @@ class TrackedApplication(Application[Any]):
         self.recorder: ProcessRecorder
         # Called after each commit (on the committing thread): followers of the log wake.
         self.committed: list[Callable[[], None]] = []
-        # Called first, with what was stored (the events as committed, not read back).
+        # Called with what was stored (the events as committed, not read back), once the
+        # recent log holds it and before the followers wake.
         self.recorded: list[Callable[[Sequence[Recording[Any]]], None]] = []
         self.recent = RecentLog()
         self.sole_writer = self.env.get(SOLE_WRITER_ENV) == "y"

@@ -30,7 +30,8 @@ from switchboard.jetstream import (
 from switchboard.nats_server import NatsServerProcess
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
-from switchboard.store import TrackedApplication, event_store_env
+from switchboard.store import TrackedApplication
+from tests.support.stores import tracked_store
 from tests.support.waiting import eventually
 from tests.unit.test_batch_commits import Tally
 
@@ -90,8 +91,7 @@ async def test_batches_decide_every_message_once_in_order(
     js = nc.jetstream()
     await ensure_streams(js, 3600, inbound_partitions=1)
     await publish(js, *range(MESSAGES))
-    app_class: Any = type("routing", (TrackedApplication,), {"name": "routing"})
-    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), "routing"))
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
     recorder = Recorder(app)
     run = SerialExecutor("batches")
 
@@ -159,8 +159,7 @@ async def test_a_message_out_with_a_killed_process_is_gathered_not_raced(
     dead = await js.pull_subscribe_bind("routing-p0", INBOUND)
     [lost] = await dead.fetch(1, timeout=5)  # never acked: its process was killed
     assert lost.metadata.sequence.stream == 1
-    app_class: Any = type("routing", (TrackedApplication,), {"name": "routing"})
-    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), "routing"))
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
     recorder = Recorder(app)
     run = SerialExecutor("gather")
 
@@ -205,8 +204,7 @@ async def test_a_delivery_to_another_reader_between_batches_is_asked_about(
 
     await publish(js, 0, 1, 2)
     broker = NatsBroker(nats_server.url)
-    app_class: Any = type("routing", (TrackedApplication,), {"name": "routing"})
-    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), "routing"))
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
     recorder = Recorder(app)
     deciding, go_on = threading.Event(), threading.Event()
 

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from switchboard.settings import Settings
-from switchboard.store import TrackedApplication, event_store_env
+from tests.support.stores import tracked_store
 
 
 class Marker(Aggregate):
@@ -32,8 +32,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     settings = Settings(data_dir=tmp_path)
     if request.param == "postgres":
         settings = Settings(data_dir=tmp_path, database_url=request.getfixturevalue("postgres_url"))
-    cls: Any = type("routing", (TrackedApplication,), {"name": "routing"})
-    tracked = cls(event_store_env(settings, "routing"))
+    tracked = tracked_store(settings, "routing")
     yield tracked
     tracked.close()
 

@@ -25,8 +25,9 @@ from switchboard.nats_server import NatsServerProcess
 from switchboard.outbox import OutboxRelay
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
-from switchboard.store import TrackedApplication, event_store_env
+from switchboard.store import TrackedApplication
 from switchboard.timers import Scheduled
+from tests.support.stores import tracked_store
 from tests.support.waiting import eventually
 from tests.unit.test_batch_commits import Tally
 
@@ -79,8 +80,7 @@ async def log(nats_server: NatsServerProcess, tmp_path: Path) -> AsyncIterator[L
     js = nc.jetstream()
     await ensure_streams(js, 3600)
     name = f"relay-{uuid.uuid4().hex[:8]}"
-    app_class: Any = type(name, (TrackedApplication,), {"name": name})
-    app: TrackedApplication = app_class(event_store_env(Settings(data_dir=tmp_path), name))
+    app = tracked_store(Settings(data_dir=tmp_path), name)
     run = SerialExecutor("relay-test")
     yield Log(nc, js, app, run, name)
     run.shutdown()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
 
 import nats
 import pytest
@@ -24,8 +23,9 @@ from switchboard.nats_server import NatsServerProcess
 from switchboard.precedence import HOLD, THRESHOLD, Lane
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
-from switchboard.store import TrackedApplication, event_store_env
+from switchboard.store import TrackedApplication
 from tests.integration.test_inbound_batches import publish, stored_names
+from tests.support.stores import tracked_store
 from tests.support.waiting import eventually
 from tests.unit.test_batch_commits import Tally
 
@@ -35,10 +35,9 @@ SLOW = 0.01  # seconds the urgent reader takes per message: 4 s behind at the st
 
 
 def store(tmp_path: Path, name: str) -> TrackedApplication:
-    app_class: Any = type(name, (TrackedApplication,), {"name": name})
     settings = Settings(data_dir=tmp_path / name)
     settings.data_dir.mkdir()
-    app: TrackedApplication = app_class(event_store_env(settings, name))
+    app = tracked_store(settings, name)
     return app
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from switchboard.settings import Settings
 from switchboard.store import TrackedApplication, event_store_env
 
 
+def tracked_store(settings: Settings, app_name: str) -> TrackedApplication:
+    """A bare TrackedApplication on `app_name`'s store, as that service opens it."""
+    app_class: Any = type(app_name, (TrackedApplication,), {"name": app_name})
+    store: TrackedApplication = app_class(event_store_env(settings, app_name))
+    return store
+
+
 def stored_events(settings: Settings, app_name: str) -> int:
     """The highest notification id of a service's store (= events recorded, no gaps here)."""
-    reader = type(app_name, (TrackedApplication,), {"name": app_name})(
-        event_store_env(settings, app_name)
-    )
+    reader = tracked_store(settings, app_name)
     try:
         return reader.recorder.max_notification_id() or 0
     finally:
@@ -27,14 +33,12 @@ def timeline_position(settings: Settings) -> int:
 
 def created_in_order(settings: Settings, app_name: str) -> list[uuid.UUID]:
     """The aggregates a service's store created, in the order it recorded their creation."""
-    reader = type(app_name, (TrackedApplication,), {"name": app_name})(
-        event_store_env(settings, app_name)
-    )
+    reader = tracked_store(settings, app_name)
     try:
         created: list[uuid.UUID] = []
         start = 0
         while batch := reader.recorder.select_notifications(start, 500, inclusive_of_start=False):
-            created += [n.originator_id for n in batch if n.originator_version == 1]
+            created += [uuid.UUID(str(n.originator_id)) for n in batch if n.originator_version == 1]
             start = batch[-1].id
         return created
     finally:
@@ -43,14 +47,16 @@ def created_in_order(settings: Settings, app_name: str) -> list[uuid.UUID]:
 
 def opened_contacts(settings: Settings) -> list[uuid.UUID]:
     """The contacts routing opened, in order (every Contact's first event)."""
-    reader = type("routing", (TrackedApplication,), {"name": "routing"})(
-        event_store_env(settings, "routing")
-    )
+    reader = tracked_store(settings, "routing")
     try:
         opened: list[uuid.UUID] = []
         start = 0
         while batch := reader.recorder.select_notifications(start, 500, inclusive_of_start=False):
-            opened += [n.originator_id for n in batch if n.topic.endswith(":Contact.Opened")]
+            opened += [
+                uuid.UUID(str(n.originator_id))
+                for n in batch
+                if n.topic.endswith(":Contact.Opened")
+            ]
             start = batch[-1].id
         return opened
     finally:

@@ -4,14 +4,14 @@ and a redelivered message at or below the batch's last position is done."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from switchboard.settings import Settings
-from switchboard.store import TrackedApplication, event_store_env
+from switchboard.store import TrackedApplication
+from tests.support.stores import tracked_store
 
 
 class Tally(Aggregate):
@@ -25,9 +25,7 @@ class Tally(Aggregate):
 
 
 def store(tmp_path: Path) -> TrackedApplication:
-    app: Any = type("routing", (TrackedApplication,), {"name": "routing"})
-    tracked: TrackedApplication = app(event_store_env(Settings(data_dir=tmp_path), "routing"))
-    return tracked
+    return tracked_store(Settings(data_dir=tmp_path), "routing")
 
 
 def at(position: int) -> Tracking:

@@ -6,14 +6,14 @@ deadlines fell behind the identify deadlines on TIMERS, and lapsed offers were s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from nats.aio.msg import Msg
 
 from switchboard.inbox import tracking_of
 from switchboard.jetstream import ORIGIN_APP_HEADER, ORIGIN_POSITION_HEADER
 from switchboard.settings import Settings
-from switchboard.store import TrackedApplication, event_store_env
+from switchboard.store import TrackedApplication
+from tests.support.stores import tracked_store
 
 
 def delivered(stream: str, consumer: str, sequence: int, **headers: str) -> Msg:
@@ -23,9 +23,7 @@ def delivered(stream: str, consumer: str, sequence: int, **headers: str) -> Msg:
 
 
 def store(tmp_path: Path) -> TrackedApplication:
-    app: Any = type("routing", (TrackedApplication,), {"name": "routing"})
-    tracked: TrackedApplication = app(event_store_env(Settings(data_dir=tmp_path), "routing"))
-    return tracked
+    return tracked_store(Settings(data_dir=tmp_path), "routing")
 
 
 def test_one_consumer_running_ahead_does_not_mark_anothers_messages_done(

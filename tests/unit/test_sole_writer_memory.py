@@ -5,13 +5,13 @@ that other processes may write is still asked (switchboard/store.py, kept_after)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from eventsourcing.domain import Aggregate
 
 from switchboard.settings import Settings
-from switchboard.store import TrackedApplication, event_store_env
+from switchboard.store import TrackedApplication
+from tests.support.stores import tracked_store
 
 
 class Note(Aggregate):
@@ -20,10 +20,7 @@ class Note(Aggregate):
 
 
 def store(tmp_path: Path, sole_writer: bool) -> TrackedApplication:
-    app: Any = type("history", (TrackedApplication,), {"name": "history"})
-    settings = Settings(data_dir=tmp_path, sole_writer=sole_writer)
-    tracked: TrackedApplication = app(event_store_env(settings, "history"))
-    return tracked
+    return tracked_store(Settings(data_dir=tmp_path, sole_writer=sole_writer), "history")
 
 
 def test_the_sole_writer_says_nothing_follows_its_last_write(tmp_path: Path) -> None:
