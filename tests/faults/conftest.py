@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
@@ -29,6 +30,14 @@ def pytest_runtest_makereport(
     if report.when == "call" and REPORTS:
         report.user_properties.extend((FAULT_SUMMARY, line) for line in REPORTS)
         REPORTS.clear()
+    system = item.funcargs.get("services") if isinstance(item, pytest.Function) else None
+    if report.when == "call" and report.failed and isinstance(system, ServiceProcesses):
+        # Read while the processes still run (the fixture stops them after this): what was
+        # still in flight, and how each process's last run ended, to read in CI's output.
+        left = asyncio.run(system.settle(timeout=0))
+        report.sections.append(("in flight after the failure", "\n".join(left) or "nothing"))
+        report.sections.append(("service warnings and errors", system.problems()))
+        report.sections.append(("service logs (each last start's tail)", system.logs()))
     return report
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from switchboard.nats_server import NatsServerProcess
 from tests.faults.scenario import HEAVY, Scenario
 from tests.support.mailbox import Mailbox
@@ -16,6 +18,8 @@ from tests.support.service_processes import ServiceProcesses
 from tests.support.traffic import Traffic
 
 
+# The outcome's wait goes on while consumers work off a backlog (tests/faults/scenario.py).
+@pytest.mark.timeout(600)
 async def test_nats_sigkill_and_restart_while_channels_send(
     services: ServiceProcesses,
     nats_server: NatsServerProcess,
@@ -36,7 +40,7 @@ async def test_nats_sigkill_and_restart_while_channels_send(
         await asyncio.sleep(3.0)
         await scenario.fault("nats-sigkill", strike)
         await asyncio.sleep(3.0)
-        outcome = await scenario.outcome(services.settings, mailbox)
+        outcome = await scenario.outcome(services.settings, mailbox, in_flight=services.in_flight)
 
     # While NATS was away the channels were told to come back, not told "accepted".
     assert traffic.refusals["503"] > 0 and traffic.retry_after_seen, outcome.report()
@@ -44,6 +48,8 @@ async def test_nats_sigkill_and_restart_while_channels_send(
     assert not (left := await services.settle()), f"{left}\n{services.logs()}"
 
 
+# The outcome's wait goes on while consumers work off a backlog (tests/faults/scenario.py).
+@pytest.mark.timeout(600)
 async def test_postgres_restart_pauses_consumers_and_refuses_no_channel(
     services: ServiceProcesses,
     postgres_cluster: ThrowawayPostgres,
@@ -64,7 +70,7 @@ async def test_postgres_restart_pauses_consumers_and_refuses_no_channel(
         await asyncio.sleep(3.0)
         await scenario.fault("postgres-restart", strike)
         await asyncio.sleep(3.0)
-        outcome = await scenario.outcome(services.settings, mailbox)
+        outcome = await scenario.outcome(services.settings, mailbox, in_flight=services.in_flight)
 
     assert not traffic.refusals, outcome.report()  # the channels never noticed
     outcome.assert_nothing_lost_or_doubled()

@@ -37,7 +37,7 @@ async def test_sigkill_of_each_service_loses_and_doubles_nothing(
 
                 await scenario.fault(f"sigkill-{name}", strike)
                 await asyncio.sleep(1.0)
-        outcome = await scenario.outcome(services.settings, mailbox)
+        outcome = await scenario.outcome(services.settings, mailbox, in_flight=services.in_flight)
 
     killed = {t.name: t for t in outcome.tallies}
     for name in ("ingest", "routing", "history", "notifier"):

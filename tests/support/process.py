@@ -94,7 +94,11 @@ class SwitchboardProcess:
 
     @property
     def log_path(self) -> Path:
-        return self.workdir / f"{'-'.join(self.args)}-{self.starts}.log"
+        return self.log_of(self.starts)
+
+    def log_of(self, start: int) -> Path:
+        """The log of the `start`th start (from 1): each start writes its own."""
+        return self.workdir / f"{'-'.join(self.args)}-{start}.log"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]

@@ -88,14 +88,16 @@ class ServiceProcesses:
     async def settled(self) -> bool:
         return await settled(self.nats_url, self.settings)
 
+    async def in_flight(self) -> list[str]:
+        """What the system has still to do: relays, projections and consumers behind."""
+        return await in_flight(self.nats_url, self.settings)
+
     async def settle(self, timeout: float = 60.0) -> list[str]:
         """What is still in flight after waiting up to `timeout` for the system to come to
         rest (nothing, normally): once every contact has its fate in the stores, relays, the
         timeline projection and consumers still trail them by a moment."""
         deadline = time.monotonic() + timeout
-        while (left := await in_flight(self.nats_url, self.settings)) and (
-            time.monotonic() < deadline
-        ):
+        while (left := await self.in_flight()) and (time.monotonic() < deadline):
             await asyncio.sleep(0.5)
         return left
 
@@ -107,3 +109,17 @@ class ServiceProcesses:
 
     def logs(self) -> str:
         return "\n".join(f"--- {n}\n{p.log()}" for n, p in self.procs.items() if p.starts)
+
+    def problems(self, limit: int = 30) -> str:
+        """Every start's warnings and errors, per process (the last `limit` lines of each):
+        a failure's cause may lie in a run that was killed since, or far above a log's
+        tail."""
+        found = []
+        for name, proc in self.procs.items():
+            for start in range(1, proc.starts + 1):
+                path = proc.log_of(start)
+                lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+                bad = [line for line in lines if "WARNING" in line or "ERROR" in line]
+                if bad:
+                    found.append(f"--- {name} (start {start})\n" + "\n".join(bad[-limit:]))
+        return "\n".join(found) or "none"

@@ -61,3 +61,17 @@ def opened_contacts(settings: Settings) -> list[uuid.UUID]:
         return opened
     finally:
         reader.close()
+
+
+def stored_story(settings: Settings, app_name: str, originator_id: uuid.UUID) -> list[str]:
+    """An aggregate's events in a service's store, by name, to read in a failure: what the
+    service itself decided, where another store only shows what reached it. Names only:
+    the state is encrypted with keys only the service holds."""
+    reader = tracked_store(settings, app_name)
+    try:
+        return [
+            stored.topic.rpartition(":")[2]
+            for stored in reader.recorder.select_events(originator_id)
+        ]
+    finally:
+        reader.close()
