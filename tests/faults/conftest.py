@@ -30,8 +30,9 @@ def pytest_runtest_makereport(
     if report.when == "call" and REPORTS:
         report.user_properties.extend((FAULT_SUMMARY, line) for line in REPORTS)
         REPORTS.clear()
-    system = item.funcargs.get("services") if isinstance(item, pytest.Function) else None
-    if report.when == "call" and report.failed and isinstance(system, ServiceProcesses):
+    args = item.funcargs.values() if isinstance(item, pytest.Function) else ()
+    system = next((a for a in args if isinstance(a, ServiceProcesses)), None)
+    if report.when == "call" and report.failed and system is not None:
         # Read while the processes still run (the fixture stops them after this): what was
         # still in flight, and how each process's last run ended, to read in CI's output.
         left = asyncio.run(system.settle(timeout=0))
