@@ -98,7 +98,7 @@ class Outcome:
     mails_doubled: dict[str, int]
     traffic: Traffic
     fates: dict[str, Fate] = field(repr=False)
-    waited: float = 0.0  # seconds from the last message sent to every contact finished
+    waited: float = 0.0  # seconds the wait took once the traffic stopped
     # What routing's own store holds for the first unfinished contacts: history shows only
     # what routing relayed and history recorded.
     routing_stories: dict[str, list[str]] = field(default_factory=dict)
