@@ -215,9 +215,18 @@ async function refreshFailures() {
   show($("no-failures"), failed.length === 0);
 }
 
+// Decided here: the list is a projection and may still show them as pending for a while,
+// and a decision is final (a suggestion is never pending again).
+const decidedSuggestions = new Set();
+let suggestionsAsked = 0;
+
 async function refreshSuggestions() {
   if (!state.me) return;
-  const pending = await api("GET", "/api/customers/merge-suggestions?status=pending");
+  // The poll and a decision may refresh at once: only the latest asked is shown, or an
+  // answer from before the decision could put its suggestion back until the next poll.
+  const asked = ++suggestionsAsked;
+  const listed = await api("GET", "/api/customers/merge-suggestions?status=pending");
+  const pending = listed.filter((s) => !decidedSuggestions.has(s.suggestion_id));
   const items = [];
   for (const s of pending) {
     const [a, b] = await Promise.all([customerCard(s.a), customerCard(s.b)]);
@@ -239,6 +248,7 @@ async function refreshSuggestions() {
       ),
     );
   }
+  if (asked !== suggestionsAsked) return;
   $("suggestions").replaceChildren(...items);
   show($("no-suggestions"), items.length === 0);
 }
@@ -246,6 +256,7 @@ async function refreshSuggestions() {
 async function decide(suggestion, what) {
   try {
     await api("POST", `/api/customers/merge-suggestions/${suggestion.suggestion_id}/${what}`);
+    decidedSuggestions.add(suggestion.suggestion_id);
     say(what === "confirm" ? t("console.merged") : t("console.kept_apart"));
   } catch (error) {
     say(t("console.act_failed", { error: error.message }));
