@@ -35,7 +35,7 @@ def pytest_runtest_makereport(
     if report.when == "call" and report.failed and system is not None:
         # Read while the processes still run (the fixture stops them after this): what was
         # still in flight, and how each process's last run ended, to read in CI's output.
-        left = asyncio.run(system.settle(timeout=0))
+        left = asyncio.run(system.in_flight())
         report.sections.append(("in flight after the failure", "\n".join(left) or "nothing"))
         report.sections.append(("service warnings and errors", system.problems()))
         report.sections.append(("service logs (each last start's tail)", system.logs()))
