@@ -1,5 +1,6 @@
-"""An EVENTS (or TIMERS) consumer read in batches where one process reads it all (`up`),
-else one message in flight as before (`serve`, replicas): the same BatchReader as
+"""An EVENTS (or TIMERS) consumer read in batches by one process (`up`, or under `serve` the
+replica holding its lease: switchboard/consumer_leases.py), else one message in flight
+(`batch` 1, shared by any number of readers): the same BatchReader as
 INBOUND's partitions (switchboard/inbound_batches.py), one transaction and one tracking
 record per batch (an application's commands: `decide_tracked`; a projection's rows),
 handed back whole when it cannot be decided whole.
@@ -20,6 +21,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from events import Event
+from switchboard.consumer_leases import Leases
 from switchboard.inbound_batches import BatchReader, DecideAll
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import filters_of, with_filters
@@ -45,11 +47,13 @@ def read_events(
     description: str,
     only: tuple[type[Event], ...] = (),
     lane: Lane = Lane.NORMAL,
+    leases: Leases | None = None,
 ) -> EventReader:
     """`decide_all` None: fetched in batches, handled one by one (BatchReader). `only`:
     the event types under `subject` the consumer takes (all when empty). `lane`: whether
     its batches go first or wait while the process is behind (switchboard/precedence.py;
-    batches only: one message in flight has no backlog to weigh)."""
+    batches only: one message in flight has no backlog to weigh). `leases`: batches read
+    by whichever replica holds the consumer's lease (switchboard/consumer_leases.py)."""
     filters = tuple(e.subject for e in only) or (subject,)
     if batch <= 1:
         inbox = subscribe(
@@ -74,6 +78,7 @@ def read_events(
         batch,
         stream=stream,
         lane=lane,
+        lease=leases.of(durable) if leases else None,
     )
     return EventReader(reader.inbox, [reader.run])
 

@@ -14,9 +14,10 @@ it is every message the consumer has handed out and not yet had acked (consumer 
 no earlier message is held by another replica, or waits for its redelivery. Otherwise the
 reader keeps what it fetched and gathers the rest (a message delivered to a process that
 was killed comes back when its ack wait ends), up to GATHER_SECONDS; then the batch goes
-back (nak) and comes again after the earlier ones, sorted. `up` runs one reader per
-consumer, so there the gathering ends as the ack wait does; replicas meet the hand-back
-only when they fetch at once.
+back (nak) and comes again after the earlier ones, sorted. Each consumer has one reader:
+`up` is one process, and under `serve` the replica holding the consumer's lease reads it
+(switchboard/consumer_leases.py). So the gathering ends as the ack wait does, and a
+hand-back happens only while a lease passes from one replica to another.
 
 A batch that cannot be decided whole (a message of another kind, one that must wait, a
 conflict with another writer) is handled message by message through the Inbox, as before
@@ -40,6 +41,7 @@ from nats.js import JetStreamContext
 
 from events import Event
 from switchboard import tracing
+from switchboard.consumer_leases import Lease
 from switchboard.inbox import Handler, Inbox, tracking_of
 from switchboard.jetstream import ACK_WAIT, INBOUND, consumer_config, decode_event
 from switchboard.precedence import Lane, Precedence
@@ -123,12 +125,15 @@ class BatchReader:
         batch: int = BATCH,
         stream: str = INBOUND,
         lane: Lane = Lane.NORMAL,
+        lease: Lease | None = None,
     ) -> None:
         """`decide_all` None: each message through the Inbox in order, as one in flight
         would be, only fetched and claimed together (a consumer whose handler sends out
         or records one message at a time; it saves a fetch round trip per message).
         `lane`: whether it goes first, waits, or neither while its process is behind
-        (switchboard/precedence.py)."""
+        (switchboard/precedence.py). `lease`: where replicas could read the consumer too,
+        this one fetches only while it holds the consumer's lease
+        (switchboard/consumer_leases.py); None where it is the only reader (`up`)."""
         self._js = js
         self.inbox = inbox
         self._filters = (subject,) if isinstance(subject, str) else subject
@@ -138,6 +143,7 @@ class BatchReader:
         self._batch = batch
         self._stream = stream
         self._lane = lane
+        self._lease = lease
         self.fetches = 0  # non-empty fetches
         self.batches = 0  # decided whole
         self.one_by_one = 0  # batches handled message by message
@@ -145,16 +151,25 @@ class BatchReader:
         self.unasked = 0  # batches known to be all in flight without asking the server
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self._read()
-            except (asyncio.CancelledError, ConnectionClosedError):
-                # Closed, not reconnecting (the runtime connects with endless retries): its
-                # owner stopped, and a reader left behind would only spin and warn.
-                raise
-            except Exception as exc:  # NATS restarting: bind again, never die
-                log.warning("%s: %r; binding again", self.inbox.consumer, exc)
-                await asyncio.sleep(1.0)
+        lease = self._lease
+        renewing = asyncio.create_task(lease.renew()) if lease else None
+        try:
+            while True:
+                try:
+                    await self._read()
+                except (asyncio.CancelledError, ConnectionClosedError):
+                    # Closed, not reconnecting (the runtime connects with endless retries):
+                    # its owner stopped, and a reader left behind would only spin and warn.
+                    raise
+                except Exception as exc:  # NATS restarting: bind again, never die
+                    log.warning("%s: %r; binding again", self.inbox.consumer, exc)
+                    await asyncio.sleep(1.0)
+        finally:
+            if renewing is not None and lease is not None:
+                renewing.cancel()
+                # A replica takes over at once, not when the lease would have lapsed.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(lease.release(), 2.0)
 
     async def _read(self) -> None:
         precedence = precedence_of_running_loop()
@@ -178,6 +193,14 @@ class BatchReader:
         waiting = 0  # what the consumer still has behind its last batch; 0 after none
         try:
             while True:
+                if self._lease is not None and not self._lease.held:
+                    # Another replica reads it from here (or will, once it takes the lease).
+                    await _hand_back([held[n] for n in sorted(held)], 0)
+                    held.clear()
+                    settled_to = None
+                    if self._lane is Lane.URGENT:
+                        precedence.report(self.inbox.consumer, 0)
+                    await self._lease.hold()
                 if self._lane is Lane.DEFERRED:
                     await precedence.turn(waiting)
                 fetched = await self._fetch(sub)

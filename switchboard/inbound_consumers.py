@@ -2,12 +2,13 @@
 switchboard/legacy_drain.py.
 
 Each service (routing, history) has one durable consumer per partition, `<service>-p<n>`,
-with one message in flight and its own tracking name, so a partition's positions only grow
-and a message that waits (NotYet) holds back its own partition only. Every replica binds
-every partition: JetStream hands each partition's next message to whichever replica asks,
-so P partitions keep up to P messages in flight across the replicas (one process still
-runs its store commands one at a time: switchboard/serial.py), and the partitions of a
-replica that dies keep flowing through the others, with no assignment to agree on.
+with its own tracking name, so a partition's positions only grow and a message that waits
+(NotYet) holds back its own partition only. Read in batches (`up`, `serve`), a partition
+is read by one process: `up`, or the replica holding its lease
+(switchboard/consumer_leases.py), and a dead replica's partitions pass to another when its
+leases lapse. With one message in flight (`batch` 1), every replica binds every partition
+and JetStream hands each partition's next message to whichever replica asks, with no
+assignment to agree on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
+from switchboard.consumer_leases import Leases
 from switchboard.inbound_batches import BatchReader, Decide, Expect, decide_tracked
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import INBOUND, inbound_partition_subject
@@ -77,9 +79,11 @@ def read_inbound(
     handler: Handler,
     description: str,
     expect: Expect | None = None,
+    leases: Leases | None = None,
 ) -> InboundReaders:
     """The service's partition consumers: with `batch` > 1 each a BatchReader
-    (inbound_batches.py), else one message in flight (`subscribe_inbound`)."""
+    (inbound_batches.py), read by whichever replica holds its lease when `leases` are
+    given; else one message in flight (`subscribe_inbound`)."""
     if batch <= 1:
         inboxes, legacy = subscribe_inbound(
             broker,
@@ -102,6 +106,7 @@ def read_inbound(
             batch,
             # A contact's first steps: opened by routing, its customer named by history.
             lane=Lane.URGENT,
+            lease=leases.of(name) if leases else None,
         )
         for n, name in enumerate(names)
     ]

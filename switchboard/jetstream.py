@@ -33,6 +33,7 @@ ORIGIN_POSITION_HEADER = "Sb-Origin-Position"
 RELAY_BUCKET = "sb_relay"  # outbox relay positions
 REPLIES_BUCKET = "sb_replies"  # claims on agents' replies, so none is sent twice
 VOICE_BUCKET = "sb_voice"  # what the voice bridge did for each contact's call
+LEASE_BUCKET = "sb_leases"  # which replica reads each durable consumer (consumer_leases.py)
 RAW_EMAIL_BUCKET = "sb_raw_email"  # inbound e-mails as received (an object store)
 
 
@@ -123,6 +124,13 @@ async def ensure_streams(
         except NotFoundError:
             await js.create_key_value(KeyValueConfig(bucket=bucket, history=1, replicas=replicas))
     try:
+        await js.key_value(LEASE_BUCKET)
+    except NotFoundError:
+        # The TTL is what frees a dead reader's lease (consumer_leases.py).
+        await js.create_key_value(
+            KeyValueConfig(bucket=LEASE_BUCKET, history=1, ttl=LEASE_SECONDS, replicas=replicas)
+        )
+    try:
         await js.object_store(RAW_EMAIL_BUCKET)
     except NotFoundError:
         await js.create_object_store(
@@ -175,6 +183,9 @@ def is_partitioned(subject: str) -> bool:
 # message; a consumer that died (SIGKILL, lost host) holds its one in-flight message, and so
 # its whole consumer, only this long before JetStream hands it to a live process.
 ACK_WAIT = 6.0
+# How long a consumer's lease outlives its holder's last rewrite (consumer_leases.py): a
+# killed reader's consumer waits this long for another, beside its messages' ack wait.
+LEASE_SECONDS = 2 * ACK_WAIT
 
 
 def consumer_config(durable: str, *filters: str) -> ConsumerConfig:

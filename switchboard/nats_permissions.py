@@ -25,6 +25,7 @@ from switchboard.jetstream import (
     DEAD_LETTERS,
     EVENTS,
     INBOUND,
+    LEASE_BUCKET,
     RAW_EMAIL_BUCKET,
     RELAY_BUCKET,
     REPLIES_BUCKET,
@@ -244,6 +245,10 @@ def publish_allowed(access: ServiceAccess) -> list[str]:
     for stream, durables in access.consumers.items():
         for durable in durables:
             subjects += _consumer_subjects(stream, durable)
+            # Which replica reads it (switchboard/consumer_leases.py): its own key only.
+            subjects.append(f"$KV.{LEASE_BUCKET}.{durable}")
+    if any(access.consumers.values()):
+        subjects += _stored_read_subjects(f"KV_{LEASE_BUCKET}")
     for stream, durables in access.legacy_consumers.items():
         for durable in durables:
             subjects += [

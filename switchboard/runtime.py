@@ -27,6 +27,7 @@ from switchboard.auth import Authenticator
 from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
 from switchboard.http_server import run_event_loop, server_config, tune_garbage_collector
+from switchboard.inbound_batches import BATCH
 from switchboard.jetstream import nats_servers
 from switchboard.nats_connect import connect_options, declare_streams
 from switchboard.nats_server import NatsServerProcess
@@ -37,7 +38,6 @@ from switchboard.store import schema_lock
 
 log = logging.getLogger(__name__)
 
-UP_INBOUND_BATCH = 64
 UP_LOG_POLL = 1.0  # seconds
 
 Builder = Callable[
@@ -209,6 +209,8 @@ async def _bounded(step: Awaitable[object], what: str, timeout: float = 10.0) ->
 async def serve(
     settings: Settings, config: SwitchboardConfig, names: list[str], nats_url: str
 ) -> None:
+    if settings.inbound_batch is None:  # each consumer read by the replica holding its lease
+        settings = settings.model_copy(update={"inbound_batch": BATCH})
     runtime = Runtime(settings, config, names, nats_url)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -226,8 +228,8 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
     """Everything in one process; a child nats-server unless SWITCHBOARD_NATS_URL is set."""
     server: NatsServerProcess | None = None
     url = settings.nats_url
-    if settings.inbound_batch is None:  # one process reads every partition: batches
-        settings = settings.model_copy(update={"inbound_batch": UP_INBOUND_BATCH})
+    if settings.inbound_batch is None:  # one process reads every consumer: batches, no leases
+        settings = settings.model_copy(update={"inbound_batch": BATCH})
     if settings.log_poll_seconds is None:  # every commit wakes its followers: poll seldom
         settings = settings.model_copy(update={"log_poll_seconds": UP_LOG_POLL})
     settings = settings.model_copy(update={"sole_writer": True})

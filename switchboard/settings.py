@@ -60,10 +60,13 @@ class Settings(BaseSettings):
     # history handle one message per partition at a time, so up to this many at once across
     # their replicas. Every service must be given the same number (it is the stream's).
     inbound_partitions: int = Field(default=4, ge=1, le=64)
-    # How many messages of an INBOUND partition routing and history decide in one transaction
-    # (switchboard/inbound_batches.py). Unset: 64 under `up`, 1 under `serve`: a batch is
-    # decided only when it is everything its consumer has in flight, which replicas fetching
-    # at once would keep handing back; one message in flight needs no such fence.
+    # How many messages of a consumer (an INBOUND partition, routing's events for history...)
+    # are fetched, and where they can be, decided in one transaction
+    # (switchboard/inbound_batches.py). Unset: 64 under `up` and `serve`; under `serve` the
+    # replica holding a consumer's lease reads it (switchboard/consumer_leases.py), since a
+    # batch is decided only when it is everything its consumer has in flight, which
+    # replicas fetching at once would keep handing back. Unset elsewhere (a runtime a test
+    # starts): 1, one message in flight, which any number of readers can share.
     inbound_batch: int | None = Field(default=None, ge=1, le=256)
     # How often a log follower (an outbox relay, a projection) looks for events it was not
     # woken for, i.e. stored by another process. Unset: 1 s under `up`, where every writer

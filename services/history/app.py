@@ -20,6 +20,7 @@ from services.history.handlers import ROUTING_CONTACT_EVENTS, HistoryHandlers
 from services.history.projector import TimelineProjector, open_timeline_view
 from services.history.scope import CustomerScope
 from switchboard.auth import Authenticator
+from switchboard.consumer_leases import leases_for
 from switchboard.event_batches import read_events
 from switchboard.inbound_batches import decide_tracked
 from switchboard.inbound_consumers import read_inbound
@@ -56,6 +57,7 @@ def build_history(
     projector = build_history_core(settings, config)
     app = projector.app
     run = SerialExecutor("history")
+    leases = leases_for(settings, js)
     # Routing offers a contact once history identified its customer; holding that word back
     # until the timeline shows the interaction means the agent's screen pop always has it.
     relay = OutboxRelay.configured(
@@ -92,6 +94,7 @@ def build_history(
         service="history",
         partitions=settings.inbound_partitions,
         batch=settings.batch(),
+        leases=leases,
         app=app,
         run=run,
         decide=handlers.decide_inbound,
@@ -106,6 +109,7 @@ def build_history(
         durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
         batch=settings.batch(),
+        leases=leases,
         run=run,
         # A contact's events in a row change its customer in turn: own writes.
         decide_all=decide_tracked(app, handlers.decide_contact_event, own_writes=True),

@@ -18,6 +18,7 @@ from services.reports.projector import ReportsProjector, open_reports_view
 from services.reports.scheduled import ScheduledReports
 from services.reports.subscriptions_api import subscriptions_router
 from switchboard.auth import Authenticator
+from switchboard.consumer_leases import leases_for
 from switchboard.event_batches import read_events
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
@@ -44,6 +45,7 @@ def build_reports(
     projector = build_reports_core(settings)
     # One thread for the read model: both consumers fold rows the other may touch.
     run = SerialExecutor("reports")
+    leases = leases_for(settings, js)
 
     async def project(event: Event, tracking: Tracking) -> None:
         await run(projector.handle, event, tracking)
@@ -69,6 +71,7 @@ def build_reports(
             durable=durable,
             subject=subject,
             batch=settings.batch(),
+            leases=leases,
             run=run,
             decide_all=projector.handle_all,  # one transaction per batch
             handler=project,

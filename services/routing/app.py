@@ -21,6 +21,7 @@ from services.routing.stats_api import stats_router
 from services.routing.status_api import status_router
 from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
+from switchboard.consumer_leases import leases_for
 from switchboard.event_batches import Loop, read_events
 from switchboard.inbound_batches import decide_tracked
 from switchboard.inbound_consumers import read_inbound
@@ -53,6 +54,7 @@ def build_routing(
     )
     app.voice.enable(config.channels.twilio)
     run = SerialExecutor("routing")
+    leases = leases_for(settings, js)
     deadlines = RoutingDeadlines(app.plan, app.config)
     relay = OutboxRelay.configured(
         "routing",
@@ -86,6 +88,7 @@ def build_routing(
         service="routing",
         partitions=settings.inbound_partitions,
         batch=settings.batch(),
+        leases=leases,
         app=app,
         run=run,
         decide=handlers.decide_inbound,
@@ -103,6 +106,7 @@ def build_routing(
         durable="routing-identities",
         subject="sb.events.history.CustomerIdentified",
         batch=settings.batch(),
+        leases=leases,
         run=run,
         # Offers of a batch see its earlier ones (Unit.pending): own writes.
         decide_all=decide_tracked(app, handlers.decide_identified, expected_reads, own_writes=True),
@@ -121,7 +125,7 @@ def build_routing(
         description: str,
         only: tuple[type[Event], ...] = (),
     ) -> Inbox:
-        """A consumer with a message or more per contact: fetched in batches under `up`,
+        """A consumer with a message or more per contact: fetched in batches (`up`, `serve`),
         each handled on its own as before."""
         reader = read_events(
             broker,
@@ -130,6 +134,7 @@ def build_routing(
             durable=durable,
             subject=subject,
             batch=settings.batch(),
+            leases=leases,
             run=run,
             decide_all=None,
             handler=handler,

@@ -12,6 +12,7 @@ from services.sla.board import SlaBoard
 from services.sla.contracts import to_contract
 from services.sla.handlers import SlaHandlers
 from switchboard.auth import Authenticator, session_secret
+from switchboard.consumer_leases import leases_for
 from switchboard.event_batches import read_events
 from switchboard.inbox import subscribe
 from switchboard.jetstream import EVENTS, TIMERS
@@ -34,12 +35,13 @@ def build_sla(
     links = StatusLinks(session_secret(settings), settings.link_base())
     app = SlaApplication(config, env=event_store_env(settings, "sla"), links=links)
     run = SerialExecutor("sla")
+    leases = leases_for(settings, js)
     relay = OutboxRelay.configured("sla", app, js, to_contract, run, settings)
     handlers = SlaHandlers(app, run, broker)
     board = SlaBoard()
     board_loop = follow_in_memory(app, "projection:sla-board", board, run, settings.log_poll())
     # One consumer for all of routing's events: a contact's clock must see them in order.
-    # Fetched in batches under `up` (several messages per contact), each handled on its own.
+    # Fetched in batches (several messages per contact), each handled on its own.
     contacts = read_events(
         broker,
         js,
@@ -47,6 +49,7 @@ def build_sla(
         durable="sla-contacts",
         subject="sb.events.routing.>",
         batch=settings.batch(),
+        leases=leases,
         run=run,
         decide_all=None,
         handler=handlers.contact_event,

@@ -1,7 +1,8 @@
 """Two replicas each of routing and history share INBOUND's partitions on one NATS and one
-PostgreSQL, under a steady stream of customers writing several messages each: nothing is
-lost or doubled, each customer's messages are recorded and opened in the order they were
-sent, and no contact is offered twice."""
+PostgreSQL (one message in flight each, or batches read through consumer leases), under a
+steady stream of customers writing several messages each: nothing is lost or doubled, each
+customer's messages are recorded and opened in the order they were sent, and no contact is
+offered twice."""
 
 from __future__ import annotations
 
@@ -37,16 +38,25 @@ def roomy_config() -> SwitchboardConfig:
     return config.model_copy(update={"people": people})
 
 
-@pytest.fixture
+# One message in flight per consumer, shared by the replicas; or batches, each consumer read
+# by the replica holding its lease (`serve`'s default: switchboard/consumer_leases.py).
+@pytest.fixture(params=[None, 64], ids=["one-in-flight", "leased-batches"])
 async def replicas(
-    tmp_path: Path, nats_server: NatsServerProcess, postgres_cluster: ThrowawayPostgres
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    nats_server: NatsServerProcess,
+    postgres_cluster: ThrowawayPostgres,
 ) -> AsyncIterator[Stack]:
     url = postgres_cluster.create_database(f"sb_{uuid.uuid4().hex[:16]}")
     config = roomy_config()
+    batch: int | None = request.param
     main = Stack(tmp_path / "a", nats_server, url, config=config)
+    main.settings = main.settings.model_copy(update={"inbound_batch": batch})
     await main.start()
     second = Runtime(
-        Settings(data_dir=tmp_path / "b", database_url=url, http_port=free_port()),
+        Settings(
+            data_dir=tmp_path / "b", database_url=url, http_port=free_port(), inbound_batch=batch
+        ),
         config,
         ["routing", "history"],
         nats_server.url,

@@ -1,0 +1,145 @@
+"""One reader per durable consumer among replicas, so each may read it in batches.
+
+A batch is decided only when it is everything its consumer has handed out
+(switchboard/inbound_batches.py); replicas fetching one consumer at once keep handing each
+other's partial batches back, which is why `serve` used to read one message at a time.
+A lease makes one replica the consumer's reader: a key per durable in LEASE_BUCKET whose
+value names the holder, written only if absent (`create`) and rewritten by its holder every
+third of LEASE_SECONDS (`update` against the revision it last wrote). The bucket's TTL
+drops a key its holder stopped rewriting (killed, partitioned away), and then another
+replica takes it; a holder that stops cleanly deletes it, so a rolling restart hands over
+at once.
+
+A lease only spares work; it never carries exactly-once. Two readers at once (a holder
+paused past the TTL while another took over) are still safe: the batch fence hands back
+a batch that is not the whole of what is out, each tracking record refuses a position
+twice, and each aggregate's version check refuses a stale decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+
+from nats.js import JetStreamContext
+from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
+from nats.js.kv import KeyValue
+
+from switchboard.jetstream import LEASE_BUCKET, LEASE_SECONDS
+from switchboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Leases:
+    """A process's leases: one holder name, one bucket lookup. `seconds` must be the
+    bucket's TTL (ensure_streams makes LEASE_BUCKET with LEASE_SECONDS)."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        holder: str | None = None,
+        bucket: str = LEASE_BUCKET,
+        seconds: float = LEASE_SECONDS,
+    ) -> None:
+        self._js = js
+        self.holder = holder or uuid.uuid4().hex
+        self._bucket = bucket
+        self.seconds = seconds
+        self._kv: KeyValue | None = None
+
+    def of(self, durable: str) -> Lease:
+        return Lease(self, durable)
+
+    async def bucket(self) -> KeyValue:
+        if self._kv is None:
+            self._kv = await self._js.key_value(self._bucket)
+        return self._kv
+
+
+class Lease:
+    """Whether this process reads `durable` now. `hold` waits until it does, trying every
+    quarter of the lease; `renew` runs beside the reading and rewrites it every third;
+    `release` gives it up."""
+
+    def __init__(self, leases: Leases, durable: str) -> None:
+        self._leases = leases
+        self.durable = durable
+        self._revision = 0
+        self._written = float("-inf")  # monotonic time just before the last write that held
+
+    @property
+    def held(self) -> bool:
+        # Counted from before the write was sent: the server's TTL began no earlier.
+        return time.monotonic() - self._written < self._leases.seconds
+
+    async def hold(self) -> None:
+        """Returns once this process holds the lease."""
+        while not self.held:
+            try:
+                taken = await self._take()
+            except Exception as exc:  # NATS restarting: try again
+                log.warning("lease on %s: %r", self.durable, exc)
+                taken = False
+            if not taken:
+                await asyncio.sleep(self._leases.seconds / 4)
+
+    async def renew(self) -> None:
+        """Rewrites the lease while it is held (run as a task beside the reader)."""
+        while True:
+            await asyncio.sleep(self._leases.seconds / 3)
+            if not self.held:
+                continue  # `hold` takes it again first
+            started = time.monotonic()
+            try:
+                kv = await self._leases.bucket()
+                self._revision = await kv.update(
+                    self.durable, self._leases.holder.encode(), last=self._revision
+                )
+                self._written = started
+            except KeyWrongLastSequenceError:
+                # It lapsed (and may have been taken): this process no longer reads it.
+                self._written = float("-inf")
+                log.warning("lease on %s lapsed; another replica may read it", self.durable)
+            except Exception as exc:  # NATS restarting: `held` runs out if this lasts
+                log.warning("renewing lease on %s: %r", self.durable, exc)
+
+    async def release(self) -> None:
+        if not self.held:
+            return
+        self._written = float("-inf")
+        with contextlib.suppress(Exception):
+            kv = await self._leases.bucket()
+            await kv.delete(self.durable, last=self._revision)
+
+    async def _take(self) -> bool:
+        kv = await self._leases.bucket()
+        started = time.monotonic()
+        mine = self._leases.holder.encode()
+        try:
+            self._revision = await kv.create(self.durable, mine)
+        except KeyWrongLastSequenceError:
+            # Someone's lease stands, unless it is this holder's own (its renewal's answer
+            # lost to a reconnect): then it is taken back at its revision.
+            try:
+                entry = await kv.get(self.durable)
+            except NotFoundError:  # or deleted
+                return False  # lapsed meanwhile: taken on the next try
+            if entry.value != mine or entry.revision is None:
+                return False
+            self._revision = await kv.update(self.durable, mine, last=entry.revision)
+        self._written = started
+        log.info("%s reads %s", self._leases.holder[:8], self.durable)
+        return True
+
+
+def leases_for(settings: Settings, js: JetStreamContext) -> Leases | None:
+    """A service's leases where replicas may read its consumers in batches (`serve`); None
+    under `up`, the only process (its `sole_writer`), and with one message in flight, which
+    any number of readers can share."""
+    if settings.sole_writer or settings.batch() <= 1:
+        return None
+    return Leases(js)

@@ -1,0 +1,138 @@
+"""Consumer leases on a real nats-server: one holder at a time; a holder that stops renewing
+loses it to a replica after the bucket's TTL, one that releases it hands over at once; and
+two replicas' batch readers on one partition read it through the lease, every message
+decided once, in order, without handing each other's batches back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import nats
+import pytest
+from eventsourcing.persistence import Tracking
+from faststream.nats import NatsBroker
+from nats.js.api import KeyValueConfig
+from nats.js.errors import NotFoundError
+
+from events import Event
+from switchboard.consumer_leases import Leases
+from switchboard.inbound_batches import BatchReader, decide_tracked
+from switchboard.inbox import Inbox
+from switchboard.jetstream import INBOUND, ensure_streams, inbound_partition_subject
+from switchboard.nats_server import NatsServerProcess
+from switchboard.serial import SerialExecutor
+from switchboard.settings import Settings
+from tests.integration.test_inbound_batches import Recorder, publish, stored_names
+from tests.support.stores import tracked_store
+from tests.support.waiting import eventually
+
+TTL = 2.0  # a short lease, so lapsing is quick to watch
+DURABLE = "routing-p0"
+
+
+async def test_one_holder_at_a_time(nats_server: NatsServerProcess) -> None:
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    kv = await js.create_key_value(KeyValueConfig(bucket="leases", history=1, ttl=TTL))
+
+    def lease(holder: str) -> Leases:
+        return Leases(js, holder, bucket="leases", seconds=TTL)
+
+    a, b = lease("a").of(DURABLE), lease("b").of(DURABLE)
+    await a.hold()
+    renewing = asyncio.create_task(a.renew())
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(b.hold(), 2.5 * TTL)
+    assert a.held and not b.held, "renewed past its TTL, the lease stayed a's"
+
+    renewing.cancel()  # a stops, as a killed process does, without releasing
+    started = time.monotonic()
+    await asyncio.wait_for(b.hold(), 3 * TTL)
+    took = time.monotonic() - started
+    assert TTL / 2 < took < 2 * TTL, f"b took it {took:.1f}s after a's last renewal"
+    assert not a.held, "a's own clock says its lease ran out"
+
+    # Another holder's lease taken from under a renewing holder (a lapse the holder's
+    # clock did not see): its next renewal finds out.
+    renewing = asyncio.create_task(b.renew())
+    await kv.purge(DURABLE)
+    await asyncio.wait_for(a.hold(), TTL)
+
+    async def b_lost() -> bool:
+        return not b.held
+
+    await eventually(b_lost, timeout=TTL, interval=0.05)
+    renewing.cancel()
+
+    # Released: the next holder need not wait for the TTL.
+    await a.release()
+    started = time.monotonic()
+    await asyncio.wait_for(b.hold(), TTL)
+    assert time.monotonic() - started < TTL / 2 + 0.5
+
+    # A holder's own lease (its renewal's answer lost to a reconnect) is taken back at once.
+    again = lease("b").of(DURABLE)
+    await asyncio.wait_for(again.hold(), 0.5)
+    assert again.held
+    await nc.close()
+
+
+async def test_replicas_read_a_partition_in_batches_through_its_lease(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
+    recorder = Recorder(app)
+    run = SerialExecutor("leased")
+
+    async def handler(event: Event, tracking: Tracking) -> None:
+        if not await run(app.is_processed, tracking):
+            await run(recorder.decide, event, tracking)
+
+    broker = NatsBroker(nats_server.url)
+
+    def replica() -> BatchReader:
+        return BatchReader(
+            js,
+            Inbox(broker, DURABLE),
+            inbound_partition_subject(0),
+            run,
+            decide_tracked(app, recorder.decide),
+            handler,
+            batch=32,
+            lease=Leases(js).of(DURABLE),
+        )
+
+    async def drained(count: int) -> bool:
+        try:
+            info = await js.consumer_info(INBOUND, DURABLE)
+        except NotFoundError:
+            return False
+        return info.num_pending + info.num_ack_pending == 0 and app.ping() >= count
+
+    readers = [replica(), replica()]
+    tasks = [asyncio.create_task(r.run()) for r in readers]
+    await publish(js, *range(150))
+    await eventually(lambda: drained(150), timeout=60, interval=0.1)
+    reading = [r for r in readers if r.fetches]
+    assert len(reading) == 1, "only the lease's holder fetched"
+    assert reading[0].batches >= 2, vars(reading[0])
+    assert sum(r.handed_back for r in readers) == 0, "no batch went back and forth"
+
+    # The holder stops (its lease released): the other replica reads on from there.
+    holder = readers.index(reading[0])
+    tasks[holder].cancel()
+    await asyncio.gather(tasks[holder], return_exceptions=True)
+    await publish(js, *range(150, 300))
+    await eventually(lambda: drained(300), timeout=30, interval=0.1)
+    assert readers[1 - holder].fetches > 0
+    assert stored_names(app) == [str(n) for n in range(300)], "each once, in order"
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    run.shutdown()
+    await nc.close()
