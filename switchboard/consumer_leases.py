@@ -10,6 +10,14 @@ drops a key its holder stopped rewriting (killed, partitioned away), and then an
 replica takes it; a holder that stops cleanly deletes it, so a rolling restart hands over
 at once.
 
+Replicas share the consumers. One that holds fewer than another says so: while it waits for
+a lease, it writes `<durable>.wanted` with its name and how many leases it holds. A holder
+renewing that lease while holding at least two more gives it up and stays off it for half
+a TTL, so the one waiting takes it. One lease per TTL per process at most: the count a
+waiter wrote is up to a try old, and yielding faster could overshoot, hand the surplus the
+other way and swing for ever. A replica that starts beside one holding everything gets its
+share in about a TTL per lease.
+
 A lease only spares work; it never carries exactly-once. Two readers at once (a holder
 paused past the TTL while another took over) are still safe: the batch fence hands back
 a batch that is not the whole of what is out, each tracking record refuses a position
@@ -50,9 +58,30 @@ class Leases:
         self._bucket = bucket
         self.seconds = seconds
         self._kv: KeyValue | None = None
+        self._leases: list[Lease] = []
+        self._yielded = float("-inf")
+        self.yields = 0
 
     def of(self, durable: str) -> Lease:
-        return Lease(self, durable)
+        lease = Lease(self, durable)
+        self._leases.append(lease)
+        return lease
+
+    def count(self) -> int:
+        """How many this process holds now."""
+        return sum(lease.held for lease in self._leases)
+
+    def may_yield(self) -> bool:
+        return time.monotonic() - self._yielded >= self.seconds
+
+    def take_turn_to_yield(self) -> bool:
+        """Whether this lease may be yielded now; if so, none other for a TTL. Checked and
+        recorded without a wait between: every lease renews on its own task."""
+        if not self.may_yield():
+            return False
+        self._yielded = time.monotonic()
+        self.yields += 1
+        return True
 
     async def bucket(self) -> KeyValue:
         if self._kv is None:
@@ -62,14 +91,16 @@ class Leases:
 
 class Lease:
     """Whether this process reads `durable` now. `hold` waits until it does, trying every
-    quarter of the lease; `renew` runs beside the reading and rewrites it every third;
-    `release` gives it up."""
+    quarter of the lease; `renew` runs beside the reading, rewrites it every third and
+    yields it to a replica holding fewer; `release` gives it up."""
 
     def __init__(self, leases: Leases, durable: str) -> None:
         self._leases = leases
         self.durable = durable
+        self._wanted = f"{durable}.wanted"
         self._revision = 0
         self._written = float("-inf")  # monotonic time just before the last write that held
+        self._not_before = float("-inf")  # after yielding it, the waiter's turn first
 
     @property
     def held(self) -> bool:
@@ -79,11 +110,16 @@ class Lease:
     async def hold(self) -> None:
         """Returns once this process holds the lease."""
         while not self.held:
+            taken = False
             try:
-                taken = await self._take()
+                if time.monotonic() >= self._not_before:
+                    taken = await self._take()
+                if not taken:
+                    kv = await self._leases.bucket()
+                    wants = f"{self._leases.holder} {self._leases.count()}"
+                    await kv.put(self._wanted, wants.encode())
             except Exception as exc:  # NATS restarting: try again
                 log.warning("lease on %s: %r", self.durable, exc)
-                taken = False
             if not taken:
                 await asyncio.sleep(self._leases.seconds / 4)
 
@@ -100,12 +136,29 @@ class Lease:
                     self.durable, self._leases.holder.encode(), last=self._revision
                 )
                 self._written = started
+                if await self._owed(kv):
+                    await self.release()
+                    self._not_before = time.monotonic() + self._leases.seconds / 2
+                    log.info("%s yields %s", self._leases.holder[:8], self.durable)
             except KeyWrongLastSequenceError:
                 # It lapsed (and may have been taken): this process no longer reads it.
                 self._written = float("-inf")
                 log.warning("lease on %s lapsed; another replica may read it", self.durable)
             except Exception as exc:  # NATS restarting: `held` runs out if this lasts
                 log.warning("renewing lease on %s: %r", self.durable, exc)
+
+    async def _owed(self, kv: KeyValue) -> bool:
+        """Whether a replica waiting for this lease holds at least two fewer."""
+        if not self._leases.may_yield():
+            return False
+        try:
+            entry = await kv.get(self._wanted)
+        except NotFoundError:  # nobody waiting (lapsed or never written)
+            return False
+        holder, _, count = (entry.value or b"").decode().partition(" ")
+        if holder == self._leases.holder or not count.isdigit():
+            return False
+        return self._leases.count() >= int(count) + 2 and self._leases.take_turn_to_yield()
 
     async def release(self) -> None:
         if not self.held:

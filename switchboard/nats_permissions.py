@@ -245,8 +245,8 @@ def publish_allowed(access: ServiceAccess) -> list[str]:
     for stream, durables in access.consumers.items():
         for durable in durables:
             subjects += _consumer_subjects(stream, durable)
-            # Which replica reads it (switchboard/consumer_leases.py): its own key only.
-            subjects.append(f"$KV.{LEASE_BUCKET}.{durable}")
+            # Which replica reads it, and who waits for it (switchboard/consumer_leases.py).
+            subjects += [f"$KV.{LEASE_BUCKET}.{durable}", f"$KV.{LEASE_BUCKET}.{durable}.wanted"]
     if any(access.consumers.values()):
         subjects += _stored_read_subjects(f"KV_{LEASE_BUCKET}")
     for stream, durables in access.legacy_consumers.items():

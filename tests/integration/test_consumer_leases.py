@@ -17,7 +17,7 @@ from nats.js.api import KeyValueConfig
 from nats.js.errors import NotFoundError
 
 from events import Event
-from switchboard.consumer_leases import Leases
+from switchboard.consumer_leases import Lease, Leases
 from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox
 from switchboard.jetstream import INBOUND, ensure_streams, inbound_partition_subject
@@ -77,6 +77,47 @@ async def test_one_holder_at_a_time(nats_server: NatsServerProcess) -> None:
     await asyncio.wait_for(again.hold(), 0.5)
     assert again.held
     await nc.close()
+
+
+async def test_replicas_share_the_leases_and_stay_balanced(nats_server: NatsServerProcess) -> None:
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await js.create_key_value(KeyValueConfig(bucket="leases", history=1, ttl=TTL))
+    durables = [f"consumer-{n}" for n in range(6)]
+    first, second = (Leases(js, name, bucket="leases", seconds=TTL) for name in ("a", "b"))
+
+    async def read(lease: Lease) -> None:
+        """What a BatchReader does with its lease: renew beside, hold before each fetch."""
+        renewing = asyncio.create_task(lease.renew())
+        try:
+            while True:
+                await lease.hold()
+                await asyncio.sleep(0.1)
+        finally:
+            renewing.cancel()
+
+    tasks = [asyncio.create_task(read(first.of(d))) for d in durables]
+    await eventually(lambda: _counted(first, 6), timeout=2 * TTL)
+    tasks += [asyncio.create_task(read(second.of(d))) for d in durables]
+    await eventually(lambda: _counted(second, 3), timeout=8 * TTL)
+    assert first.count() == 3 and first.yields == 3, "one lease yielded per TTL, no more"
+    await asyncio.sleep(3 * TTL)
+    assert (first.count(), second.count()) == (3, 3), "it stays balanced"
+    assert (first.yields, second.yields) == (3, 0), "nothing swings back"
+
+    # One replica stops without releasing (killed): the other takes all after the TTL.
+    for task in tasks[6:]:
+        task.cancel()
+    await asyncio.gather(*tasks[6:], return_exceptions=True)
+    await eventually(lambda: _counted(first, 6), timeout=3 * TTL)
+    for task in tasks[:6]:
+        task.cancel()
+    await asyncio.gather(*tasks[:6], return_exceptions=True)
+    await nc.close()
+
+
+async def _counted(leases: Leases, count: int) -> bool:
+    return leases.count() == count
 
 
 async def test_replicas_read_a_partition_in_batches_through_its_lease(
