@@ -203,10 +203,13 @@ class TrackedApplication(Application[Any]):
         if each had been committed (events about one customer in a row). Projections and
         boards still show the store as it was before the batch: commands that decide from
         one read it through `batch_writes` first, or must not join such a batch."""
+        # Asked before the batch opens: if the store is away, no batch is left open to
+        # collect (and drop) the commits of the commands that come after it.
+        absent = absent_ids(self.recorder, expect)
         batch: ProcessingEvent[Any] = Collected()
         # Only this thread's commits join it: another thread's command is its own.
         self._batch = (threading.get_ident(), batch)
-        self._absent = (threading.get_ident(), absent_ids(self.recorder, expect))
+        self._absent = (threading.get_ident(), absent)
         self._own_writes = own_writes
         try:
             yield

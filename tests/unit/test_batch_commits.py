@@ -57,6 +57,26 @@ def test_a_failing_batch_records_nothing(tmp_path: Path) -> None:
     app.close()
 
 
+def test_a_batch_that_cannot_start_leaves_later_commits_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database away as a batch asks which of its ids are absent: the batch fails, and
+    a command after it (an offer's deadline on the same thread) is stored, not collected
+    into a batch nobody will store (CI saw an offer never expire so)."""
+    app = store(tmp_path)
+
+    def away(*_: object) -> frozenset[object]:
+        raise OSError("the database went away")
+
+    monkeypatch.setattr("switchboard.store.absent_ids", away)
+    with pytest.raises(OSError), app.batch(expect=[Tally("x").id]):
+        pass
+    monkeypatch.undo()
+    app.commit(Tally("after"), tracking=at(5))
+    assert app.ping() == 1 and app.is_processed(at(5))
+    app.close()
+
+
 def test_two_commands_changing_one_aggregate_in_a_batch_are_refused(tmp_path: Path) -> None:
     """Both read the aggregate as stored before the batch: the store refuses the second
     version 2 as it would two replicas racing, and the batch is decided again one by one."""
