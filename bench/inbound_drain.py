@@ -1,6 +1,6 @@
 """How fast routing and history work off an INBOUND backlog, 1 against 2 replicas each.
 
-    python -m bench.inbound_drain [--interactions 600] [--partitions 1,4]
+    python -m bench.inbound_drain [--interactions 600] [--partitions 1,4] [--batches 64]
 
 The consumers alone, without ingest or a load generator competing for the cores: each round
 starts a fresh nats-server and database (a throwaway PostgreSQL), publishes `interactions`
@@ -9,6 +9,9 @@ replicas each of routing and history (`switchboard serve`, as compose.yaml runs 
 times until every partition consumer of each service has nothing pending. Reported per
 round: interactions per second for routing and for history, the CPU seconds each process
 used and how busy the whole machine was; per partition count, 2 replicas as ratios to 1.
+`--batches 1,64` runs each layout reading one message at a time (as `serve` did before
+session 17) and in batches through consumer leases (`serve`'s default), the ratios of the
+second to the first per layout.
 """
 
 from __future__ import annotations
@@ -60,9 +63,14 @@ async def pending(js: JetStreamContext, service: str, partitions: int) -> int:
 
 
 async def round_with(
-    replicas: int, partitions: int, interactions: int, pg: ThrowawayPostgres, base: Path
+    replicas: int,
+    partitions: int,
+    batch: int,
+    interactions: int,
+    pg: ThrowawayPostgres,
+    base: Path,
 ) -> dict[str, object]:
-    name = f"p{partitions}r{replicas}"
+    name = f"p{partitions}r{replicas}b{batch}"
     server = NatsServerProcess(base / f"nats-{name}", free_port())
     server.start()
     nc = await nats.connect(server.url)
@@ -74,7 +82,10 @@ async def round_with(
         "",
         server.url,
         pg.create_database(f"drain_{name}"),
-        env={"SWITCHBOARD_INBOUND_PARTITIONS": str(partitions)},
+        env={
+            "SWITCHBOARD_INBOUND_PARTITIONS": str(partitions),
+            "SWITCHBOARD_INBOUND_BATCH": str(batch),
+        },
         names=SERVICES,
         replicas=dict.fromkeys(SERVICES, replicas),
         config_for=lambda _: system_toml(free_port()),
@@ -98,7 +109,7 @@ async def round_with(
         system.stop()
         await nc.close()
         server.stop()
-    result: dict[str, object] = {"partitions": partitions, "replicas": replicas}
+    result: dict[str, object] = {"partitions": partitions, "replicas": replicas, "batch": batch}
     for service in SERVICES:
         result[f"{service}_per_s"] = round(interactions / took[service], 1)
     result.update(machine.shares())
@@ -106,37 +117,51 @@ async def round_with(
     return result
 
 
-async def main(interactions: int, partition_counts: list[int]) -> dict[str, object]:
+async def main(
+    interactions: int, partition_counts: list[int], batches: list[int]
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         pg = ThrowawayPostgres(Path(tempfile.mkdtemp(prefix="switchboard-drain-pg-")))
         pg.start()
         try:
             rounds = [
-                await round_with(n, p, interactions, pg, Path(tmp))
+                await round_with(n, p, b, interactions, pg, Path(tmp))
                 for p in partition_counts
                 for n in (1, 2)
+                for b in batches  # alternated: the machine's load moves less between them
             ]
         finally:
             pg.stop()
-    columns = ["partitions", "replicas", "routing_per_s", "history_per_s"]
+    columns = ["partitions", "replicas", "batch", "routing_per_s", "history_per_s"]
     columns += ["machine_busy", "machine_stolen"]
     print("".join(f"{c:>15}" for c in columns))
     for r in rounds:
         print("".join(f"{r[c]!s:>15}" for c in columns))
     for r in rounds:
-        print(f"P={r['partitions']} R={r['replicas']} CPU seconds: {r['cpu_seconds']}")
+        print(
+            f"P={r['partitions']} R={r['replicas']} B={r['batch']} CPU seconds: {r['cpu_seconds']}"
+        )
     summary: dict[str, object] = {
         "bench": "inbound_drain",
         "interactions": interactions,
         "rounds": rounds,
     }
+
+    def rate(p: int, n: int, b: int, service: str) -> float:
+        (found,) = (r for r in rounds if (r["partitions"], r["replicas"], r["batch"]) == (p, n, b))
+        return float(str(found[f"{service}_per_s"]))
+
     for p in partition_counts:
-        one, two = (r for r in rounds if r["partitions"] == p)
         for service in SERVICES:
-            key = f"{service}_per_s"
-            summary[f"p{p}_{service}_ratio_2_to_1"] = round(
-                float(str(two[key])) / float(str(one[key])), 3
-            )
+            for b in batches:
+                name = f"p{p}_{service}_ratio_2_to_1" + (f"_b{b}" if len(batches) > 1 else "")
+                summary[name] = round(rate(p, 2, b, service) / rate(p, 1, b, service), 3)
+            if len(batches) > 1:
+                base, *others = batches
+                for b, n in ((b, n) for b in others for n in (1, 2)):
+                    summary[f"p{p}_r{n}_{service}_ratio_b{b}_to_b{base}"] = round(
+                        rate(p, n, b, service) / rate(p, n, base, service), 3
+                    )
     print(json.dumps(summary))
     return summary
 
@@ -147,6 +172,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--partitions", default="1,4", help="INBOUND partition counts to compare, e.g. 1,4"
     )
+    parser.add_argument(
+        "--batches",
+        default="64",
+        help="SWITCHBOARD_INBOUND_BATCH values to compare, e.g. 1,64 (1: one message at a time)",
+    )
     args = parser.parse_args()
     counts = [int(p) for p in args.partitions.split(",")]
-    asyncio.run(main(args.interactions, counts))
+    batches = [int(b) for b in args.batches.split(",")]
+    asyncio.run(main(args.interactions, counts, batches))

@@ -29,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 import uuid
 
@@ -54,7 +56,8 @@ class Leases:
         seconds: float = LEASE_SECONDS,
     ) -> None:
         self._js = js
-        self.holder = holder or uuid.uuid4().hex
+        # Says which process it is, for whoever reads the bucket (`nats kv get`).
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._bucket = bucket
         self.seconds = seconds
         self._kv: KeyValue | None = None
@@ -139,7 +142,7 @@ class Lease:
                 if await self._owed(kv):
                     await self.release()
                     self._not_before = time.monotonic() + self._leases.seconds / 2
-                    log.info("%s yields %s", self._leases.holder[:8], self.durable)
+                    log.info("%s yields %s", self._leases.holder, self.durable)
             except KeyWrongLastSequenceError:
                 # It lapsed (and may have been taken): this process no longer reads it.
                 self._written = float("-inf")
@@ -155,7 +158,7 @@ class Lease:
             entry = await kv.get(self._wanted)
         except NotFoundError:  # nobody waiting (lapsed or never written)
             return False
-        holder, _, count = (entry.value or b"").decode().partition(" ")
+        holder, _, count = (entry.value or b"").decode().rpartition(" ")
         if holder == self._leases.holder or not count.isdigit():
             return False
         return self._leases.count() >= int(count) + 2 and self._leases.take_turn_to_yield()
@@ -185,7 +188,7 @@ class Lease:
                 return False
             self._revision = await kv.update(self.durable, mine, last=entry.revision)
         self._written = started
-        log.info("%s reads %s", self._leases.holder[:8], self.durable)
+        log.info("%s reads %s", self._leases.holder, self.durable)
         return True
 
 
