@@ -6,9 +6,11 @@ The consumers alone, without ingest or a load generator competing for the cores:
 starts a fresh nats-server and database (a throwaway PostgreSQL), publishes `interactions`
 web-form interactions, each from another customer, straight to INBOUND, then starts N
 replicas each of routing and history (`switchboard serve`, as compose.yaml runs them) and
-times until every partition consumer of each service has nothing pending. Reported per
-round: interactions per second for routing and for history, the CPU seconds each process
-used and how busy the whole machine was; per partition count, 2 replicas as ratios to 1.
+watches every partition consumer of each service from before they start. Reported per
+round: interactions per second for routing and for history while they drain (from the
+first message done to the last: start-up is not timed, and batches work off a backlog in
+about the time a process takes to start), the CPU seconds each process used meanwhile and
+how busy the whole machine was; per partition count, 2 replicas as ratios to 1.
 `--batches 1,64` runs each layout reading one message at a time (as `serve` did before
 session 17) and in batches through consumer leases (`serve`'s default), the ratios of the
 second to the first per layout.
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import nats
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from bench.machine import MachineTime
 from bench.scale import cpu_seconds
@@ -54,12 +57,16 @@ async def fill(js: JetStreamContext, interactions: int) -> None:
         await js.publish(env.subject, env.body, headers=env.headers, stream=INBOUND)
 
 
-async def pending(js: JetStreamContext, service: str, partitions: int) -> int:
-    total = 0
+async def pending(js: JetStreamContext, service: str, partitions: int, total: int) -> int:
+    """What the service's partition consumers have left: all of it before they exist."""
+    left = 0
     for name in inbound_consumer_names(service, partitions):
-        info = await js.consumer_info(INBOUND, name)
-        total += info.num_pending + info.num_ack_pending
-    return total
+        try:
+            info = await js.consumer_info(INBOUND, name)
+        except NotFoundError:
+            return total
+        left += info.num_pending + info.num_ack_pending
+    return left
 
 
 async def round_with(
@@ -90,31 +97,77 @@ async def round_with(
         replicas=dict.fromkeys(SERVICES, replicas),
         config_for=lambda _: system_toml(free_port()),
     )
+    drains = {service: Drain() for service in SERVICES}
+
+    async def watch() -> None:
+        """From before the processes start: each service's drain, from the first message
+        done to the last (start-up excluded: batches work off the backlog in about the
+        time a process takes to report itself healthy)."""
+        while not all(d.ended is not None for d in drains.values()):
+            for service, drain in drains.items():
+                left = await pending(js, service, partitions, interactions)
+                drain.saw(left, interactions, system)
+            await asyncio.sleep(0.02)
+
+    watching = asyncio.create_task(watch())
     try:
         # Started together; each replica starts consuming as soon as it is up.
         await system.start()
-        started = time.monotonic()
-        pids = {k: p.proc.pid for k, p in system.procs.items() if p.proc is not None}
-        cpu_before = {k: cpu_seconds(pid) for k, pid in pids.items()}
         machine_before = MachineTime.now()
-        took: dict[str, float] = {}
-        while len(took) < len(SERVICES) and time.monotonic() - started < 600:
-            for service in SERVICES:
-                if service not in took and not await pending(js, service, partitions):
-                    took[service] = time.monotonic() - started
-            await asyncio.sleep(0.1)
-        cpu = {k: round(cpu_seconds(pid) - cpu_before[k], 1) for k, pid in pids.items()}
+        await asyncio.wait_for(watching, 600)
         machine = MachineTime.now().since(machine_before)
     finally:
+        watching.cancel()
         system.stop()
         await nc.close()
         server.stop()
     result: dict[str, object] = {"partitions": partitions, "replicas": replicas, "batch": batch}
-    for service in SERVICES:
-        result[f"{service}_per_s"] = round(interactions / took[service], 1)
+    for service, drain in drains.items():
+        result[f"{service}_per_s"] = round(drain.per_second(), 1)
     result.update(machine.shares())
-    result["cpu_seconds"] = cpu
+    result["cpu_seconds"] = {k: v for d in drains.values() for k, v in d.cpu().items()}
     return result
+
+
+class Drain:
+    """When a service's backlog began to shrink and when it was gone, and its processes'
+    CPU seconds in between."""
+
+    def __init__(self) -> None:
+        self.began: float | None = None
+        self.ended: float | None = None
+        self.left_at_began = 0
+        self._cpu_began: dict[str, float] = {}
+        self._cpu_ended: dict[str, float] = {}
+
+    def saw(self, left: int, total: int, system: ServiceProcesses) -> None:
+        now = time.monotonic()
+        if self.began is None and left < total:
+            self.began = now
+            self.left_at_began = left  # what the first batch took is not timed
+            self._cpu_began = _cpu(system)
+        if self.ended is None and left == 0:
+            self.ended = now
+            self._cpu_ended = _cpu(system)
+
+    def per_second(self) -> float:
+        assert self.began is not None and self.ended is not None
+        # One poll's resolution at least: a batch can take the whole backlog between two.
+        return self.left_at_began / max(self.ended - self.began, 0.02)
+
+    def cpu(self) -> dict[str, float]:
+        return {
+            k: round(self._cpu_ended[k] - self._cpu_began[k], 1)
+            for k in self._cpu_ended.keys() & self._cpu_began.keys()
+        }
+
+
+def _cpu(system: ServiceProcesses) -> dict[str, float]:
+    return {
+        k: cpu_seconds(p.proc.pid)
+        for k, p in system.procs.items()
+        if p.proc is not None and p.proc.poll() is None
+    }
 
 
 async def main(
