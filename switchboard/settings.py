@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     # How long JetStream remembers a channel's message id to drop its retries.
     inbound_dedupe_window_seconds: float = 3600.0
     # INBOUND is split by partition key (a sender, an interaction, a contact); routing and
-    # history handle one message per partition at a time, so up to this many at once across
-    # their replicas. Every service must be given the same number (it is the stream's).
+    # history read each partition in order, so replicas share up to this many partitions.
+    # Every service must be given the same number (it is the stream's).
     inbound_partitions: int = Field(default=4, ge=1, le=64)
     # How many messages of a consumer (an INBOUND partition, routing's events for history...)
     # are fetched, and where they can be, decided in one transaction
