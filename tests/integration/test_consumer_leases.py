@@ -35,7 +35,7 @@ from tests.integration.test_inbound_batches import Recorder, publish, stored_nam
 from tests.support.stores import tracked_store
 from tests.support.waiting import eventually
 
-TTL = 2.0  # a short lease, so lapsing is quick to watch
+TTL = 3.0  # a short lease, so lapsing is quick to watch (a renewal may run 2 s late)
 DURABLE = "routing-p0"
 
 
