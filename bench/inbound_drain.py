@@ -113,9 +113,7 @@ async def round_with(
     try:
         # Started together; each replica starts consuming as soon as it is up.
         await system.start()
-        machine_before = MachineTime.now()
         await asyncio.wait_for(watching, 600)
-        machine = MachineTime.now().since(machine_before)
     finally:
         watching.cancel()
         system.stop()
@@ -124,14 +122,18 @@ async def round_with(
     result: dict[str, object] = {"partitions": partitions, "replicas": replicas, "batch": batch}
     for service, drain in drains.items():
         result[f"{service}_per_s"] = round(drain.per_second(), 1)
-    result.update(machine.shares())
+    # Over the drains, as the rates and CPU seconds: with batches they may be over before
+    # the processes say they are healthy.
+    first = min(drains.values(), key=lambda d: d.began or 0.0)
+    last = max(drains.values(), key=lambda d: d.ended or 0.0)
+    result.update(last.machine_ended.since(first.machine_began).shares())
     result["cpu_seconds"] = {k: v for d in drains.values() for k, v in d.cpu().items()}
     return result
 
 
 class Drain:
-    """When a service's backlog began to shrink and when it was gone, and its processes'
-    CPU seconds in between."""
+    """When a service's backlog began to shrink and when it was gone, its processes' CPU
+    seconds and the machine's time at both."""
 
     def __init__(self) -> None:
         self.began: float | None = None
@@ -139,6 +141,7 @@ class Drain:
         self.left_at_began = 0
         self._cpu_began: dict[str, float] = {}
         self._cpu_ended: dict[str, float] = {}
+        self.machine_began = self.machine_ended = MachineTime(0.0, 0.0, 0.0)
 
     def saw(self, left: int, total: int, system: ServiceProcesses) -> None:
         now = time.monotonic()
@@ -146,9 +149,11 @@ class Drain:
             self.began = now
             self.left_at_began = left  # what the first batch took is not timed
             self._cpu_began = _cpu(system)
+            self.machine_began = MachineTime.now()
         if self.ended is None and left == 0:
             self.ended = now
             self._cpu_ended = _cpu(system)
+            self.machine_ended = MachineTime.now()
 
     def per_second(self) -> float:
         assert self.began is not None and self.ended is not None
