@@ -118,18 +118,16 @@ async def ensure_streams(
             await js.add_stream(config)
         except BadRequestError:
             await js.update_stream(config)
-    for bucket in (RELAY_BUCKET, REPLIES_BUCKET, VOICE_BUCKET):
+    # The leases' TTL is what frees a dead reader's lease (consumer_leases.py).
+    ttls = {LEASE_BUCKET: LEASE_SECONDS}
+    for bucket in (RELAY_BUCKET, REPLIES_BUCKET, VOICE_BUCKET, LEASE_BUCKET):
         try:
             await js.key_value(bucket)
         except NotFoundError:
-            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1, replicas=replicas))
-    try:
-        await js.key_value(LEASE_BUCKET)
-    except NotFoundError:
-        # The TTL is what frees a dead reader's lease (consumer_leases.py).
-        await js.create_key_value(
-            KeyValueConfig(bucket=LEASE_BUCKET, history=1, ttl=LEASE_SECONDS, replicas=replicas)
-        )
+            ttl = ttls.get(bucket)
+            await js.create_key_value(
+                KeyValueConfig(bucket=bucket, history=1, ttl=ttl, replicas=replicas)
+            )
     try:
         await js.object_store(RAW_EMAIL_BUCKET)
     except NotFoundError:
