@@ -173,9 +173,9 @@ class Scenario:
         e-mailed, then accounts for every message per fault. `in_flight`: what the system
         still has to do; past `timeout` the wait goes on while it is not empty, up to
         `busy_limit`. After a kill on a starved machine a consumer may take minutes to work
-        off its backlog (one message in flight under `serve`): that is slow, not lost, and
-        the report says how long it took. A contact still unfinished once nothing was in
-        flight for QUIET_SECONDS is stuck for good, and fails then."""
+        off its backlog: that is slow, not lost, and the report says how long it took. A
+        contact still unfinished once nothing was in flight for QUIET_SECONDS is stuck for
+        good, and fails then."""
         self._sending = False
         await self._tasks[0]
         accepted = self.traffic.accepted()
