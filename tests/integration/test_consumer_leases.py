@@ -13,17 +13,14 @@ from pathlib import Path
 
 import nats
 import pytest
-from eventsourcing.persistence import Tracking
 from faststream.nats import NatsBroker
 from nats.js.api import KeyValueConfig
 from nats.js.errors import NotFoundError
 
-from events import Event
 from switchboard.consumer_leases import Lease, Leases
 from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox
 from switchboard.jetstream import (
-    INBOUND,
     LEASE_BUCKET,
     ensure_streams,
     inbound_partition_subject,
@@ -31,7 +28,13 @@ from switchboard.jetstream import (
 from switchboard.nats_server import NatsServerProcess
 from switchboard.serial import SerialExecutor
 from switchboard.settings import Settings
-from tests.integration.test_inbound_batches import Recorder, publish, stored_names
+from tests.integration.test_inbound_batches import (
+    Recorder,
+    drained,
+    once_each,
+    publish,
+    stored_names,
+)
 from tests.support.stores import tracked_store
 from tests.support.waiting import eventually
 
@@ -139,11 +142,7 @@ async def test_replicas_read_a_partition_in_batches_through_its_lease(
     app = tracked_store(Settings(data_dir=tmp_path), "routing")
     recorder = Recorder(app)
     run = SerialExecutor("leased")
-
-    async def handler(event: Event, tracking: Tracking) -> None:
-        if not await run(app.is_processed, tracking):
-            await run(recorder.decide, event, tracking)
-
+    handler = once_each(app, recorder, run)
     broker = NatsBroker(nats_server.url)
 
     def replica(name: str) -> BatchReader:
@@ -158,18 +157,11 @@ async def test_replicas_read_a_partition_in_batches_through_its_lease(
             lease=Leases(js, name).of(DURABLE),
         )
 
-    async def drained(count: int) -> bool:
-        try:
-            info = await js.consumer_info(INBOUND, DURABLE)
-        except NotFoundError:
-            return False
-        return info.num_pending + info.num_ack_pending == 0 and app.ping() >= count
-
     holders = [uuid.uuid4().hex for _ in range(2)]
     readers = [replica(name) for name in holders]
     tasks = [asyncio.create_task(r.run()) for r in readers]
     await publish(js, *range(150))
-    await eventually(lambda: drained(150), timeout=60, interval=0.1)
+    await eventually(lambda: drained(js, app, 150), timeout=60, interval=0.1)
     reading = [r for r in readers if r.fetches]
     assert len(reading) == 1, "only the lease's holder fetched"
     assert reading[0].batches >= 2, vars(reading[0])
@@ -184,7 +176,7 @@ async def test_replicas_read_a_partition_in_batches_through_its_lease(
         entry = await kv.get(DURABLE)
         assert entry.value != holders[holder].encode(), "a clean stop gives its lease up"
     await publish(js, *range(150, 300))
-    await eventually(lambda: drained(300), timeout=30, interval=0.1)
+    await eventually(lambda: drained(js, app, 300), timeout=30, interval=0.1)
     assert readers[1 - holder].fetches > 0
     assert stored_names(app) == [str(n) for n in range(300)], "each once, in order"
     for task in tasks:

@@ -18,7 +18,7 @@ from nats.js.errors import NotFoundError
 
 from events import Event, InboundEvent, InteractionReceived, Sender
 from switchboard.inbound_batches import BatchReader, decide_tracked
-from switchboard.inbox import Inbox, NotYet
+from switchboard.inbox import Handler, Inbox, NotYet
 from switchboard.jetstream import (
     ACK_WAIT,
     INBOUND,
@@ -74,6 +74,25 @@ class Recorder:
         self.app.commit(Tally(event.external_id), tracking=tracking)
 
 
+def once_each(app: TrackedApplication, recorder: Recorder, run: SerialExecutor) -> Handler:
+    """The Inbox's handler: decides a message not done yet, on the store's thread."""
+
+    async def handler(event: Event, tracking: Tracking) -> None:
+        if not await run(app.is_processed, tracking):
+            await run(recorder.decide, event, tracking)
+
+    return handler
+
+
+async def drained(js: JetStreamContext, app: TrackedApplication, count: int) -> bool:
+    """routing-p0 has nothing out or waiting, and `count` messages are stored."""
+    try:
+        info = await js.consumer_info(INBOUND, "routing-p0")
+    except NotFoundError:
+        return False  # the reader has not made it yet
+    return info.num_pending + info.num_ack_pending == 0 and app.ping() >= count
+
+
 def stored_names(app: TrackedApplication) -> list[str]:
     """The Tallies as the store holds them, in the order they were stored."""
     notifications = app.recorder.select_notifications(start=1, limit=10 * MESSAGES)
@@ -94,11 +113,7 @@ async def test_batches_decide_every_message_once_in_order(
     app = tracked_store(Settings(data_dir=tmp_path), "routing")
     recorder = Recorder(app)
     run = SerialExecutor("batches")
-
-    async def handler(event: Event, tracking: Tracking) -> None:
-        if not await run(app.is_processed, tracking):
-            await run(recorder.decide, event, tracking)
-
+    handler = once_each(app, recorder, run)
     broker = NatsBroker(nats_server.url)
     reader = BatchReader(
         js,
@@ -111,15 +126,7 @@ async def test_batches_decide_every_message_once_in_order(
     )
     task = asyncio.create_task(reader.run())
     try:
-
-        async def drained() -> bool:
-            try:
-                info = await js.consumer_info(INBOUND, "routing-p0")
-            except NotFoundError:
-                return False  # the reader has not made it yet
-            return info.num_pending + info.num_ack_pending == 0 and app.ping() >= MESSAGES
-
-        await eventually(drained, timeout=60, interval=0.1)
+        await eventually(lambda: drained(js, app, MESSAGES), timeout=60, interval=0.1)
     finally:
         task.cancel()
     assert stored_names(app) == [str(n) for n in range(MESSAGES)], "each once, in order"
