@@ -25,7 +25,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
     config = _config(settings)
     refuse_insecure_start(settings, config)
-    up(settings, config, list(args.services))
+    up(settings, config, list(args.services), args.processes)
     return 0
 
 
@@ -250,6 +250,13 @@ def parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("up", help="run everything here: child nats-server, SQLite, HTTP")
     services_arg(up)
+    up.add_argument(
+        "--processes",
+        type=int,
+        choices=[1, 2],
+        default=1,
+        help="2: history, reports and SLA in a child process, for a second core",
+    )
     up.set_defaults(run=cmd_up)
     serve = sub.add_parser("serve", help="run services against SWITCHBOARD_NATS_URL")
     services_arg(serve)

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from starlette.routing import Route
 
 from schemas.config import SwitchboardConfig
 from services.history.app import build_history
@@ -24,6 +25,7 @@ from services.routing.app import build_routing
 from services.sla.app import build_sla
 from switchboard import tracing
 from switchboard.auth import Authenticator
+from switchboard.child_services import ChildServices, Forwarder, split
 from switchboard.credentials import KvCredentials
 from switchboard.http import http_app
 from switchboard.http_server import run_event_loop, server_config, tune_garbage_collector
@@ -39,6 +41,7 @@ from switchboard.store import schema_lock
 log = logging.getLogger(__name__)
 
 UP_LOG_POLL = 1.0  # seconds
+FORWARDED = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 Builder = Callable[
     [Settings, SwitchboardConfig, NatsBroker, JetStreamContext, Authenticator], Service
@@ -66,9 +69,17 @@ class Runtime:
     """Some or all services sharing one NATS connection, one broker and one HTTP port."""
 
     def __init__(
-        self, settings: Settings, config: SwitchboardConfig, names: list[str], nats_url: str
+        self,
+        settings: Settings,
+        config: SwitchboardConfig,
+        names: list[str],
+        nats_url: str,
+        child: ChildServices | None = None,
     ) -> None:
+        """`child`: services in a child process whose paths this one forwards to it."""
         self.settings = settings
+        self.child = child
+        self._forwarder: Forwarder | None = None
         self.config = config
         self.names = names
         self.nats_url = nats_url
@@ -116,7 +127,14 @@ class Runtime:
         async def loops_ok() -> str:
             return "ok" if not self.dead_loops else "; ".join(self.dead_loops)
 
-        self.app = app = http_app(self.services, {"nats": nats_ok, "loops": loops_ok}, auth)
+        checks: dict[str, Callable[[], Awaitable[str]]] = {"nats": nats_ok, "loops": loops_ok}
+        if self.child is not None:
+            checks[",".join(self.child.names)] = self.child.health
+        self.app = app = http_app(self.services, checks, auth)
+        if self.child is not None:
+            # Last: whatever no route of this process serves is the child's (or its 404).
+            self._forwarder = Forwarder(self.child)
+            app.router.routes.append(Route("/{path:path}", self._forwarder.forward, methods=FORWARDED))
         if tracing.enabled():
             app.add_middleware(tracing.TraceRequests)
         await broker.start()
@@ -126,6 +144,8 @@ class Runtime:
                 task = asyncio.create_task(loop(), name=f"{s.name}:{loop}")
                 task.add_done_callback(self._loop_ended)
                 self._tasks.append(task)
+        if self.child is not None:
+            self._tasks.append(asyncio.create_task(self.child.supervise(), name="child"))
         self._server = _Server(
             server_config(
                 app,
@@ -170,6 +190,10 @@ class Runtime:
         """Each step is bounded: a stop must finish even when NATS is unreachable."""
         if self._server is not None:
             self._server.should_exit = True
+        if self.child is not None:
+            await _bounded(self.child.stop(), f"services {self.child.names}", 20.0)
+        if self._forwarder is not None:
+            await self._forwarder.aclose()
         for task in self._tasks:
             if task is not self._tasks[-1]:
                 task.cancel()
@@ -207,11 +231,17 @@ async def _bounded(step: Awaitable[object], what: str, timeout: float = 10.0) ->
 
 
 async def serve(
-    settings: Settings, config: SwitchboardConfig, names: list[str], nats_url: str
+    settings: Settings,
+    config: SwitchboardConfig,
+    names: list[str],
+    nats_url: str,
+    child_names: list[str] | None = None,
 ) -> None:
+    """`child_names`: run in a child process of this one, behind its address."""
     if settings.inbound_batch is None:  # each consumer read by the replica holding its lease
         settings = settings.model_copy(update={"inbound_batch": BATCH})
-    runtime = Runtime(settings, config, names, nats_url)
+    child = ChildServices(settings, child_names, nats_url) if child_names else None
+    runtime = Runtime(settings, config, names, nats_url, child)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.request_stop)
@@ -224,8 +254,9 @@ async def serve(
         await runtime.stop()
 
 
-def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
-    """Everything in one process; a child nats-server unless SWITCHBOARD_NATS_URL is set."""
+def up(settings: Settings, config: SwitchboardConfig, names: list[str], processes: int = 1) -> None:
+    """Everything in one process (or `processes` = 2: switchboard/child_services.py); a
+    child nats-server unless SWITCHBOARD_NATS_URL is set."""
     server: NatsServerProcess | None = None
     url = settings.nats_url
     if settings.inbound_batch is None:  # one process reads every consumer: batches, no leases
@@ -245,7 +276,8 @@ def up(settings: Settings, config: SwitchboardConfig, names: list[str]) -> None:
         server.start()
         url = server.url
     try:
-        run_event_loop(serve(settings, config, names, url))
+        own, child = split(names, processes)
+        run_event_loop(serve(settings, config, own, url, child))
     finally:
         if server:
             server.stop()

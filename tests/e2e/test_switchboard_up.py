@@ -46,9 +46,15 @@ email = "sam@example.com"
 
 
 @pytest.fixture
-def system(tmp_path: Path, mailbox: Mailbox) -> Iterator[SwitchboardProcess]:
+def system(
+    tmp_path: Path, mailbox: Mailbox, request: pytest.FixtureRequest
+) -> Iterator[SwitchboardProcess]:
+    """`up`, or with an indirect parameter of 2, `up --processes 2`."""
     config = CONFIG + auth_toml() + f"\n[channels.email]\nport = {free_port()}\n"
-    proc = SwitchboardProcess(tmp_path / "sb", config, mailbox.url)
+    processes = str(getattr(request, "param", 1))
+    proc = SwitchboardProcess(
+        tmp_path / "sb", config, mailbox.url, ("up", "--processes", processes)
+    )
     proc.start()
     yield proc
     if proc.proc and proc.proc.poll() is None:
@@ -69,6 +75,7 @@ async def offers(client: httpx.AsyncClient, agent: str) -> list[dict[str, Any]]:
     return result
 
 
+@pytest.mark.parametrize("system", [1, 2], indirect=True, ids=["one-process", "two-processes"])
 async def test_sigkill_mid_flow_loses_nothing(
     system: SwitchboardProcess, client: httpx.AsyncClient, mailbox: Mailbox
 ) -> None:

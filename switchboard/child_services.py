@@ -1,0 +1,239 @@
+"""`up --processes 2`: some of `up`'s services in a child process, behind `up`'s address.
+
+One Python process runs on one core at a time (the GIL). A burst or a steady load keeps
+`up` at one core while a second sits idle, so the services that record and report what
+happened (history, reports, SLA) can run in a child of their own: the same `serve` that
+compose runs, against `up`'s nats-server and data directory, on a loopback port that `up`
+forwards their paths to. Each service still has one process writing its store, so the
+child is its stores' sole writer, as `up` is of the rest (aggregate caches trusted, no
+consumer leases).
+
+The child dies with `up` (SIGKILL, as a crash would: exactly-once holds through crashes),
+so a restarted `up` never finds an old child still writing; `up` starts a child again when
+one dies on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from switchboard.nats_server import port_open
+from switchboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# What the child runs: the services whose work follows a contact's routing rather than
+# leading to it, and which together carry about half of a contact's CPU (bench.burst
+# profiles: history recording and projecting, reports' projection, SLA clocks).
+CHILD_SERVICES = ("history", "reports", "sla")
+STOP_SECONDS = 15.0  # a graceful stop of the child, before it is killed
+RESTART_DELAY_MAX = 30.0
+
+# Per connection, not forwarded (RFC 9110, 7.6.1); content-length is sent again by ours.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+    }
+)
+
+
+def split(names: list[str], processes: int) -> tuple[list[str], list[str]]:
+    """(`up`'s own services, the child's): none in a child with one process, or when the
+    child would get no service or every one."""
+    child = [n for n in names if n in CHILD_SERVICES] if processes > 1 else []
+    if not child or len(child) == len(names):
+        return names, []
+    return [n for n in names if n not in child], child
+
+
+def _die_with_parent() -> None:
+    # SIGKILL, not SIGTERM: a child stopping gracefully after `up` died could still be
+    # writing its stores while a restarted `up` starts the next one.
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class ChildServices:
+    """`switchboard serve NAMES` as `up`'s child: started, started again when it dies,
+    stopped with `up`."""
+
+    def __init__(self, settings: Settings, names: list[str], nats_url: str) -> None:
+        self.settings = settings
+        self.names = names
+        self.nats_url = nats_url
+        self.port = 0
+        self.starts = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stopping = False
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_NATS_")}
+        env.update(
+            {
+                "SWITCHBOARD_NATS_URL": self.nats_url,
+                "SWITCHBOARD_DECLARE_STREAMS": "false",  # `up` declared them before
+                "SWITCHBOARD_SOLE_WRITER": "true",
+                "SWITCHBOARD_INBOUND_BATCH": str(s.batch()),
+                "SWITCHBOARD_LOG_POLL_SECONDS": str(s.log_poll()),
+                "SWITCHBOARD_HTTP_HOST": "127.0.0.1",
+                "SWITCHBOARD_HTTP_PORT": str(self.port),
+                # Only `up`, which forwards people's requests, is believed about them.
+                "SWITCHBOARD_TRUSTED_PROXIES": "127.0.0.1",
+                "SWITCHBOARD_PUBLIC_URL": s.callback_base(),
+                "SWITCHBOARD_LINKS_URL": s.link_base(),
+                "SWITCHBOARD_DATA_DIR": str(Path(s.data_dir).resolve()),
+                "SWITCHBOARD_CONFIG_FILE": str(Path(s.config_file).resolve()),
+            }
+        )
+        if s.nats_ca_file is not None:
+            env["SWITCHBOARD_NATS_CA_FILE"] = str(s.nats_ca_file)
+        return env
+
+    def start(self) -> None:
+        """Called on the event loop's thread: PR_SET_PDEATHSIG follows the thread that
+        started the child, and this one lives as long as `up`."""
+        self.port = _free_port()
+        self.starts += 1
+        log_file = Path(self.settings.data_dir) / f"{'-'.join(self.names)}.log"
+        with log_file.open("ab") as out:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "switchboard.cli", "serve", *self.names],
+                env=self.env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+                # Ctrl-C reaches `up` only, which stops the child after its own services.
+                start_new_session=True,
+            )
+        log.info("services %s in process %d (log: %s)", self.names, self._proc.pid, log_file)
+
+    async def supervise(self) -> None:
+        """Starts the child and starts it again whenever it exits on its own."""
+        delay = 1.0
+        while not self._stopping:
+            self.start()
+            began = time.monotonic()
+            while self._proc is not None and self._proc.poll() is None:
+                await asyncio.sleep(0.5)
+            if self._stopping:
+                return
+            code = self._proc.returncode if self._proc else None
+            # A child that ran a while gets a quick restart; one failing at start backs off.
+            delay = 1.0 if time.monotonic() - began > 60 else min(delay * 2, RESTART_DELAY_MAX)
+            log.error(
+                "services %s exited (%s); starting them again in %.0fs", self.names, code, delay
+            )
+            await asyncio.sleep(delay)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
+        while proc.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        if proc.poll() is None:
+            log.warning("services %s did not stop in %.0fs; killed", self.names, STOP_SECONDS)
+            proc.kill()
+
+    async def health(self) -> str:
+        """The child's /healthz, in one line: "ok", or what is wrong with it."""
+        if self._proc is None or self._proc.poll() is not None or not self.port:
+            return "starting"
+        if not port_open("127.0.0.1", self.port):
+            return "starting"
+        async with httpx.AsyncClient(timeout=5) as client:
+            r = await client.get(f"{self.base_url}/healthz")
+        checks: Mapping[str, str] = r.json().get("checks", {})
+        wrong = [f"{k}: {v}" for k, v in checks.items() if not v.startswith("ok")]
+        return "ok" if r.status_code == 200 and not wrong else "; ".join(wrong) or "degraded"
+
+
+class Forwarder:
+    """An ASGI endpoint passing a request on to the child, streamed both ways."""
+
+    def __init__(self, child: ChildServices) -> None:
+        self.child = child
+        # No pool limit: `up`'s own HTTP server already bounds what arrives at once.
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(60.0, connect=5.0),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
+        )
+
+    async def forward(self, request: Request) -> Response:
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+        # Who asked and how, as `up` established it (behind a gateway it trusts, the
+        # gateway's word): the child believes loopback only.
+        if request.client is not None:
+            headers.append(("x-forwarded-for", request.client.host))
+        headers.append(("x-forwarded-proto", request.url.scheme))
+        headers.append(("host", request.headers.get("host", "")))
+        outgoing = self._client.build_request(
+            request.method,
+            httpx.URL(self.child.base_url + request.url.path, query=request.url.query.encode()),
+            headers=headers,
+            content=request.stream(),
+        )
+        try:
+            answer = await self._client.send(outgoing, stream=True)
+        except httpx.TransportError:
+            return JSONResponse(
+                {"detail": f"{', '.join(self.child.names)} starting; try again"},
+                status_code=503,
+                headers={"Retry-After": "2"},
+            )
+        back = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in HOP_BY_HOP]
+        response = StreamingResponse(
+            answer.aiter_raw(),
+            status_code=answer.status_code,
+            background=BackgroundTask(answer.aclose),
+        )
+        response.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in back]
+        return response
+
+    async def aclose(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._client.aclose()
