@@ -233,11 +233,13 @@ def up_burst(
     watch: bool = False,
     forms: int | None = None,
     rate: float | None = None,
+    processes: int = 1,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     env = {"SWITCHBOARD_DATABASE_URL": database_url} if database_url else {}
     env.update(settings or {})
     env = with_nats_monitor(env)
-    system = SwitchboardProcess(tmp, system_toml(free_port(), capacity=capacity), None, env=env)
+    toml = system_toml(free_port(), capacity=capacity)
+    system = SwitchboardProcess(tmp, toml, None, ("up", "--processes", str(processes)), env=env)
     system.start(120)
     spy: Profile | None = None
     try:
@@ -302,18 +304,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 forms=args.forms,
                 rate=args.rate,
             )
-        drain, shares = up_burst(
-            Path(tmp) / "up",
-            args.seconds,
-            args.connections,
-            args.database_url,
-            args.profile,
-            args.drain_limit,
-            capacity=args.capacity,
-            watch=args.watch,
-            forms=args.forms,
-            rate=args.rate,
-        )
+        layouts: dict[int, dict[str, Any]] = {}
+        for processes in [int(n) for n in args.processes.split(",")]:
+            if args.database_url and layouts:
+                break  # one empty database per run: PostgreSQL compares one layout
+            layouts[processes], shares = up_burst(
+                Path(tmp) / f"up-{processes}",
+                args.seconds,
+                args.connections,
+                args.database_url,
+                args.profile,
+                args.drain_limit,
+                capacity=args.capacity,
+                watch=args.watch,
+                forms=args.forms,
+                rate=args.rate,
+                processes=processes,
+            )
+        drain = layouts[next(iter(layouts))]
+        if len(layouts) > 1:  # the first layout is the baseline: `up` as one process
+            baseline, drain = drain, layouts[list(layouts)[-1]]
+    layout_names = tuple(
+        f"{n} process{'es' if n > 1 else ''}" for n in list(layouts)[:1] + list(layouts)[-1:]
+    )
     print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
     alone.print_table(ingest, args.connections)
     store = "PostgreSQL" if args.database_url else "SQLite"
@@ -325,7 +338,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if key != "backlog":
                 print(f"  {key:<22}{value}")
     else:
-        print(f"  {'':<22}{'one at a time':>16}{'batches':>16}")
+        first, last = ("one at a time", "batches") if args.one_at_a_time else layout_names
+        print(f"  {'':<22}{first:>16}{last:>16}")
         for key, value in drain.items():
             if key != "backlog":
                 print(f"  {key:<22}{baseline[key]!s:>16}{value!s:>16}")
@@ -345,7 +359,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ingest": ingest,
         "up": drain,
     }
-    if baseline is not None:
+    if baseline is not None and not args.one_at_a_time:
+        summary["up_processes"] = {str(n): layouts[n] for n in layouts}
+        for key in ("routed_per_s", "drain_ratio", "cpu_ms_per_contact", "rss_mb"):
+            summary[f"{key}_{layout_names[1]}_to_{layout_names[0]}".replace(" ", "_")] = round(
+                drain[key] / max(baseline[key], 1e-9), 2
+            )
+    elif baseline is not None:
         summary["up_one_at_a_time"] = baseline
         summary["drain_ratio_batches_to_one_at_a_time"] = round(
             drain["drain_ratio"] / max(baseline["drain_ratio"], 1e-9), 2
@@ -397,6 +417,11 @@ if __name__ == "__main__":
         "--one-at-a-time",
         action="store_true",
         help="first a burst into up as before batches (one in flight, fsync per commit)",
+    )
+    parser.add_argument(
+        "--processes",
+        default="1",
+        help="`up --processes N`; 1,2: a burst into each in one run, 2 as a ratio to 1",
     )
     parser.add_argument("--drain-limit", type=float, default=300.0, help="give up after (s)")
     parser.add_argument(

@@ -45,9 +45,9 @@ def up_target(system: SwitchboardProcess, database_url: str | None = None) -> Ta
     settings = Settings(data_dir=system.workdir / "data", database_url=database_url)
     port = system.env.get("SWITCHBOARD_NATS_MONITOR_PORT")
     monitor = f"http://127.0.0.1:{port}" if port else None
-    return Target(
-        system.base_url, system.base_url, system.nats_url, [system.proc.pid], settings, monitor
-    )
+    # `up --processes 2`'s services child is `up` too: its CPU and memory are counted.
+    pids = [system.proc.pid, *services_children(system.proc.pid)]
+    return Target(system.base_url, system.base_url, system.nats_url, pids, settings, monitor)
 
 
 def with_nats_monitor(env: dict[str, str]) -> dict[str, str]:
@@ -104,9 +104,14 @@ def children(pid: int) -> list[int]:
     ]
 
 
+def services_children(pid: int) -> list[int]:
+    """`up --processes 2`'s child running services (switchboard/child_services.py)."""
+    return [c for c in children(pid) if b"switchboard" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
 def children_rss_mb(pid: int) -> float:
-    """RSS of a process's children (`up`'s nats-server)."""
-    return sum(rss_mb(child) for child in children(pid))
+    """RSS of a process's children but its services child (`up`'s nats-server)."""
+    return sum(rss_mb(child) for child in children(pid) if child not in services_children(pid))
 
 
 def cpu_of(target: Target) -> float:
@@ -116,7 +121,12 @@ def cpu_of(target: Target) -> float:
 def children_cpu(target: Target) -> float:
     """CPU seconds of the targets' children so far (`up`'s nats-server): work that never
     shows in `up`'s own CPU, such as a JetStream API request it sends."""
-    return sum(cpu_seconds(child) for pid in target.pids for child in children(pid))
+    return sum(
+        cpu_seconds(child)
+        for pid in target.pids
+        for child in children(pid)
+        if child not in target.pids
+    )
 
 
 def rss_of(target: Target) -> float:

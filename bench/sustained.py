@@ -120,6 +120,28 @@ def step(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Each layout of `--processes` in turn; with two, the second's figures as ratios to the
+    first's (the same machine, minutes apart)."""
+    layouts = {n: run_layout(args, n) for n in [int(n) for n in args.processes.split(",")]}
+    if len(layouts) == 1:
+        return next(iter(layouts.values()))
+    (a, first), (b, last) = next(iter(layouts.items())), list(layouts.items())[-1]
+    compared: dict[str, Any] = {"bench": "sustained_processes", "layouts": f"{a} -> {b}"}
+    compared["sustainable_rate"] = [first["sustainable_rate"], last["sustainable_rate"]]
+    for key in ("offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact"):
+        compared[f"goal_{key}"] = [first["goal"][key], last["goal"][key]]
+    for n, step_ in enumerate(last["search"]):
+        if n < len(first["search"]):
+            base = first["search"][n]
+            compared[f"p99_ratio_at_{step_['rate_asked']:g}"] = round(
+                step_["offer_p99_ms"] / max(base["offer_p99_ms"], 1e-9), 2
+            )
+    print(f"\n{a} process(es) -> {b}: " + ", ".join(f"{k} {v}" for k, v in compared.items()))
+    print(json.dumps(compared))
+    return compared
+
+
+def run_layout(args: argparse.Namespace, processes: int) -> dict[str, Any]:
     wrk_binary()
     load = os.getloadavg()[0]
     env = {"SWITCHBOARD_DATABASE_URL": args.database_url} if args.database_url else {}
@@ -128,7 +150,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # Offers stay open for the whole run: an expiring offer would be offered again,
         # traffic of its own that is not what is measured here.
         toml = system_toml(free_port(), offer_timeout=3600)
-        system = SwitchboardProcess(Path(tmp) / "up", toml, None, env=env)
+        up = ("up", "--processes", str(processes))
+        system = SwitchboardProcess(Path(tmp) / "up", toml, None, up, env=env)
         system.start(120)
         try:
             target = up_target(system, args.database_url)
@@ -157,7 +180,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             stop(system)
     store = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"\nload average before the run: {load:.1f}; `up` on {store}", end="")
+    print(
+        f"\nload average before the run: {load:.1f}; `up --processes {processes}` on {store}",
+        end="",
+    )
     print(f"; wrk -t1, -c{args.connections or 'rate / 4'}")
     columns = ["rate_asked", "rate_achieved", "accepted", "offered", "left_behind", "doubled"]
     columns += ["offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact", "nats_msgs_per_contact"]
@@ -171,6 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summary = {
         "bench": "sustained",
         "store": store,
+        "processes": processes,
         "load_average": round(load, 1),
         "connections": args.connections,
         "idle_cpu_ms_per_s": round(1000 * idle),
@@ -192,4 +219,7 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=0, help="0: a quarter of the rate")
     parser.add_argument("--settle", type=float, default=300.0, help="wait for the drain (s)")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
+    parser.add_argument(
+        "--processes", default="1", help="`up --processes N`; 1,2: each in turn, 2 against 1"
+    )
     run(parser.parse_args())
