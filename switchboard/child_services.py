@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.background import BackgroundTask
@@ -135,18 +136,15 @@ class ChildServices:
         started the child, and this one lives as long as `up`."""
         self.port = _free_port()
         self.starts += 1
-        log_file = Path(self.settings.data_dir) / f"{'-'.join(self.names)}.log"
-        with log_file.open("ab") as out:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "switchboard.cli", "serve", *self.names],
-                env=self.env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
-                # Ctrl-C reaches `up` only, which stops the child after its own services.
-                start_new_session=True,
-            )
-        log.info("services %s in process %d (log: %s)", self.names, self._proc.pid, log_file)
+        # Its log goes where up's does (one terminal, one file), named by its loggers.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "switchboard.cli", "serve", *self.names],
+            env=self.env(),
+            preexec_fn=_die_with_parent,
+            # Ctrl-C reaches `up` only, which stops the child after its own services.
+            start_new_session=True,
+        )
+        log.info("services %s in process %d", self.names, self._proc.pid)
 
     async def supervise(self) -> None:
         """Starts the child and starts it again whenever it exits on its own."""
@@ -233,6 +231,23 @@ class Forwarder:
         )
         response.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in back]
         return response
+
+    async def openapi(self, own: dict[str, Any]) -> dict[str, Any]:
+        """`own` (up's OpenAPI document) with the child's paths and schemas added, so
+        /openapi.json and /docs describe everything this address serves."""
+        try:
+            r = await self._client.get(f"{self.child.base_url}/openapi.json")
+            child: dict[str, Any] = r.raise_for_status().json()
+        except (httpx.HTTPError, ValueError):
+            return own  # starting: its paths are missing until it answers
+        merged = {**own, "paths": {**child.get("paths", {}), **own.get("paths", {})}}
+        schemas = own.get("components", {}).get("schemas", {})
+        theirs = child.get("components", {}).get("schemas", {})
+        merged["components"] = {
+            **own.get("components", {}),
+            "schemas": {**theirs, **schemas},
+        }
+        return merged
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from schemas.config import SwitchboardConfig
@@ -133,8 +135,15 @@ class Runtime:
         self.app = app = http_app(self.services, checks, auth)
         if self.child is not None:
             # Last: whatever no route of this process serves is the child's (or its 404).
-            self._forwarder = Forwarder(self.child)
-            app.router.routes.append(Route("/{path:path}", self._forwarder.forward, methods=FORWARDED))
+            self._forwarder = forwarder = Forwarder(self.child)
+            app.router.routes.append(Route("/{path:path}", forwarder.forward, methods=FORWARDED))
+
+            async def openapi(request: Request) -> JSONResponse:
+                return JSONResponse(await forwarder.openapi(app.openapi()))
+
+            for n, route in enumerate(app.router.routes):
+                if isinstance(route, Route) and route.path == app.openapi_url:
+                    app.router.routes[n] = Route(route.path, openapi, include_in_schema=False)
         if tracing.enabled():
             app.add_middleware(tracing.TraceRequests)
         await broker.start()

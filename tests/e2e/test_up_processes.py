@@ -86,6 +86,11 @@ async def test_the_childs_paths_answer_on_ups_address_with_the_same_scopes(
         r = await admin.get("/api/customers", params={"q": "x"})
         assert r.status_code == 400 and r.json()["details"][0]["field"] == "query.q"
         assert (await admin.get("/api/reports/no-such-report")).status_code == 404
+        # The API's description covers both processes' paths (the fuzz tests read it).
+        paths = (await admin.get("/openapi.json")).json()["paths"]
+        assert {"/api/customers", "/api/agents/{agent_id}/status"} <= set(paths)
+        assert any(p.startswith("/api/reports/") for p in paths)
+        assert any(p.startswith("/api/sla/") for p in paths)
 
     async with httpx.AsyncClient(base_url=system.base_url, timeout=15) as alice:
         # Signed in on up (its session cookie), believed by the child.
