@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     left: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         toml = system_toml(free_port(), offer_timeout=24 * 3600, capacity=args.capacity)
-        system = SwitchboardProcess(Path(tmp) / "up", toml, None, env=env)
+        up = ("up", "--processes", str(args.processes))
+        system = SwitchboardProcess(Path(tmp) / "up", toml, None, up, env=env)
         system.start(120)
         try:
             target = up_target(system, args.database_url)
@@ -111,6 +112,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "store": store,
         "load_average": round(load, 1),
         "rate": args.rate,
+        "processes": args.processes,
         "checkpoints": checkpoints,
         "mb_per_1000_contacts": round(1000 * per_contact, 2),
         "rss_mb_at_100000_straight_line": round(at_goal, 1),
@@ -134,4 +136,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--settle", type=float, default=600.0, help="wait for the drain (s)")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="`up --processes N`: RSS and CPU of both"
+    )
     run(parser.parse_args())
