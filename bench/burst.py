@@ -258,16 +258,23 @@ def up_burst(
     return result, shares
 
 
+def processes_of(args: argparse.Namespace) -> list[int]:
+    return [int(n) for n in args.processes.split(",")]
+
+
 def main(args: argparse.Namespace) -> dict[str, Any]:
     wrk_binary()
+    if args.database_url and len(processes_of(args)) > 1:
+        raise SystemExit("--database-url is one empty database: use --postgres for --processes 1,2")
     if args.postgres:
         pg = ThrowawayPostgres(Path(tempfile.mkdtemp(prefix="switchboard-burst-pg-")))
         pg.start()
         try:
-            for n, round_ in enumerate(("one_at_a_time", "batches")):
-                if round_ == "batches" or args.one_at_a_time:
-                    setattr(args, f"url_{round_}", pg.create_database(f"burst_{n}"))
-            args.database_url = getattr(args, "url_batches", None)
+            if args.one_at_a_time:
+                args.url_one_at_a_time = pg.create_database("burst_one_at_a_time")
+            # An empty database for each layout's burst.
+            args.urls = {n: pg.create_database(f"burst_{n}") for n in processes_of(args)}
+            args.database_url = args.urls[processes_of(args)[0]]
             return run(args)
         finally:
             pg.stop()
@@ -305,14 +312,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 rate=args.rate,
             )
         layouts: dict[int, dict[str, Any]] = {}
-        for processes in [int(n) for n in args.processes.split(",")]:
-            if args.database_url and layouts:
-                break  # one empty database per run: PostgreSQL compares one layout
+        for processes in processes_of(args):
             layouts[processes], shares = up_burst(
                 Path(tmp) / f"up-{processes}",
                 args.seconds,
                 args.connections,
-                args.database_url,
+                getattr(args, "urls", {}).get(processes, args.database_url),
                 args.profile,
                 args.drain_limit,
                 capacity=args.capacity,
