@@ -25,7 +25,9 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
     config = _config(settings)
     refuse_insecure_start(settings, config)
-    up(settings, config, list(args.services), args.processes)
+    from switchboard.child_services import default_processes
+
+    up(settings, config, list(args.services), args.processes or default_processes())
     return 0
 
 
@@ -254,8 +256,8 @@ def parser() -> argparse.ArgumentParser:
         "--processes",
         type=int,
         choices=[1, 2],
-        default=1,
-        help="2: history, reports and SLA in a child process, for a second core",
+        default=None,
+        help="2: history, reports and SLA in a child process (default: 2 with 2 cores or more)",
     )
     up.set_defaults(run=cmd_up)
     serve = sub.add_parser("serve", help="run services against SWITCHBOARD_NATS_URL")

@@ -1,7 +1,7 @@
 """SIGKILL of `switchboard up` in the middle of a 5,000-form burst.
 
-Everything runs in one process here (SQLite, synchronous=NORMAL, the embedded nats-server
-dies with it): forms keep arriving while it is dead (each retried as a browser's form would
+Everything runs in one process here, or in two (`up --processes 2`: history, reports and
+SLA in a child); SQLite, synchronous=NORMAL, the embedded nats-server dies with it: forms keep arriving while it is dead (each retried as a browser's form would
 be re-sent), and after the restart every accepted form is on exactly one timeline and its
 contact was queued (routed) exactly once: nothing the crash interrupted (a batch half decided, a
 relay's publishes without their acks, a commit not yet checkpointed) is lost or doubled."""
@@ -50,8 +50,14 @@ async def available(base_url: str) -> None:
 
 
 @pytest.mark.timeout(1800)  # 5,000 contacts drained on two shared cores
-async def test_sigkill_of_up_mid_burst_loses_and_doubles_no_form(tmp_path: Path) -> None:
-    system = SwitchboardProcess(tmp_path / "up", system_toml(free_port()), None)
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-processes"])
+async def test_sigkill_of_up_mid_burst_loses_and_doubles_no_form(
+    tmp_path: Path, processes: int
+) -> None:
+    """With two processes the kill takes the services child too (PR_SET_PDEATHSIG): both
+    stop mid-batch, and the restarted pair finishes the work of both."""
+    up = ("up", "--processes", str(processes))
+    system = SwitchboardProcess(tmp_path / "up", system_toml(free_port()), None, up)
     system.start(120)
     traffic = Traffic(system.base_url, None, mix={"webform": 1}, phase="burst")
     killed_at: list[int] = []
@@ -91,7 +97,8 @@ async def test_sigkill_of_up_mid_burst_loses_and_doubles_no_form(tmp_path: Path)
             await asyncio.sleep(1)
         # Where the time goes, for whoever wonders why this test is long.
         REPORTS.append(
-            f"up burst: {FORMS} forms sent in {sending:.0f}s (killed at {killed_at[0]}), "
+            f"up burst ({up[-1]} process(es)): {FORMS} forms sent in {sending:.0f}s "
+            f"(killed at {killed_at[0]}), "
             f"all recorded and routed {time.monotonic() - began - sending:.0f}s later"
         )
         assert len(accepted) == FORMS
