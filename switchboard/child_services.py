@@ -216,9 +216,16 @@ class Forwarder:
             headers.append(("x-forwarded-for", request.client.host))
         headers.append(("x-forwarded-proto", request.url.scheme))
         headers.append(("host", request.headers.get("host", "")))
+        # The path as it came, still percent-encoded: decoded, "%1F" would be a control
+        # character no URL may hold, and "%2F" a slash that splits a segment in two.
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        query = request.scope.get("query_string", b"")
+        url = httpx.URL(self.child.base_url).copy_with(
+            raw_path=raw_path + (b"?" + query if query else b"")
+        )
         outgoing = self._client.build_request(
             request.method,
-            httpx.URL(self.child.base_url + request.url.path, query=request.url.query.encode()),
+            url,
             headers=headers,
             content=request.stream(),
         )
