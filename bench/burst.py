@@ -3,6 +3,7 @@
     python -m bench.burst [--seconds 4] [--connections 32] [--ingest-seconds 4] [--profile [gil]]
         [--one-at-a-time] [--database-url URL] [--ingest-only] [--ingest-rounds 2]
         [--ingest-baseline GIT_REF] [--capacity N] [--watch] [--forms N] [--rate R]
+        [--processes 1,2]
 
 All HTTP load comes from wrk (Debian's C load generator, installed with apt-get when
 missing), posting distinct web forms, one customer each. In one run:
@@ -39,6 +40,10 @@ missing), posting distinct web forms, one customer each. In one run:
    and the rest of the burst waits in the queue, as in a real center. `--watch` prints,
    every 2 s, each consumer's unfinished messages and how far routing's and history's
    relays are behind their stores (bench/backlog.py): where the backlog sits.
+   `--processes 1,2` bursts into `up --processes 1`, then `up --processes 2` (history,
+   reports and SLA in a child: switchboard/child_services.py; its CPU and RSS count as
+   `up`'s), each on an empty store, and prints them side by side with their ratios.
+   `--profile` samples `up` itself, not the child.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Sustained load: web forms at a fixed rate into `switchboard up`, interaction -> offer p99.
 
     python -m bench.sustained [--rate 200] [--seconds 60] [--search 25,50,100,150,200]
-        [--step-seconds 15] [--connections N] [--database-url URL]
+        [--step-seconds 15] [--connections N] [--database-url URL] [--processes 1,2]
 
 wrk (Debian's, no -R) paces its requests with a Lua `delay()` that gives each request the
 next slot of a fixed schedule (bench/wrk.py), and the achieved rate is reported. One `up`
@@ -122,7 +122,10 @@ def step(
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Each layout of `--processes` in turn; with two, the second's figures as ratios to the
     first's (the same machine, minutes apart)."""
-    layouts = {n: run_layout(args, n) for n in [int(n) for n in args.processes.split(",")]}
+    processes = [int(n) for n in args.processes.split(",")]
+    if args.database_url and len(processes) > 1:
+        raise SystemExit("--database-url is one empty database: one layout per run")
+    layouts = {n: run_layout(args, n) for n in processes}
     if len(layouts) == 1:
         return next(iter(layouts.values()))
     (a, first), (b, last) = next(iter(layouts.items())), list(layouts.items())[-1]
