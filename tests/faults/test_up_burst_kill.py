@@ -1,9 +1,10 @@
 """SIGKILL of `switchboard up` in the middle of a 5,000-form burst.
 
 Everything runs in one process here, or in two (`up --processes 2`: history, reports and
-SLA in a child); SQLite, synchronous=NORMAL, the embedded nats-server dies with it: forms keep arriving while it is dead (each retried as a browser's form would
-be re-sent), and after the restart every accepted form is on exactly one timeline and its
-contact was queued (routed) exactly once: nothing the crash interrupted (a batch half decided, a
+SLA in a child); SQLite, synchronous=NORMAL, the embedded nats-server dies with it. Forms
+keep arriving while it is dead (each retried as a browser's form would be re-sent), and
+after the restart every accepted form is on exactly one timeline and its contact was
+queued (routed) exactly once: nothing the crash interrupted (a batch half decided, a
 relay's publishes without their acks, a commit not yet checkpointed) is lost or doubled."""
 
 from __future__ import annotations
