@@ -20,15 +20,15 @@ import ctypes
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -64,7 +64,7 @@ HOP_BY_HOP = frozenset(
 
 def default_processes() -> int:
     """Two where this process may run on two cores or more: measured on two cores, a burst
-    was routed 3.5 times as fast and the steady rate kept under 100 ms doubled (docs/
+    was routed 2-3.5 times as fast and the steady rate kept under 100 ms doubled (docs/
     capacity.md, "Two processes for `up`"). On one core a second process only takes turns."""
     return 2 if len(os.sched_getaffinity(0)) >= 2 else 1
 
@@ -89,8 +89,6 @@ def _die_with_parent() -> None:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -238,11 +236,17 @@ class Forwarder:
                 headers={"Retry-After": "2"},
             )
         back = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in HOP_BY_HOP]
-        response = StreamingResponse(
-            answer.aiter_raw(),
-            status_code=answer.status_code,
-            background=BackgroundTask(answer.aclose),
-        )
+
+        async def body() -> AsyncIterator[bytes]:
+            # Closed however the stream ends (a person leaving mid-download included), so
+            # the connection goes back to the pool.
+            try:
+                async for chunk in answer.aiter_raw():
+                    yield chunk
+            finally:
+                await answer.aclose()
+
+        response = StreamingResponse(body(), status_code=answer.status_code)
         response.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in back]
         return response
 
