@@ -32,6 +32,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from schemas.api import ErrorResponse
 from switchboard.nats_server import port_open
 from switchboard.settings import Settings
 
@@ -231,7 +232,9 @@ class Forwarder:
             answer = await self._client.send(outgoing, stream=True)
         except httpx.TransportError:
             return JSONResponse(
-                {"detail": f"{', '.join(self.child.names)} starting; try again"},
+                ErrorResponse(
+                    error=f"{', '.join(self.child.names)} starting; try again"
+                ).model_dump(),
                 status_code=503,
                 headers={"Retry-After": "2"},
             )

@@ -117,6 +117,17 @@ async def test_a_child_that_dies_is_started_again_and_dies_with_up(
     os.kill(first, signal.SIGKILL)
     async with httpx.AsyncClient(base_url=system.base_url, headers=ADMIN, timeout=15) as admin:
 
+        async def dead() -> bool:
+            return not alive(first)
+
+        await eventually(dead, timeout=10)
+        # Until the next child answers, its paths say so (a second at least: up waits a
+        # moment before starting it again), as every other 503 here does.
+        r = await admin.get("/api/customers", params={"email": "a@example.com"})
+        assert r.status_code == 503 and r.headers["retry-after"] == "2", r.text
+        assert r.json()["error"] == "history, reports, sla starting; try again"
+        assert (await admin.get("/healthz")).status_code == 503
+
         async def healthy_again() -> bool:
             r = await admin.get("/healthz")
             return r.status_code == 200 and child_of(system) != first
