@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import signal
@@ -33,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from schemas.api import ErrorResponse
-from switchboard.nats_server import port_open
+from switchboard.nats_server import die_with_parent, port_open
 from switchboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,16 +76,6 @@ def split(names: list[str], processes: int) -> tuple[list[str], list[str]]:
     if not child or len(child) == len(names):
         return names, []
     return [n for n in names if n not in child], child
-
-
-def _die_with_parent() -> None:
-    # SIGKILL, not SIGTERM: a child stopping gracefully after `up` died could still be
-    # writing its stores while a restarted `up` starts the next one.
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _free_port() -> int:
@@ -146,7 +135,9 @@ class ChildServices:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "switchboard.cli", "serve", *self.names],
             env=self.env(),
-            preexec_fn=_die_with_parent,
+            # SIGKILL, not SIGTERM: a child stopping gracefully after `up` died could still
+            # be writing its stores while a restarted `up` starts the next one.
+            preexec_fn=die_with_parent(signal.SIGKILL),
             # Ctrl-C reaches `up` only, which stops the child after its own services.
             start_new_session=True,
         )

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,13 +31,18 @@ def nats_server_binary() -> str:
     return found
 
 
-def _die_with_parent() -> None:
-    # If `switchboard up` is SIGKILLed, its nats-server must not linger holding the port.
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+def die_with_parent(sig: int) -> Callable[[], None]:
+    """A `preexec_fn` asking the kernel to send the child `sig` when the thread that
+    started it dies (PR_SET_PDEATHSIG): `up` killed with SIGKILL runs no code of its own."""
+
+    def ask() -> None:
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, sig)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+    return ask
 
 
 def port_open(host: str, port: int) -> bool:
@@ -171,7 +177,8 @@ class NatsServerProcess:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            # If `up` is SIGKILLed, its nats-server must not linger holding the port.
+            preexec_fn=die_with_parent(signal.SIGTERM),
             # Ctrl-C must reach us first: services stop, then we stop the server.
             start_new_session=True,
         )
