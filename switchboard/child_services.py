@@ -64,8 +64,9 @@ HOP_BY_HOP = frozenset(
 
 def default_processes() -> int:
     """Two where this process may run on two cores or more: measured on two cores, a burst
-    was routed 2-3.5 times as fast and the steady rate kept under 100 ms doubled (docs/
-    capacity.md, "Two processes for `up`"). On one core a second process only takes turns."""
+    was routed 2-3.5 times as fast and steady rates up to 75/s reached an agent sooner
+    (docs/capacity.md, "Two processes for `up`"). On one core a second process only takes
+    turns."""
     return 2 if len(os.sched_getaffinity(0)) >= 2 else 1
 
 
