@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
 
 from schemas.api import ErrorResponse
 from switchboard.nats_server import die_with_parent, port_open
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 CHILD_SERVICES = ("history", "reports", "sla")
 STOP_SECONDS = 15.0  # a graceful stop of the child, before it is killed
 RESTART_DELAY_MAX = 30.0
+FORWARDED = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 # Per connection, not forwarded (RFC 9110, 7.6.1); content-length is sent again by ours.
 HOP_BY_HOP = frozenset(
@@ -198,6 +201,18 @@ class Forwarder:
             timeout=httpx.Timeout(60.0, connect=5.0),
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
         )
+
+    def mount(self, app: FastAPI) -> None:
+        """Last among `app`'s routes: whatever no route of `up` serves is the child's (or
+        its 404). `app`'s /openapi.json then describes both."""
+        app.router.routes.append(Route("/{path:path}", self.forward, methods=FORWARDED))
+
+        async def openapi(request: Request) -> JSONResponse:
+            return JSONResponse(await self.openapi(app.openapi()))
+
+        for n, route in enumerate(app.router.routes):
+            if isinstance(route, Route) and route.path == app.openapi_url:
+                app.router.routes[n] = Route(route.path, openapi, include_in_schema=False)
 
     async def forward(self, request: Request) -> Response:
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]

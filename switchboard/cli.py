@@ -20,13 +20,12 @@ def _config(settings: Settings) -> SwitchboardConfig:
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from switchboard.child_services import default_processes
     from switchboard.exposure import refuse_insecure_start
     from switchboard.runtime import up
 
     config = _config(settings)
     refuse_insecure_start(settings, config)
-    from switchboard.child_services import default_processes
-
     up(settings, config, list(args.services), args.processes or default_processes())
     return 0
 

@@ -14,9 +14,6 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from schemas.config import SwitchboardConfig
 from services.history.app import build_history
@@ -43,7 +40,6 @@ from switchboard.store import schema_lock
 log = logging.getLogger(__name__)
 
 UP_LOG_POLL = 1.0  # seconds
-FORWARDED = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 Builder = Callable[
     [Settings, SwitchboardConfig, NatsBroker, JetStreamContext, Authenticator], Service
@@ -134,16 +130,8 @@ class Runtime:
             checks[",".join(self.child.names)] = self.child.health
         self.app = app = http_app(self.services, checks, auth)
         if self.child is not None:
-            # Last: whatever no route of this process serves is the child's (or its 404).
-            self._forwarder = forwarder = Forwarder(self.child)
-            app.router.routes.append(Route("/{path:path}", forwarder.forward, methods=FORWARDED))
-
-            async def openapi(request: Request) -> JSONResponse:
-                return JSONResponse(await forwarder.openapi(app.openapi()))
-
-            for n, route in enumerate(app.router.routes):
-                if isinstance(route, Route) and route.path == app.openapi_url:
-                    app.router.routes[n] = Route(route.path, openapi, include_in_schema=False)
+            self._forwarder = Forwarder(self.child)
+            self._forwarder.mount(app)
         if tracing.enabled():
             app.add_middleware(tracing.TraceRequests)
         await broker.start()
