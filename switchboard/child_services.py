@@ -31,7 +31,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
 
 from schemas.api import ErrorResponse
 from switchboard.nats_server import die_with_parent, port_open
@@ -196,6 +196,7 @@ class Forwarder:
 
     def __init__(self, child: ChildServices) -> None:
         self.child = child
+        self._own: list[BaseRoute] = []  # up's routes, before the catch-all
         # No pool limit: `up`'s own HTTP server already bounds what arrives at once.
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(60.0, connect=5.0),
@@ -205,6 +206,7 @@ class Forwarder:
     def mount(self, app: FastAPI) -> None:
         """Last among `app`'s routes: whatever no route of `up` serves is the child's (or
         its 404). `app`'s /openapi.json then describes both."""
+        self._own = list(app.router.routes)
         app.router.routes.append(Route("/{path:path}", self.forward, methods=FORWARDED))
 
         async def openapi(request: Request) -> JSONResponse:
@@ -215,6 +217,12 @@ class Forwarder:
                 app.router.routes[n] = Route(route.path, openapi, include_in_schema=False)
 
     async def forward(self, request: Request) -> Response:
+        if any(route.matches(request.scope)[0] is Match.PARTIAL for route in self._own):
+            # One of up's own paths asked with another method: its 405, as one process
+            # answers, not the child's 404.
+            return JSONResponse(
+                ErrorResponse(error="Method Not Allowed").model_dump(), status_code=405
+            )
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
         # Who asked and how, as `up` established it (behind a gateway it trusts, the
         # gateway's word): the child believes loopback only.

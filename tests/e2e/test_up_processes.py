@@ -86,6 +86,9 @@ async def test_the_childs_paths_answer_on_ups_address_with_the_same_scopes(
         r = await admin.get("/api/customers", params={"q": "x"})
         assert r.status_code == 400 and r.json()["details"][0]["field"] == "query.q"
         assert (await admin.get("/api/reports/no-such-report")).status_code == 404
+        # One of up's own paths with a method it does not take: 405, as in one process.
+        r = await admin.put("/api/agents/alice/status", json={"status": "away"})
+        assert r.status_code == 405 and r.json()["error"] == "Method Not Allowed", r.text
         # The API's description covers both processes' paths (the fuzz tests read it).
         paths = (await admin.get("/openapi.json")).json()["paths"]
         assert {"/api/customers", "/api/agents/{agent_id}/status"} <= set(paths)
