@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Match, Route
 
 from schemas.api import ErrorResponse
-from switchboard.nats_server import die_with_parent, port_open
+from switchboard.nats_server import die_with_parent
 from switchboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,8 @@ STOP_SECONDS = 15.0  # a graceful stop of the child, before it is killed
 RESTART_DELAY_MAX = 30.0
 FORWARDED = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-# Per connection, not forwarded (RFC 9110, 7.6.1); content-length is sent again by ours.
-HOP_BY_HOP = frozenset(
+# Not passed on: per connection (RFC 9110, 7.6.1), and who asked, which `up` says itself.
+NOT_PASSED_ON = frozenset(
     {
         "connection",
         "keep-alive",
@@ -58,7 +58,6 @@ HOP_BY_HOP = frozenset(
         "trailer",
         "transfer-encoding",
         "upgrade",
-        "host",
         "x-forwarded-for",
         "x-forwarded-proto",
     }
@@ -98,9 +97,14 @@ class ChildServices:
         self.names = names
         self.nats_url = nats_url
         self.port = 0
-        self.starts = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._stopping = False
+        # Forwarded requests and health probes share its connections. No pool limit: `up`'s
+        # own HTTP server already bounds what arrives at once.
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(60.0, connect=5.0),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
+        )
 
     @property
     def base_url(self) -> str:
@@ -134,7 +138,6 @@ class ChildServices:
         """Called on the event loop's thread: PR_SET_PDEATHSIG follows the thread that
         started the child, and this one lives as long as `up`."""
         self.port = _free_port()
-        self.starts += 1
         # Its log goes where up's does (one terminal, one file), named by its loggers.
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "switchboard.cli", "serve", *self.names],
@@ -168,8 +171,12 @@ class ChildServices:
     async def stop(self) -> None:
         self._stopping = True
         proc = self._proc
-        if proc is None or proc.poll() is not None:
-            return
+        if proc is not None and proc.poll() is None:
+            await self._terminate(proc)
+        with contextlib.suppress(Exception):
+            await self.client.aclose()
+
+    async def _terminate(self, proc: subprocess.Popen[bytes]) -> None:
         proc.terminate()
         deadline = time.monotonic() + STOP_SECONDS
         while proc.poll() is None and time.monotonic() < deadline:
@@ -180,12 +187,12 @@ class ChildServices:
 
     async def health(self) -> str:
         """The child's /healthz, in one line: "ok", or what is wrong with it."""
-        if self._proc is None or self._proc.poll() is not None or not self.port:
+        if self._proc is None or self._proc.poll() is not None:
             return "starting"
-        if not port_open("127.0.0.1", self.port):
-            return "starting"
-        async with httpx.AsyncClient(timeout=5) as client:
-            r = await client.get(f"{self.base_url}/healthz")
+        try:
+            r = await self.client.get(f"{self.base_url}/healthz", timeout=5)
+        except httpx.TransportError:
+            return "starting"  # not listening yet
         checks: Mapping[str, str] = r.json().get("checks", {})
         wrong = [f"{k}: {v}" for k, v in checks.items() if not v.startswith("ok")]
         return "ok" if r.status_code == 200 and not wrong else "; ".join(wrong) or "degraded"
@@ -197,11 +204,6 @@ class Forwarder:
     def __init__(self, child: ChildServices) -> None:
         self.child = child
         self._own: list[BaseRoute] = []  # up's routes, before the catch-all
-        # No pool limit: `up`'s own HTTP server already bounds what arrives at once.
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(60.0, connect=5.0),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
-        )
 
     def mount(self, app: FastAPI) -> None:
         """Last among `app`'s routes: whatever no route of `up` serves is the child's (or
@@ -223,13 +225,12 @@ class Forwarder:
             return JSONResponse(
                 ErrorResponse(error="Method Not Allowed").model_dump(), status_code=405
             )
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in NOT_PASSED_ON]
         # Who asked and how, as `up` established it (behind a gateway it trusts, the
         # gateway's word): the child believes loopback only.
         if request.client is not None:
             headers.append(("x-forwarded-for", request.client.host))
         headers.append(("x-forwarded-proto", request.url.scheme))
-        headers.append(("host", request.headers.get("host", "")))
         # The path as it came, still percent-encoded: decoded, "%1F" would be a control
         # character no URL may hold, and "%2F" a slash that splits a segment in two.
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
@@ -237,14 +238,15 @@ class Forwarder:
         url = httpx.URL(self.child.base_url).copy_with(
             raw_path=raw_path + (b"?" + query if query else b"")
         )
-        outgoing = self._client.build_request(
+        client = self.child.client
+        outgoing = client.build_request(
             request.method,
             url,
             headers=headers,
             content=request.stream(),
         )
         try:
-            answer = await self._client.send(outgoing, stream=True)
+            answer = await client.send(outgoing, stream=True)
         except httpx.TransportError:
             return JSONResponse(
                 ErrorResponse(
@@ -253,7 +255,7 @@ class Forwarder:
                 status_code=503,
                 headers={"Retry-After": "2"},
             )
-        back = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in HOP_BY_HOP]
+        back = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in NOT_PASSED_ON]
 
         async def body() -> AsyncIterator[bytes]:
             # Closed however the stream ends (a person leaving mid-download included), so
@@ -272,19 +274,13 @@ class Forwarder:
         """`own` (up's OpenAPI document) with the child's paths and schemas added, so
         /openapi.json and /docs describe everything this address serves."""
         try:
-            r = await self._client.get(f"{self.child.base_url}/openapi.json")
+            r = await self.child.client.get(f"{self.child.base_url}/openapi.json")
             child: dict[str, Any] = r.raise_for_status().json()
         except (httpx.HTTPError, ValueError):
             return own  # starting: its paths are missing until it answers
         merged = {**own, "paths": {**child.get("paths", {}), **own.get("paths", {})}}
-        schemas = own.get("components", {}).get("schemas", {})
+        components = own.get("components", {})
         theirs = child.get("components", {}).get("schemas", {})
-        merged["components"] = {
-            **own.get("components", {}),
-            "schemas": {**theirs, **schemas},
-        }
+        schemas = {**theirs, **components.get("schemas", {})}
+        merged["components"] = {**components, "schemas": schemas}
         return merged
-
-    async def aclose(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._client.aclose()

@@ -77,7 +77,6 @@ class Runtime:
         """`child`: services in a child process whose paths this one forwards to it."""
         self.settings = settings
         self.child = child
-        self._forwarder: Forwarder | None = None
         self.config = config
         self.names = names
         self.nats_url = nats_url
@@ -130,8 +129,7 @@ class Runtime:
             checks[",".join(self.child.names)] = self.child.health
         self.app = app = http_app(self.services, checks, auth)
         if self.child is not None:
-            self._forwarder = Forwarder(self.child)
-            self._forwarder.mount(app)
+            Forwarder(self.child).mount(app)
         if tracing.enabled():
             app.add_middleware(tracing.TraceRequests)
         await broker.start()
@@ -189,8 +187,6 @@ class Runtime:
             self._server.should_exit = True
         if self.child is not None:
             await _bounded(self.child.stop(), f"services {self.child.names}", 20.0)
-        if self._forwarder is not None:
-            await self._forwarder.aclose()
         for task in self._tasks:
             if task is not self._tasks[-1]:
                 task.cancel()
