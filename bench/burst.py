@@ -71,6 +71,7 @@ from bench.support import (
     Target,
     children_cpu,
     cpu_of,
+    layouts,
     make_available,
     nats_messages,
     rss_of,
@@ -263,14 +264,9 @@ def up_burst(
     return result, shares
 
 
-def processes_of(args: argparse.Namespace) -> list[int]:
-    return [int(n) for n in args.processes.split(",")]
-
-
 def main(args: argparse.Namespace) -> dict[str, Any]:
     wrk_binary()
-    if args.database_url and len(processes_of(args)) > 1:
-        raise SystemExit("--database-url is one empty database: use --postgres for --processes 1,2")
+    args.layouts = layouts(args.processes, args.database_url)  # --postgres: one database each
     if args.postgres:
         pg = ThrowawayPostgres(Path(tempfile.mkdtemp(prefix="switchboard-burst-pg-")))
         pg.start()
@@ -278,8 +274,8 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
             if args.one_at_a_time:
                 args.url_one_at_a_time = pg.create_database("burst_one_at_a_time")
             # An empty database for each layout's burst.
-            args.urls = {n: pg.create_database(f"burst_{n}") for n in processes_of(args)}
-            args.database_url = args.urls[processes_of(args)[0]]
+            args.urls = {n: pg.create_database(f"burst_{n}") for n in args.layouts}
+            args.database_url = args.urls[args.layouts[0]]
             return run(args)
         finally:
             pg.stop()
@@ -316,9 +312,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 forms=args.forms,
                 rate=args.rate,
             )
-        layouts: dict[int, dict[str, Any]] = {}
-        for processes in processes_of(args):
-            layouts[processes], shares = up_burst(
+        by_layout: dict[int, dict[str, Any]] = {}
+        for processes in args.layouts:
+            by_layout[processes], shares = up_burst(
                 Path(tmp) / f"up-{processes}",
                 args.seconds,
                 args.connections,
@@ -331,11 +327,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 rate=args.rate,
                 processes=processes,
             )
-        drain = layouts[next(iter(layouts))]
-        if len(layouts) > 1:  # the first layout is the baseline: `up` as one process
-            baseline, drain = drain, layouts[list(layouts)[-1]]
+        drain = by_layout[next(iter(by_layout))]
+        if len(by_layout) > 1:  # the first layout is the baseline: `up` as one process
+            baseline, drain = drain, by_layout[list(by_layout)[-1]]
     layout_names = tuple(
-        f"{n} process{'es' if n > 1 else ''}" for n in list(layouts)[:1] + list(layouts)[-1:]
+        f"{n} process{'es' if n > 1 else ''}" for n in list(by_layout)[:1] + list(by_layout)[-1:]
     )
     print(f"load average before the run: {load:.1f}; wrk -t1 -c{args.connections}")
     alone.print_table(ingest, args.connections)
@@ -370,7 +366,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "up": drain,
     }
     if baseline is not None and not args.one_at_a_time:
-        summary["up_processes"] = {str(n): layouts[n] for n in layouts}
+        summary["up_processes"] = {str(n): by_layout[n] for n in by_layout}
         for key in ("routed_per_s", "drain_ratio", "cpu_ms_per_contact", "rss_mb"):
             summary[f"{key}_{layout_names[1]}_to_{layout_names[0]}".replace(" ", "_")] = round(
                 drain[key] / max(baseline[key], 1e-9), 2

@@ -19,7 +19,7 @@ from tests.support.auth import ADMIN
 from tests.support.channels import AGENTS
 from tests.support.ledger import read_fates
 from tests.support.ports import free_port
-from tests.support.process import SwitchboardProcess
+from tests.support.process import SwitchboardProcess, children, services_children
 from tests.support.stack import in_flight
 
 
@@ -35,6 +35,15 @@ class Target:
     settings: Settings
     # `up`'s nats-server's monitoring endpoint, when it has one (with_nats_monitor).
     monitor_url: str | None = None
+
+
+def layouts(processes: str, database_url: str | None) -> list[int]:
+    """`--processes 1,2`: `up --processes N` for each N in turn. One --database-url is one
+    empty store, which only the first layout would find empty."""
+    found = [int(n) for n in processes.split(",")]
+    if database_url and len(found) > 1:
+        raise SystemExit("--database-url is one empty database: one layout per run")
+    return found
 
 
 def up_target(system: SwitchboardProcess, database_url: str | None = None) -> Target:
@@ -95,23 +104,10 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def children(pid: int) -> list[int]:
-    """A process's children (`up`'s nats-server), from each of its threads' lists."""
-    return [
-        int(child)
-        for task in Path(f"/proc/{pid}/task").iterdir()
-        for child in (task / "children").read_text().split()
-    ]
-
-
-def services_children(pid: int) -> list[int]:
-    """`up --processes 2`'s child running services (switchboard/child_services.py)."""
-    return [c for c in children(pid) if b"switchboard" in Path(f"/proc/{c}/cmdline").read_bytes()]
-
-
 def children_rss_mb(pid: int) -> float:
     """RSS of a process's children but its services child (`up`'s nats-server)."""
-    return sum(rss_mb(child) for child in children(pid) if child not in services_children(pid))
+    services = services_children(pid)
+    return sum(rss_mb(child) for child in children(pid) if child not in services)
 
 
 def cpu_of(target: Target) -> float:

@@ -40,6 +40,7 @@ from bench.support import (
     Target,
     cpu_of,
     form_fates,
+    layouts,
     make_available,
     nats_messages,
     settle,
@@ -122,13 +123,10 @@ def step(
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Each layout of `--processes` in turn; with two, the second's figures as ratios to the
     first's (the same machine, minutes apart)."""
-    processes = [int(n) for n in args.processes.split(",")]
-    if args.database_url and len(processes) > 1:
-        raise SystemExit("--database-url is one empty database: one layout per run")
-    layouts = {n: run_layout(args, n) for n in processes}
-    if len(layouts) == 1:
-        return next(iter(layouts.values()))
-    (a, first), (b, last) = next(iter(layouts.items())), list(layouts.items())[-1]
+    runs = {n: run_layout(args, n) for n in layouts(args.processes, args.database_url)}
+    if len(runs) == 1:
+        return next(iter(runs.values()))
+    (a, first), (b, last) = next(iter(runs.items())), list(runs.items())[-1]
     compared: dict[str, Any] = {"bench": "sustained_processes", "layouts": f"{a} -> {b}"}
     compared["sustainable_rate"] = [first["sustainable_rate"], last["sustainable_rate"]]
     for key in ("offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact"):

@@ -16,19 +16,16 @@ import pytest
 from tests.support.auth import ADMIN, password_hash
 from tests.support.channels import system_toml
 from tests.support.ports import free_port
-from tests.support.process import SwitchboardProcess
+from tests.support.process import SwitchboardProcess, services_children
 from tests.support.waiting import eventually
 
 
 def child_of(proc: SwitchboardProcess) -> int:
     """The pid of up's services child (its other child is the nats-server)."""
     assert proc.proc is not None
-    pid = proc.proc.pid
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            if b"switchboard.cli" in Path(f"/proc/{child}/cmdline").read_bytes():
-                return int(child)
-    raise AssertionError("no services child")
+    found = services_children(proc.proc.pid)
+    assert len(found) == 1, f"services children: {found}"
+    return found[0]
 
 
 def alive(pid: int) -> bool:

@@ -102,3 +102,20 @@ class SwitchboardProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def children(pid: int) -> list[int]:
+    """A process's children (`up`'s nats-server and services child), from each of its
+    threads' lists."""
+    return [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+
+
+def services_children(pid: int) -> list[int]:
+    """`up --processes 2`'s child running services (switchboard/child_services.py)."""
+    return [
+        c for c in children(pid) if b"switchboard.cli" in Path(f"/proc/{c}/cmdline").read_bytes()
+    ]
