@@ -2,6 +2,7 @@
 
     python -m bench.sustained [--rate 200] [--seconds 60] [--search 25,50,100,150,200]
         [--step-seconds 15] [--connections N] [--database-url URL] [--processes 1,2]
+        [--linger-ms 0,10]
 
 wrk (Debian's, no -R) paces its requests with a Lua `delay()` that gives each request the
 next slot of a fixed schedule (bench/wrk.py), and the achieved rate is reported. One `up`
@@ -121,13 +122,17 @@ def step(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Each layout of `--processes` in turn; with two, the second's figures as ratios to the
-    first's (the same machine, minutes apart)."""
-    runs = {n: run_layout(args, n) for n in layouts(args.processes, args.database_url)}
+    """Each layout of `--processes`, each with each `--linger-ms`, in turn; with two, the
+    last one's figures as ratios to the first's (the same machine, minutes apart)."""
+    lingers = [float(ms) for ms in args.linger_ms.split(",")]
+    variants = [(n, ms) for n in layouts(args.processes, None) for ms in lingers]
+    if args.database_url and len(variants) > 1:
+        raise SystemExit("--database-url is one empty database: one variant per run")
+    runs = {variant: run_layout(args, *variant) for variant in variants}
     if len(runs) == 1:
         return next(iter(runs.values()))
     (a, first), (b, last) = next(iter(runs.items())), list(runs.items())[-1]
-    compared: dict[str, Any] = {"bench": "sustained_processes", "layouts": f"{a} -> {b}"}
+    compared: dict[str, Any] = {"bench": "sustained_variants", "variants": f"{a} -> {b}"}
     compared["sustainable_rate"] = [first["sustainable_rate"], last["sustainable_rate"]]
     for key in ("offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact"):
         compared[f"goal_{key}"] = [first["goal"][key], last["goal"][key]]
@@ -137,16 +142,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             compared[f"p99_ratio_at_{step_['rate_asked']:g}"] = round(
                 step_["offer_p99_ms"] / max(base["offer_p99_ms"], 1e-9), 2
             )
-    print(f"\n{a} process(es) -> {b}: " + ", ".join(f"{k} {v}" for k, v in compared.items()))
+    print(
+        f"\n(processes, linger ms) {a} -> {b}: "
+        + ", ".join(f"{k} {v}" for k, v in compared.items())
+    )
     print(json.dumps(compared))
     return compared
 
 
-def run_layout(args: argparse.Namespace, processes: int) -> dict[str, Any]:
+def run_layout(args: argparse.Namespace, processes: int, linger_ms: float) -> dict[str, Any]:
     wrk_binary()
     load = os.getloadavg()[0]
     env = {"SWITCHBOARD_DATABASE_URL": args.database_url} if args.database_url else {}
-    env = with_nats_monitor(env)
+    env = with_nats_monitor({**env, "SWITCHBOARD_BATCH_LINGER_MS": str(linger_ms)})
     with tempfile.TemporaryDirectory() as tmp:
         # Offers stay open for the whole run: an expiring offer would be offered again,
         # traffic of its own that is not what is measured here.
@@ -182,7 +190,8 @@ def run_layout(args: argparse.Namespace, processes: int) -> dict[str, Any]:
             stop(system)
     store = "PostgreSQL" if args.database_url else "SQLite"
     print(
-        f"\nload average before the run: {load:.1f}; `up --processes {processes}` on {store}",
+        f"\nload average before the run: {load:.1f}; `up --processes {processes}` on {store}"
+        f", batches linger {linger_ms:g} ms",
         end="",
     )
     print(f"; wrk -t1, -c{args.connections or 'rate / 4'}")
@@ -199,6 +208,7 @@ def run_layout(args: argparse.Namespace, processes: int) -> dict[str, Any]:
         "bench": "sustained",
         "store": store,
         "processes": processes,
+        "linger_ms": linger_ms,
         "load_average": round(load, 1),
         "connections": args.connections,
         "idle_cpu_ms_per_s": round(1000 * idle),
@@ -222,5 +232,8 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     parser.add_argument(
         "--processes", default="1", help="`up --processes N`; 1,2: each in turn, 2 against 1"
+    )
+    parser.add_argument(
+        "--linger-ms", default="10", help="SWITCHBOARD_BATCH_LINGER_MS; 0,10: each in turn"
     )
     run(parser.parse_args())

@@ -48,12 +48,14 @@ def read_events(
     only: tuple[type[Event], ...] = (),
     lane: Lane = Lane.NORMAL,
     leases: Leases | None = None,
+    linger: float = 0.0,
 ) -> EventReader:
     """`decide_all` None: fetched in batches, handled one by one (BatchReader). `only`:
     the event types under `subject` the consumer takes (all when empty). `lane`: whether
     its batches go first or wait while the process is behind (switchboard/precedence.py;
     batches only: one message in flight has no backlog to weigh). `leases`: batches read
-    by whichever replica holds the consumer's lease (switchboard/consumer_leases.py)."""
+    by whichever replica holds the consumer's lease (switchboard/consumer_leases.py).
+    `linger`: seconds a batch waits for more while messages flow (BatchReader)."""
     filters = tuple(e.subject for e in only) or (subject,)
     if batch <= 1:
         inbox = subscribe(
@@ -79,6 +81,7 @@ def read_events(
         stream=stream,
         lane=lane,
         lease=leases.of(durable) if leases else None,
+        linger=linger,
     )
     return EventReader(reader.inbox, [reader.run])
 

@@ -19,6 +19,14 @@ back (nak) and comes again after the earlier ones, sorted. Each consumer has one
 (switchboard/consumer_leases.py). So the gathering ends as the ack wait does, and a
 hand-back happens only while a lease passes from one replica to another.
 
+At a steady rate a batch is what has come since the last one: one message, mostly, so
+each paid a transaction, a round of acks and two hand-overs to the store's thread of its
+own. While messages flow (the last delivery came less than FLOWING_LINGERS lingers ago),
+a reader that fetched one message alone waits up to `linger` (Settings.batch_linger_ms)
+for the next ones before deciding it; a message that comes after a pause is decided at
+once. At a steady 100 forms/s on `up` (bench.sustained) a 10 ms linger cut the CPU per
+contact by about a sixth, and with it the queueing that made up most of the latency.
+
 A batch that cannot be decided whole (a message of another kind, one that must wait, a
 conflict with another writer) is handled message by message through the Inbox, as before
 batches; a message handed back there takes the rest of its batch back with it, in order.
@@ -29,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 import uuid
@@ -55,6 +64,10 @@ BATCH = 64
 # How long a reader keeps messages while an earlier one of its consumer is still out: a
 # dead process's comes back after the ack wait (6 s); a replica's may not.
 GATHER_SECONDS = 3 * ACK_WAIT
+# "Flowing": the previous delivery came less than this many lingers ago. At 5 a reader
+# waits where it can expect about a fifth of a message more at the least, and never for
+# messages that come seconds apart.
+FLOWING_LINGERS = 5
 # Decides one message inside a batch (on the store's thread); raises Unbatchable for a
 # message that must go through the Inbox on its own.
 Decide = Callable[[Event, Tracking], None]
@@ -126,6 +139,7 @@ class BatchReader:
         stream: str = INBOUND,
         lane: Lane = Lane.NORMAL,
         lease: Lease | None = None,
+        linger: float = 0.0,
     ) -> None:
         """`decide_all` None: each message through the Inbox in order, as one in flight
         would be, only fetched and claimed together (a consumer whose handler sends out
@@ -133,7 +147,8 @@ class BatchReader:
         `lane`: whether it goes first, waits, or neither while its process is behind
         (switchboard/precedence.py). `lease`: where replicas could read the consumer too,
         this one fetches only while it holds the consumer's lease
-        (switchboard/consumer_leases.py); None where it is the only reader (`up`)."""
+        (switchboard/consumer_leases.py); None where it is the only reader (`up`).
+        `linger`: seconds a lone message waits for the next ones while messages flow."""
         self._js = js
         self.inbox = inbox
         self._filters = (subject,) if isinstance(subject, str) else subject
@@ -149,6 +164,9 @@ class BatchReader:
         self.one_by_one = 0  # batches handled message by message
         self.handed_back = 0  # batches that were not all in flight
         self.unasked = 0  # batches known to be all in flight without asking the server
+        self.lingered = 0  # lone messages that waited for more
+        self._linger = linger
+        self._delivered_at = -math.inf  # monotonic time of the last non-empty fetch
 
     async def run(self) -> None:
         lease = self._lease
@@ -246,19 +264,29 @@ class BatchReader:
                 await sub.unsubscribe()
 
     async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
-        """What is there now, up to a batch, once one message is: a lingering request for
-        a whole batch waits out its timeout for the batch to fill, about a second a hop
-        when messages come one at a time."""
+        """What is there now, up to a batch, once one message is (a request for a whole
+        batch waits out its timeout for the batch to fill, about a second a hop when
+        messages come one at a time); while messages flow, what comes within the linger."""
         try:
             first = await sub.fetch(1, timeout=1.0)
         except TimeoutError:
             return []
-        if self._batch == 1 or first[0].metadata.num_pending == 0:
-            # Nothing behind it when it was delivered: asking again only brings "no
+        if self._batch == 1:
+            return first
+        now = time.monotonic()
+        flowing = now - self._delivered_at < FLOWING_LINGERS * self._linger
+        self._delivered_at = now
+        if first[0].metadata.num_pending:
+            wait = 0.01  # what is behind it now comes with the next request
+        elif self._linger and flowing:
+            wait = self._linger
+            self.lingered += 1
+        else:
+            # Nothing behind it and nothing coming: asking again only brings "no
             # messages" back (two NATS messages of a steady rate's seven per delivery).
             return first
         try:
-            return first + await sub.fetch(self._batch - 1, timeout=0.01)
+            return first + await sub.fetch(self._batch - 1, timeout=wait)
         except TimeoutError:
             return first
 

@@ -80,6 +80,7 @@ def read_inbound(
     description: str,
     expect: Expect | None = None,
     leases: Leases | None = None,
+    linger: float = 0.0,
 ) -> InboundReaders:
     """The service's partition consumers: with `batch` > 1 each a BatchReader
     (inbound_batches.py), read by whichever replica holds its lease when `leases` are
@@ -107,6 +108,7 @@ def read_inbound(
             # A contact's first steps: opened by routing, its customer named by history.
             lane=Lane.URGENT,
             lease=leases.of(name) if leases else None,
+            linger=linger,
         )
         for n, name in enumerate(names)
     ]

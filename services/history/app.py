@@ -94,6 +94,7 @@ def build_history(
         service="history",
         partitions=settings.inbound_partitions,
         batch=settings.batch(),
+        linger=settings.batch_linger(),
         leases=leases,
         app=app,
         run=run,
@@ -109,6 +110,7 @@ def build_history(
         durable=ROUTING_CONSUMER,
         subject="sb.events.routing.>",
         batch=settings.batch(),
+        linger=settings.batch_linger(),
         leases=leases,
         run=run,
         # A contact's events in a row change its customer in turn: own writes.

@@ -71,6 +71,7 @@ def build_reports(
             durable=durable,
             subject=subject,
             batch=settings.batch(),
+            linger=settings.batch_linger(),
             leases=leases,
             run=run,
             decide_all=projector.handle_all,  # one transaction per batch

@@ -88,6 +88,7 @@ def build_routing(
         service="routing",
         partitions=settings.inbound_partitions,
         batch=settings.batch(),
+        linger=settings.batch_linger(),
         leases=leases,
         app=app,
         run=run,
@@ -106,6 +107,7 @@ def build_routing(
         durable="routing-identities",
         subject="sb.events.history.CustomerIdentified",
         batch=settings.batch(),
+        linger=settings.batch_linger(),
         leases=leases,
         run=run,
         # Offers of a batch see its earlier ones (Unit.pending): own writes.
@@ -134,6 +136,7 @@ def build_routing(
             durable=durable,
             subject=subject,
             batch=settings.batch(),
+            linger=settings.batch_linger(),
             leases=leases,
             run=run,
             decide_all=None,

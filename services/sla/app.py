@@ -49,6 +49,7 @@ def build_sla(
         durable="sla-contacts",
         subject="sb.events.routing.>",
         batch=settings.batch(),
+        linger=settings.batch_linger(),
         leases=leases,
         run=run,
         decide_all=None,

@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from events import Event, InboundEvent, InteractionReceived, Sender
-from switchboard.inbound_batches import BatchReader, decide_tracked
+from switchboard.inbound_batches import FLOWING_LINGERS, BatchReader, decide_tracked
 from switchboard.inbox import Handler, Inbox, NotYet
 from switchboard.jetstream import (
     ACK_WAIT,
@@ -292,3 +292,50 @@ async def test_a_reader_ends_when_its_connection_is_closed(
     with pytest.raises(nats.errors.ConnectionClosedError):
         await asyncio.wait_for(task, 10)
     run.shutdown()
+
+
+async def test_a_lone_message_waits_for_the_next_ones_only_while_messages_flow(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    """At a steady rate each message comes alone; while they flow the reader waits its
+    linger for the next one, and the two share a batch. After a pause it does not wait."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
+    recorder = Recorder(app)
+    run = SerialExecutor("linger")
+    broker = NatsBroker(nats_server.url)
+    linger = 0.5  # long beside the publishes' gaps below, so the test does not race them
+    reader = BatchReader(
+        js,
+        Inbox(broker, "routing-p0"),
+        inbound_partition_subject(0),
+        run,
+        decide_tracked(app, recorder.decide),
+        once_each(app, recorder, run),
+        batch=32,
+        linger=linger,
+    )
+    task = asyncio.create_task(reader.run())
+    try:
+        await publish(js, 0)  # the first: nothing flowed before it, decided at once
+        await eventually(lambda: drained(js, app, 1), timeout=30, interval=0.02)
+        assert (reader.batches, reader.lingered) == (1, 0), vars(reader)
+
+        await publish(js, 1)  # follows closely: waits for more ...
+        await asyncio.sleep(linger / 5)
+        await publish(js, 2)  # ... and this one comes while it waits
+        await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
+        assert (reader.batches, reader.lingered) == (2, 1), vars(reader)
+
+        await asyncio.sleep(FLOWING_LINGERS * linger + 0.5)  # a pause: not flowing
+        await publish(js, 3)
+        await eventually(lambda: drained(js, app, 4), timeout=30, interval=0.02)
+        assert (reader.batches, reader.lingered) == (3, 1), vars(reader)
+    finally:
+        task.cancel()
+    assert stored_names(app) == ["0", "1", "2", "3"]
+    run.shutdown()
+    app.close()
+    await nc.close()
