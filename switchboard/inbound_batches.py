@@ -20,12 +20,14 @@ back (nak) and comes again after the earlier ones, sorted. Each consumer has one
 hand-back happens only while a lease passes from one replica to another.
 
 At a steady rate a batch is what has come since the last one: one message, mostly, so
-each paid a transaction, a round of acks and two hand-overs to the store's thread of its
-own. While messages flow (the last delivery came less than FLOWING_LINGERS lingers ago),
-a reader that fetched one message alone waits up to `linger` (Settings.batch_linger_ms)
-for the next ones before deciding it; a message that comes after a pause is decided at
-once. At a steady 100 forms/s on `up` (bench.sustained) a 10 ms linger cut the CPU per
-contact by about a sixth, and with it the queueing that made up most of the latency.
+each pays a transaction, a round of acks and two hand-overs to the store's thread of its
+own. Near saturation that is what tips a process over: a reader whose consumer had a
+backlog (messages behind the one fetched) in the last BACKLOG_SECONDS waits up to `linger`
+(Settings.batch_linger_ms) with a message that came alone, for the next ones to share its
+batch. A consumer that keeps up never waits: at a steady 50 forms/s on `up` nothing
+lingers. At 100-125/s (bench.sustained, two processes) a 10 ms linger cut the CPU per
+contact by 6-19 % and the offer p99 by 3-12x; lingering whenever messages came less than
+50 ms apart cost 5-30 % more CPU and 15-25 ms of latency at 50/s (docs/capacity.md).
 
 A batch that cannot be decided whole (a message of another kind, one that must wait, a
 conflict with another writer) is handled message by message through the Inbox, as before
@@ -64,10 +66,9 @@ BATCH = 64
 # How long a reader keeps messages while an earlier one of its consumer is still out: a
 # dead process's comes back after the ack wait (6 s); a replica's may not.
 GATHER_SECONDS = 3 * ACK_WAIT
-# "Flowing": the previous delivery came less than this many lingers ago. At 5 a reader
-# waits where it can expect about a fifth of a message more at the least, and never for
-# messages that come seconds apart.
-FLOWING_LINGERS = 5
+# How long after its consumer last had a backlog a reader still lingers: the backlog of a
+# process at the edge of its capacity comes and goes within a second or two.
+BACKLOG_SECONDS = 2.0
 # Decides one message inside a batch (on the store's thread); raises Unbatchable for a
 # message that must go through the Inbox on its own.
 Decide = Callable[[Event, Tracking], None]
@@ -148,7 +149,7 @@ class BatchReader:
         (switchboard/precedence.py). `lease`: where replicas could read the consumer too,
         this one fetches only while it holds the consumer's lease
         (switchboard/consumer_leases.py); None where it is the only reader (`up`).
-        `linger`: seconds a lone message waits for the next ones while messages flow."""
+        `linger`: seconds a lone message waits for the next ones after a recent backlog."""
         self._js = js
         self.inbox = inbox
         self._filters = (subject,) if isinstance(subject, str) else subject
@@ -166,7 +167,7 @@ class BatchReader:
         self.unasked = 0  # batches known to be all in flight without asking the server
         self.lingered = 0  # lone messages that waited for more
         self._linger = linger
-        self._delivered_at = -math.inf  # monotonic time of the last non-empty fetch
+        self._backlog_at = -math.inf  # monotonic time of the last fetch with more behind it
 
     async def run(self) -> None:
         lease = self._lease
@@ -266,7 +267,7 @@ class BatchReader:
     async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
         """What is there now, up to a batch, once one message is (a request for a whole
         batch waits out its timeout for the batch to fill, about a second a hop when
-        messages come one at a time); while messages flow, what comes within the linger."""
+        messages come one at a time); after a recent backlog, what comes within the linger."""
         try:
             first = await sub.fetch(1, timeout=1.0)
         except TimeoutError:
@@ -274,16 +275,15 @@ class BatchReader:
         if self._batch == 1:
             return first
         now = time.monotonic()
-        flowing = now - self._delivered_at < FLOWING_LINGERS * self._linger
-        self._delivered_at = now
         if first[0].metadata.num_pending:
+            self._backlog_at = now
             wait = 0.01  # what is behind it now comes with the next request
-        elif self._linger and flowing:
+        elif self._linger and now - self._backlog_at < BACKLOG_SECONDS:
             wait = self._linger
             self.lingered += 1
         else:
-            # Nothing behind it and nothing coming: asking again only brings "no
-            # messages" back (two NATS messages of a steady rate's seven per delivery).
+            # Nothing behind it and keeping up: asking again only brings "no messages"
+            # back (two NATS messages of a steady rate's seven per delivery).
             return first
         try:
             return first + await sub.fetch(self._batch - 1, timeout=wait)

@@ -68,9 +68,9 @@ class Settings(BaseSettings):
     # replicas fetching at once would keep handing back. Unset elsewhere (a runtime a test
     # starts): 1, one message in flight, which any number of readers can share.
     inbound_batch: int | None = Field(default=None, ge=1, le=256)
-    # While messages flow, how long a batch reader waits with a lone message for the next
-    # ones, so that they share one transaction and one round of acks (inbound_batches.py).
-    # 0: never waits. No effect with one message in flight (`inbound_batch` 1).
+    # How long a batch reader whose consumer just had a backlog waits with a lone message
+    # for the next ones, so that they share one transaction and one round of acks
+    # (inbound_batches.py). 0: never waits. No effect with one message in flight.
     batch_linger_ms: float = Field(default=10.0, ge=0, le=1000)
     # How often a log follower (an outbox relay, a projection) looks for events it was not
     # woken for, i.e. stored by another process. Unset: 1 s under `up`, where every writer

@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from events import Event, InboundEvent, InteractionReceived, Sender
-from switchboard.inbound_batches import FLOWING_LINGERS, BatchReader, decide_tracked
+from switchboard.inbound_batches import BACKLOG_SECONDS, BatchReader, decide_tracked
 from switchboard.inbox import Handler, Inbox, NotYet
 from switchboard.jetstream import (
     ACK_WAIT,
@@ -294,19 +294,21 @@ async def test_a_reader_ends_when_its_connection_is_closed(
     run.shutdown()
 
 
-async def test_a_lone_message_waits_for_the_next_ones_only_while_messages_flow(
+async def test_a_lone_message_waits_for_the_next_ones_only_after_a_backlog(
     nats_server: NatsServerProcess, tmp_path: Path
 ) -> None:
-    """At a steady rate each message comes alone; while they flow the reader waits its
-    linger for the next one, and the two share a batch. After a pause it does not wait."""
+    """Near saturation messages come alone but often; a reader whose consumer just had a
+    backlog waits its linger with a lone message, and the next one shares its batch. A
+    consumer that keeps up does not wait."""
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js, 3600, inbound_partitions=1)
+    await publish(js, 0, 1, 2)  # a backlog: the first fetch finds two behind it
     app = tracked_store(Settings(data_dir=tmp_path), "routing")
     recorder = Recorder(app)
     run = SerialExecutor("linger")
     broker = NatsBroker(nats_server.url)
-    linger = 0.5  # long beside the publishes' gaps below, so the test does not race them
+    linger = 0.5  # long beside the publishes' gap below, so the test does not race them
     reader = BatchReader(
         js,
         Inbox(broker, "routing-p0"),
@@ -319,23 +321,22 @@ async def test_a_lone_message_waits_for_the_next_ones_only_while_messages_flow(
     )
     task = asyncio.create_task(reader.run())
     try:
-        await publish(js, 0)  # the first: nothing flowed before it, decided at once
-        await eventually(lambda: drained(js, app, 1), timeout=30, interval=0.02)
+        await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
         assert (reader.batches, reader.lingered) == (1, 0), vars(reader)
 
-        await publish(js, 1)  # follows closely: waits for more ...
+        await publish(js, 3)  # alone, just after the backlog: waits for more ...
         await asyncio.sleep(linger / 5)
-        await publish(js, 2)  # ... and this one comes while it waits
-        await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
+        await publish(js, 4)  # ... and this one comes while it waits
+        await eventually(lambda: drained(js, app, 5), timeout=30, interval=0.02)
         assert (reader.batches, reader.lingered) == (2, 1), vars(reader)
 
-        await asyncio.sleep(FLOWING_LINGERS * linger + 0.5)  # a pause: not flowing
-        await publish(js, 3)
-        await eventually(lambda: drained(js, app, 4), timeout=30, interval=0.02)
+        await asyncio.sleep(BACKLOG_SECONDS + 0.5)  # keeping up since: no waiting
+        await publish(js, 5)
+        await eventually(lambda: drained(js, app, 6), timeout=30, interval=0.02)
         assert (reader.batches, reader.lingered) == (3, 1), vars(reader)
     finally:
         task.cancel()
-    assert stored_names(app) == ["0", "1", "2", "3"]
+    assert stored_names(app) == [str(n) for n in range(6)]
     run.shutdown()
     app.close()
     await nc.close()
