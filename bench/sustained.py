@@ -2,7 +2,7 @@
 
     python -m bench.sustained [--rate 200] [--seconds 60] [--search 25,50,100,150,200]
         [--step-seconds 15] [--connections N] [--database-url URL] [--processes 1,2]
-        [--linger-ms 0,10]
+        [--linger-ms 0,10] [--repeat N]
 
 wrk (Debian's, no -R) paces its requests with a Lua `delay()` that gives each request the
 next slot of a fixed schedule (bench/wrk.py), and the achieved rate is reported. One `up`
@@ -12,7 +12,8 @@ contact. In order:
 1. a short search: `--step-seconds` at each rate of `--search`, ascending, until a step
    leaves something behind (the system no longer keeps up); the highest rate that passed
    is the machine's sustainable rate;
-2. `--seconds` at that rate, then `--seconds` at `--rate` (the issue's goal: 200/s for 60 s).
+2. `--seconds` at that rate, then `--seconds` at `--rate` (the issue's goal: 200/s for 60 s);
+   `--seconds 0`: the search alone.
 
 A step passes when wrk achieved >= 95 % of the rate asked, the interaction -> offer p99
 is under 100 ms and nothing is left behind. Interaction -> offer is read from the history
@@ -28,6 +29,7 @@ import asyncio
 import json
 import math
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -122,30 +124,34 @@ def step(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Each layout of `--processes`, each with each `--linger-ms`, in turn; with two, the
-    last one's figures as ratios to the first's (the same machine, minutes apart)."""
+    """Each layout of `--processes`, each with each `--linger-ms`, in turn, `--repeat`
+    times over (A, B, A, B: a change in the machine falls on both); with two variants,
+    each search step's median for each (the same machine, minutes apart)."""
     lingers = [float(ms) for ms in args.linger_ms.split(",")]
     variants = [(n, ms) for n in layouts(args.processes, None) for ms in lingers]
-    if args.database_url and len(variants) > 1:
-        raise SystemExit("--database-url is one empty database: one variant per run")
-    runs = {variant: run_layout(args, *variant) for variant in variants}
+    if args.database_url and len(variants) * args.repeat > 1:
+        raise SystemExit("--database-url is one empty database: one variant, once, per run")
+    runs = [(v, run_layout(args, *v)) for _ in range(args.repeat) for v in variants]
     if len(runs) == 1:
-        return next(iter(runs.values()))
-    (a, first), (b, last) = next(iter(runs.items())), list(runs.items())[-1]
-    compared: dict[str, Any] = {"bench": "sustained_variants", "variants": f"{a} -> {b}"}
-    compared["sustainable_rate"] = [first["sustainable_rate"], last["sustainable_rate"]]
-    for key in ("offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact"):
-        compared[f"goal_{key}"] = [first["goal"][key], last["goal"][key]]
-    for n, step_ in enumerate(last["search"]):
-        if n < len(first["search"]):
-            base = first["search"][n]
-            compared[f"p99_ratio_at_{step_['rate_asked']:g}"] = round(
-                step_["offer_p99_ms"] / max(base["offer_p99_ms"], 1e-9), 2
-            )
-    print(
-        f"\n(processes, linger ms) {a} -> {b}: "
-        + ", ".join(f"{k} {v}" for k, v in compared.items())
-    )
+        return runs[0][1]
+    compared: dict[str, Any] = {"bench": "sustained_variants", "repeat": args.repeat}
+    for variant in variants:
+        mine = [summary for v, summary in runs if v == variant]
+        steps: dict[str, list[dict[str, Any]]] = {}
+        for summary in mine:
+            for s in summary["search"]:
+                steps.setdefault(f"{s['rate_asked']:g}", []).append(s)
+        compared[f"processes {variant[0]}, linger {variant[1]:g} ms"] = {
+            rate: {
+                key: statistics.median(s[key] for s in found)
+                for key in ("offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact")
+            }
+            | {"passed": f"{sum(s['passed'] for s in found)}/{len(found)}"}
+            for rate, found in steps.items()
+        }
+    print("\nmedians of each variant's search steps, by rate:")
+    for name, by_rate in list(compared.items())[2:]:
+        print(f"  {name}: " + "; ".join(f"{r}/s {v}" for r, v in by_rate.items()))
     print(json.dumps(compared))
     return compared
 
@@ -181,11 +187,14 @@ def run_layout(args: argparse.Namespace, processes: int, linger_ms: float) -> di
             passed = [s["rate_asked"] for s in searched if s["passed"]]
             sustainable = max(passed, default=None)
             runs = {}
-            if sustainable is not None and sustainable != args.rate:
+            if args.seconds and sustainable is not None and sustainable != args.rate:
                 runs["sustainable"] = step(
                     target, sustainable, args.seconds, args.connections, 100, args.settle
                 )
-            runs["goal"] = step(target, args.rate, args.seconds, args.connections, 101, args.settle)
+            if args.seconds:  # 0: the search alone
+                runs["goal"] = step(
+                    target, args.rate, args.seconds, args.connections, 101, args.settle
+                )
         finally:
             stop(system)
     store = "PostgreSQL" if args.database_url else "SQLite"
@@ -224,7 +233,9 @@ def run_layout(args: argparse.Namespace, processes: int, linger_ms: float) -> di
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200.0, help="the goal's rate (forms/s)")
-    parser.add_argument("--seconds", type=float, default=60.0, help="of the goal's run")
+    parser.add_argument(
+        "--seconds", type=float, default=60.0, help="of the goal's run (0: the search alone)"
+    )
     parser.add_argument("--search", default="25,50,100,150,200", help="rates to try, ascending")
     parser.add_argument("--step-seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=0, help="0: a quarter of the rate")
@@ -236,4 +247,5 @@ if __name__ == "__main__":
     parser.add_argument(
         "--linger-ms", default="10", help="SWITCHBOARD_BATCH_LINGER_MS; 0,10: each in turn"
     )
+    parser.add_argument("--repeat", type=int, default=1, help="the variants, alternated")
     run(parser.parse_args())
