@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 steps.setdefault(f"{s['rate_asked']:g}", []).append(s)
         compared[f"processes {variant[0]}, linger {variant[1]:g} ms"] = {
             rate: {
-                key: statistics.median(s[key] for s in found)
+                key: round(statistics.median(s[key] for s in found), 1)
                 for key in ("offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact")
             }
             | {"passed": f"{sum(s['passed'] for s in found)}/{len(found)}"}
