@@ -93,6 +93,28 @@ async def drained(js: JetStreamContext, app: TrackedApplication, count: int) -> 
     return info.num_pending + info.num_ack_pending == 0 and app.ping() >= count
 
 
+def partition_reader(
+    js: JetStreamContext,
+    broker: NatsBroker,
+    app: TrackedApplication,
+    recorder: Recorder,
+    run: SerialExecutor,
+    handler: Handler,
+    linger: float = 0.0,
+) -> BatchReader:
+    """routing-p0's reader, deciding whole batches of up to 32 with `recorder`."""
+    return BatchReader(
+        js,
+        Inbox(broker, "routing-p0"),
+        inbound_partition_subject(0),
+        run,
+        decide_tracked(app, recorder.decide),
+        handler,
+        batch=32,
+        linger=linger,
+    )
+
+
 def stored_names(app: TrackedApplication) -> list[str]:
     """The Tallies as the store holds them, in the order they were stored."""
     notifications = app.recorder.select_notifications(start=1, limit=10 * MESSAGES)
@@ -173,15 +195,7 @@ async def test_a_message_out_with_a_killed_process_is_gathered_not_raced(
     async def handler(event: Event, tracking: Tracking) -> None:
         await run(recorder.decide, event, tracking)
 
-    reader = BatchReader(
-        js,
-        Inbox(broker, "routing-p0"),
-        inbound_partition_subject(0),
-        run,
-        decide_tracked(app, recorder.decide),
-        handler,
-        batch=32,
-    )
+    reader = partition_reader(js, broker, app, recorder, run, handler)
     task = asyncio.create_task(reader.run())
 
     async def all_stored() -> bool:
@@ -309,16 +323,7 @@ async def test_a_lone_message_waits_for_the_next_ones_only_after_a_backlog(
     run = SerialExecutor("linger")
     broker = NatsBroker(nats_server.url)
     linger = 0.5  # long beside the publishes' gap below, so the test does not race them
-    reader = BatchReader(
-        js,
-        Inbox(broker, "routing-p0"),
-        inbound_partition_subject(0),
-        run,
-        decide_tracked(app, recorder.decide),
-        once_each(app, recorder, run),
-        batch=32,
-        linger=linger,
-    )
+    reader = partition_reader(js, broker, app, recorder, run, once_each(app, recorder, run), linger)
     task = asyncio.create_task(reader.run())
     try:
         await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
