@@ -55,7 +55,7 @@ def read_events(
     its batches go first or wait while the process is behind (switchboard/precedence.py;
     batches only: one message in flight has no backlog to weigh). `leases`: batches read
     by whichever replica holds the consumer's lease (switchboard/consumer_leases.py).
-    `linger`: seconds a batch waits for more while messages flow (BatchReader)."""
+    `linger`: seconds a lone message waits for more after a recent backlog (BatchReader)."""
     filters = tuple(e.subject for e in only) or (subject,)
     if batch <= 1:
         inbox = subscribe(

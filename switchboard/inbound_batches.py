@@ -24,10 +24,11 @@ each pays a transaction, a round of acks and two hand-overs to the store's threa
 own. Near saturation that is what tips a process over: a reader whose consumer had a
 backlog (messages behind the one fetched) in the last BACKLOG_SECONDS waits up to `linger`
 (Settings.batch_linger_ms) with a message that came alone, for the next ones to share its
-batch. A consumer that keeps up never waits: at a steady 50 forms/s on `up` nothing
-lingers. At 100-125/s (bench.sustained, two processes) a 10 ms linger cut the CPU per
-contact by 6-19 % and the offer p99 by 3-12x; lingering whenever messages came less than
-50 ms apart cost 5-30 % more CPU and 15-25 ms of latency at 50/s (docs/capacity.md).
+batch. A consumer whose messages come one at a time and who keeps up never waits; one
+that gets a contact's events in a bunch counts that as a backlog and does, which at 50
+forms/s on `up` costs latency for nothing. At 100/s (bench.sustained, two processes, six
+alternated pairs) a 10 ms linger cut the CPU per contact by 5-17 % and lowered the offer
+p99 in every pair (docs/capacity.md, "Batches that wait a moment near saturation").
 
 A batch that cannot be decided whole (a message of another kind, one that must wait, a
 conflict with another writer) is handled message by message through the Inbox, as before
