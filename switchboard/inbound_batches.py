@@ -26,9 +26,10 @@ backlog (messages behind the one fetched) in the last BACKLOG_SECONDS waits up t
 (Settings.batch_linger_ms) with a message that came alone, for the next ones to share its
 batch. A consumer whose messages come one at a time and who keeps up never waits; one
 that gets a contact's events in a bunch counts that as a backlog and does, which at 50
-forms/s on `up` costs latency for nothing. At 100/s (bench.sustained, two processes, six
-alternated pairs) a 10 ms linger cut the CPU per contact by 5-17 % and lowered the offer
-p99 in every pair (docs/capacity.md, "Batches that wait a moment near saturation").
+forms/s on `up` cost latency for nothing in some runs. At 100/s (bench.sustained, two
+processes, nine alternated pairs) a 10 ms linger cut the CPU per contact by up to 17 % and
+lowered the offer p99 in eight pairs of nine (docs/capacity.md, "Batches that wait a
+moment near saturation").
 
 A batch that cannot be decided whole (a message of another kind, one that must wait, a
 conflict with another writer) is handled message by message through the Inbox, as before
