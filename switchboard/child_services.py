@@ -219,13 +219,18 @@ class Forwarder:
             if isinstance(route, Route) and route.path == app.openapi_url:
                 app.router.routes[n] = Route(route.path, openapi, include_in_schema=False)
 
-    async def forward(self, request: Request) -> Response:
+    def _not_allowed(self, request: Request) -> Response | None:
+        """One of up's own paths asked with another method: its 405, as one process
+        answers, not the child's 404. Asked only once the child has no answer: walking
+        up's routes again costs ~1.5 µs a route on every forwarded request, and no
+        path is served by both processes."""
         if any(route.matches(request.scope)[0] is Match.PARTIAL for route in self._own):
-            # One of up's own paths asked with another method: its 405, as one process
-            # answers, not the child's 404.
             return JSONResponse(
                 ErrorResponse(error="Method Not Allowed").model_dump(), status_code=405
             )
+        return None
+
+    async def forward(self, request: Request) -> Response:
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in NOT_PASSED_ON]
         # Who asked and how, as `up` established it (behind a gateway it trusts, the
         # gateway's word): the child believes loopback only.
@@ -249,13 +254,16 @@ class Forwarder:
         try:
             answer = await client.send(outgoing, stream=True)
         except httpx.TransportError:
-            return JSONResponse(
+            return self._not_allowed(request) or JSONResponse(
                 ErrorResponse(
                     error=f"{', '.join(self.child.names)} starting; try again"
                 ).model_dump(),
                 status_code=503,
                 headers={"Retry-After": "2"},
             )
+        if answer.status_code == 404 and (refused := self._not_allowed(request)) is not None:
+            await answer.aclose()
+            return refused
         back = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in NOT_PASSED_ON]
 
         async def body() -> AsyncIterator[bytes]:
