@@ -120,6 +120,7 @@ class ChildServices:
                 "SWITCHBOARD_SOLE_WRITER": "true",
                 "SWITCHBOARD_INBOUND_BATCH": str(s.batch()),
                 "SWITCHBOARD_BATCH_LINGER_MS": str(s.batch_linger_ms),
+                "SWITCHBOARD_BATCH_WINDOW_MS": str(s.batch_window_ms),
                 "SWITCHBOARD_LOG_POLL_SECONDS": str(s.log_poll()),
                 "SWITCHBOARD_HTTP_HOST": "127.0.0.1",
                 "SWITCHBOARD_HTTP_PORT": str(self.port),

@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from events import Event
+from switchboard.batching import Batching
 from switchboard.consumer_leases import Leases
 from switchboard.inbound_batches import BatchReader, DecideAll
 from switchboard.inbox import Handler, Inbox, subscribe
@@ -40,7 +41,7 @@ def read_events(
     stream: str,
     durable: str,
     subject: str,
-    batch: int,
+    batching: Batching,
     run: SerialExecutor,
     decide_all: DecideAll | None,
     handler: Handler,
@@ -48,16 +49,15 @@ def read_events(
     only: tuple[type[Event], ...] = (),
     lane: Lane = Lane.NORMAL,
     leases: Leases | None = None,
-    linger: float = 0.0,
 ) -> EventReader:
     """`decide_all` None: fetched in batches, handled one by one (BatchReader). `only`:
     the event types under `subject` the consumer takes (all when empty). `lane`: whether
     its batches go first or wait while the process is behind (switchboard/precedence.py;
     batches only: one message in flight has no backlog to weigh). `leases`: batches read
     by whichever replica holds the consumer's lease (switchboard/consumer_leases.py).
-    `linger`: seconds a lone message waits for more after a recent backlog (BatchReader)."""
+    `batching`: how many at most, and how long one waits for the next ones (BatchReader)."""
     filters = tuple(e.subject for e in only) or (subject,)
-    if batch <= 1:
+    if batching.size <= 1:
         inbox = subscribe(
             broker,
             stream=stream,
@@ -77,11 +77,10 @@ def read_events(
         run,
         decide_all,
         handler,
-        batch,
+        batching,
         stream=stream,
         lane=lane,
         lease=leases.of(durable) if leases else None,
-        linger=linger,
     )
     return EventReader(reader.inbox, [reader.run])
 

@@ -31,6 +31,12 @@ processes, nine alternated pairs) a 10 ms linger cut the CPU per contact by up t
 lowered the offer p99 in eight pairs of nine (docs/capacity.md, "Batches that wait a
 moment near saturation").
 
+A consumer that follows contacts rather than leads them to an agent (reports, the
+timeline, SLA clocks, identification deadlines; `Batching.window`) waits out a window
+(Settings.batch_window_ms, 100 ms) with its first message, backlog or not: whatever came
+meanwhile shares its batch. At a steady rate its batches are then a moment's messages, not
+one each, and nobody waits on it for an offer.
+
 A batch that cannot be decided whole (a message of another kind, one that must wait, a
 conflict with another writer) is handled message by message through the Inbox, as before
 batches; a message handed back there takes the rest of its batch back with it, in order.
@@ -54,6 +60,7 @@ from nats.js import JetStreamContext
 
 from events import Event
 from switchboard import tracing
+from switchboard.batching import Batching
 from switchboard.consumer_leases import Lease
 from switchboard.inbox import Handler, Inbox, tracking_of
 from switchboard.jetstream import ACK_WAIT, INBOUND, consumer_config, decode_event
@@ -65,6 +72,7 @@ from switchboard.store import TrackedApplication
 log = logging.getLogger(__name__)
 
 BATCH = 64
+BATCHES = Batching(BATCH)
 # How long a reader keeps messages while an earlier one of its consumer is still out: a
 # dead process's comes back after the ack wait (6 s); a replica's may not.
 GATHER_SECONDS = 3 * ACK_WAIT
@@ -138,11 +146,10 @@ class BatchReader:
         run: SerialExecutor,
         decide_all: DecideAll | None,
         handler: Handler,
-        batch: int = BATCH,
+        batching: Batching = BATCHES,
         stream: str = INBOUND,
         lane: Lane = Lane.NORMAL,
         lease: Lease | None = None,
-        linger: float = 0.0,
     ) -> None:
         """`decide_all` None: each message through the Inbox in order, as one in flight
         would be, only fetched and claimed together (a consumer whose handler sends out
@@ -151,14 +158,14 @@ class BatchReader:
         (switchboard/precedence.py). `lease`: where replicas could read the consumer too,
         this one fetches only while it holds the consumer's lease
         (switchboard/consumer_leases.py); None where it is the only reader (`up`).
-        `linger`: seconds a lone message waits for the next ones after a recent backlog."""
+        `batching`: up to how many messages, and how long one waits for the next ones."""
         self._js = js
         self.inbox = inbox
         self._filters = (subject,) if isinstance(subject, str) else subject
         self._run = run
         self._decide_all = decide_all
         self._handler = handler
-        self._batch = batch
+        self._batch = batching.size
         self._stream = stream
         self._lane = lane
         self._lease = lease
@@ -168,7 +175,9 @@ class BatchReader:
         self.handed_back = 0  # batches that were not all in flight
         self.unasked = 0  # batches known to be all in flight without asking the server
         self.lingered = 0  # lone messages that waited for more
-        self._linger = linger
+        self.windowed = 0  # first messages that waited out a window for the next ones
+        self._linger = batching.linger
+        self._window = batching.window
         self._backlog_at = -math.inf  # monotonic time of the last fetch with more behind it
 
     async def run(self) -> None:
@@ -280,6 +289,12 @@ class BatchReader:
         if first[0].metadata.num_pending:
             self._backlog_at = now
             wait = 0.01  # what is behind it now comes with the next request
+        elif self._window:
+            # Nobody waits on this consumer for an offer: what comes meanwhile shares the
+            # batch, fetched by one request once the moment is over.
+            await asyncio.sleep(self._window)
+            self.windowed += 1
+            wait = 0.01
         elif self._linger and now - self._backlog_at < BACKLOG_SECONDS:
             wait = self._linger
             self.lingered += 1

@@ -20,6 +20,7 @@ from typing import Any
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
+from switchboard.batching import Batching
 from switchboard.consumer_leases import Leases
 from switchboard.inbound_batches import BatchReader, Decide, Expect, decide_tracked
 from switchboard.inbox import Handler, Inbox, subscribe
@@ -72,7 +73,7 @@ def read_inbound(
     *,
     service: str,
     partitions: int,
-    batch: int,
+    batching: Batching,
     app: TrackedApplication,
     run: SerialExecutor,
     decide: Decide,
@@ -80,12 +81,11 @@ def read_inbound(
     description: str,
     expect: Expect | None = None,
     leases: Leases | None = None,
-    linger: float = 0.0,
 ) -> InboundReaders:
-    """The service's partition consumers: with `batch` > 1 each a BatchReader
+    """The service's partition consumers: with batches of more than one each a BatchReader
     (inbound_batches.py), read by whichever replica holds its lease when `leases` are
     given; else one message in flight (`subscribe_inbound`)."""
-    if batch <= 1:
+    if batching.size <= 1:
         inboxes, legacy = subscribe_inbound(
             broker,
             js,
@@ -104,11 +104,10 @@ def read_inbound(
             run,
             decide_tracked(app, decide, expect),
             handler,
-            batch,
+            batching,
             # A contact's first steps: opened by routing, its customer named by history.
             lane=Lane.URGENT,
             lease=leases.of(name) if leases else None,
-            linger=linger,
         )
         for n, name in enumerate(names)
     ]

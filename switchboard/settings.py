@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from switchboard.batching import Batching
+
 SERVE_LOG_POLL = 0.05  # seconds: replicas write the same stores
 
 
@@ -72,6 +74,11 @@ class Settings(BaseSettings):
     # for the next ones, so that they share one transaction and one round of acks
     # (inbound_batches.py). 0: never waits. No effect with one message in flight.
     batch_linger_ms: float = Field(default=10.0, ge=0, le=1000)
+    # How long the first message of a consumer that follows contacts rather than leads
+    # them to an agent (reports, the timeline, SLA clocks, identification deadlines) waits
+    # for the next ones, backlog or not: at a steady rate its batches are a moment's
+    # messages rather than one each. What it records is that much later. 0: never waits.
+    batch_window_ms: float = Field(default=100.0, ge=0, le=1000)
     # How often a log follower (an outbox relay, a projection) looks for events it was not
     # woken for, i.e. stored by another process. Unset: 1 s under `up`, where every writer
     # is this process and wakes them on commit; 0.05 s under `serve` (replicas).
@@ -88,8 +95,10 @@ class Settings(BaseSettings):
         """Messages a consumer decides together (`inbound_batch`; unset: one at a time)."""
         return self.inbound_batch or 1
 
-    def batch_linger(self) -> float:
-        return self.batch_linger_ms / 1000
+    def batching(self, follows: bool = False) -> Batching:
+        """How a consumer fetches; `follows`: one that follows contacts (it waits out a window)."""
+        window = self.batch_window_ms / 1000 if follows else 0.0
+        return Batching(self.batch(), self.batch_linger_ms / 1000, window)
 
     def log_poll(self) -> float:
         return self.log_poll_seconds or SERVE_LOG_POLL

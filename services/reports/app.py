@@ -70,8 +70,7 @@ def build_reports(
             stream=EVENTS,
             durable=durable,
             subject=subject,
-            batch=settings.batch(),
-            linger=settings.batch_linger(),
+            batching=settings.batching(follows=True),
             leases=leases,
             run=run,
             decide_all=projector.handle_all,  # one transaction per batch

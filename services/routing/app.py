@@ -87,8 +87,7 @@ def build_routing(
         js,
         service="routing",
         partitions=settings.inbound_partitions,
-        batch=settings.batch(),
-        linger=settings.batch_linger(),
+        batching=settings.batching(),
         leases=leases,
         app=app,
         run=run,
@@ -106,8 +105,7 @@ def build_routing(
         stream=EVENTS,
         durable="routing-identities",
         subject="sb.events.history.CustomerIdentified",
-        batch=settings.batch(),
-        linger=settings.batch_linger(),
+        batching=settings.batching(),
         leases=leases,
         run=run,
         # Offers of a batch see its earlier ones (Unit.pending): own writes.
@@ -128,15 +126,15 @@ def build_routing(
         only: tuple[type[Event], ...] = (),
     ) -> Inbox:
         """A consumer with a message or more per contact: fetched in batches (`up`, `serve`),
-        each handled on its own as before."""
+        each handled on its own as before. Both follow contacts (customers told a stage,
+        deadlines that mostly find the contact named): they wait out a batch window."""
         reader = read_events(
             broker,
             js,
             stream=stream,
             durable=durable,
             subject=subject,
-            batch=settings.batch(),
-            linger=settings.batch_linger(),
+            batching=settings.batching(follows=True),
             leases=leases,
             run=run,
             decide_all=None,

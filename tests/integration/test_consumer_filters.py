@@ -18,6 +18,7 @@ from nats.js import JetStreamContext
 
 from events import AgentOffered, ContactCompleted, ContactOpened, Event, OfferAccepted
 from services.routing.status_updates import FOLLOWED
+from switchboard.batching import Batching
 from switchboard.event_batches import read_events
 from switchboard.jetstream import (
     EVENTS,
@@ -84,7 +85,7 @@ async def test_an_old_durable_is_narrowed_in_place(
         stream=EVENTS,
         durable=DURABLE,
         subject="sb.events.routing.>",
-        batch=batch,
+        batching=Batching(batch),
         run=run,
         decide_all=None,
         handler=handler,

@@ -17,6 +17,7 @@ from faststream.nats import NatsBroker
 from nats.js.api import KeyValueConfig
 from nats.js.errors import NotFoundError
 
+from switchboard.batching import Batching
 from switchboard.consumer_leases import Lease, Leases
 from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox
@@ -153,7 +154,7 @@ async def test_replicas_read_a_partition_in_batches_through_its_lease(
             run,
             decide_tracked(app, recorder.decide),
             handler,
-            batch=32,
+            Batching(32),
             lease=Leases(js, name).of(DURABLE),
         )
 

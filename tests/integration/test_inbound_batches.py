@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from events import Event, InboundEvent, InteractionReceived, Sender
+from switchboard.batching import Batching
 from switchboard.inbound_batches import BACKLOG_SECONDS, BatchReader, decide_tracked
 from switchboard.inbox import Handler, Inbox, NotYet
 from switchboard.jetstream import (
@@ -36,6 +37,7 @@ from tests.support.waiting import eventually
 from tests.unit.test_batch_commits import Tally
 
 MESSAGES = 150
+BATCHES_OF_32 = Batching(32)
 WAITS = 40  # this message is not ready the first time it comes
 
 
@@ -100,9 +102,9 @@ def partition_reader(
     recorder: Recorder,
     run: SerialExecutor,
     handler: Handler,
-    linger: float = 0.0,
+    batching: Batching = BATCHES_OF_32,
 ) -> BatchReader:
-    """routing-p0's reader, deciding whole batches of up to 32 with `recorder`."""
+    """routing-p0's reader, deciding whole batches with `recorder`."""
     return BatchReader(
         js,
         Inbox(broker, "routing-p0"),
@@ -110,8 +112,7 @@ def partition_reader(
         run,
         decide_tracked(app, recorder.decide),
         handler,
-        batch=32,
-        linger=linger,
+        batching,
     )
 
 
@@ -144,7 +145,7 @@ async def test_batches_decide_every_message_once_in_order(
         run,
         decide_tracked(app, recorder.decide) if whole else None,
         handler,
-        batch=32,
+        Batching(32),
     )
     task = asyncio.create_task(reader.run())
     try:
@@ -248,7 +249,7 @@ async def test_a_delivery_to_another_reader_between_batches_is_asked_about(
         run,
         decide_tracked(app, decide),
         handler,
-        batch=32,
+        Batching(32),
     )
     task = asyncio.create_task(reader.run())
     try:
@@ -294,14 +295,7 @@ async def test_a_reader_ends_when_its_connection_is_closed(
     )
     task = asyncio.create_task(reader.run())
 
-    async def bound() -> bool:
-        try:
-            await js.consumer_info(INBOUND, "routing-p0")
-        except NotFoundError:
-            return False
-        return True
-
-    await eventually(bound, timeout=10, interval=0.1)
+    await eventually(lambda: consumer_made(js), timeout=10, interval=0.1)
     await nc.close()
     with pytest.raises(nats.errors.ConnectionClosedError):
         await asyncio.wait_for(task, 10)
@@ -323,7 +317,8 @@ async def test_a_lone_message_waits_for_the_next_ones_only_after_a_backlog(
     run = SerialExecutor("linger")
     broker = NatsBroker(nats_server.url)
     linger = 0.5  # long beside the publishes' gap below, so the test does not race them
-    reader = partition_reader(js, broker, app, recorder, run, once_each(app, recorder, run), linger)
+    handler = once_each(app, recorder, run)
+    reader = partition_reader(js, broker, app, recorder, run, handler, Batching(32, linger))
     task = asyncio.create_task(reader.run())
     try:
         await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
@@ -345,3 +340,48 @@ async def test_a_lone_message_waits_for_the_next_ones_only_after_a_backlog(
     run.shutdown()
     app.close()
     await nc.close()
+
+
+async def test_a_following_consumer_waits_out_its_window_with_every_first_message(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    """A consumer that follows contacts (reports, the timeline) takes what comes within its
+    window after a first message into the same batch, with no backlog before; the next
+    message after the window starts a batch of its own."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
+    recorder = Recorder(app)
+    run = SerialExecutor("window")
+    broker = NatsBroker(nats_server.url)
+    window = 0.5  # long beside the publishes' gap below, so the test does not race them
+    handler = once_each(app, recorder, run)
+    batching = Batching(32, window=window)
+    reader = partition_reader(js, broker, app, recorder, run, handler, batching)
+    task = asyncio.create_task(reader.run())
+    try:
+        await eventually(lambda: consumer_made(js), timeout=30, interval=0.02)
+        await publish(js, 0)  # nothing before it: it waits out the window ...
+        await asyncio.sleep(window / 5)
+        await publish(js, 1, 2)  # ... and these come while it waits
+        await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
+        assert (reader.batches, reader.windowed, reader.lingered) == (1, 1, 0), vars(reader)
+
+        await publish(js, 3)  # alone after the window: a batch of its own, after one
+        await eventually(lambda: drained(js, app, 4), timeout=30, interval=0.02)
+        assert (reader.batches, reader.windowed) == (2, 2), vars(reader)
+    finally:
+        task.cancel()
+    assert stored_names(app) == [str(n) for n in range(4)]
+    run.shutdown()
+    app.close()
+    await nc.close()
+
+
+async def consumer_made(js: JetStreamContext) -> bool:
+    try:
+        await js.consumer_info(INBOUND, "routing-p0")
+    except NotFoundError:
+        return False
+    return True

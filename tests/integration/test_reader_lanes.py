@@ -16,6 +16,7 @@ from faststream.nats import NatsBroker
 from nats.js.errors import NotFoundError
 
 from events import Event, InteractionReceived
+from switchboard.batching import Batching
 from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox
 from switchboard.jetstream import INBOUND, ensure_streams, inbound_partition_subject
@@ -78,7 +79,7 @@ async def test_a_deferred_reader_waits_while_an_urgent_one_is_behind(
             run_urgent,
             decide_tracked(urgent_app, slow),
             unused,
-            batch=BATCH,
+            Batching(BATCH),
             lane=Lane.URGENT,
         ),
         BatchReader(
@@ -88,7 +89,7 @@ async def test_a_deferred_reader_waits_while_an_urgent_one_is_behind(
             run_other,
             decide_tracked(other_app, quick),
             unused,
-            batch=BATCH,
+            Batching(BATCH),
             lane=lane,
         ),
     ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from switchboard.batching import Batching
 from switchboard.child_services import ChildServices, split
 from switchboard.settings import Settings
 
@@ -39,6 +40,7 @@ def test_the_child_is_its_stores_sole_writer_on_loopback_behind_up(
         inbound_batch=64,
         log_poll_seconds=1.0,
         batch_linger_ms=4.5,
+        batch_window_ms=37.0,
         sole_writer=True,
         public_url="https://support.example.com",
     )
@@ -61,5 +63,5 @@ def test_the_child_is_its_stores_sole_writer_on_loopback_behind_up(
     parsed = Settings()
     assert parsed.sole_writer and not parsed.declare_streams
     assert (parsed.inbound_batch, parsed.log_poll_seconds, parsed.http_port) == (64, 1.0, 43210)
-    assert parsed.batch_linger() == 0.0045
+    assert parsed.batching(follows=True) == Batching(64, 0.0045, 0.037)
     assert parsed.link_base() == "https://support.example.com"
