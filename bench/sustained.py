@@ -2,7 +2,7 @@
 
     python -m bench.sustained [--rate 200] [--seconds 60] [--search 25,50,100,150,200]
         [--step-seconds 15] [--connections N] [--database-url URL] [--processes 1,2]
-        [--linger-ms 0,10] [--repeat N]
+        [--linger-ms 0,10] [--window-ms 0,100] [--repeat N]
 
 wrk (Debian's, no -R) paces its requests with a Lua `delay()` that gives each request the
 next slot of a fixed schedule (bench/wrk.py), and the achieved rate is reported. One `up`
@@ -33,7 +33,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import nats
 
@@ -124,14 +124,20 @@ def step(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Each layout of `--processes`, each with each `--linger-ms`, in turn, `--repeat`
-    times over (A, B, A, B: a change in the machine falls on both); with two variants,
-    each search step's median for each (the same machine, minutes apart)."""
+    """Each layout of `--processes`, each with each `--linger-ms` and `--window-ms`, in
+    turn, `--repeat` times over (A, B, A, B: a change in the machine falls on both); with
+    two variants, each search step's median for each (the same machine, minutes apart)."""
     lingers = [float(ms) for ms in args.linger_ms.split(",")]
-    variants = [(n, ms) for n in layouts(args.processes, None) for ms in lingers]
+    windows = [float(ms) for ms in args.window_ms.split(",")]
+    variants = [
+        Variant(n, linger, window)
+        for n in layouts(args.processes, None)
+        for linger in lingers
+        for window in windows
+    ]
     if args.database_url and len(variants) * args.repeat > 1:
         raise SystemExit("--database-url is one empty database: one variant, once, per run")
-    runs = [(v, run_layout(args, *v)) for _ in range(args.repeat) for v in variants]
+    runs = [(v, run_layout(args, v)) for _ in range(args.repeat) for v in variants]
     if len(runs) == 1:
         return runs[0][1]
     compared: dict[str, Any] = {"bench": "sustained_variants", "repeat": args.repeat}
@@ -141,7 +147,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for summary in mine:
             for s in summary["search"]:
                 steps.setdefault(f"{s['rate_asked']:g}", []).append(s)
-        compared[f"processes {variant[0]}, linger {variant[1]:g} ms"] = {
+        compared[str(variant)] = {
             rate: {
                 key: round(statistics.median(s[key] for s in found), 1)
                 for key in ("offer_p50_ms", "offer_p99_ms", "cpu_ms_per_contact")
@@ -156,11 +162,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return compared
 
 
-def run_layout(args: argparse.Namespace, processes: int, linger_ms: float) -> dict[str, Any]:
+class Variant(NamedTuple):
+    processes: int
+    linger_ms: float
+    window_ms: float
+
+    def __str__(self) -> str:
+        return (
+            f"processes {self.processes}, linger {self.linger_ms:g} ms,"
+            f" window {self.window_ms:g} ms"
+        )
+
+
+def run_layout(args: argparse.Namespace, variant: Variant) -> dict[str, Any]:
     wrk_binary()
     load = os.getloadavg()[0]
+    processes = variant.processes
     env = {"SWITCHBOARD_DATABASE_URL": args.database_url} if args.database_url else {}
-    env = with_nats_monitor({**env, "SWITCHBOARD_BATCH_LINGER_MS": str(linger_ms)})
+    env["SWITCHBOARD_BATCH_LINGER_MS"] = str(variant.linger_ms)
+    env["SWITCHBOARD_BATCH_WINDOW_MS"] = str(variant.window_ms)
+    env = with_nats_monitor(env)
     with tempfile.TemporaryDirectory() as tmp:
         # Offers stay open for the whole run: an expiring offer would be offered again,
         # traffic of its own that is not what is measured here.
@@ -200,7 +221,7 @@ def run_layout(args: argparse.Namespace, processes: int, linger_ms: float) -> di
     store = "PostgreSQL" if args.database_url else "SQLite"
     print(
         f"\nload average before the run: {load:.1f}; `up --processes {processes}` on {store}"
-        f", batches linger {linger_ms:g} ms",
+        f", batches linger {variant.linger_ms:g} ms, window {variant.window_ms:g} ms",
         end="",
     )
     print(f"; wrk -t1, -c{args.connections or 'rate / 4'}")
@@ -217,7 +238,8 @@ def run_layout(args: argparse.Namespace, processes: int, linger_ms: float) -> di
         "bench": "sustained",
         "store": store,
         "processes": processes,
-        "linger_ms": linger_ms,
+        "linger_ms": variant.linger_ms,
+        "window_ms": variant.window_ms,
         "load_average": round(load, 1),
         "connections": args.connections,
         "idle_cpu_ms_per_s": round(1000 * idle),
@@ -246,6 +268,9 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--linger-ms", default="10", help="SWITCHBOARD_BATCH_LINGER_MS; 0,10: each in turn"
+    )
+    parser.add_argument(
+        "--window-ms", default="100", help="SWITCHBOARD_BATCH_WINDOW_MS; 0,100: each in turn"
     )
     parser.add_argument("--repeat", type=int, default=1, help="the variants, alternated")
     run(parser.parse_args())
