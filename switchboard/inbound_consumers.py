@@ -102,7 +102,11 @@ def read_inbound(
             Inbox(broker, name),
             inbound_partition_subject(n),
             run,
-            decide_tracked(app, decide, expect),
+            # A customer's quick messages share a partition, often a batch: each command
+            # reads what the ones before it changed (the claims history made, the chat
+            # routing opened, the agent it offered the last contact). Otherwise both wrote
+            # an aggregate's next version and the whole batch went again one by one.
+            decide_tracked(app, decide, expect, own_writes=True),
             handler,
             batching,
             # A contact's first steps: opened by routing, its customer named by history.

@@ -19,6 +19,7 @@ from nats.js.errors import NotFoundError
 from events import Event, InboundEvent, InteractionReceived, Sender
 from switchboard.batching import Batching
 from switchboard.inbound_batches import BACKLOG_SECONDS, BatchReader, decide_tracked
+from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import Handler, Inbox, NotYet
 from switchboard.jetstream import (
     ACK_WAIT,
@@ -385,3 +386,56 @@ async def consumer_made(js: JetStreamContext) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+async def test_a_partitions_batch_reads_its_own_writes_and_is_stored_whole(
+    nats_server: NatsServerProcess, tmp_path: Path
+) -> None:
+    """A customer's quick messages share a batch, and each changes what the one before
+    changed (history's claims, routing's chat, the agent offered the last contact).
+    read_inbound's commands read their batch's own writes: the batch is one transaction,
+    not refused (both writing the aggregate's next version) and decided again one by one."""
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+    await publish(js, 0, 1, 2)  # there before the reader: one batch
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
+    customer = Tally("customer")
+    app.commit(customer)
+    commits: list[int] = []
+    app.committed.append(lambda: commits.append(app.ping()))
+    run = SerialExecutor("own-writes")
+
+    def decide(event: Event, tracking: Tracking) -> None:
+        tally: Tally = app.repository.get(customer.id)
+        tally.count_one()
+        app.commit(tally, tracking=tracking)
+
+    async def handler(event: Event, tracking: Tracking) -> None:
+        if not await run(app.is_processed, tracking):
+            await run(decide, event, tracking)
+
+    broker = NatsBroker(nats_server.url)
+    readers = read_inbound(
+        broker,
+        js,
+        service="routing",
+        partitions=1,
+        batching=Batching(32),
+        app=app,
+        run=run,
+        decide=decide,
+        handler=handler,
+        description="own writes",
+    )
+    tasks = [asyncio.create_task(loop()) for loop in readers.loops]
+    try:
+        await eventually(lambda: drained(js, app, 4), timeout=30, interval=0.02)
+    finally:
+        for task in tasks:
+            task.cancel()
+    assert commits == [4]  # one transaction for all three
+    assert app.repository.get(customer.id).count == 3
+    run.shutdown()
+    app.close()
+    await nc.close()

@@ -8,13 +8,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
+from events import contact_id_for
 from schemas.config import Person, RoutingConfig
 from services.routing.application import RoutingApplication
 from switchboard.settings import Settings
 from switchboard.store import event_store_env
 from tests.support.clock import Clock
+from tests.unit.test_conversations import sms
 from tests.unit.test_routing_queues import contact_of, identify, interaction
 
 PEOPLE = [
@@ -138,3 +140,41 @@ def test_a_batch_links_each_contact_to_its_customer_before_it_is_stored(
     for n in (1, 2, 3):
         event = identify(n)
         assert app.keys.table.owners_of([event.customer_id]) == [event.contact_id]
+
+
+def test_an_inbound_batch_offers_contacts_history_named_first_one_free_agent_each(
+    app: RoutingApplication,
+) -> None:
+    """History was quicker: each contact is offered as it opens. In one batch of routing's
+    INBOUND partition (read with own writes, switchboard/inbound_consumers.py) the second contact
+    sees the first one's offer, and the third waits."""
+    for n in (1, 2, 3):
+        app.identified(identify(n), track())
+    with app.batch(own_writes=True):
+        for n in (1, 2, 3):
+            app.receive(interaction(n), track())
+    assert len(offered(app, "alice")) == len(offered(app, "bob")) == 1
+    assert app.contact(contact_of(3)).status == "waiting"
+
+
+def test_without_own_writes_the_store_refuses_such_a_batch_whole(app: RoutingApplication) -> None:
+    """Why routing's INBOUND batches read their own writes: otherwise both contacts reserve
+    the same free agent's next version, and the batch is decided again one by one."""
+    for n in (1, 2):
+        app.identified(identify(n), track())
+    with pytest.raises(IntegrityError), app.batch():
+        for n in (1, 2):
+            app.receive(interaction(n), track())
+    assert offered(app, "alice") == offered(app, "bob") == []
+
+
+def test_a_chats_lines_in_one_inbound_batch_are_one_contact(app: RoutingApplication) -> None:
+    """A customer's quick lines land in one batch: the second joins the conversation the
+    first opened, as one at a time."""
+    lines = [sms("+4915100000001", text) for text in ("hi", "my order", "is late")]
+    with app.batch(own_writes=True):
+        for line in lines:
+            app.receive(line, track())
+    first = contact_id_for(lines[0].interaction_id)
+    assert app.contact(first).message_count == 3
+    assert [m.text for m in app.transcript(first, None, 10)] == ["hi", "my order", "is late"]
