@@ -23,7 +23,7 @@ from services.routing.voice_calls import VoiceHandlers, subscribe_voice
 from switchboard.auth import Authenticator, session_secret
 from switchboard.consumer_leases import leases_for
 from switchboard.event_batches import Loop, read_events
-from switchboard.inbound_batches import decide_tracked
+from switchboard.inbound_batches import DecideAll, decide_tracked
 from switchboard.inbound_consumers import read_inbound
 from switchboard.inbox import Handler, Inbox, subscribe
 from switchboard.jetstream import EVENTS, TIMERS
@@ -124,10 +124,12 @@ def build_routing(
         handler: Handler,
         description: str,
         only: tuple[type[Event], ...] = (),
+        decide_all: DecideAll | None = None,
     ) -> Inbox:
         """A consumer with a message or more per contact: fetched in batches (`up`, `serve`),
-        each handled on its own as before. Both follow contacts (customers told a stage,
-        deadlines that mostly find the contact named): they wait out a batch window."""
+        decided whole with `decide_all`, else each handled on its own as before. Both
+        follow contacts (customers told a stage, deadlines that mostly find the contact
+        named): they wait out a batch window."""
         reader = read_events(
             broker,
             js,
@@ -137,7 +139,7 @@ def build_routing(
             batching=settings.batching(follows=True),
             leases=leases,
             run=run,
-            decide_all=None,
+            decide_all=decide_all,
             handler=handler,
             description=description,
             only=only,
@@ -190,6 +192,9 @@ def build_routing(
             subject="sb.timers.fired.identify.>",
             handler=handlers.identify_deadline,
             description="Queues contacts whose customer history could not name in time",
+            # One fires for nearly every contact, mostly finding it named: a window's worth
+            # in one transaction, not one each. Queued ones see the batch's offers.
+            decide_all=decide_tracked(app, handlers.decide_identify_deadline, own_writes=True),
         ),
         subscribe(
             broker,

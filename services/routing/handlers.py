@@ -102,6 +102,13 @@ class RoutingHandlers:
         if not await self.run(self.app.is_processed, tracking):
             await self.run(acknowledge, self.app, event, tracking)
 
+    def decide_identify_deadline(self, event: Event, tracking: Tracking) -> None:
+        """One IdentifyDeadline of a batch (switchboard/event_batches.py), on the store's
+        thread."""
+        if not isinstance(event, IdentifyDeadline):
+            raise Unbatchable(event.type_name())
+        self.app.identify_expired(event.contact_id, tracking)
+
     async def identify_deadline(self, event: Event, tracking: Tracking) -> None:
         assert isinstance(event, IdentifyDeadline)
         if not await self.run(self.app.is_processed, tracking):

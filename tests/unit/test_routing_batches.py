@@ -178,3 +178,25 @@ def test_a_chats_lines_in_one_inbound_batch_are_one_contact(app: RoutingApplicat
     first = contact_id_for(lines[0].interaction_id)
     assert app.contact(first).message_count == 3
     assert [m.text for m in app.transcript(first, None, 10)] == ["hi", "my order", "is late"]
+
+
+def test_identification_deadlines_decided_in_one_batch_queue_in_turn(
+    app: RoutingApplication, clock: Clock
+) -> None:
+    """One deadline fires per contact (routing-identify-deadlines, decided whole): those
+    history never named are queued in turn, each seeing the batch's offers; a named one
+    is left as it was."""
+    for n in (1, 2, 3, 4):
+        app.receive(interaction(n), track())
+    app.identified(identify(4), track())  # named in time: offered to one of the two
+    clock.advance(31)
+    with app.batch(own_writes=True):
+        for n in (4, 1, 2, 3):
+            app.identify_expired(contact_of(n), track())
+    assert len(offered(app, "alice")) == len(offered(app, "bob")) == 1
+    assert contact_of(4) in offered(app, "alice") + offered(app, "bob")
+    assert [app.contact(contact_of(n)).status for n in (1, 2, 3)] == [
+        "offered",
+        "waiting",
+        "waiting",
+    ]
