@@ -11,10 +11,12 @@ more delivery, decode and acknowledgement per event.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Notification
+from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from nats.js.errors import KeyNotFoundError
@@ -38,6 +40,14 @@ from switchboard.timers import Scheduled, schedule_envelope
 
 # Seconds for the acks of one batch (up to log_follower.BATCH publishes) to come back.
 ACK_TIMEOUT = 10.0
+# A sole writer (`up`) stores its position at most this often rather than after every
+# batch (a JetStream round trip each, about one per contact at a steady rate). After a
+# crash it publishes again from the position stored: the streams' duplicate windows and the
+# consumers' tracked positions drop what it had published, as for a batch whose position
+# was lost, only up to this much more of it.
+POSITION_SECONDS = 0.5
+
+log = logging.getLogger(__name__)
 
 # One stored event maps to at most one contract, so the origin position stays unique.
 ToContract = Callable[[Any], Event | None]
@@ -84,7 +94,9 @@ class OutboxRelay:
         self.published = 0
         self._sole_writer = sole_writer
         self._kv: KeyValue | None = None
-        self._stored: int | None = None  # the bucket's, known without asking (sole writer)
+        self._stored: int | None = None  # how far it relayed, known without asking (sole writer)
+        self._saved: int | None = None  # of that, what the bucket holds
+        self._saving: asyncio.Task[None] | None = None
 
     @classmethod
     def configured(
@@ -198,6 +210,25 @@ class OutboxRelay:
             for span in spans:
                 span.end()
         self.published += published
-        await (await self._bucket()).put(self.app_name, str(notifications[-1].id).encode())
         if self._sole_writer:
             self._stored = notifications[-1].id
+            if self._saving is None or self._saving.done():
+                self._saving = asyncio.create_task(self._save_soon())
+        else:
+            await (await self._bucket()).put(self.app_name, str(notifications[-1].id).encode())
+
+    async def _save_soon(self) -> None:
+        """Stores the sole writer's position a moment after a batch, with any that came
+        meanwhile; again after a failure (NATS restarting) until it is stored."""
+        await asyncio.sleep(POSITION_SECONDS)
+        while self._stored is not None and self._saved != self._stored:
+            at = self._stored
+            try:
+                await (await self._bucket()).put(self.app_name, str(at).encode())
+            except ConnectionClosedError:
+                return  # stopping: the next start publishes again from the stored position
+            except Exception as exc:
+                log.info("relay %s: position %d not stored yet: %r", self.app_name, at, exc)
+                await asyncio.sleep(1.0)
+                continue
+            self._saved = at

@@ -6,6 +6,7 @@ out with it, once."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -227,3 +228,36 @@ async def test_a_relay_decodes_only_the_events_it_may_publish(
     await relayed_once(relay, log, 2)
     assert decoded == ["Tally.Created"]
     assert await told(js, name) == [f"{name}-0"]
+
+
+async def test_a_sole_writer_stores_its_position_a_moment_after_its_batches(log: Log) -> None:
+    """`up`'s relay stores where it stands once for batches in quick succession, a moment
+    after the last (a JetStream round trip per batch was about one per contact), and the
+    bucket always ends where the relay did."""
+    nc, js, app, run, name = log.nc, log.js, log.app, log.run, log.name
+    kv = await js.key_value(RELAY_BUCKET)
+    watcher = await kv.watch(app.name)
+    stored: list[int] = []
+
+    async def watch() -> None:
+        while True:
+            entry = await watcher.updates(timeout=60)  # type: ignore[no-untyped-call]
+            if entry is not None and entry.value is not None:  # None: no history before it
+                stored.append(int(entry.value))
+
+    watching = asyncio.create_task(watch())
+    relay = OutboxRelay(app.name, app, js, contract, run, idle_poll=0.05, sole_writer=True)
+    task = await running(relay)
+
+    async def published(count: int) -> bool:
+        return relay.published >= count
+
+    for n in range(4):  # a batch each: the relay published the one before first
+        await run(app.commit, Tally(f"{name}-{n}"))
+        await eventually(functools.partial(published, n + 1), timeout=5, interval=0.01)
+    await eventually(lambda: relayed_to(nc, app, 4))
+    await stopped(task)
+    watching.cancel()
+    await watcher.stop()  # type: ignore[no-untyped-call]
+    assert await told(js, name) == [f"{name}-{n}" for n in range(4)]
+    assert stored == [4], f"stored after each batch: {stored}"
