@@ -13,7 +13,6 @@ from pathlib import Path
 
 import nats
 import pytest
-from faststream.nats import NatsBroker
 from nats.js.api import KeyValueConfig
 from nats.js.errors import NotFoundError
 
@@ -23,20 +22,16 @@ from switchboard.inbound_batches import BatchReader, decide_tracked
 from switchboard.inbox import Inbox
 from switchboard.jetstream import (
     LEASE_BUCKET,
-    ensure_streams,
     inbound_partition_subject,
 )
 from switchboard.nats_server import NatsServerProcess
-from switchboard.serial import SerialExecutor
-from switchboard.settings import Settings
 from tests.integration.test_inbound_batches import (
-    Recorder,
+    Partition,
     drained,
-    once_each,
+    one_partition,
     publish,
     stored_names,
 )
-from tests.support.stores import tracked_store
 from tests.support.waiting import eventually
 
 TTL = 3.0  # a short lease, so lapsing is quick to watch (a renewal may run 2 s late)
@@ -137,14 +132,13 @@ async def _counted(leases: Leases, count: int) -> bool:
 async def test_replicas_read_a_partition_in_batches_through_its_lease(
     nats_server: NatsServerProcess, tmp_path: Path
 ) -> None:
-    nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_streams(js, 3600, inbound_partitions=1)
-    app = tracked_store(Settings(data_dir=tmp_path), "routing")
-    recorder = Recorder(app)
-    run = SerialExecutor("leased")
-    handler = once_each(app, recorder, run)
-    broker = NatsBroker(nats_server.url)
+    async with one_partition(nats_server, tmp_path, "leased") as partition:
+        await replicas_read_in_turn(partition)
+
+
+async def replicas_read_in_turn(partition: Partition) -> None:
+    js, app, recorder, run = partition.js, partition.app, partition.recorder, partition.run
+    broker, handler = partition.broker, partition.handler
 
     def replica(name: str) -> BatchReader:
         return BatchReader(
@@ -183,5 +177,3 @@ async def test_replicas_read_a_partition_in_batches_through_its_lease(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    run.shutdown()
-    await nc.close()

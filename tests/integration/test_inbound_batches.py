@@ -5,7 +5,10 @@ batch delivered again after its commit changing nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +88,37 @@ def once_each(app: TrackedApplication, recorder: Recorder, run: SerialExecutor) 
             await run(recorder.decide, event, tracking)
 
     return handler
+
+
+@dataclass
+class Partition:
+    """routing-p0 of INBOUND (one partition), a store deciding it, and what reads it."""
+
+    js: JetStreamContext
+    app: TrackedApplication
+    recorder: Recorder
+    run: SerialExecutor
+    broker: NatsBroker
+    handler: Handler
+
+
+@contextlib.asynccontextmanager
+async def one_partition(
+    nats_server: NatsServerProcess, tmp_path: Path, name: str
+) -> AsyncIterator[Partition]:
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js, 3600, inbound_partitions=1)
+    app = tracked_store(Settings(data_dir=tmp_path), "routing")
+    recorder = Recorder(app)
+    run = SerialExecutor(name)
+    broker = NatsBroker(nats_server.url)
+    try:
+        yield Partition(js, app, recorder, run, broker, once_each(app, recorder, run))
+    finally:
+        run.shutdown()
+        app.close()
+        await nc.close()
 
 
 async def drained(js: JetStreamContext, app: TrackedApplication, count: int) -> bool:
@@ -309,38 +343,30 @@ async def test_a_lone_message_waits_for_the_next_ones_only_after_a_backlog(
     """Near saturation messages come alone but often; a reader whose consumer just had a
     backlog waits its linger with a lone message, and the next one shares its batch. A
     consumer that keeps up does not wait."""
-    nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_streams(js, 3600, inbound_partitions=1)
-    await publish(js, 0, 1, 2)  # a backlog: the first fetch finds two behind it
-    app = tracked_store(Settings(data_dir=tmp_path), "routing")
-    recorder = Recorder(app)
-    run = SerialExecutor("linger")
-    broker = NatsBroker(nats_server.url)
     linger = 0.5  # long beside the publishes' gap below, so the test does not race them
-    handler = once_each(app, recorder, run)
-    reader = partition_reader(js, broker, app, recorder, run, handler, Batching(32, linger))
-    task = asyncio.create_task(reader.run())
-    try:
-        await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
-        assert (reader.batches, reader.lingered) == (1, 0), vars(reader)
+    async with one_partition(nats_server, tmp_path, "linger") as p:
+        js, app = p.js, p.app
+        await publish(js, 0, 1, 2)  # a backlog: the first fetch finds two behind it
+        batching = Batching(32, linger)
+        reader = partition_reader(js, p.broker, app, p.recorder, p.run, p.handler, batching)
+        task = asyncio.create_task(reader.run())
+        try:
+            await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
+            assert (reader.batches, reader.lingered) == (1, 0), vars(reader)
 
-        await publish(js, 3)  # alone, just after the backlog: waits for more ...
-        await asyncio.sleep(linger / 5)
-        await publish(js, 4)  # ... and this one comes while it waits
-        await eventually(lambda: drained(js, app, 5), timeout=30, interval=0.02)
-        assert (reader.batches, reader.lingered) == (2, 1), vars(reader)
+            await publish(js, 3)  # alone, just after the backlog: waits for more ...
+            await asyncio.sleep(linger / 5)
+            await publish(js, 4)  # ... and this one comes while it waits
+            await eventually(lambda: drained(js, app, 5), timeout=30, interval=0.02)
+            assert (reader.batches, reader.lingered) == (2, 1), vars(reader)
 
-        await asyncio.sleep(BACKLOG_SECONDS + 0.5)  # keeping up since: no waiting
-        await publish(js, 5)
-        await eventually(lambda: drained(js, app, 6), timeout=30, interval=0.02)
-        assert (reader.batches, reader.lingered) == (3, 1), vars(reader)
-    finally:
-        task.cancel()
-    assert stored_names(app) == [str(n) for n in range(6)]
-    run.shutdown()
-    app.close()
-    await nc.close()
+            await asyncio.sleep(BACKLOG_SECONDS + 0.5)  # keeping up since: no waiting
+            await publish(js, 5)
+            await eventually(lambda: drained(js, app, 6), timeout=30, interval=0.02)
+            assert (reader.batches, reader.lingered) == (3, 1), vars(reader)
+        finally:
+            task.cancel()
+        assert stored_names(app) == [str(n) for n in range(6)]
 
 
 async def test_a_following_consumer_waits_out_its_window_with_every_first_message(
@@ -349,35 +375,26 @@ async def test_a_following_consumer_waits_out_its_window_with_every_first_messag
     """A consumer that follows contacts (reports, the timeline) takes what comes within its
     window after a first message into the same batch, with no backlog before; the next
     message after the window starts a batch of its own."""
-    nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_streams(js, 3600, inbound_partitions=1)
-    app = tracked_store(Settings(data_dir=tmp_path), "routing")
-    recorder = Recorder(app)
-    run = SerialExecutor("window")
-    broker = NatsBroker(nats_server.url)
     window = 0.5  # long beside the publishes' gap below, so the test does not race them
-    handler = once_each(app, recorder, run)
-    batching = Batching(32, window=window)
-    reader = partition_reader(js, broker, app, recorder, run, handler, batching)
-    task = asyncio.create_task(reader.run())
-    try:
-        await eventually(lambda: consumer_made(js), timeout=30, interval=0.02)
-        await publish(js, 0)  # nothing before it: it waits out the window ...
-        await asyncio.sleep(window / 5)
-        await publish(js, 1, 2)  # ... and these come while it waits
-        await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
-        assert (reader.batches, reader.windowed, reader.lingered) == (1, 1, 0), vars(reader)
+    async with one_partition(nats_server, tmp_path, "window") as p:
+        js, app = p.js, p.app
+        batching = Batching(32, window=window)
+        reader = partition_reader(js, p.broker, app, p.recorder, p.run, p.handler, batching)
+        task = asyncio.create_task(reader.run())
+        try:
+            await eventually(lambda: consumer_made(js), timeout=30, interval=0.02)
+            await publish(js, 0)  # nothing before it: it waits out the window ...
+            await asyncio.sleep(window / 5)
+            await publish(js, 1, 2)  # ... and these come while it waits
+            await eventually(lambda: drained(js, app, 3), timeout=30, interval=0.02)
+            assert (reader.batches, reader.windowed, reader.lingered) == (1, 1, 0), vars(reader)
 
-        await publish(js, 3)  # alone after the window: a batch of its own, after one
-        await eventually(lambda: drained(js, app, 4), timeout=30, interval=0.02)
-        assert (reader.batches, reader.windowed) == (2, 2), vars(reader)
-    finally:
-        task.cancel()
-    assert stored_names(app) == [str(n) for n in range(4)]
-    run.shutdown()
-    app.close()
-    await nc.close()
+            await publish(js, 3)  # alone after the window: a batch of its own, after one
+            await eventually(lambda: drained(js, app, 4), timeout=30, interval=0.02)
+            assert (reader.batches, reader.windowed) == (2, 2), vars(reader)
+        finally:
+            task.cancel()
+        assert stored_names(app) == [str(n) for n in range(4)]
 
 
 async def consumer_made(js: JetStreamContext) -> bool:
