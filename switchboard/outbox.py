@@ -219,16 +219,22 @@ class OutboxRelay:
 
     async def _save_soon(self) -> None:
         """Stores the sole writer's position a moment after a batch, with any that came
-        meanwhile; again after a failure (NATS restarting) until it is stored."""
-        await asyncio.sleep(POSITION_SECONDS)
-        while self._stored is not None and self._saved != self._stored:
+        meanwhile; again after a failure (NATS restarting) until it is stored. Batches
+        that came while it was storing wait their own moment: under a burst the bucket is
+        written every POSITION_SECONDS, not once per round trip."""
+        wait = POSITION_SECONDS
+        while True:
+            await asyncio.sleep(wait)
             at = self._stored
+            if at is None or at == self._saved:
+                return
             try:
                 await (await self._bucket()).put(self.app_name, str(at).encode())
             except ConnectionClosedError:
                 return  # stopping: the next start publishes again from the stored position
             except Exception as exc:
                 log.info("relay %s: position %d not stored yet: %r", self.app_name, at, exc)
-                await asyncio.sleep(1.0)
+                wait = 1.0
                 continue
             self._saved = at
+            wait = POSITION_SECONDS
