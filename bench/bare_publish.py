@@ -8,6 +8,11 @@ forms), published to INBOUND on a subject of the same shape with the same three 
 (type, version, Nats-Msg-Id), answered 202 after the ack, under the same uvicorn settings
 as `switchboard serve` (switchboard/http_server.py): the ratio is what our code adds to
 the same publish.
+
+The same handler also answers on PLAIN_PATH as a Starlette route: without FastAPI's work per
+request (dependency solving, exit stacks, telemetry checks), which ingest's channel routes
+skip too (switchboard/route_index.py). Against it, the ratio is what ingest's own code
+costs, the framework's floor aside.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from datetime import UTC, datetime
 
 import nats
 from fastapi import FastAPI, Request, Response
+from nats.js import JetStreamContext
+from starlette.routing import Route
 
 from events.interactions import key_token
 from switchboard.http_server import run_event_loop, server_config, tune_garbage_collector
@@ -48,6 +55,27 @@ def event(form: str, fields: dict[str, str]) -> dict[str, object]:
     }
 
 
+PLAIN_PATH = "/plain/webform/{form}"
+
+
+async def answer(js: JetStreamContext, form: str, request: Request) -> Response:
+    fields = json.loads(await request.body())
+    published = event(form, fields)
+    body = json.dumps(published, separators=(",", ":")).encode()
+    await js.publish(
+        f"sb.inbound.{key_token(fields['email'])}.webform",
+        body,
+        headers={
+            "Sb-Event-Type": "InteractionReceived",
+            "Sb-Event-Version": "2",
+            "Nats-Msg-Id": f"bare:{form}:{fields['submission_id']}",
+        },
+        stream=INBOUND,
+    )
+    reply = {"interaction_id": published["interaction_id"], "duplicate": False}
+    return Response(json.dumps(reply).encode(), 202, media_type="application/json")
+
+
 async def main(nats_url: str, port: int) -> None:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -55,21 +83,12 @@ async def main(nats_url: str, port: int) -> None:
 
     @app.post("/channels/webform/{form}")
     async def receive(form: str, request: Request) -> Response:
-        fields = json.loads(await request.body())
-        published = event(form, fields)
-        body = json.dumps(published, separators=(",", ":")).encode()
-        await js.publish(
-            f"sb.inbound.{key_token(fields['email'])}.webform",
-            body,
-            headers={
-                "Sb-Event-Type": "InteractionReceived",
-                "Sb-Event-Version": "2",
-                "Nats-Msg-Id": f"bare:{form}:{fields['submission_id']}",
-            },
-            stream=INBOUND,
-        )
-        reply = {"interaction_id": published["interaction_id"], "duplicate": False}
-        return Response(json.dumps(reply).encode(), 202, media_type="application/json")
+        return await answer(js, form, request)
+
+    async def plain(request: Request) -> Response:
+        return await answer(js, request.path_params["form"], request)
+
+    app.router.routes.insert(0, Route(PLAIN_PATH, plain, methods=["POST"]))
 
     @app.get("/healthz")
     async def healthz() -> Response:

@@ -1,5 +1,7 @@
 """Part 1 of `bench.burst`: `switchboard serve ingest` against a bare FastAPI handler doing
-the same JetStream publish (bench/bare_publish.py), on one fresh nats-server.
+the same JetStream publish (bench/bare_publish.py), on one fresh nats-server. The same
+bare handler as a Starlette route ("plain") is measured too: ingest's channel routes skip
+FastAPI's work per request, so the ratio to it says what ingest's own code costs.
 
 Each server gets `rounds` turns of wrk, alternated (bare, ingest, bare, ingest, ...), so a
 change in the machine's load falls on both. With `baseline_ref` (e.g. "main"), `serve
@@ -22,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from bench.bare_publish import PLAIN_PATH
 from bench.scale import cpu_seconds
 from bench.wrk import WrkResult, post_forms
 from tests.support.channels import FORM, channels_toml
@@ -102,27 +105,32 @@ def ingest_alone(
     rounds: int = 2,
     baseline_ref: str | None = None,
 ) -> dict[str, Any]:
+    # name -> (process, URL of its web form); "plain" is the bare server's Starlette route.
     servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    path = f"/channels/webform/{FORM}"
     try:
-        servers["bare"] = start_bare(nats_url, tmp / "bare.log")
-        servers["ingest"] = start_ingest(tmp / "ingest", nats_url)
+        bare, base = start_bare(nats_url, tmp / "bare.log")
+        servers["bare"] = bare, base + path
+        servers["plain"] = bare, base + PLAIN_PATH.format(form=FORM)
+        proc, base = start_ingest(tmp / "ingest", nats_url)
+        servers["ingest"] = proc, base + path
         if baseline_ref:
             code = export_revision(baseline_ref, tmp / "baseline-code")
-            servers["baseline"] = start_ingest(tmp / "baseline", nats_url, code)
+            proc, base = start_ingest(tmp / "baseline", nats_url, code)
+            servers["baseline"] = proc, base + path
         runs: dict[str, list[WrkResult]] = {name: [] for name in servers}
         cpu = dict.fromkeys(servers, 0.0)  # the server process's, during its rounds
-        path = f"/channels/webform/{FORM}"
         for n, (_, url) in enumerate(servers.values()):  # warm-up, ids of their own
-            post_forms(url + path, 1, connections, offset=10**12 + 10**10 * n)
+            post_forms(url, 1, connections, offset=10**12 + 10**10 * n)
         turn = 0
         for _ in range(rounds):
             for name, (proc, url) in servers.items():
                 turn += 1
                 before = cpu_seconds(proc.pid)
-                runs[name].append(post_forms(url + path, seconds, connections, turn * 10**9))
+                runs[name].append(post_forms(url, seconds, connections, turn * 10**9))
                 cpu[name] += cpu_seconds(proc.pid) - before
     finally:
-        for proc, _ in servers.values():
+        for proc in {proc.pid: proc for proc, _ in servers.values()}.values():
             proc.terminate()
             proc.wait(10)
     result: dict[str, Any] = {"rounds": rounds}
@@ -141,6 +149,9 @@ def ingest_alone(
     # machine's load than the rates do (a loaded core slows both, and not evenly by round).
     bare_cpu = result["bare"]["cpu_us_per_form"]
     result["cpu_ratio"] = round(bare_cpu / result["ingest"]["cpu_us_per_form"], 3)
+    plain_cpu = result["plain"]["cpu_us_per_form"]
+    result["plain_ratio"] = round(result["ingest"]["per_s"] / result["plain"]["per_s"], 3)
+    result["plain_cpu_ratio"] = round(plain_cpu / result["ingest"]["cpu_us_per_form"], 3)
     if baseline_ref:
         result["baseline_ref"] = baseline_ref
         result["baseline_ratio"] = round(result["baseline"]["per_s"] / result["bare"]["per_s"], 3)
@@ -150,6 +161,7 @@ def ingest_alone(
 
 LABELS = {
     "bare": "bare FastAPI + publish",
+    "plain": "bare Starlette route + publish",
     "ingest": "switchboard serve ingest",
     "baseline": "serve ingest at {ref}",
 }
@@ -161,7 +173,7 @@ def print_table(result: dict[str, Any], connections: int) -> None:
         f"{'':<34}{'accepted/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
         f"{'CPU µs/form':>13}  per round"
     )
-    for name in ("bare", "baseline", "ingest"):
+    for name in ("bare", "plain", "baseline", "ingest"):
         if name not in result:
             continue
         row = result[name]
@@ -176,3 +188,7 @@ def print_table(result: dict[str, Any], connections: int) -> None:
             f"(in CPU per form: {result['baseline_cpu_ratio']})"
         )
     print(f"ingest / bare: {result['ratio']} (in CPU per form: {result['cpu_ratio']})")
+    print(
+        f"ingest / bare Starlette route: {result['plain_ratio']} "
+        f"(in CPU per form: {result['plain_cpu_ratio']})"
+    )

@@ -91,7 +91,7 @@ class LangIdModel:
 
 
 def letters(text: str) -> int:
-    return sum(c.isalpha() for c in text)
+    return sum(map(str.isalpha, text))
 
 
 def decide(model: LanguageModel, text: str, config: DetectionConfig) -> DetectedLanguage | None:

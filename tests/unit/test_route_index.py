@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
-from switchboard.route_index import RouteIndex
+from switchboard.route_index import RouteIndex, plain_app
 
 
 def routers() -> list[APIRouter]:
@@ -90,3 +90,89 @@ def test_no_index_where_something_else_lives_under_the_prefix() -> None:
     mounted.mount("/channels/static", FastAPI())
     assert RouteIndex.of("/channels/", [mounted]) is None
     assert RouteIndex.of("/channels/", [routers()[1]]) is not None  # nothing under it
+
+
+class Refused(Exception):
+    pass
+
+
+def webhooks() -> APIRouter:
+    """Endpoints as ingest's are: the request in, a Response out; one that needs a
+    dependency, and one refusing what it got."""
+    channels = APIRouter(prefix="/channels")
+
+    async def framework(request: Request) -> Response:
+        # FastAPI's handler puts its exit stacks in the scope; Starlette's does not.
+        return Response(str("fastapi_inner_astack" in request.scope))
+
+    async def refused(request: Request) -> Response:
+        raise Refused(request.path_params["form"])
+
+    def caller(request: Request) -> str:
+        return request.headers.get("x-caller", "nobody")
+
+    async def guarded(request: Request, who: str = Depends(caller)) -> Response:
+        return Response(f"{who}: {await request.body()!r}")
+
+    channels.add_api_route("/framework", framework, methods=["POST"])
+    channels.add_api_route("/refused/{form}", refused, methods=["POST"])
+    channels.add_api_route("/guarded", guarded, methods=["POST"])
+    return channels
+
+
+def webhook_app(indexed: bool) -> FastAPI:
+    application = FastAPI()
+
+    @application.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> Response:
+        return Response(f"refused {exc}", status_code=422)
+
+    application.include_router(webhooks())
+    if indexed:
+        index = RouteIndex.of("/channels/", [webhooks()])
+        assert index is not None
+        application.router.routes.insert(0, index)
+    return application
+
+
+async def ask(indexed: bool, path: str) -> tuple[int, str]:
+    transport = httpx.ASGITransport(app=webhook_app(indexed))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sb") as client:
+        response = await client.post(path, content=b"hi", headers={"x-caller": "telegram"})
+        return response.status_code, response.text
+
+
+async def test_an_endpoint_of_the_request_alone_is_called_without_fastapis_handler() -> None:
+    assert await ask(False, "/channels/framework") == (200, "True")
+    assert await ask(True, "/channels/framework") == (200, "False")
+
+
+@pytest.mark.parametrize(
+    ("path", "answer"),
+    [
+        ("/channels/refused/contact-us", (422, "refused contact-us")),
+        ("/channels/guarded", (200, "telegram: b'hi'")),
+    ],
+)
+async def test_refusals_and_dependencies_answer_as_through_fastapi(
+    path: str, answer: tuple[int, str]
+) -> None:
+    assert await ask(False, path) == answer
+    assert await ask(True, path) == answer
+
+
+def test_fastapi_keeps_what_it_has_work_for() -> None:
+    index = RouteIndex.of("/channels/", [*routers(), webhooks()])
+    assert index is not None
+    by_path = {
+        route.path: plain_app(route) is not None
+        for segment in ("webform", "framework", "refused", "guarded")
+        for route in index.candidates(f"/channels/{segment}/x")
+    }
+    assert by_path == {
+        "/channels/webform/{form_id}": False,  # answers a dict: FastAPI serializes it
+        "/channels/{anything}/special": False,
+        "/channels/framework": True,
+        "/channels/refused/{form}": True,
+        "/channels/guarded": False,  # a dependency to solve
+    }
