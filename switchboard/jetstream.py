@@ -25,6 +25,7 @@ from events.interactions import INBOUND_SUBJECT_PREFIX
 
 INBOUND = "INBOUND"
 EVENTS = "EVENTS"
+EVENTS_SUBJECTS = "sb.events.>"
 TIMERS = "TIMERS"
 DEAD_LETTERS = "DEADLETTERS"
 
@@ -76,7 +77,7 @@ def stream_configs(
         ),
         StreamConfig(
             name=EVENTS,
-            subjects=["sb.events.>"],
+            subjects=[EVENTS_SUBJECTS],
             duplicate_window=120.0,
             description="Domain events relayed from each service's event store",
         ),

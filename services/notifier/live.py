@@ -1,7 +1,10 @@
 """Live push to open desks and consoles.
 
 Each process follows the EVENTS stream with its own ephemeral, ordered consumer starting at
-new messages, and hands each person what `audience.pushes` says is theirs. Nothing here is
+new messages, and hands each person what `audience.pushes` says is theirs. The consumer asks
+only for the subjects of events `pushes` has something for (`audience.pushed`): about half
+of a contact's events on EVENTS are none of a desk's business (opened, identified, ...), and
+each cost a delivery and a decode in every process. Nothing here is
 the truth: a page re-reads its state over REST whenever it (re)connects, so a push lost to
 a restart or a slow connection costs nothing but a moment."""
 
@@ -16,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from events import Event
-from services.notifier.audience import BOARD, Push, pushes
+from events import EVENTS_BY_NAME, Event
+from services.notifier.audience import BOARD, Push, pushed, pushes
 from switchboard.auth import SUPERVISORS, Principal
-from switchboard.jetstream import decode_event
+from switchboard.jetstream import EVENTS_SUBJECTS, decode_event, with_filters
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +114,15 @@ def _sse(kind: str, data: object) -> str:
 def live_feed(js: JetStreamContext, hub: DeskHub) -> Callable[[], Coroutine[Any, Any, None]]:
     """The loop that feeds the hub from EVENTS (a Service loop)."""
 
+    on_events = [c for c in EVENTS_BY_NAME.values() if c.subject.startswith(EVENTS_SUBJECTS[:-1])]
+    subjects = pushed(on_events)
+
     async def run() -> None:
         while True:
             try:
                 sub = await js.subscribe(
-                    "sb.events.>",
+                    EVENTS_SUBJECTS,
+                    config=with_filters(ConsumerConfig(), subjects),
                     ordered_consumer=True,
                     deliver_policy=DeliverPolicy.NEW,
                     idle_heartbeat=5.0,
