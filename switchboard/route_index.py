@@ -14,6 +14,7 @@ request and answers with a Response is then called as Starlette calls it (`plain
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 
 from fastapi import APIRouter
@@ -92,15 +93,13 @@ def plain_app(route: APIRoute) -> ASGIApp | None:
     same as a Starlette route). Exceptions still reach the application's handlers: Starlette
     wraps the endpoint as FastAPI does."""
     dependant = route.dependant
+    # Anything else FastAPI would fill in (a path or query parameter, a body, a Response to
+    # merge headers from, background tasks) is a parameter of the endpoint's own.
+    takes = list(inspect.signature(route.endpoint).parameters)
     if (
-        route.dependencies
-        or dependant.path_params
-        or dependant.query_params
-        or dependant.header_params
-        or dependant.cookie_params
-        or dependant.body_params
+        takes != [dependant.request_param_name]
+        or route.dependencies
         or dependant.dependencies
-        or dependant.request_param_name is None
         or route.response_model is not None
     ):
         return None

@@ -114,7 +114,12 @@ def webhooks() -> APIRouter:
     async def guarded(request: Request, who: str = Depends(caller)) -> Response:
         return Response(f"{who}: {await request.body()!r}")
 
+    async def with_headers(request: Request, response: Response) -> Response:
+        response.headers["x-merged"] = "yes"  # FastAPI merges these into what is returned
+        return Response("answered")
+
     channels.add_api_route("/framework", framework, methods=["POST"])
+    channels.add_api_route("/headers", with_headers, methods=["POST"])
     channels.add_api_route("/refused/{form}", refused, methods=["POST"])
     channels.add_api_route("/guarded", guarded, methods=["POST"])
     return channels
@@ -166,7 +171,7 @@ def test_fastapi_keeps_what_it_has_work_for() -> None:
     assert index is not None
     by_path = {
         route.path: plain_app(route) is not None
-        for segment in ("webform", "framework", "refused", "guarded")
+        for segment in ("webform", "framework", "refused", "guarded", "headers")
         for route in index.candidates(f"/channels/{segment}/x")
     }
     assert by_path == {
@@ -175,4 +180,5 @@ def test_fastapi_keeps_what_it_has_work_for() -> None:
         "/channels/framework": True,
         "/channels/refused/{form}": True,
         "/channels/guarded": False,  # a dependency to solve
+        "/channels/headers": False,  # a Response to merge headers from
     }
