@@ -4,9 +4,9 @@ Each process follows the EVENTS stream with its own ephemeral, ordered consumer 
 new messages, and hands each person what `audience.pushes` says is theirs. The consumer asks
 only for the subjects of events `pushes` has something for (`audience.pushed`): about half
 of a contact's events on EVENTS are none of a desk's business (opened, identified, ...), and
-each cost a delivery and a decode in every process. Nothing here is
-the truth: a page re-reads its state over REST whenever it (re)connects, so a push lost to
-a restart or a slow connection costs nothing but a moment."""
+each cost a delivery and a decode in every process. Nothing here is the truth: a page
+re-reads its state over REST whenever it (re)connects, so a push lost to a restart or a slow
+connection costs nothing but a moment."""
 
 from __future__ import annotations
 
