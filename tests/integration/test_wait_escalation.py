@@ -17,7 +17,9 @@ from tests.support.waiting import eventually
 async def impatient(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServerProcess, mailbox: Mailbox
 ) -> AsyncIterator[Stack]:
-    config = stack_config(max_wait=2)
+    # The offer's own timeout is not what these tests are about: long enough that a loaded
+    # machine cannot let alice's offer lapse between seeing it and accepting it (a 409).
+    config = stack_config(max_wait=2, offer_timeout=30)
     async with running_stack(request, tmp_path, nats_server, config, mailbox.url) as stack:
         yield stack
 
