@@ -153,10 +153,16 @@ AUDIENCES: dict[type[Event], Callable[[Any], Pushed]] = {
     ContactFlagged: _flagged,
     ContactMessageAdded: _message,
     **dict.fromkeys(
-        (ContactCompleted, ReplyRequested, ContactPending, ContactSnoozed, ContactWoken),
+        (
+            ContactCompleted,
+            ReplyRequested,
+            ContactPending,
+            ContactSnoozed,
+            ContactWoken,
+            ContactAbandoned,
+        ),
         _holder,
     ),
-    ContactAbandoned: _holder,
     ContactTransferred: _transferred,
     OwnerInformed: _owner,
     AgentStatusChanged: _status,
